@@ -1,0 +1,14 @@
+namespace AgentRag.Core;
+
+/// <summary>Tenant identifiers. Every record carries one and every read filters on it.</summary>
+public static class Tenancy
+{
+    /// <summary>The tenant used in embedded mode and when a request names none.</summary>
+    public const string DefaultTenant = "default";
+
+    /// <summary>Tenant ids are 1–64 characters of letters, digits, '-', '_' and '.'.</summary>
+    public static bool IsValidTenantId(string? tenantId) =>
+        !string.IsNullOrEmpty(tenantId)
+        && tenantId.Length <= 64
+        && tenantId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}
