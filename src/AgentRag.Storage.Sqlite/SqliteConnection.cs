@@ -115,10 +115,10 @@ public sealed class SqliteConnection : IDisposable
             connection.ExecuteScript("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
             return connection;
         }
-        catch
+        catch (SqliteException ex)
         {
             connection.Dispose();
-            throw;
+            throw new SqliteException($"Cannot use database file '{path}': {ex.Message}", ex.ExtendedResultCode, ex.Sql, ex);
         }
     }
 

@@ -7,8 +7,8 @@ namespace AgentRag.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteException : Exception
 {
-    public SqliteException(string message, int extendedResultCode, string? sql)
-        : base(message)
+    public SqliteException(string message, int extendedResultCode, string? sql, Exception? innerException = null)
+        : base(message, innerException)
     {
         ExtendedResultCode = extendedResultCode;
         Sql = sql;

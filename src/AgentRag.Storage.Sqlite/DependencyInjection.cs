@@ -1,0 +1,59 @@
+using AgentRag.Core.Storage;
+using AgentRag.Storage.Sqlite.Documents;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Storage.Sqlite;
+
+/// <summary>Registers the embedded SQLite store.</summary>
+public static class DependencyInjection
+{
+    /// <summary>Registers the store for <paramref name="dataDirectory"/> (the database is <c>&lt;data&gt;/agentrag.db</c>).</summary>
+    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        return services.AddSqliteStorage(options => options.DataDirectory = dataDirectory);
+    }
+
+    /// <summary>
+    /// Registers <see cref="SqliteDatabase"/> (singleton, opened and migrated on first use or at host start) and
+    /// <see cref="IDocumentStore"/>. Options bind from configuration section <c>Storage:Sqlite</c> when present and
+    /// are then adjusted by <paramref name="configure"/>; invalid options fail at host start, naming the setting.
+    /// </summary>
+    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, Action<SqliteStorageOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        services.AddOptions<SqliteStorageOptions>()
+            .Configure<IServiceProvider>(static (options, provider) =>
+                provider.GetService<IConfiguration>()?.GetSection(SqliteStorageOptions.SectionName).Bind(options))
+            .Configure(configure)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => SqliteDatabase.Open(
+            provider.GetRequiredService<IOptions<SqliteStorageOptions>>().Value,
+            provider.GetService<ILogger<SqliteDatabase>>(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IDocumentStore, SqliteDocumentStore>();
+        services.AddHostedService<SqliteStorageStartup>();
+        return services;
+    }
+
+    /// <summary>Opens the database when the host starts, so a bad data folder or a too-new schema fails at boot.</summary>
+    private sealed class SqliteStorageStartup(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetRequiredService<SqliteDatabase>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,66 @@
+namespace AgentRag.Storage.Sqlite.Schema;
+
+/// <summary>
+/// The embedded store's schema, oldest first. Append new migrations; never edit one that has shipped.
+/// Every table carries <c>tenant_id</c> and every key starts with it.
+/// </summary>
+public static class StoreSchema
+{
+    public static IReadOnlyList<SqliteMigration> Migrations { get; } =
+    [
+        new(1, "documents, pages and chunks", """
+            CREATE TABLE documents (
+                tenant_id        TEXT    NOT NULL,
+                id               TEXT    NOT NULL,
+                file_name        TEXT    NOT NULL,
+                content_type     TEXT    NOT NULL,
+                size_bytes       INTEGER NOT NULL,
+                sha256           TEXT    NOT NULL,
+                status           TEXT    NOT NULL,
+                stage            TEXT    NOT NULL,
+                progress         INTEGER NOT NULL,
+                progress_message TEXT,
+                page_count       INTEGER NOT NULL,
+                chunk_count      INTEGER NOT NULL,
+                error            TEXT,
+                warnings         TEXT    NOT NULL, -- JSON array of strings
+                metadata         TEXT    NOT NULL, -- JSON object (DocumentMetadata)
+                stored_path      TEXT    NOT NULL,
+                attempts         INTEGER NOT NULL,
+                created_at       INTEGER NOT NULL, -- UTC ticks
+                updated_at       INTEGER NOT NULL, -- UTC ticks
+                ready_at         INTEGER,          -- UTC ticks
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+
+            CREATE UNIQUE INDEX documents_tenant_sha256 ON documents (tenant_id, sha256);
+            CREATE INDEX documents_tenant_created ON documents (tenant_id, created_at DESC, id DESC);
+            CREATE INDEX documents_unfinished ON documents (created_at) WHERE status IN ('Pending', 'Processing');
+
+            CREATE TABLE pages (
+                tenant_id   TEXT    NOT NULL,
+                document_id TEXT    NOT NULL,
+                number      INTEGER NOT NULL,
+                text        TEXT    NOT NULL,
+                PRIMARY KEY (tenant_id, document_id, number),
+                FOREIGN KEY (tenant_id, document_id) REFERENCES documents (tenant_id, id) ON DELETE CASCADE
+            );
+
+            CREATE TABLE chunks (
+                tenant_id    TEXT    NOT NULL,
+                id           TEXT    NOT NULL,
+                document_id  TEXT    NOT NULL,
+                ordinal      INTEGER NOT NULL,
+                text         TEXT    NOT NULL,
+                token_count  INTEGER NOT NULL,
+                pages        TEXT    NOT NULL, -- JSON array of 1-based page numbers
+                heading_path TEXT    NOT NULL,
+                spans        TEXT    NOT NULL, -- JSON array of [page, start, end]
+                PRIMARY KEY (tenant_id, id),
+                FOREIGN KEY (tenant_id, document_id) REFERENCES documents (tenant_id, id) ON DELETE CASCADE
+            );
+
+            CREATE UNIQUE INDEX chunks_document_ordinal ON chunks (tenant_id, document_id, ordinal);
+            """),
+    ];
+}
