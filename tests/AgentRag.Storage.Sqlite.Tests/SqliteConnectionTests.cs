@@ -1,0 +1,332 @@
+using AgentRag.TestKit;
+
+namespace AgentRag.Storage.Sqlite.Tests;
+
+public sealed class SqliteConnectionTests : IDisposable
+{
+    private readonly TempDirectory _directory = new("sqlite-connection");
+    private readonly SqliteConnection _connection;
+
+    public SqliteConnectionTests()
+    {
+        _connection = SqliteConnection.Open(_directory.Combine("test.db"));
+        _connection.ExecuteScript("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB);");
+    }
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public void Open_NewFile_UsesWalNormalSyncAndForeignKeys()
+    {
+        Scalar("PRAGMA journal_mode").ShouldBe("wal");
+        Scalar("PRAGMA synchronous").ShouldBe("1");
+        Scalar("PRAGMA foreign_keys").ShouldBe("1");
+    }
+
+    [Fact]
+    public void Open_MissingFolder_ThrowsNamingTheFile()
+    {
+        var path = _directory.Combine("no-such-folder", "x.db");
+
+        var ex = Should.Throw<SqliteException>(() => SqliteConnection.Open(path));
+
+        ex.ResultCode.ShouldBe(SqliteResultCodes.CantOpen);
+        ex.Message.ShouldContain(path);
+    }
+
+    [Fact]
+    public void Open_FileThatIsNotADatabase_ThrowsNamingTheFile()
+    {
+        var path = _directory.Combine("notes.db");
+        File.WriteAllText(path, new string('x', 4096));
+
+        var ex = Should.Throw<SqliteException>(() => SqliteConnection.Open(path));
+
+        ex.Message.ShouldContain(path);
+        ex.Message.ShouldContain("not a database");
+    }
+
+    [Fact]
+    public void Open_ReadOnly_RejectsWrites()
+    {
+        using var reader = SqliteConnection.Open(_connection.FilePath, new SqliteConnectionOptions { Mode = SqliteOpenMode.ReadOnly });
+
+        var ex = Should.Throw<SqliteException>(() => reader.Execute("INSERT INTO t (i) VALUES (1)"));
+
+        ex.ResultCode.ShouldBe(SqliteResultCodes.ReadOnly);
+    }
+
+    [Fact]
+    public void Bind_EveryTypeByIndex_RoundTrips()
+    {
+        byte[] blob = [0, 1, 2, 255, 254];
+        using (var insert = _connection.Prepare("INSERT INTO t (id, i, r, s, b) VALUES (?, ?, ?, ?, ?)"))
+        {
+            insert.Bind(1, 1L).Bind(2, long.MinValue).Bind(3, Math.PI).Bind(4, "naïve — 日本語 🚀").Bind(5, blob).Execute().ShouldBe(1);
+            insert.Bind(1, 2L).Bind(2, long.MaxValue).Bind(3, -0.5).Bind(4, "").Bind(5, Array.Empty<byte>()).Execute();
+            insert.Bind(1, 3L).BindNull(2).Bind(3, (double?)null).Bind(4, (string?)null).Bind(5, (byte[]?)null).Execute();
+        }
+
+        using var select = _connection.Prepare("SELECT i, r, s, b FROM t ORDER BY id");
+        select.Step().ShouldBeTrue();
+        select.GetInt64(0).ShouldBe(long.MinValue);
+        select.GetDouble(1).ShouldBe(Math.PI);
+        select.GetString(2).ShouldBe("naïve — 日本語 🚀");
+        select.GetBlob(3).ShouldBe(blob);
+        select.GetValueType(3).ShouldBe(SqliteValueType.Blob);
+
+        select.Step().ShouldBeTrue();
+        select.GetInt64(0).ShouldBe(long.MaxValue);
+        select.GetDouble(1).ShouldBe(-0.5);
+        select.GetString(2).ShouldBe("");
+        select.GetBlob(3).ShouldBeEmpty();
+
+        select.Step().ShouldBeTrue();
+        for (var column = 0; column < 4; column++)
+        {
+            select.IsNull(column).ShouldBeTrue();
+        }
+
+        select.GetNullableInt64(0).ShouldBeNull();
+        select.GetNullableDouble(1).ShouldBeNull();
+        select.GetNullableString(2).ShouldBeNull();
+        select.GetNullableBlob(3).ShouldBeNull();
+        select.Step().ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Bind_ByName_RoundTripsAndReportsColumns()
+    {
+        using (var insert = _connection.Prepare("INSERT INTO t (i, r, s, b) VALUES (@i, @r, $s, :b)"))
+        {
+            insert.ParameterCount.ShouldBe(4);
+            insert.Bind("@i", 42).Bind("@r", 2.5).Bind("$s", "hello").Bind(":b", new byte[] { 9 }).Execute();
+        }
+
+        using var select = _connection.Prepare("SELECT i AS answer, r, s, b FROM t WHERE i = @i");
+        select.Bind("@i", (long?)42);
+        select.Step().ShouldBeTrue();
+        select.ColumnCount.ShouldBe(4);
+        select.GetColumnName(0).ShouldBe("answer");
+        select.GetInt32(0).ShouldBe(42);
+        select.GetNullableDouble(1).ShouldBe(2.5);
+        select.GetNullableString(2).ShouldBe("hello");
+        select.GetNullableBlob(3).ShouldBe([9]);
+    }
+
+    [Fact]
+    public void Bind_UnknownNameOrIndex_ThrowsNamingTheParameterAndSql()
+    {
+        using var statement = _connection.Prepare("SELECT @a");
+
+        Should.Throw<ArgumentException>(() => statement.Bind("@b", 1)).Message.ShouldContain("'@b'");
+        Should.Throw<ArgumentOutOfRangeException>(() => statement.Bind(2, 1)).Message.ShouldContain("SELECT @a");
+    }
+
+    [Fact]
+    public void Prepare_InvalidSql_ThrowsWithCodeMessageAndSql()
+    {
+        var ex = Should.Throw<SqliteException>(() => _connection.Prepare("SELEC nothing"));
+
+        ex.ResultCode.ShouldBe(SqliteResultCodes.Error);
+        ex.Sql.ShouldBe("SELEC nothing");
+        ex.Message.ShouldContain("syntax error");
+        ex.Message.ShouldContain("SELEC nothing");
+    }
+
+    [Fact]
+    public void Prepare_UnknownTable_ThrowsNamingTheTable()
+    {
+        var ex = Should.Throw<SqliteException>(() => _connection.Prepare("SELECT * FROM missing_table"));
+
+        ex.Message.ShouldContain("no such table: missing_table");
+    }
+
+    [Fact]
+    public void Prepare_TwoStatements_ThrowsArgumentException()
+    {
+        Should.Throw<ArgumentException>(() => _connection.Prepare("SELECT 1; SELECT 2")).Message.ShouldContain("ExecuteScript");
+        Should.Throw<ArgumentException>(() => _connection.Prepare("-- only a comment"));
+    }
+
+    [Fact]
+    public void Prepare_TrailingSemicolonAndComment_IsOneStatement()
+    {
+        using var statement = _connection.Prepare("SELECT 7; -- the answer");
+
+        statement.Step().ShouldBeTrue();
+        statement.GetInt64(0).ShouldBe(7);
+    }
+
+    [Fact]
+    public void Step_ConstraintViolation_ReportsExtendedCode()
+    {
+        _connection.Execute("INSERT INTO t (id) VALUES (1)");
+
+        var ex = Should.Throw<SqliteException>(() => _connection.Execute("INSERT INTO t (id) VALUES (1)"));
+
+        ex.ResultCode.ShouldBe(SqliteResultCodes.Constraint);
+        ex.ExtendedResultCode.ShouldBe(SqliteResultCodes.ConstraintPrimaryKey);
+        ex.Message.ShouldContain("UNIQUE constraint failed: t.id");
+    }
+
+    [Fact]
+    public void Prepare_SameSqlAfterDispose_ReusesCachedStatementWithClearedBindings()
+    {
+        SqliteStatement first;
+        using (first = _connection.Prepare("SELECT @v"))
+        {
+            first.Bind("@v", 5).Step().ShouldBeTrue();
+        }
+
+        using var second = _connection.Prepare("SELECT @v");
+
+        second.ShouldBeSameAs(first);
+        second.Step().ShouldBeTrue();
+        second.IsNull(0).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Prepare_SameSqlWhileLeased_ReturnsDistinctStatements()
+    {
+        using var outer = _connection.Prepare("SELECT 1");
+        using var inner = _connection.Prepare("SELECT 1");
+
+        inner.ShouldNotBeSameAs(outer);
+    }
+
+    [Fact]
+    public void Statement_UsedAfterDispose_ThrowsObjectDisposed()
+    {
+        var statement = _connection.Prepare("SELECT 1");
+        statement.Dispose();
+
+        Should.Throw<ObjectDisposedException>(() => statement.Step());
+    }
+
+    [Fact]
+    public void GetString_OnNullOrWithoutRow_ThrowsClearly()
+    {
+        using var statement = _connection.Prepare("SELECT NULL");
+
+        Should.Throw<InvalidOperationException>(() => statement.GetString(0)).Message.ShouldContain("Step()");
+        statement.Step();
+        Should.Throw<InvalidCastException>(() => statement.GetString(0)).Message.ShouldContain("NULL");
+        Should.Throw<ArgumentOutOfRangeException>(() => statement.GetInt64(3));
+    }
+
+    [Fact]
+    public void GetInt32_ValueOutsideInt32_ThrowsInvalidCast()
+    {
+        using var statement = _connection.Prepare("SELECT 5000000000");
+        statement.Step();
+
+        Should.Throw<InvalidCastException>(() => statement.GetInt32(0));
+    }
+
+    [Fact]
+    public void BeginTransaction_DisposedWithoutCommit_RollsBack()
+    {
+        using (var transaction = _connection.BeginTransaction())
+        {
+            _connection.Execute("INSERT INTO t (i) VALUES (1)");
+            _connection.IsInTransaction.ShouldBeTrue();
+        }
+
+        _connection.IsInTransaction.ShouldBeFalse();
+        Count().ShouldBe(0);
+    }
+
+    [Fact]
+    public void BeginTransaction_Committed_Persists()
+    {
+        using (var transaction = _connection.BeginTransaction(SqliteTransactionBehavior.Immediate))
+        {
+            _connection.Execute("INSERT INTO t (i) VALUES (1)");
+            transaction.Commit();
+        }
+
+        Count().ShouldBe(1);
+        using var other = SqliteConnection.Open(_connection.FilePath, new SqliteConnectionOptions { Mode = SqliteOpenMode.ReadOnly });
+        using var statement = other.Prepare("SELECT count(*) FROM t");
+        statement.Step();
+        statement.GetInt64(0).ShouldBe(1);
+    }
+
+    [Fact]
+    public void BeginTransaction_Nested_RollsBackOnlyTheSavepoint()
+    {
+        using (var outer = _connection.BeginTransaction())
+        {
+            _connection.Execute("INSERT INTO t (i) VALUES (1)");
+            using (var inner = _connection.BeginTransaction())
+            {
+                inner.IsNested.ShouldBeTrue();
+                _connection.Execute("INSERT INTO t (i) VALUES (2)");
+            }
+
+            outer.Commit();
+        }
+
+        Scalar("SELECT group_concat(i) FROM t").ShouldBe("1");
+    }
+
+    [Fact]
+    public void Commit_OuterBeforeInner_ThrowsInvalidOperation()
+    {
+        using var outer = _connection.BeginTransaction();
+        using var inner = _connection.BeginTransaction();
+
+        Should.Throw<InvalidOperationException>(outer.Commit).Message.ShouldContain("innermost");
+    }
+
+    [Fact]
+    public void Commit_Twice_ThrowsInvalidOperation()
+    {
+        using var transaction = _connection.BeginTransaction();
+        transaction.Commit();
+
+        Should.Throw<InvalidOperationException>(transaction.Commit);
+    }
+
+    [Fact]
+    public void Dispose_WithLeasedStatement_DoesNotThrowAndConnectionRejectsUse()
+    {
+        var connection = SqliteConnection.Open(_directory.Combine("other.db"));
+        var statement = connection.Prepare("SELECT 1");
+
+        connection.Dispose();
+        statement.Dispose();
+
+        Should.Throw<ObjectDisposedException>(() => connection.Prepare("SELECT 1"));
+    }
+
+    [Fact]
+    public void TotalChangesAndLastInsertRowId_TrackWrites()
+    {
+        _connection.Execute("INSERT INTO t (i) VALUES (1)");
+        _connection.Execute("INSERT INTO t (i) VALUES (2)");
+
+        _connection.LastInsertRowId.ShouldBe(2);
+        _connection.Execute("UPDATE t SET i = i + 1").ShouldBe(2);
+        _connection.TotalChanges.ShouldBe(4);
+    }
+
+    private long Count()
+    {
+        using var statement = _connection.Prepare("SELECT count(*) FROM t");
+        statement.Step();
+        return statement.GetInt64(0);
+    }
+
+    private string Scalar(string sql)
+    {
+        using var statement = _connection.Prepare(sql);
+        statement.Step().ShouldBeTrue();
+        return statement.GetString(0);
+    }
+}
