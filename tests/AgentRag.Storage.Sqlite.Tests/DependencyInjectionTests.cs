@@ -1,0 +1,76 @@
+using AgentRag.Core.Storage;
+using AgentRag.Storage.Sqlite.Documents;
+using AgentRag.TestKit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Storage.Sqlite.Tests;
+
+public sealed class DependencyInjectionTests : IDisposable
+{
+    private readonly TempDirectory _directory = new("sqlite-di");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task AddSqliteStorage_DataDirectory_RegistersOneDatabaseAndDocumentStore()
+    {
+        var services = new ServiceCollection().AddLogging().AddSqliteStorage(_directory.Combine("data"));
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var store = provider.GetRequiredService<IDocumentStore>();
+        var database = provider.GetRequiredService<SqliteDatabase>();
+
+        store.ShouldBeOfType<SqliteDocumentStore>();
+        provider.GetRequiredService<SqliteDatabase>().ShouldBeSameAs(database);
+        database.FilePath.ShouldBe(_directory.Combine("data", "agentrag.db"));
+        File.Exists(database.FilePath).ShouldBeTrue();
+        (await store.ListUnfinishedAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AddSqliteStorage_ConfigurationSection_BindsOptions()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Sqlite:ReadConnections"] = "7" })
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddSqliteStorage(_directory.Path);
+        await using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<SqliteStorageOptions>>().Value;
+
+        options.ReadConnections.ShouldBe(7);
+        options.DataDirectory.ShouldBe(_directory.Path);
+    }
+
+    [Fact]
+    public async Task AddSqliteStorage_InvalidOptions_FailsAtHostStartNamingTheSetting()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSqliteStorage(options =>
+        {
+            options.DataDirectory = _directory.Path;
+            options.MaxBatchSize = 0;
+        });
+        using var host = builder.Build();
+
+        var ex = await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());
+
+        ex.Message.ShouldContain(nameof(SqliteStorageOptions.MaxBatchSize));
+    }
+
+    [Fact]
+    public async Task AddSqliteStorage_HostStart_OpensDatabaseEagerly()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSqliteStorage(_directory.Path);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+
+        File.Exists(Path.Combine(_directory.Path, SqliteStorageOptions.DatabaseFileName)).ShouldBeTrue();
+        await host.StopAsync();
+    }
+}
