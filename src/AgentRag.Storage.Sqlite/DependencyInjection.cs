@@ -12,6 +12,9 @@ namespace AgentRag.Storage.Sqlite;
 /// <summary>Registers the embedded SQLite store.</summary>
 public static class DependencyInjection
 {
+    /// <summary>The tag of the store's health check, for the readiness probe's filter.</summary>
+    public const string ReadyTag = "ready";
+
     /// <summary>Registers the store for <paramref name="dataDirectory"/> (the database is <c>&lt;data&gt;/agentrag.db</c>).</summary>
     public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string dataDirectory)
     {
@@ -20,8 +23,8 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// Registers <see cref="SqliteDatabase"/> (singleton, opened and migrated on first use or at host start) and
-    /// <see cref="IDocumentStore"/>. Options bind from configuration section <c>Storage:Sqlite</c> when present and
+    /// Registers <see cref="SqliteDatabase"/> (singleton, opened and migrated on first use or at host start),
+    /// <see cref="IDocumentStore"/>, and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. Options bind from configuration section <c>Storage:Sqlite</c> when present and
     /// are then adjusted by <paramref name="configure"/>; invalid options fail at host start, naming the setting.
     /// </summary>
     public static IServiceCollection AddSqliteStorage(this IServiceCollection services, Action<SqliteStorageOptions> configure)
@@ -42,6 +45,7 @@ public static class DependencyInjection
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IDocumentStore, SqliteDocumentStore>();
         services.AddHostedService<SqliteStorageStartup>();
+        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", tags: [ReadyTag]);
         return services;
     }
 

@@ -305,6 +305,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             {
                 transaction.Commit();
                 Interlocked.Increment(ref _commits);
+                SqliteStorageMetrics.RecordCommit();
             }
             else
             {
@@ -375,6 +376,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             }
         }
 
+        SqliteStorageMetrics.RecordGroup(committed, group.Count - committed);
         Interlocked.Add(ref _itemsCommitted, committed);
         Interlocked.Add(ref _itemsFailed, group.Count - committed);
         if (group.Count > _largestBatch)

@@ -3,6 +3,7 @@ using AgentRag.Storage.Sqlite.Documents;
 using AgentRag.TestKit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +29,23 @@ public sealed class DependencyInjectionTests : IDisposable
         database.FilePath.ShouldBe(_directory.Combine("data", "agentrag.db"));
         File.Exists(database.FilePath).ShouldBeTrue();
         (await store.ListUnfinishedAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task HealthCheck_OpenDatabase_IsHealthyAndDisposedDatabaseIsUnhealthy()
+    {
+        var services = new ServiceCollection().AddLogging().AddSqliteStorage(_directory.Path);
+        await using var provider = services.BuildServiceProvider();
+        var health = provider.GetRequiredService<HealthCheckService>();
+
+        var healthy = await health.CheckHealthAsync(check => check.Tags.Contains(DependencyInjection.ReadyTag));
+        healthy.Status.ShouldBe(HealthStatus.Healthy);
+        healthy.Entries.Keys.ShouldBe(["sqlite"]);
+
+        await provider.GetRequiredService<SqliteDatabase>().DisposeAsync();
+        var unhealthy = await health.CheckHealthAsync();
+        unhealthy.Status.ShouldBe(HealthStatus.Unhealthy);
+        unhealthy.Entries["sqlite"].Exception.ShouldBeOfType<ObjectDisposedException>();
     }
 
     [Fact]

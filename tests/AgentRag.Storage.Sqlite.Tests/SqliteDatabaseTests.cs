@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.Metrics;
 using AgentRag.TestKit;
 
 namespace AgentRag.Storage.Sqlite.Tests;
@@ -50,6 +51,31 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
         (stats.Commits - commitsBefore).ShouldBe(1, "the blocker and all 500 queued writes should share one commit");
         stats.LargestBatch.ShouldBe(501);
         (await CountAsync()).ShouldBe(500);
+    }
+
+    [Fact]
+    public async Task WriteAsync_Group_RecordsGroupSizeMetric()
+    {
+        var sizes = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "AgentRag.Storage.Sqlite" && instrument.Name == "agentrag.sqlite.write.group_size")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, size, _, _) => sizes.Add(size));
+        listener.Start();
+
+        using (var gate = await BlockWriterAsync())
+        {
+            var writes = Enumerable.Range(1, 37).Select(i => _database.WriteAsync(c => Insert(c, i))).ToList();
+            gate.Release();
+            await Task.WhenAll(writes);
+        }
+
+        sizes.ShouldContain(38);
     }
 
     [Fact]

@@ -29,6 +29,10 @@ public sealed record StoreBenchmarkOptions
     [Range(1, 256)]
     public int Readers { get; init; } = 2;
 
+    /// <summary>The writer's group size cap (<see cref="SqliteStorageOptions.MaxBatchSize"/>), for tuning runs.</summary>
+    [Range(1, 100_000)]
+    public int MaxBatchSize { get; init; } = new SqliteStorageOptions().MaxBatchSize;
+
     /// <summary>
     /// Pause between one reader's point reads. Zero makes readers spin, which on a small machine measures read latency
     /// under CPU contention and steals the writer's core.
@@ -77,7 +81,11 @@ public sealed class StoreBenchmark(TimeProvider? timeProvider = null)
             throw new ArgumentException($"The store benchmark writes a throwaway database and needs an empty folder; '{scratchDirectory}' is not empty.", nameof(scratchDirectory));
         }
 
-        await using var database = SqliteDatabase.Open(new SqliteStorageOptions { DataDirectory = scratchDirectory }, timeProvider: _time);
+        await using var database = SqliteDatabase.Open(new SqliteStorageOptions
+        {
+            DataDirectory = scratchDirectory,
+            MaxBatchSize = options.MaxBatchSize,
+        }, timeProvider: _time);
         var payload = new string('x', options.RowBytes);
         await database.WriteAsync(connection =>
         {
