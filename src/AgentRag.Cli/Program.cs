@@ -1,1 +1,3 @@
-return 0;
+using AgentRag.Cli;
+
+return await AgentRagCommandLine.InvokeAsync(args);

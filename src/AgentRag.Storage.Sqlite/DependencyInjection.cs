@@ -1,4 +1,6 @@
+using AgentRag.Core.Events;
 using AgentRag.Core.Storage;
+using AgentRag.Storage.Sqlite.Events;
 using AgentRag.Storage.Sqlite.Documents;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +46,8 @@ public static class DependencyInjection
             provider.GetService<ILogger<SqliteDatabase>>(),
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IDocumentStore, SqliteDocumentStore>();
+        services.TryAddSingleton<EventBroadcaster>();
+        services.TryAddSingleton<IEventLog, SqliteEventLog>();
         services.AddHostedService<SqliteStorageStartup>();
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", tags: [ReadyTag]);
         return services;

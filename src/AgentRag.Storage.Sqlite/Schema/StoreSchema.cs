@@ -62,5 +62,16 @@ public static class StoreSchema
 
             CREATE UNIQUE INDEX chunks_document_ordinal ON chunks (tenant_id, document_id, ordinal);
             """),
+        new(2, "durable event streams", """
+            CREATE TABLE events (
+                tenant_id TEXT    NOT NULL,
+                stream_id TEXT    NOT NULL,
+                seq       INTEGER NOT NULL, -- 1-based, gapless per stream
+                type      TEXT    NOT NULL,
+                data      TEXT    NOT NULL, -- JSON
+                ts        INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, stream_id, seq)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using AgentRag.Cli.Commands;
+using AgentRag.Core;
+using AgentRag.Server.Hosting;
+using AgentRag.Server.Logging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Cli;
+
+/// <summary>The services a CLI command runs on: the same composition root as the server, over the chosen data folder.</summary>
+internal sealed class CliHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private CliHost(ServiceProvider services, DataFolder dataFolder, string tenantId, bool json)
+    {
+        _services = services;
+        DataFolder = dataFolder;
+        TenantId = tenantId;
+        Json = json;
+    }
+
+    public DataFolder DataFolder { get; }
+
+    public string TenantId { get; }
+
+    public bool Json { get; }
+
+    public IServiceProvider Services => _services;
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>Builds and validates the services; throws <see cref="CliException"/> with a clear message on bad settings.</summary>
+    public static CliHost Start(ParseResult parseResult)
+    {
+        var tenantId = parseResult.GetValue(CommonOptions.Tenant) ?? Tenancy.DefaultTenant;
+        if (!Tenancy.IsValidTenantId(tenantId))
+        {
+            throw new CliException($"Invalid --tenant '{tenantId}': use 1–64 letters, digits, '-', '_' or '.'.", ExitCodes.Usage);
+        }
+
+        var dataFolder = new DataFolder(DataDirectory.Resolve(parseResult.GetValue(CommonOptions.Data)));
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddAgentRagConsole(
+            parseResult.GetValue(CommonOptions.LogFormat), parseResult.GetValue(CommonOptions.LogLevel)));
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddAgentRagCore(dataFolder);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        try
+        {
+            provider.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (OptionsValidationException ex)
+        {
+            provider.Dispose();
+            throw new CliException($"Invalid configuration: {ex.Message}", ExitCodes.Configuration);
+        }
+
+        return new CliHost(provider, dataFolder, tenantId, parseResult.GetValue(CommonOptions.Json));
+    }
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}
+
+/// <summary>A failure the CLI reports as one line on standard error and an exit code.</summary>
+internal sealed class CliException(string message, int exitCode = ExitCodes.Failure) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int Configuration = 3;
+    public const int NotFound = 4;
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentRag.Ingestion.Pipeline;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Registers the ingestion pipeline, its event hub and background worker. Requires an <c>IDocumentStore</c>,
+    /// a <c>DataFolder</c>, document extraction, and any number of <c>IChunkIndexer</c>s.
+    /// </summary>
+    public static IServiceCollection AddIngestionPipeline(this IServiceCollection services)
+    {
+        services.AddOptions<IngestionOptions>()
+            .BindConfiguration(IngestionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IngestionEventHub>();
+        services.TryAddSingleton<DocumentIngestionService>();
+        services.TryAddSingleton<IngestionWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AgentRag.Ingestion.Pipeline;
+
+/// <summary>Settings of the ingestion pipeline (section <c>AgentRag:Ingestion</c>).</summary>
+public sealed class IngestionOptions
+{
+    public const string SectionName = "AgentRag:Ingestion";
+
+    /// <summary>Largest accepted file, in bytes. Default 100 MB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>Documents processed at once. Each PDF already runs several poppler processes in parallel.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentDocuments { get; set; } = 2;
+
+    /// <summary>Retries of a transient failure (a process that fails to start, I/O) per stage.</summary>
+    [Range(0, 10)]
+    public int TransientRetries { get; set; } = 3;
+
+    /// <summary>Delay before the first retry; doubles on each further retry.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Test-only hook: when set to a stage name (e.g. <c>chunking</c>), a document that reaches that stage waits there
+    /// until the process is stopped. Crash-recovery tests use it to kill the process mid-ingestion. Also read from the
+    /// environment variable <c>AGENTRAG_TEST_HOLD_AT_STAGE</c>.
+    /// </summary>
+    public string? TestHoldAtStage { get; set; } = Environment.GetEnvironmentVariable("AGENTRAG_TEST_HOLD_AT_STAGE");
+}

@@ -1,0 +1,258 @@
+using AgentRag.Core.Documents;
+using AgentRag.Core.Events;
+using AgentRag.Core.Storage;
+using AgentRag.Ingestion.Pipeline;
+using AgentRag.Server.Hosting;
+using AgentRag.Server.Streaming;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace AgentRag.Server.Apis;
+
+/// <summary><c>/v1/documents</c>: upload, list, inspect, follow, reprocess and delete documents.</summary>
+public static class DocumentsApi
+{
+    public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>();
+        api.MapPost("/", UploadAsync).DisableAntiforgery();
+        api.MapGet("/", ListAsync);
+        api.MapGet("/{id}", GetAsync);
+        api.MapGet("/{id}/chunks", GetChunksAsync);
+        api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
+        api.MapGet("/{id}/events", StreamEventsAsync);
+        api.MapPost("/{id}/reprocess", ReprocessAsync);
+        api.MapDelete("/{id}", DeleteAsync);
+        return api;
+    }
+
+    /// <summary>A file accepted for ingestion.</summary>
+    public sealed record AcceptedDocument(string Id, string FileName, string Status, bool Duplicate);
+
+    /// <summary>A file of the request that was refused; the other files are unaffected.</summary>
+    public sealed record RejectedFile(string FileName, int Status, string Detail);
+
+    public sealed record UploadResponse(IReadOnlyList<AcceptedDocument> Documents, IReadOnlyList<RejectedFile> Rejected);
+
+    public sealed record DocumentListResponse(IReadOnlyList<Document> Items, int Total, int Offset, int Limit);
+
+    internal static async Task<Results<Accepted<UploadResponse>, ProblemHttpResult>> UploadAsync(
+        HttpRequest request,
+        TenantId tenant,
+        DocumentIngestionService ingestion,
+        IngestionWorker worker,
+        IOptions<ServerOptions> serverOptions,
+        IOptions<IngestionOptions> ingestionOptions,
+        CancellationToken cancellationToken)
+    {
+        var maxFiles = serverOptions.Value.MaxFilesPerUpload;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported upload",
+                "Upload files as multipart/form-data, one part per file (field name 'files').");
+        }
+
+        await using var staged = new StagedUploads(ingestion);
+        var reader = new MultipartReader(boundary, request.Body);
+        var rejected = new List<RejectedFile>();
+        MultipartSection? section;
+        try
+        {
+            while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.IsFileDisposition())
+                {
+                    continue;
+                }
+
+                if (staged.Count == maxFiles)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "Too many files",
+                        $"At most {maxFiles} files can be uploaded in one request (AgentRag:Server:MaxFilesPerUpload).");
+                }
+
+                var fileName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "");
+                if (fileName.Length == 0)
+                {
+                    fileName = $"upload-{staged.Count + 1}";
+                }
+
+                var outcome = await staged.StageAsync(section.Body, fileName, ingestionOptions.Value.MaxFileBytes, cancellationToken);
+                if (outcome is not null)
+                {
+                    rejected.Add(outcome);
+                }
+            }
+        }
+        catch (IOException ex) when (ex.Message.Contains("Multipart", StringComparison.OrdinalIgnoreCase) || ex is EndOfStreamException)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Malformed upload", $"The multipart body could not be read: {ex.Message}");
+        }
+        catch (InvalidDataException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Malformed upload", $"The multipart body could not be read: {ex.Message}");
+        }
+
+        if (staged.Count == 0 && rejected.Count == 0)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "No file",
+                "The request has no file part. Send each file as a multipart part with a file name (field name 'files').");
+        }
+
+        var accepted = new List<AcceptedDocument>();
+        foreach (var (fileName, path) in staged.Files)
+        {
+            try
+            {
+                var submitted = await ingestion.SubmitFileAsync(tenant.Value, path, fileName, cancellationToken);
+                accepted.Add(new AcceptedDocument(submitted.Document.Id, fileName,
+                    submitted.Document.Status.ToString().ToLowerInvariant(), submitted.AlreadyExisted));
+                if (submitted.Document.Status is DocumentStatus.Pending or DocumentStatus.Failed && !submitted.AlreadyExisted)
+                {
+                    worker.Enqueue(tenant.Value, submitted.Document.Id);
+                }
+            }
+            catch (IngestionRejectedException ex)
+            {
+                rejected.Add(new RejectedFile(fileName, StatusFor(ex.Reason), ex.Message));
+            }
+        }
+
+        if (accepted.Count == 0)
+        {
+            var first = rejected[0];
+            var problem = TypedResults.Problem(
+                statusCode: first.Status,
+                title: rejected.Count == 1 ? "File refused" : "Every file was refused",
+                detail: string.Join(" ", rejected.Select(r => r.Detail)),
+                extensions: new Dictionary<string, object?> { ["rejected"] = rejected });
+            return problem;
+        }
+
+        return TypedResults.Accepted((string?)null, new UploadResponse(accepted, rejected));
+    }
+
+    internal static async Task<Results<Ok<DocumentListResponse>, ProblemHttpResult>> ListAsync(
+        TenantId tenant, IDocumentStore store, string? status, int? offset, int? limit, CancellationToken cancellationToken)
+    {
+        DocumentStatus? statusFilter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<DocumentStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid status",
+                    $"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<DocumentStatus>().Select(n => n.ToLowerInvariant()))}.");
+            }
+
+            statusFilter = parsed;
+        }
+
+        var query = new DocumentListQuery(statusFilter, Math.Max(0, offset ?? 0), Math.Clamp(limit ?? 50, 1, 500));
+        var list = await store.ListAsync(tenant.Value, query, cancellationToken);
+        return TypedResults.Ok(new DocumentListResponse(list.Items, list.Total, query.Offset, query.Limit));
+    }
+
+    internal static async Task<Results<Ok<Document>, ProblemHttpResult>> GetAsync(
+        string id, TenantId tenant, IDocumentStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(tenant.Value, id, cancellationToken) is { } document
+            ? TypedResults.Ok(document)
+            : DocumentNotFound(id);
+
+    internal static async Task<Results<Ok<IReadOnlyList<Chunk>>, ProblemHttpResult>> GetChunksAsync(
+        string id, TenantId tenant, IDocumentStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(tenant.Value, id, cancellationToken) is null)
+        {
+            return DocumentNotFound(id);
+        }
+
+        return TypedResults.Ok(await store.GetChunksAsync(tenant.Value, id, cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> GetPageAsync(
+        string id, int number, TenantId tenant, IDocumentStore store, CancellationToken cancellationToken)
+    {
+        var document = await store.GetAsync(tenant.Value, id, cancellationToken);
+        if (document is null)
+        {
+            return DocumentNotFound(id);
+        }
+
+        return await store.GetPageAsync(tenant.Value, id, number, cancellationToken) is { } page
+            ? TypedResults.Ok(page)
+            : Problem(StatusCodes.Status404NotFound, "Page not found",
+                document.PageCount > 0
+                    ? $"Document '{id}' has pages 1–{document.PageCount}; there is no page {number}."
+                    : $"Document '{id}' has no page {number} (formats without pages store their text as page 0).");
+    }
+
+    internal static async Task<IResult> StreamEventsAsync(
+        string id, TenantId tenant, HttpContext httpContext, IDocumentStore store, IEventLog eventLog, ServerSentEvents events, CancellationToken cancellationToken)
+    {
+        var document = await store.GetAsync(tenant.Value, id, cancellationToken);
+        if (document is null)
+        {
+            return DocumentNotFound(id);
+        }
+
+        // A client that already saw the end of a finished document gets an empty stream rather than a wait.
+        var streamId = DocumentEventRecorder.StreamId(id);
+        if (document.Status is DocumentStatus.Ready or DocumentStatus.Failed
+            && (await eventLog.ReadAsync(tenant.Value, streamId, ServerSentEvents.ParseLastEventId(httpContext.Request), 1, cancellationToken)).Count == 0
+            && ServerSentEvents.ParseLastEventId(httpContext.Request) > 0)
+        {
+            httpContext.Response.Headers.ContentType = "text/event-stream";
+            return TypedResults.Empty;
+        }
+
+        await events.StreamAsync(httpContext, tenant.Value, streamId, DocumentEventRecorder.IsFinal, cancellationToken);
+        return TypedResults.Empty;
+    }
+
+    internal static async Task<Results<Accepted<Document>, ProblemHttpResult>> ReprocessAsync(
+        string id, TenantId tenant, DocumentIngestionService ingestion, IngestionWorker worker, CancellationToken cancellationToken)
+    {
+        var document = await ingestion.ResetForReprocessingAsync(tenant.Value, id, cancellationToken);
+        if (document is null)
+        {
+            return DocumentNotFound(id);
+        }
+
+        if (document.Status == DocumentStatus.Pending)
+        {
+            worker.Enqueue(tenant.Value, id);
+        }
+
+        return TypedResults.Accepted($"/v1/documents/{id}", document);
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string id, TenantId tenant, DocumentIngestionService ingestion, IEventLog eventLog, CancellationToken cancellationToken)
+    {
+        if (!await ingestion.DeleteAsync(tenant.Value, id, cancellationToken))
+        {
+            return DocumentNotFound(id);
+        }
+
+        await eventLog.DeleteStreamAsync(tenant.Value, DocumentEventRecorder.StreamId(id), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult DocumentNotFound(string id) =>
+        Problem(StatusCodes.Status404NotFound, "Document not found", $"No document '{id}' exists for this tenant.");
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+
+    private static int StatusFor(RejectionReason reason) => reason switch
+    {
+        RejectionReason.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        RejectionReason.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
+        _ => StatusCodes.Status400BadRequest,
+    };
+}

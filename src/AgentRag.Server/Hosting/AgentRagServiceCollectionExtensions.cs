@@ -1,0 +1,27 @@
+using AgentRag.Core;
+using AgentRag.Ingestion;
+using AgentRag.Ingestion.Pipeline;
+using AgentRag.Retrieval;
+using AgentRag.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRag.Server.Hosting;
+
+/// <summary>The composition root shared by the server and every CLI command.</summary>
+public static class AgentRagServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the embedded-mode product: the SQLite store in <paramref name="dataFolder"/>, document extraction,
+    /// the ingestion pipeline and the retrieval engine.
+    /// </summary>
+    public static IServiceCollection AddAgentRagCore(this IServiceCollection services, DataFolder dataFolder)
+    {
+        services.AddSingleton(dataFolder);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSqliteStorage(dataFolder.Root);
+        services.AddDocumentExtraction();
+        services.AddRetrieval(dataFolder);
+        services.AddIngestionPipeline();
+        return services;
+    }
+}

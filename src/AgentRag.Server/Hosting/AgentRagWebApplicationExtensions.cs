@@ -1,0 +1,70 @@
+using AgentRag.Core;
+using AgentRag.Ingestion.Pipeline;
+using AgentRag.Server.Apis;
+using AgentRag.Server.Logging;
+using AgentRag.Server.Streaming;
+using AgentRag.Server.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Server.Hosting;
+
+/// <summary>Wiring of the HTTP host: <c>builder.AddAgentRag()</c> and <c>app.MapAgentRag()</c>.</summary>
+public static class AgentRagWebApplicationExtensions
+{
+    /// <summary>Configuration key of the data folder (<c>--data</c> on the command line).</summary>
+    public const string DataKey = "data";
+
+    public static WebApplicationBuilder AddAgentRag(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var dataFolder = new DataFolder(DataDirectory.Resolve(configuration[DataKey] ?? configuration["AgentRag:Data"]));
+        var logFormat = Enum.TryParse<LogFormat>(configuration["log-format"] ?? configuration["AgentRag:LogFormat"], ignoreCase: true, out var format)
+            ? format
+            : LogFormat.Json;
+        builder.Logging.AddAgentRagConsole(logFormat, LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
+
+        var services = builder.Services;
+        services.AddAgentRagCore(dataFolder);
+        services.AddOptions<ServerOptions>()
+            .BindConfiguration(ServerOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ServerSentEvents>();
+        services.AddHostedService<DocumentEventRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.AddAgentRagHealthChecks();
+        services.AddAgentRagTelemetry(builder.Logging);
+
+        // Uploads: Kestrel refuses bodies over ~30 MB by default. Allow a full batch of maximum-size files; the
+        // upload handler enforces the per-file limit itself while streaming each part to disk.
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<IngestionOptions>, IOptions<ServerOptions>>((kestrel, ingestion, server) =>
+                kestrel.Limits.MaxRequestBodySize = UploadBodyLimit(ingestion.Value, server.Value));
+        services.AddOptions<FormOptions>()
+            .Configure<IOptions<IngestionOptions>, IOptions<ServerOptions>>((form, ingestion, server) =>
+            {
+                form.MultipartBodyLengthLimit = UploadBodyLimit(ingestion.Value, server.Value);
+                form.ValueCountLimit = server.Value.MaxFilesPerUpload * 4 + 16;
+            });
+        return builder;
+    }
+
+    public static WebApplication MapAgentRag(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAgentRagRequestMetrics();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthApi();
+        app.MapDocumentsApi();
+        return app;
+    }
+
+    private static long UploadBodyLimit(IngestionOptions ingestion, ServerOptions server) =>
+        checked((ingestion.MaxFileBytes + (64 * 1024)) * server.MaxFilesPerUpload) + (1024 * 1024);
+}

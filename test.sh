@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds the solution and runs every test project. The last line is the total over all projects:
+#   N passed, N failed, N skipped
+# Exits non-zero when any test failed or a test run did not complete.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+
+# --- prerequisites -------------------------------------------------------------------------------
+apt_updated=0
+ensure_tool() { # ensure_tool <command> <debian package> <required|optional>
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null && apt_updated=1; fi
+    echo "test.sh: installing $2…" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null && command -v "$1" >/dev/null 2>&1 && return 0
+  fi
+  if [ "$3" = required ]; then
+    echo "test.sh: '$1' is missing. Install it first: sudo apt-get install $2" >&2
+    exit 2
+  fi
+  echo "test.sh: '$1' is missing ($2); tests that need it run their no-$1 path." >&2
+}
+command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 2; }
+ensure_tool pdftotext poppler-utils required
+ensure_tool tesseract tesseract-ocr optional
+
+# --- build and test ------------------------------------------------------------------------------
+results="$root/TestResults"
+rm -rf "$results"
+mkdir -p "$results"
+
+if ! dotnet build AgentRag.slnx -c Release --nologo -v quiet -clp:NoSummary; then
+  echo "test.sh: build failed."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+projects=$(find tests -name '*.Tests.csproj' | sort)
+dotnet test AgentRag.slnx -c Release --no-build --nologo --logger "trx" --results-directory "$results" \
+  -- RunConfiguration.TestSessionTimeout=3000000
+test_exit=$?
+
+# --- one summary line over all projects ------------------------------------------------------------
+passed=0 failed=0 skipped=0 reports=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  reports=$((reports + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error); t=$(get timeout); a=$(get aborted)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+expected=$(echo "$projects" | grep -c . || true)
+if [ "$reports" -lt "$expected" ]; then
+  echo "test.sh: only $reports of $expected test projects produced results (a test host crashed?)." >&2
+  failed=$((failed + expected - reports))
+fi
+if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "test.sh: dotnet test exited $test_exit." >&2
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

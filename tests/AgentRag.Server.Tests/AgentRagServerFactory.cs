@@ -1,0 +1,33 @@
+using AgentRag.Server.Hosting;
+using AgentRag.TestKit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace AgentRag.Server.Tests;
+
+/// <summary>The real server over a temp data folder of its own, with optional extra settings.</summary>
+public sealed class AgentRagServerFactory(IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    private readonly TempDirectory _data = new("agentrag-server");
+
+    public string DataPath => _data.Path;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting(AgentRagWebApplicationExtensions.DataKey, _data.Path);
+        builder.UseSetting("log-format", "text");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _data.Dispose();
+        }
+    }
+}

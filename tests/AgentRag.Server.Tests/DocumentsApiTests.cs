@@ -1,0 +1,305 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AgentRag.TestKit;
+
+namespace AgentRag.Server.Tests;
+
+/// <summary><c>/v1/documents</c> through HTTP on the real server.</summary>
+public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
+{
+    private readonly Server _server;
+
+    public DocumentsApiTests(Server server) => _server = server;
+
+    /// <summary>One server for the class, with a small per-file limit so the 413 test needs no huge file.</summary>
+    public sealed class Server() : IDisposable
+    {
+        public AgentRagServerFactory Factory { get; } = new(new Dictionary<string, string?>
+        {
+            ["AgentRag:Ingestion:MaxFileBytes"] = "2000000",
+        });
+
+        public void Dispose() => Factory.Dispose();
+    }
+
+    private HttpClient Client(string? tenant = null)
+    {
+        var client = _server.Factory.CreateClient();
+        if (tenant is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Tenant-ID", tenant);
+        }
+
+        return client;
+    }
+
+    [Fact]
+    public async Task Upload_Pdf_StreamsProgressToReadyAndReplaysAfterReconnect()
+    {
+        var client = Client("sse-tenant");
+        var id = (await UploadAsync(client, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+
+        // Read a first event, then drop the connection.
+        long firstId;
+        using (var first = await SseClient.OpenAsync(client, $"/v1/documents/{id}/events"))
+        {
+            first.StatusCode.ShouldBe(HttpStatusCode.OK);
+            first.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+            var e = await SseClient.ReadEventsAsync(first).FirstAsync();
+            e.Id.ShouldNotBeNull();
+            firstId = e.Id.Value;
+        }
+
+        // Reconnect: the stream resumes after the last id seen and ends with `ready`.
+        using var resumed = await SseClient.OpenAsync(client, $"/v1/documents/{id}/events", lastEventId: firstId);
+        var events = await SseClient.ReadEventsAsync(resumed).ToListAsync();
+        events.ShouldNotBeEmpty();
+        events.First().Id.ShouldBe(firstId + 1);
+        events.Select(e => e.Id!.Value).ShouldBeInOrder(SortDirection.Ascending);
+        events.Last().Type.ShouldBe("ready");
+        events.ShouldContain(e => e.Type == "progress" && e.Data.Contains("\"stage\":\"extracting\""));
+        events.ShouldContain(e => e.Type == "progress" && e.Data.Contains("\"stage\":\"chunking\""));
+
+        // A full replay from the start has every event, in order, from id 1.
+        using var replay = await SseClient.OpenAsync(client, $"/v1/documents/{id}/events", lastEventId: 0);
+        var all = await SseClient.ReadEventsAsync(replay).ToListAsync();
+        all.First().Id.ShouldBe(1);
+        all.Last().Type.ShouldBe("ready");
+
+        var document = await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}");
+        document.GetProperty("status").GetString().ShouldBe("ready");
+        document.GetProperty("pageCount").GetInt32().ShouldBe(50);
+    }
+
+    [Fact]
+    public async Task Upload_TenFilesWithOneCorrupt_NineReadyOneFailed()
+    {
+        var client = Client("batch-tenant");
+        var files = Directory.GetFiles(SharedPaths.Corpus).Order(StringComparer.Ordinal)
+            .Select(path => (Path.GetFileName(path), File.ReadAllBytes(path)))
+            .Where(f => f.Item2.Length <= 2_000_000)
+            .ToList();
+        files.Add(("corrupt.pdf", Encoding.ASCII.GetBytes("%PDF-1.5\n%garbage that is not a PDF body\n")));
+        files.Count.ShouldBeLessThanOrEqualTo(10);
+
+        var ids = await UploadAsync(client, [.. files]);
+        ids.Count.ShouldBe(files.Count);
+
+        var finals = new Dictionary<string, string>();
+        foreach (var id in ids)
+        {
+            finals[id] = await WaitForFinalEventAsync(client, id);
+        }
+
+        finals.Values.Count(v => v == "failed").ShouldBe(1);
+        finals.Values.Count(v => v == "ready").ShouldBe(files.Count - 1);
+        var corruptId = ids[^1];
+        var corrupt = await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{corruptId}");
+        corrupt.GetProperty("status").GetString().ShouldBe("failed");
+        corrupt.GetProperty("error").GetString()!.ShouldContain("corrupt.pdf");
+        var chunks = await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{corruptId}/chunks");
+        chunks.GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Upload_EmptyFile_400NamingTheFile()
+    {
+        var response = await PostFilesAsync(Client(), ("empty.pdf", []));
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest, "empty.pdf: the file is empty");
+    }
+
+    [Fact]
+    public async Task Upload_FileOverTheLimit_413()
+    {
+        var response = await PostFilesAsync(Client(), ("big.bin", new byte[2_000_001]));
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "larger than the limit");
+    }
+
+    [Fact]
+    public async Task Upload_ElevenFiles_400AndNothingStored()
+    {
+        var client = Client("eleven-tenant");
+        var files = Enumerable.Range(1, 11).Select(i => ($"note{i}.txt", Encoding.UTF8.GetBytes($"# Note {i}\n\nSome text number {i}.\n"))).ToArray();
+
+        var response = await PostFilesAsync(client, files);
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest, "At most 10 files");
+        var list = await client.GetFromJsonAsync<JsonElement>("/v1/documents");
+        list.GetProperty("total").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Upload_NoFilePart_400()
+    {
+        using var content = new MultipartFormDataContent { { new StringContent("just a field"), "comment" } };
+
+        var response = await Client().PostAsync("/v1/documents", content);
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest, "no file part");
+    }
+
+    [Fact]
+    public async Task Upload_NotMultipart_415()
+    {
+        var response = await Client().PostAsync("/v1/documents", new StringContent("{}", Encoding.UTF8, "application/json"));
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "multipart/form-data");
+    }
+
+    [Fact]
+    public async Task Upload_BinaryNamedTxt_RefusedWhileTheOtherFileIsAccepted()
+    {
+        var binary = new byte[4096];
+        new Random(7).NextBytes(binary);
+
+        var response = await PostFilesAsync(Client("mixed-tenant"),
+            ("data.txt", binary),
+            ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        body.GetProperty("documents").GetArrayLength().ShouldBe(1);
+        var rejected = body.GetProperty("rejected")[0];
+        rejected.GetProperty("fileName").GetString().ShouldBe("data.txt");
+        rejected.GetProperty("detail").GetString()!.ShouldContain("data.txt");
+    }
+
+    [Fact]
+    public async Task Get_UnknownId_404Problem()
+    {
+        var response = await Client().GetAsync("/v1/documents/doc_doesnotexist0000");
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.NotFound, "doc_doesnotexist0000");
+    }
+
+    [Fact]
+    public async Task EveryRoute_AnotherTenantsDocument_404()
+    {
+        var owner = Client("tenant-a");
+        var id = (await UploadAsync(owner, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+        (await WaitForFinalEventAsync(owner, id)).ShouldBe("ready");
+        var other = Client("tenant-b");
+
+        (await other.GetAsync($"/v1/documents/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await other.GetAsync($"/v1/documents/{id}/chunks")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await other.GetAsync($"/v1/documents/{id}/pages/1")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await other.GetAsync($"/v1/documents/{id}/events")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await other.PostAsync($"/v1/documents/{id}/reprocess", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await other.DeleteAsync($"/v1/documents/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var list = await other.GetFromJsonAsync<JsonElement>("/v1/documents");
+        list.GetProperty("items").EnumerateArray().ShouldNotContain(d => d.GetProperty("id").GetString() == id);
+
+        // The owner still has it, untouched.
+        (await owner.GetAsync($"/v1/documents/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Tenant_MalformedHeader_400()
+    {
+        var response = await Client("bad tenant!").GetAsync("/v1/documents");
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest, "X-Tenant-ID");
+    }
+
+    [Fact]
+    public async Task PagesAndChunks_ReadyPdf_ServeStoredPageText()
+    {
+        var client = Client("pages-tenant");
+        var id = (await UploadAsync(client, ("R-data.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("R-data.pdf"))))).Single();
+        (await WaitForFinalEventAsync(client, id)).ShouldBe("ready");
+
+        var chunks = await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}/chunks");
+        chunks.GetArrayLength().ShouldBeGreaterThan(10);
+        var chunk = chunks[3];
+        var span = chunk.GetProperty("spans")[0];
+        var page = await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}/pages/{span.GetProperty("page").GetInt32()}");
+        var pageText = page.GetProperty("text").GetString()!;
+        var start = span.GetProperty("start").GetInt32();
+        var end = span.GetProperty("end").GetInt32();
+        chunk.GetProperty("text").GetString()!.ShouldStartWith(pageText[start..end].Split('\n')[0]);
+
+        var missing = await client.GetAsync($"/v1/documents/{id}/pages/999");
+        await ShouldBeProblemAsync(missing, HttpStatusCode.NotFound, "no page 999");
+    }
+
+    [Fact]
+    public async Task DeleteAndReprocess_RemoveAndRebuildTheDocument()
+    {
+        var client = Client("lifecycle-tenant");
+        var id = (await UploadAsync(client, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+        var firstRun = await FollowToFinalEventAsync(client, id);
+        firstRun.Type.ShouldBe("ready");
+
+        var reprocess = await client.PostAsync($"/v1/documents/{id}/reprocess", null);
+        reprocess.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var secondRun = await FollowToFinalEventAsync(client, id, firstRun.Id);
+        secondRun.Type.ShouldBe("ready");
+        secondRun.Id!.Value.ShouldBeGreaterThan(firstRun.Id!.Value);
+        var document = await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}");
+        document.GetProperty("attempts").GetInt32().ShouldBe(2);
+        document.GetProperty("status").GetString().ShouldBe("ready");
+
+        (await client.DeleteAsync($"/v1/documents/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await client.GetAsync($"/v1/documents/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.GetAsync($"/v1/documents/{id}/chunks")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.DeleteAsync($"/v1/documents/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        Directory.Exists(Path.Combine(_server.Factory.DataPath, "files", "lifecycle-tenant", id)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task List_InvalidStatus_400()
+    {
+        var response = await Client().GetAsync("/v1/documents?status=bogus");
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest, "Unknown status 'bogus'");
+    }
+
+    internal static async Task<List<string>> UploadAsync(HttpClient client, params (string Name, byte[] Content)[] files)
+    {
+        var response = await PostFilesAsync(client, files);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("documents").EnumerateArray().Select(d => d.GetProperty("id").GetString()!).ToList();
+    }
+
+    internal static async Task<HttpResponseMessage> PostFilesAsync(HttpClient client, params (string Name, byte[] Content)[] files)
+    {
+        using var content = new MultipartFormDataContent();
+        foreach (var (name, bytes) in files)
+        {
+            var part = new ByteArrayContent(bytes);
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content.Add(part, "files", name);
+        }
+
+        return await client.PostAsync("/v1/documents", content);
+    }
+
+    /// <summary>Follows the document's event stream to its final event and returns that event's type.</summary>
+    internal static async Task<string> WaitForFinalEventAsync(HttpClient client, string id) =>
+        (await FollowToFinalEventAsync(client, id)).Type;
+
+    /// <summary>Follows the document's event stream (after <paramref name="lastEventId"/>) until it ends.</summary>
+    internal static async Task<SseEvent> FollowToFinalEventAsync(HttpClient client, string id, long? lastEventId = null)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var response = await SseClient.OpenAsync(client, $"/v1/documents/{id}/events", lastEventId, cancellationToken: timeout.Token);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return await SseClient.ReadEventsAsync(response, timeout.Token).LastAsync(timeout.Token);
+    }
+
+    internal static async Task ShouldBeProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailContains)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(status, text);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json", text);
+        var problem = JsonDocument.Parse(text).RootElement;
+        problem.GetProperty("status").GetInt32().ShouldBe((int)status);
+        problem.GetProperty("detail").GetString()!.ShouldContain(detailContains, Case.Insensitive);
+    }
+}

@@ -1,0 +1,17 @@
+using PdfSharp.Pdf;
+
+namespace AgentRag.TestKit;
+
+/// <summary>PDF fixtures written on the fly with PDFsharp, for inputs the shared corpus does not have.</summary>
+public static class TestPdfs
+{
+    /// <summary>Writes a one-page PDF that needs <paramref name="userPassword"/> to open.</summary>
+    public static void WritePasswordProtected(string path, string userPassword)
+    {
+        using var document = new PdfDocument();
+        document.AddPage();
+        document.SecuritySettings.UserPassword = userPassword;
+        document.SecuritySettings.OwnerPassword = userPassword + "-owner";
+        document.Save(path);
+    }
+}
