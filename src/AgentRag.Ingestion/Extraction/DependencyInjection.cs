@@ -1,0 +1,44 @@
+using AgentRag.Ingestion.Chunking;
+using AgentRag.Ingestion.Extraction.Pdf;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentRag.Ingestion.Extraction;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Registers content detection, the extractors, <see cref="DocumentExtractorRegistry"/> (the entry point) and the
+    /// <see cref="Chunker"/>, with <see cref="DocumentExtractionOptions"/> and <see cref="ChunkingOptions"/> bound from
+    /// their configuration sections and validated at startup.
+    /// </summary>
+    public static IServiceCollection AddDocumentExtraction(
+        this IServiceCollection services,
+        Action<DocumentExtractionOptions>? configureExtraction = null,
+        Action<ChunkingOptions>? configureChunking = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var extraction = services.AddOptions<DocumentExtractionOptions>().BindConfiguration(DocumentExtractionOptions.SectionName);
+        if (configureExtraction is not null)
+        {
+            extraction.Configure(configureExtraction);
+        }
+
+        extraction.ValidateDataAnnotations().ValidateOnStart();
+
+        var chunking = services.AddOptions<ChunkingOptions>().BindConfiguration(ChunkingOptions.SectionName);
+        if (configureChunking is not null)
+        {
+            chunking.Configure(configureChunking);
+        }
+
+        chunking.ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ContentTypeDetector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, PdfExtractor>());
+        services.TryAddSingleton<DocumentExtractorRegistry>();
+        services.TryAddSingleton<Chunker>();
+        return services;
+    }
+}
