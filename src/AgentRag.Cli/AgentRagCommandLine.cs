@@ -18,11 +18,10 @@ public static class AgentRagCommandLine
         root.Add(IngestCommand.Create());
         root.Add(DocsCommand.Create());
         root.Add(BenchCommand.Create());
-        root.SetAction(parseResult =>
+        root.SetAction(_ =>
         {
             // No command: show the help rather than doing anything.
-            parseResult.Configuration.RootCommand.Parse("--help").Invoke();
-            return 0;
+            return root.Parse("--help").Invoke();
         });
         return root;
     }

@@ -155,12 +155,18 @@ public sealed class IngestCommandTests
         result.StandardOutput.ShouldContain("docs");
     }
 
+    /// <summary>Each chunk as "ordinal|pages|heading path|spans|text" (ids embed the document id, which differs per run).</summary>
     private static async Task<List<string>> ChunkTextsAsync(string data, string id)
     {
         var shown = await CliProcess.RunAsync(["docs", "show", id, "--chunks", "--data", data, "--json"]);
         shown.ExitCode.ShouldBe(0, shown.ToString());
         return JsonDocument.Parse(shown.StandardOutput).RootElement.GetProperty("chunks").EnumerateArray()
-            .Select(c => $"{c.GetProperty("id").GetString()}|{string.Join(",", c.GetProperty("pages").EnumerateArray().Select(p => p.GetInt32()))}|{c.GetProperty("text").GetString()}")
+            .Select(c => string.Join("|",
+                c.GetProperty("ordinal").GetInt32(),
+                string.Join(",", c.GetProperty("pages").EnumerateArray().Select(p => p.GetInt32())),
+                c.GetProperty("headingPath").GetString(),
+                string.Join(",", c.GetProperty("spans").EnumerateArray().Select(s => s.ToString())),
+                c.GetProperty("text").GetString()))
             .ToList();
     }
 

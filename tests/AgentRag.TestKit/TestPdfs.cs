@@ -1,3 +1,4 @@
+using PdfSharp;
 using PdfSharp.Pdf;
 
 namespace AgentRag.TestKit;
@@ -5,6 +6,12 @@ namespace AgentRag.TestKit;
 /// <summary>PDF fixtures written on the fly with PDFsharp, for inputs the shared corpus does not have.</summary>
 public static class TestPdfs
 {
+    static TestPdfs()
+    {
+        // PDFsharp 6.5 refuses to work until a license is chosen; fixtures are built under its AGPL license.
+        PdfSharpLicense.SetAgplLicense();
+    }
+
     /// <summary>Writes a one-page PDF that needs <paramref name="userPassword"/> to open.</summary>
     public static void WritePasswordProtected(string path, string userPassword)
     {

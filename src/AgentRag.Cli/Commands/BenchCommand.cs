@@ -25,14 +25,30 @@ internal static class BenchCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using var scratch = new ScratchFolder(parseResult.GetValue(CommonOptions.Data));
-            var result = await StoreBenchmark.RunAsync(scratch.Path, parseResult.GetValue(rows), cancellationToken);
+            var result = await new StoreBenchmark().RunAsync(
+                Path.Combine(scratch.Path, "store-bench"), new StoreBenchmarkOptions { GroupCommitRows = parseResult.GetValue(rows) }, cancellationToken);
+            var report = new
+            {
+                result.GroupCommitRows,
+                groupCommitRowsPerSecond = Math.Round(result.GroupCommitRowsPerSecond),
+                result.GroupCommits,
+                averageRowsPerCommit = Math.Round(result.AverageRowsPerCommit, 1),
+                result.SingleTransactionRows,
+                singleTransactionRowsPerSecond = Math.Round(result.SingleTransactionRowsPerSecond),
+                groupCommitSpeedup = Math.Round(result.GroupCommitRowsPerSecond / result.SingleTransactionRowsPerSecond, 2),
+                pointReadsDuringWrites = result.PointReads,
+                readP50Microseconds = Math.Round(result.ReadP50Microseconds, 1),
+                readP95Microseconds = Math.Round(result.ReadP95Microseconds, 1),
+                readP99Microseconds = Math.Round(result.ReadP99Microseconds, 1),
+                processorCount = Environment.ProcessorCount,
+            };
             if (parseResult.GetValue(CommonOptions.Json))
             {
-                JsonOutput.WriteLine(result);
+                JsonOutput.WriteLine(report);
             }
             else
             {
-                Console.WriteLine(result.ToString());
+                JsonOutput.WriteIndented(report);
             }
 
             return ExitCodes.Success;

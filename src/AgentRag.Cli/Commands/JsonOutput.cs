@@ -1,20 +1,14 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using AgentRag.Core.Serialization;
 
 namespace AgentRag.Cli.Commands;
 
-/// <summary>The CLI's JSON conventions: camelCase names, enums as lower-case strings, nulls kept.</summary>
+/// <summary>Writes <c>--json</c> output with the product's JSON conventions (<see cref="AgentRagJson"/>).</summary>
 internal static class JsonOutput
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    private static readonly JsonSerializerOptions Indented = new(AgentRagJson.Options) { WriteIndented = true };
 
-    public static void WriteLine<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Options));
+    public static void WriteLine<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, AgentRagJson.Options));
 
-    public static void WriteIndented<T>(T value) =>
-        Console.Out.WriteLine(JsonSerializer.Serialize(value, new JsonSerializerOptions(Options) { WriteIndented = true }));
+    public static void WriteIndented<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Indented));
 }

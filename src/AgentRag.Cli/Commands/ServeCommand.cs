@@ -2,6 +2,7 @@ using System.CommandLine;
 using AgentRag.Core;
 using AgentRag.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AgentRag.Cli.Commands;
@@ -31,7 +32,8 @@ internal static class ServeCommand
                 builder.AddAgentRag();
                 await using var app = builder.Build();
                 app.MapAgentRag();
-                await app.RunAsync(cancellationToken);
+                await app.StartAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
                 return ExitCodes.Success;
             }
             catch (OptionsValidationException ex)

@@ -282,7 +282,7 @@ public sealed partial class DocumentIngestionService
             var path = GetStoredFilePath(document);
             if (!File.Exists(path))
             {
-                throw new DocumentExtractionException(document.FileName, "the stored original is missing from the data folder; upload the file again.");
+                throw new DocumentExtractionException(document.FileName, ExtractionFailure.Corrupt, "the stored original is missing from the data folder; upload the file again.");
             }
 
             ExtractedDocument extracted;
@@ -298,7 +298,7 @@ public sealed partial class DocumentIngestionService
                     progressWrites = progressWrites.ContinueWith(_ => SaveAsync(snapshot, CancellationToken.None), TaskScheduler.Default).Unwrap();
                 });
                 extracted = await _transientRetry.ExecuteAsync(
-                    async token => await _extractors.ExtractAsync(path, document.ContentType, document.FileName, progress, token),
+                    async token => await _extractors.ExtractAsync(path, document.FileName, progress, token),
                     cancellationToken);
                 await progressWrites;
                 IngestionTelemetry.PagesExtracted.Add(extracted.Pages.Count);
@@ -309,7 +309,7 @@ public sealed partial class DocumentIngestionService
                 Stage = IngestionStage.Chunking,
                 Progress = ExtractionShare,
                 ProgressMessage = $"Chunking {extracted.Pages.Count} page(s)",
-                PageCount = extracted.IsPaged ? extracted.Pages.Count : 0,
+                PageCount = extracted.HasPhysicalPages ? extracted.Pages.Count : 0,
                 Metadata = extracted.Metadata,
                 Warnings = extracted.Warnings,
             };
@@ -319,19 +319,19 @@ public sealed partial class DocumentIngestionService
             }
 
             await HoldIfRequestedAsync(IngestionStage.Chunking, cancellationToken);
-            ChunkedDocument chunked;
+            IReadOnlyList<Chunk> chunks;
             using (IngestionTelemetry.StartStage(IngestionStage.Chunking))
             {
-                chunked = _chunker.Chunk(document.TenantId, document.Id, extracted);
-                await _store.SaveContentAsync(document.TenantId, document.Id, chunked.Pages, chunked.Chunks, cancellationToken);
+                chunks = _chunker.Chunk(document.Id, document.TenantId, extracted);
+                await _store.SaveContentAsync(document.TenantId, document.Id, extracted.ToDocumentPages(document.Id, document.TenantId), chunks, cancellationToken);
             }
 
             document = document with
             {
                 Stage = IngestionStage.Indexing,
                 Progress = ExtractionShare + ChunkingShare,
-                ProgressMessage = $"Indexing {chunked.Chunks.Count} chunk(s)",
-                ChunkCount = chunked.Chunks.Count,
+                ProgressMessage = $"Indexing {chunks.Count} chunk(s)",
+                ChunkCount = chunks.Count,
             };
             if (!await SaveAsync(document, cancellationToken))
             {
@@ -343,7 +343,7 @@ public sealed partial class DocumentIngestionService
             {
                 foreach (var indexer in _indexers)
                 {
-                    await indexer.IndexAsync(document.TenantId, document.Id, chunked.Chunks, cancellationToken);
+                    await indexer.IndexAsync(document.TenantId, document.Id, chunks, cancellationToken);
                 }
             }
 
@@ -368,7 +368,7 @@ public sealed partial class DocumentIngestionService
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var reason = ex is DocumentExtractionException ? ex.Message : $"{document.FileName}: ingestion failed: {ex.Message}";
+            var reason = ex is DocumentExtractionException ? ex.Message : $"Cannot ingest '{document.FileName}': {ex.Message}";
             if (ex is not DocumentExtractionException)
             {
                 LogUnexpectedFailure(ex, document.FileName);

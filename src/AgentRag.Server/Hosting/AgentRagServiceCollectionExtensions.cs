@@ -1,7 +1,6 @@
 using AgentRag.Core;
-using AgentRag.Ingestion;
+using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
-using AgentRag.Retrieval;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,7 +19,6 @@ public static class AgentRagServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSqliteStorage(dataFolder.Root);
         services.AddDocumentExtraction();
-        services.AddRetrieval(dataFolder);
         services.AddIngestionPipeline();
         return services;
     }

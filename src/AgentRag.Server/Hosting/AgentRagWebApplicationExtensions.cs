@@ -1,4 +1,5 @@
 using AgentRag.Core;
+using AgentRag.Core.Serialization;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Logging;
@@ -35,6 +36,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddSingleton<ServerSentEvents>();
         services.AddHostedService<DocumentEventRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
+        services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();
         services.AddOpenApi();
         services.AddAgentRagHealthChecks();

@@ -1,0 +1,22 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AgentRag.Core.Serialization;
+
+/// <summary>The JSON conventions of every public surface (HTTP, CLI <c>--json</c>, MCP): camelCase names and
+/// enums as snake_case strings (<c>"ready"</c>, <c>"awaiting_approval"</c>).</summary>
+public static class AgentRagJson
+{
+    /// <summary>Shared, read-only options with the conventions applied.</summary>
+    public static JsonSerializerOptions Options { get; } = Apply(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>Applies the conventions to <paramref name="options"/> (e.g. ASP.NET Core's HTTP JSON options).</summary>
+    public static JsonSerializerOptions Apply(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        return options;
+    }
+}
