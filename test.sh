@@ -37,14 +37,18 @@ if ! dotnet build AgentRag.slnx -c Release --nologo -v quiet -clp:NoSummary; the
   exit 1
 fi
 
+# One results folder per project, so every project's report is counted exactly once.
 projects=$(find tests -name '*.Tests.csproj' | sort)
-dotnet test AgentRag.slnx -c Release --no-build --nologo --logger "trx" --results-directory "$results" \
-  -- RunConfiguration.TestSessionTimeout=3000000
-test_exit=$?
+test_exit=0
+for project in $projects; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" -c Release --no-build --nologo --logger "trx" --results-directory "$results/$name" \
+    -- RunConfiguration.TestSessionTimeout=3000000 || test_exit=$?
+done
 
 # --- one summary line over all projects ------------------------------------------------------------
 passed=0 failed=0 skipped=0 reports=0
-for trx in "$results"/*.trx; do
+for trx in "$results"/*/*.trx; do
   [ -f "$trx" ] || continue
   reports=$((reports + 1))
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)

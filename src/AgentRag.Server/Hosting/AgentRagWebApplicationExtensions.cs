@@ -60,7 +60,7 @@ public static class AgentRagWebApplicationExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAgentRagRequestMetrics();
+        app.UseAgentRagRequestTelemetry();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();
         app.MapDocumentsApi();
