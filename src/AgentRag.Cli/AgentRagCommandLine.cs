@@ -26,5 +26,27 @@ public static class AgentRagCommandLine
         return root;
     }
 
-    public static Task<int> InvokeAsync(string[] args) => Build().Parse(args).InvokeAsync();
+    /// <summary>
+    /// Runs the command. An unexpected exception is reported as one line on standard error (the stack trace only at
+    /// <c>--log-level Debug</c> or below) with exit code 1, never as a crash dump.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        var parseResult = Build().Parse(args);
+        try
+        {
+            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException ex)
+        {
+            await Console.Error.WriteLineAsync($"agentrag: {ex.Message}");
+            return ex.ExitCode;
+        }
+        catch (Exception ex)
+        {
+            var detailed = parseResult.GetValue(CommonOptions.LogLevel) <= Microsoft.Extensions.Logging.LogLevel.Debug;
+            await Console.Error.WriteLineAsync($"agentrag: unexpected error: {(detailed ? ex.ToString() : ex.Message)}");
+            return ExitCodes.Failure;
+        }
+    }
 }

@@ -84,10 +84,18 @@ internal static class BenchCommand
             var ingestion = host.Get<DocumentIngestionService>();
             var timer = Stopwatch.StartNew();
             var documents = new List<Document>();
+            var rejected = new List<string>();
             foreach (var file in files)
             {
-                var submitted = await ingestion.SubmitFileAsync(host.TenantId, file, cancellationToken: cancellationToken);
-                documents.Add(submitted.Document);
+                try
+                {
+                    var submitted = await ingestion.SubmitFileAsync(host.TenantId, file, cancellationToken: cancellationToken);
+                    documents.Add(submitted.Document);
+                }
+                catch (IngestionRejectedException ex)
+                {
+                    rejected.Add(ex.Message);
+                }
             }
 
             var finals = new List<Document>();
@@ -108,6 +116,8 @@ internal static class BenchCommand
             {
                 files = files.Length,
                 ready = finals.Count(d => d.Status == DocumentStatus.Ready),
+                rejected,
+                failed = finals.Where(d => d.Status == DocumentStatus.Failed).Select(d => d.Error).ToList(),
                 pages,
                 chunks = finals.Sum(d => d.ChunkCount),
                 seconds = Math.Round(timer.Elapsed.TotalSeconds, 3),
