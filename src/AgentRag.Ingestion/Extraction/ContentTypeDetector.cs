@@ -42,9 +42,9 @@ public sealed class ContentTypeDetector
             sample = new byte[(int)Math.Min(SampleSize, length)];
             stream.ReadExactly(sample);
         }
-        catch (FileNotFoundException ex)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new DocumentExtractionException(fileName, ExtractionFailure.UnsupportedContent, "the file does not exist.", ex);
+            throw new DocumentExtractionException(fileName, ExtractionFailure.NotFound, "the file does not exist.", ex);
         }
         catch (IOException ex)
         {

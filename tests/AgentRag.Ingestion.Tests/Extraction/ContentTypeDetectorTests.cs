@@ -93,6 +93,7 @@ public sealed class ContentTypeDetectorTests : IDisposable
     {
         var error = Should.Throw<DocumentExtractionException>(() => _detector.Detect(_temp.Combine("gone.pdf")));
 
+        error.Failure.ShouldBe(ExtractionFailure.NotFound);
         error.Message.ShouldBe("Cannot extract 'gone.pdf': the file does not exist.");
     }
 }
