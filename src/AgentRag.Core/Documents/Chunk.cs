@@ -15,7 +15,11 @@ public sealed record Chunk
     public IReadOnlyList<int> Pages { get; init; } = [];
     /// <summary>Headings in force at the chunk's start, outermost first, joined with " &gt; ".</summary>
     public string HeadingPath { get; init; } = "";
-    /// <summary>Where the chunk's text sits in the stored page text, one span per page it touches.</summary>
+    /// <summary>
+    /// Where the chunk's text sits in the stored page text, one span per page it touches, in order (preceded by the
+    /// table header row's span when the chunk starts inside a table). <see cref="Text"/> is the span texts joined with
+    /// <see cref="ChunkSpans.Separator"/>.
+    /// </summary>
     public IReadOnlyList<SourceSpan> Spans { get; init; } = [];
 }
 

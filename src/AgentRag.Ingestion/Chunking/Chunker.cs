@@ -11,9 +11,10 @@ namespace AgentRag.Ingestion.Chunking;
 /// <see cref="ChunkingOptions.MaxTokens"/> tokens (see docs/adr/0003-chunking-rules.md):
 /// <list type="bullet">
 ///   <item>The document's pages are read as one stream; a chunk may cross pages and records one span per page part.</item>
-///   <item>A chunk ends at the best boundary in the second half of its budget: a heading (already from a quarter of the
-///   budget), then a paragraph, block or table row, then a sentence, a line, and at worst a space. Words are never split,
-///   except a single "word" of more than half the budget (e.g. an inline blob), which is cut into pieces.</item>
+///   <item>A chunk ends at the next heading once it holds more than a heading line (1/32 of the budget); otherwise at
+///   the best boundary in the second half of its budget: a paragraph, block or table row, then a sentence, a line, and
+///   at worst a space. Words are never split, except a single "word" of more than half the budget (e.g. an inline
+///   blob), which is cut into pieces.</item>
 ///   <item>The next chunk repeats up to <see cref="ChunkingOptions.OverlapTokens"/> tokens, starting at the best
 ///   boundary in that tail; there is no overlap after a heading break, so a chunk never starts in the previous section.</item>
 ///   <item>A chunk starting inside a table body repeats the table's header row first, as an extra span.</item>
@@ -131,15 +132,16 @@ public sealed class Chunker
     }
 
     /// <summary>
-    /// The break before a unit in (first, limit]: the first heading once a quarter of the budget is filled (so chunks
-    /// follow sections and carry the right heading path); otherwise the best boundary once half is filled, latest on ties.
+    /// The break before a unit in (first, limit]: the first heading once the chunk holds more than its own headings
+    /// (1/32 of the budget), so chunks follow sections and carry the right heading path; otherwise the best boundary
+    /// once half the budget is filled, latest on ties.
     /// </summary>
     private static int ChooseEnd(Units units, int first, int limit, int budget)
     {
         var cumulative = units.Cumulative;
         for (var end = first + 1; end <= limit; end++)
         {
-            if (units.Quality[end] == Boundary.Section && (cumulative[end] - cumulative[first]) * 4 >= budget)
+            if (units.Quality[end] == Boundary.Section && (cumulative[end] - cumulative[first]) * 32 >= budget)
             {
                 return end;
             }

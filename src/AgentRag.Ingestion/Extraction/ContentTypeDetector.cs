@@ -18,12 +18,13 @@ public sealed class ContentTypeDetector
 
     private static readonly string[] _markdownExtensions = [".md", ".markdown", ".mdown", ".mkd"];
     private static readonly string[] _htmlExtensions = [".html", ".htm", ".xhtml"];
+    private static readonly string[] _textExtensions = [".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".csv", ".log", ".rst"];
 
     /// <summary>
     /// Returns the content type (a <see cref="ContentTypes"/> value) of the file at <paramref name="path"/>, whose
     /// user-facing name is <paramref name="fileName"/>. Throws <see cref="DocumentExtractionException"/> when the file
-    /// is empty (<see cref="ExtractionFailure.Empty"/>), when its extension promises a PDF or DOCX its bytes are not
-    /// (<see cref="ExtractionFailure.ContentMismatch"/>), or when it cannot be read (<see cref="ExtractionFailure.Io"/>).
+    /// is empty (<see cref="ExtractionFailure.Empty"/>), when its extension promises a PDF or DOCX its bytes are not,
+    /// or a text extension promises text its bytes are not (<see cref="ExtractionFailure.ContentMismatch"/>), or when it cannot be read (<see cref="ExtractionFailure.Io"/>).
     /// Unsupported content is not an error here: it is reported as <see cref="ContentTypes.Binary"/> or <see cref="ContentTypes.Zip"/>.
     /// </summary>
     public string Detect(string path, string? fileName = null)
@@ -41,9 +42,9 @@ public sealed class ContentTypeDetector
             sample = new byte[(int)Math.Min(SampleSize, length)];
             stream.ReadExactly(sample);
         }
-        catch (FileNotFoundException ex)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new DocumentExtractionException(fileName, ExtractionFailure.UnsupportedContent, "the file does not exist.", ex);
+            throw new DocumentExtractionException(fileName, ExtractionFailure.NotFound, "the file does not exist.", ex);
         }
         catch (IOException ex)
         {
@@ -67,6 +68,12 @@ public sealed class ContentTypeDetector
             throw new DocumentExtractionException(fileName, ExtractionFailure.ContentMismatch, detected == ContentTypes.Zip
                 ? "the name ends in .docx but the content is a ZIP archive without the Word parts '[Content_Types].xml' and 'word/document.xml'."
                 : $"the name ends in .docx but the content is {ContentTypes.Describe(detected)}, not a ZIP-based Word document.");
+        }
+
+        if (detected == ContentTypes.Binary && _textExtensions.Contains(extension))
+        {
+            throw new DocumentExtractionException(fileName, ExtractionFailure.ContentMismatch,
+                $"the name ends in {extension} but the content is binary data (it contains NUL bytes or control characters), not text.");
         }
 
         return detected;

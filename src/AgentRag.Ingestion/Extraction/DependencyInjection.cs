@@ -1,5 +1,9 @@
 using AgentRag.Ingestion.Chunking;
+using AgentRag.Ingestion.Extraction.Docx;
+using AgentRag.Ingestion.Extraction.Html;
+using AgentRag.Ingestion.Extraction.Markdown;
 using AgentRag.Ingestion.Extraction.Pdf;
+using AgentRag.Ingestion.Extraction.PlainText;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -37,6 +41,10 @@ public static class DependencyInjection
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ContentTypeDetector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, PdfExtractor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, DocxExtractor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, HtmlExtractor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, MarkdownExtractor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, PlainTextExtractor>());
         services.TryAddSingleton<DocumentExtractorRegistry>();
         services.TryAddSingleton<Chunker>();
         return services;

@@ -3,6 +3,9 @@ namespace AgentRag.Ingestion.Extraction;
 /// <summary>Why a file could not be extracted.</summary>
 public enum ExtractionFailure
 {
+    /// <summary>The file does not exist (any more).</summary>
+    NotFound,
+
     /// <summary>The file has no bytes.</summary>
     Empty,
 

@@ -76,7 +76,7 @@ public sealed record TextBlock(TextBlockKind Kind, int Page, int Start, int End)
 /// A table whose text is [<see cref="Start"/>, <see cref="End"/>) on page <see cref="Page"/>, one row per line.
 /// The first <see cref="HeaderRowCount"/> rows are the header that a chunk starting inside the table repeats.
 /// </summary>
-public sealed record ExtractedTable(int Page, int Start, int End, IReadOnlyList<TableRow> Rows, int HeaderRowCount)
+public sealed record ExtractedTable(int Page, int Start, int End, IReadOnlyList<TableRowSpan> Rows, int HeaderRowCount)
 {
     /// <summary>The header rows' range [start, end), or null when the table has no header row.</summary>
     public (int Start, int End)? HeaderRange =>
@@ -84,7 +84,7 @@ public sealed record ExtractedTable(int Page, int Start, int End, IReadOnlyList<
 }
 
 /// <summary>One table row's text range [<see cref="Start"/>, <see cref="End"/>) on its table's page.</summary>
-public readonly record struct TableRow(int Start, int End);
+public readonly record struct TableRowSpan(int Start, int End);
 
 /// <summary>Progress of one extraction, for messages such as "Extracting page 23/113".</summary>
 public sealed record ExtractionProgress(int Completed, int Total, string Message);

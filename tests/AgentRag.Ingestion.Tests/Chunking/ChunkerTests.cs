@@ -151,11 +151,11 @@ public sealed class ChunkerTests
         var tableText = string.Join('\n', [header, .. rows]);
         var text = "Before the table.\n\n" + tableText + "\n\nAfter the table.";
         var tableStart = text.IndexOf(header, StringComparison.Ordinal);
-        var rowSpans = new List<TableRow>();
+        var rowSpans = new List<TableRowSpan>();
         var offset = tableStart;
         foreach (var line in tableText.Split('\n'))
         {
-            rowSpans.Add(new TableRow(offset, offset + line.Length));
+            rowSpans.Add(new TableRowSpan(offset, offset + line.Length));
             offset += line.Length + 1;
         }
 

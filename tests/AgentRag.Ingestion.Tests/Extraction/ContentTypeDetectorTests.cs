@@ -33,7 +33,7 @@ public sealed class ContentTypeDetectorTests : IDisposable
     [Fact]
     public void Detect_HtmlMarkupInTxtFile_ContentWins()
     {
-        var path = Write("page.txt", "\n  <!DOCTYPE html>\n<html><body><p>Hi</p></body></html>");
+        var path = _temp.WriteText("page.txt", "\n  <!DOCTYPE html>\n<html><body><p>Hi</p></body></html>");
 
         _detector.Detect(path).ShouldBe(ContentTypes.Html);
     }
@@ -41,8 +41,8 @@ public sealed class ContentTypeDetectorTests : IDisposable
     [Fact]
     public void Detect_TextWithMarkdownExtension_ExtensionBreaksTheTie()
     {
-        _detector.Detect(Write("notes.md", "# Title\n\nSome text.")).ShouldBe(ContentTypes.Markdown);
-        _detector.Detect(Write("notes.txt", "# Title\n\nSome text.")).ShouldBe(ContentTypes.PlainText);
+        _detector.Detect(_temp.WriteText("notes.md", "# Title\n\nSome text.")).ShouldBe(ContentTypes.Markdown);
+        _detector.Detect(_temp.WriteText("notes.txt", "# Title\n\nSome text.")).ShouldBe(ContentTypes.PlainText);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class ContentTypeDetectorTests : IDisposable
     [Fact]
     public void Detect_BinaryBytes_IsBinary()
     {
-        var path = _temp.Combine("data.txt");
+        var path = _temp.Combine("program");
         File.WriteAllBytes(path, [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00]);
 
         _detector.Detect(path).ShouldBe(ContentTypes.Binary);
@@ -93,13 +93,7 @@ public sealed class ContentTypeDetectorTests : IDisposable
     {
         var error = Should.Throw<DocumentExtractionException>(() => _detector.Detect(_temp.Combine("gone.pdf")));
 
+        error.Failure.ShouldBe(ExtractionFailure.NotFound);
         error.Message.ShouldBe("Cannot extract 'gone.pdf': the file does not exist.");
-    }
-
-    private string Write(string name, string content)
-    {
-        var path = _temp.Combine(name);
-        File.WriteAllText(path, content);
-        return path;
     }
 }

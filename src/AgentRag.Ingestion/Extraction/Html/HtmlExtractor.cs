@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Text;
+using AgentRag.Core.Documents;
+using AngleSharp.Dom;
+using AngleSharp.Html.Dom;
+using AngleSharp.Html.Parser;
+
+namespace AgentRag.Ingestion.Extraction.Html;
+
+/// <summary>
+/// Extracts HTML with AngleSharp (the browser parsing algorithm, so broken markup parses as a browser would; the
+/// encoding comes from the byte order mark or the &lt;meta charset&gt;). Page chrome and non-content is dropped:
+/// script, style, template, nav, forms' controls, hidden elements, and header/footer outside an article or section.
+/// h1–h6 become headings, lists keep their nesting and numbering, tables keep rows with the header identified
+/// (thead, or leading rows of th cells), pre is kept as code. Stateless and thread-safe.
+/// </summary>
+public sealed class HtmlExtractor : IDocumentExtractor
+{
+    private static readonly HashSet<string> _dropped = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "script", "style", "noscript", "template", "nav", "iframe", "svg", "canvas", "object", "embed",
+        "button", "select", "textarea", "input", "head", "map", "audio", "video",
+    };
+
+    private static readonly HashSet<string> _blocks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "div", "dl", "dt",
+        "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "hr", "html", "legend", "li", "main",
+        "p", "section", "summary", "caption", "tr", "td", "th",
+    };
+
+    public bool CanExtract(string contentType) => contentType == ContentTypes.Html;
+
+    /// <inheritdoc />
+    public async Task<ExtractedDocument> ExtractAsync(DocumentSource source, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        IHtmlDocument document;
+        try
+        {
+            await using var stream = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
+            document = await new HtmlParser().ParseDocumentAsync(stream, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            throw new DocumentExtractionException(source.FileName, ExtractionFailure.Io, $"reading the file failed: {ex.Message}", ex);
+        }
+
+        using (document)
+        {
+            var renderer = new Renderer();
+            if (document.Body is { } body)
+            {
+                renderer.Walk(body);
+            }
+
+            renderer.Flush();
+            if (!renderer.Builder.HasText)
+            {
+                throw new DocumentExtractionException(source.FileName, ExtractionFailure.NoText,
+                    "the HTML has no text in its body (after removing scripts, styles, navigation and page chrome).");
+            }
+
+            progress?.Report(new ExtractionProgress(1, 1, "Extracted HTML"));
+            return renderer.Builder.Build(ContentTypes.Html, ReadMetadata(document), []);
+        }
+    }
+
+    private static DocumentMetadata ReadMetadata(IHtmlDocument document)
+    {
+        string? Meta(params string[] names) => names
+            .Select(name => document.Head?.QuerySelector($"meta[name='{name}' i], meta[property='{name}' i]")?.GetAttribute("content"))
+            .FirstOrDefault(value => !string.IsNullOrWhiteSpace(value))?.Trim();
+
+        var created = Meta("dcterms.created", "DC.date.created", "DC.date", "date", "article:published_time");
+        var language = document.DocumentElement.GetAttribute("lang") ?? Meta("language", "DC.language");
+        return new DocumentMetadata
+        {
+            Title = string.IsNullOrWhiteSpace(document.Title) ? null : StructuredTextBuilder.CollapseWhitespace(document.Title),
+            Author = Meta("author", "DC.creator"),
+            CreatedAt = DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) ? date : null,
+            Language = string.IsNullOrWhiteSpace(language) ? null : language.Trim(),
+        };
+    }
+
+    private static bool IsDropped(IElement element) =>
+        _dropped.Contains(element.LocalName)
+        || element.HasAttribute("hidden")
+        || string.Equals(element.GetAttribute("aria-hidden"), "true", StringComparison.OrdinalIgnoreCase)
+        || element.GetAttribute("role") is "navigation" or "banner" or "contentinfo" or "search"
+        || (element.LocalName is "header" or "footer" && element.Closest("article, section, main") is null);
+
+    private static int? HeadingLevel(IElement element) =>
+        element.LocalName is ['h', var digit] && digit is >= '1' and <= '6' ? digit - '0' : null;
+
+    /// <summary>Walks the DOM in document order, gathering inline text into paragraphs between block boundaries.</summary>
+    private sealed class Renderer
+    {
+        private readonly StringBuilder _inline = new();
+
+        public StructuredTextBuilder Builder { get; } = new();
+
+        public void Walk(INode node)
+        {
+            foreach (var child in node.ChildNodes)
+            {
+                switch (child)
+                {
+                    case IText text:
+                        _inline.Append(text.Data);
+                        break;
+                    case IElement element when IsDropped(element):
+                        break;
+                    case IElement element when HeadingLevel(element) is { } level:
+                        Flush();
+                        Builder.AddHeading(level, InlineText(element));
+                        break;
+                    case IElement { LocalName: "br" }:
+                        _inline.Append(StructuredTextBuilder.LineBreak);
+                        break;
+                    case IElement { LocalName: "pre" } element:
+                        Flush();
+                        Builder.AddCode(element.TextContent);
+                        break;
+                    case IElement { LocalName: "ul" or "ol" } element:
+                        Flush();
+                        RenderList(element, 0);
+                        break;
+                    case IHtmlTableElement table:
+                        Flush();
+                        RenderTable(table);
+                        break;
+                    case IElement { LocalName: "blockquote" } element:
+                        Flush();
+                        Walk(element);
+                        Flush(quote: true);
+                        break;
+                    case IElement element when _blocks.Contains(element.LocalName):
+                        Flush();
+                        Walk(element);
+                        Flush();
+                        break;
+                    case IElement element:
+                        Walk(element); // inline: a, span, code, em, …
+                        break;
+                }
+            }
+        }
+
+        public void Flush(bool quote = false)
+        {
+            if (_inline.Length == 0)
+            {
+                return;
+            }
+
+            if (quote)
+            {
+                Builder.AddQuote(_inline.ToString());
+            }
+            else
+            {
+                Builder.AddParagraph(_inline.ToString());
+            }
+
+            _inline.Clear();
+        }
+
+        private void RenderList(IElement list, int depth)
+        {
+            var ordered = list.LocalName == "ol";
+            var number = int.TryParse(list.GetAttribute("start"), CultureInfo.InvariantCulture, out var start) ? start : 1;
+            foreach (var item in list.Children.Where(c => c.LocalName == "li" && !IsDropped(c)))
+            {
+                var nested = new List<IElement>();
+                var text = new StringBuilder();
+                GatherListItem(item, text, nested);
+                Builder.AddListItem(text.ToString(), depth, ordered ? $"{number}." : "-");
+                number++;
+                foreach (var sublist in nested)
+                {
+                    if (sublist.LocalName is "ul" or "ol")
+                    {
+                        RenderList(sublist, depth + 1);
+                    }
+                    else if (sublist is IHtmlTableElement table)
+                    {
+                        RenderTable(table);
+                    }
+                    else
+                    {
+                        Builder.AddCode(sublist.TextContent);
+                    }
+                }
+            }
+        }
+
+        /// <summary>The item's own text; nested lists, tables and pre blocks are set aside to render after it.</summary>
+        private static void GatherListItem(INode node, StringBuilder text, List<IElement> nested)
+        {
+            foreach (var child in node.ChildNodes)
+            {
+                switch (child)
+                {
+                    case IText t:
+                        text.Append(t.Data);
+                        break;
+                    case IElement e when IsDropped(e):
+                        break;
+                    case IElement { LocalName: "ul" or "ol" or "table" or "pre" } e:
+                        nested.Add(e);
+                        break;
+                    case IElement { LocalName: "br" }:
+                        text.Append(StructuredTextBuilder.LineBreak);
+                        break;
+                    case IElement e:
+                        if (_blocks.Contains(e.LocalName))
+                        {
+                            text.Append(' ');
+                        }
+
+                        GatherListItem(e, text, nested);
+                        break;
+                }
+            }
+        }
+
+        private void RenderTable(IHtmlTableElement table)
+        {
+            var rows = table.Rows.Select(row => (IReadOnlyList<string>)[.. row.Cells.Select(InlineText)]).ToList();
+            var headerRows = table.Head?.Rows.Length ?? 0;
+            if (headerRows == 0)
+            {
+                headerRows = table.Rows.TakeWhile(row => row.Cells.Length > 0 && row.Cells.All(c => c.LocalName == "th")).Count();
+            }
+
+            Builder.AddTable(rows, headerRows);
+        }
+
+        /// <summary>All text inside an element, as one line (br kept as a line break), without dropped elements.</summary>
+        private static string InlineText(IElement element)
+        {
+            var text = new StringBuilder();
+            var ignored = new List<IElement>();
+            GatherListItem(element, text, ignored);
+            foreach (var block in ignored)
+            {
+                text.Append(' ').Append(block.TextContent);
+            }
+
+            return text.ToString();
+        }
+    }
+}

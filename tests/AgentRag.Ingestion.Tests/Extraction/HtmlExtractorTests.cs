@@ -1,0 +1,97 @@
+using AgentRag.Core.Documents;
+using AgentRag.Ingestion.Extraction;
+using AgentRag.TestKit;
+
+namespace AgentRag.Ingestion.Tests.Extraction;
+
+public sealed class HtmlExtractorTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("agentrag-html");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task ExtractAsync_FhsHtml_HeadingPathsFollowTheDocumentStructure()
+    {
+        var (document, chunks) = await ExtractedCorpus.ChunkCorpusFileAsync("fhs-3.0.html");
+
+        document.ContentType.ShouldBe(ContentTypes.Html);
+        document.Metadata.Title.ShouldBe("Filesystem Hierarchy Standard");
+        document.HasPhysicalPages.ShouldBeFalse();
+        var chunk = chunks.ChunkContaining("There must be no subdirectories in /bin");
+        chunk.HeadingPath.ShouldBe("Chapter 3. The Root Filesystem > 3.4. /bin : Essential user command binaries (for use by all users) > 3.4.2. Requirements");
+        chunk.Pages.ShouldBeEmpty();
+        ChunkSpans.TryLocate(chunk, "There must be no subdirectories in /bin", out var span).ShouldBeTrue();
+        span.Page.ShouldBe(0);
+        document.Pages[0].Text[span.Start..span.End].ShouldBe("There must be no subdirectories in /bin");
+    }
+
+    [Fact]
+    public async Task ExtractAsync_FhsHtml_TableRowsKeepTheirHeader()
+    {
+        var (document, chunks) = await ExtractedCorpus.ChunkCorpusFileAsync("fhs-3.0.html");
+
+        var table = document.Tables.First(t => document.Pages[0].Text[t.Start..t.End].Contains("| chown |", StringComparison.Ordinal));
+        table.HeaderRowCount.ShouldBe(1);
+        var header = document.Pages[0].Text[table.Rows[0].Start..table.Rows[0].End];
+        header.ShouldBe("| Command | Description |");
+        chunks.Where(c => c.Text.Contains("| chown | Utility to change file owner and group |", StringComparison.Ordinal))
+            .ShouldAllBe(c => c.Text.Contains(header));
+    }
+
+    [Fact]
+    public async Task ExtractAsync_PageChrome_KeepsOnlyContent()
+    {
+        var path = _temp.WriteText("page.html", """
+            <!DOCTYPE html>
+            <html lang="de"><head><title>Guide</title><meta name="author" content="Ada"><style>p { color: red }</style></head>
+            <body>
+              <header><a href="/">Home</a> | <a href="/about">About</a></header>
+              <nav><ul><li>Menu one</li><li>Menu two</li></ul></nav>
+              <main>
+                <h1>Install</h1>
+                <p>Run the   installer
+                   twice.<br>Then reboot.</p>
+                <ol start="3"><li>Third step<ul><li>Detail</li></ul></li><li>Fourth step</li></ol>
+                <pre>make
+              make install</pre>
+                <script>var tracking = 1;</script>
+                <div hidden>Invisible</div>
+              </main>
+              <footer>© Example Corp</footer>
+            </body></html>
+            """);
+
+        var (document, _) = await ExtractedCorpus.ChunkAsync(path);
+
+        document.Pages[0].Text.ShouldBe("Install\n\nRun the installer twice.\nThen reboot.\n\n3. Third step\n  - Detail\n4. Fourth step\n\nmake\n  make install");
+        document.Headings.ShouldHaveSingleItem().ShouldBe(new DocumentHeading(1, "Install", 0, 0));
+        document.Blocks.ShouldContain(b => b.Kind == TextBlockKind.Code);
+        document.Metadata.ShouldBe(new DocumentMetadata { Title = "Guide", Author = "Ada", Language = "de" });
+    }
+
+    [Fact]
+    public async Task ExtractAsync_LongTable_EveryChunkRepeatsTheHeaderRow()
+    {
+        var rows = string.Concat(Enumerable.Range(1, 150).Select(i => $"<tr><td>package-{i}</td><td>Version {i}.0 of the package, released in spring</td></tr>"));
+        var path = _temp.WriteText("table.html", $"<html><body><h1>Packages</h1><table><thead><tr><th>Name</th><th>Notes</th></tr></thead><tbody>{rows}</tbody></table></body></html>");
+
+        var (_, chunks) = await ExtractedCorpus.ChunkAsync(path);
+
+        var tableChunks = chunks.Where(c => c.Text.Contains("| package-", StringComparison.Ordinal)).ToList();
+        tableChunks.Count.ShouldBeGreaterThan(3);
+        tableChunks.ShouldAllBe(c => c.Text.Contains("| Name | Notes |\n| package-"));
+        tableChunks.ShouldAllBe(c => c.TokenCount <= 512 && c.HeadingPath == "Packages");
+    }
+
+    [Fact]
+    public async Task ExtractAsync_NoBodyText_ThrowsNoText()
+    {
+        var path = _temp.WriteText("empty-body.html", "<html><head><title>Nothing</title><script>x()</script></head><body><nav>Menu</nav> </body></html>");
+
+        var error = await Should.ThrowAsync<DocumentExtractionException>(() => ExtractionServices.Registry().ExtractAsync(path));
+
+        error.Failure.ShouldBe(ExtractionFailure.NoText);
+        error.Message.ShouldBe("Cannot extract 'empty-body.html': the HTML has no text in its body (after removing scripts, styles, navigation and page chrome).");
+    }
+}
