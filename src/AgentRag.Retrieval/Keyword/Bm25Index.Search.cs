@@ -130,11 +130,12 @@ public sealed partial class Bm25Index
             case PhraseNode phrase:
             {
                 var ids = AnalyzeToIds(phrase.Text, negated, boosts, order, referenced);
+                var positions = _analyzer.AnalyzeWithPositions(phrase.Text);
                 return ids.Length switch
                 {
                     0 => null,
                     1 => new TermMatch(ids[0]),
-                    _ => new PhraseMatch(ids),
+                    _ => new PhraseMatch(ids, positions.Select(p => p.Position - positions[0].Position).ToArray()),
                 };
             }
 
@@ -603,7 +604,8 @@ public sealed partial class Bm25Index
             return cursor.Doc == Doc;
         }
 
-        public bool HasPhrase(int[] terms)
+        /// <summary>True when the terms occur at the given offsets from one another (Lucene's exact phrase).</summary>
+        public bool HasPhrase(int[] terms, int[] offsets)
         {
             foreach (var term in terms)
             {
@@ -613,11 +615,31 @@ public sealed partial class Bm25Index
                 }
             }
 
-            var sequence = new int[_index._lengths[Doc]];
-            _index.ReadForward(Doc, sequence);
-            for (var start = 0; start + terms.Length <= sequence.Length; start++)
+            var length = _index._lengths[Doc];
+            var sequence = new int[length];
+            var positions = new int[length];
+            _index.ReadForward(Doc, sequence, positions);
+            for (var start = 0; start < length; start++)
             {
-                if (sequence.AsSpan(start, terms.Length).SequenceEqual(terms))
+                if (sequence[start] != terms[0])
+                {
+                    continue;
+                }
+
+                var at = start;
+                var matched = true;
+                for (var j = 1; j < terms.Length && matched; j++)
+                {
+                    var target = positions[start] + offsets[j];
+                    while (at < length && positions[at] < target)
+                    {
+                        at++;
+                    }
+
+                    matched = at < length && positions[at] == target && sequence[at] == terms[j];
+                }
+
+                if (matched)
                 {
                     return true;
                 }
@@ -642,9 +664,9 @@ public sealed partial class Bm25Index
         public override bool Matches(MatchContext context) => terms.Any(context.Has);
     }
 
-    private sealed class PhraseMatch(int[] terms) : MatchNode
+    private sealed class PhraseMatch(int[] terms, int[] offsets) : MatchNode
     {
-        public override bool Matches(MatchContext context) => context.HasPhrase(terms);
+        public override bool Matches(MatchContext context) => context.HasPhrase(terms, offsets);
     }
 
     private sealed class BoolMatch(MatchNode[] should, MatchNode[] must, MatchNode[] mustNot) : MatchNode

@@ -46,6 +46,7 @@ public sealed partial class Bm25Index
     private int _deletedCount;
 
     private readonly List<int> _scratchTerms = [];
+    private readonly List<int> _scratchPositions = [];
 
     public Bm25Index(Bm25Options? options = null)
     {
@@ -166,12 +167,14 @@ public sealed partial class Bm25Index
         }
 
         _scratchTerms.Clear();
+        _scratchPositions.Clear();
         var sink = new TermIdSink(this);
         _analyzer.Analyze(text.AsSpan(), ref sink);
-        AddTermIds(chunkId, group, CollectionsMarshal.AsSpan(_scratchTerms));
+        AddTermIds(chunkId, group, CollectionsMarshal.AsSpan(_scratchTerms), CollectionsMarshal.AsSpan(_scratchPositions));
     }
 
-    private void AddTermIds(string chunkId, int group, ReadOnlySpan<int> termIds)
+    /// <param name="positions">Token positions of the terms (ascending); gaps are removed stopwords.</param>
+    private void AddTermIds(string chunkId, int group, ReadOnlySpan<int> termIds, ReadOnlySpan<int> positions)
     {
         var ordinal = _chunkCount;
         EnsureChunkCapacity(ordinal + 1);
@@ -184,21 +187,28 @@ public sealed partial class Bm25Index
         _chunkOrdinals[chunkId] = ordinal;
         _groupChunks[group].Add(ordinal);
 
-        // Forward index: the term sequence as varints.
+        // Forward index: per term a varint of (term id << 1 | has-gap), then the gap when there is one.
         var start = _forwardStart[ordinal];
-        var needed = start + (termIds.Length * 5);
+        var needed = start + (termIds.Length * 10);
         if (needed > _forward.Length)
         {
             Array.Resize(ref _forward, Math.Max(needed, (int)Math.Min(int.MaxValue - 64, _forward.Length * 3L / 2)));
         }
 
-        var position = start;
-        foreach (var id in termIds)
+        var offset = start;
+        var previous = -1;
+        for (var i = 0; i < termIds.Length; i++)
         {
-            position += VarInt.Write(_forward.AsSpan(position), (uint)id);
+            var gap = positions[i] - previous - 1;
+            previous = positions[i];
+            offset += VarInt.Write(_forward.AsSpan(offset), ((uint)termIds[i] << 1) | (gap > 0 ? 1u : 0u));
+            if (gap > 0)
+            {
+                offset += VarInt.Write(_forward.AsSpan(offset), (uint)gap);
+            }
         }
 
-        _forwardStart[ordinal + 1] = position;
+        _forwardStart[ordinal + 1] = offset;
 
         // Postings: term frequencies from the sorted sequence.
         if (termIds.Length > 0)
@@ -255,13 +265,23 @@ public sealed partial class Bm25Index
         }
     }
 
-    private void ReadForward(int ordinal, Span<int> destination)
+    private void ReadForward(int ordinal, Span<int> destination) => ReadForward(ordinal, destination, []);
+
+    /// <summary>Decodes the chunk's term ids and, when <paramref name="positions"/> is not empty, their positions.</summary>
+    private void ReadForward(int ordinal, Span<int> terms, Span<int> positions)
     {
         var data = _forward.AsSpan(0, _forwardStart[ordinal + 1]);
         var offset = _forwardStart[ordinal];
-        for (var i = 0; i < destination.Length; i++)
+        var position = -1;
+        for (var i = 0; i < terms.Length; i++)
         {
-            destination[i] = (int)VarInt.Read(data, ref offset);
+            var value = VarInt.Read(data, ref offset);
+            position += 1 + ((value & 1) != 0 ? (int)VarInt.Read(data, ref offset) : 0);
+            terms[i] = (int)(value >> 1);
+            if (!positions.IsEmpty)
+            {
+                positions[i] = position;
+            }
         }
     }
 
@@ -299,7 +319,11 @@ public sealed partial class Bm25Index
 
     private struct TermIdSink(Bm25Index index) : ITermSink
     {
-        public readonly void OnTerm(ReadOnlySpan<char> term, int position) => index._scratchTerms.Add(index.GetOrAddTerm(term));
+        public readonly void OnTerm(ReadOnlySpan<char> term, int position)
+        {
+            index._scratchTerms.Add(index.GetOrAddTerm(term));
+            index._scratchPositions.Add(position);
+        }
     }
 
     private void CompactIfNeeded()
@@ -362,6 +386,7 @@ public sealed partial class Bm25Index
         var remap = new int[oldTerms.Count];
         Array.Fill(remap, -1);
         var buffer = new List<int>();
+        var positions = new List<int>();
         for (var ordinal = 0; ordinal < oldCount; ordinal++)
         {
             if (oldDeleted[ordinal])
@@ -379,10 +404,15 @@ public sealed partial class Bm25Index
             }
 
             buffer.Clear();
+            positions.Clear();
             var offset = oldStarts[ordinal];
+            var position = -1;
             for (var i = 0; i < oldLengths[ordinal]; i++)
             {
-                var old = (int)VarInt.Read(oldForward, ref offset);
+                var value = VarInt.Read(oldForward, ref offset);
+                position += 1 + ((value & 1) != 0 ? (int)VarInt.Read(oldForward, ref offset) : 0);
+                positions.Add(position);
+                var old = (int)(value >> 1);
                 if (remap[old] < 0)
                 {
                     remap[old] = _terms.Count;
@@ -394,7 +424,7 @@ public sealed partial class Bm25Index
                 buffer.Add(remap[old]);
             }
 
-            AddTermIds(oldIds[ordinal], group, CollectionsMarshal.AsSpan(buffer));
+            AddTermIds(oldIds[ordinal], group, CollectionsMarshal.AsSpan(buffer), CollectionsMarshal.AsSpan(positions));
         }
     }
 

@@ -19,7 +19,7 @@ public abstract record QueryNode(int Position);
 /// <summary>A bare word. It is analyzed like document text; a word that analyzes to several terms matches any of them.</summary>
 public sealed record TermNode(string Text, int Position) : QueryNode(Position);
 
-/// <summary>A quoted phrase: its analyzed terms must occur consecutively (stopwords in between are ignored).</summary>
+/// <summary>A quoted phrase: its analyzed terms must occur at the same relative positions as in the query; a removed stopword still holds its position, as in Lucene.</summary>
 public sealed record PhraseNode(string Text, int Position) : QueryNode(Position);
 
 /// <summary>A group of clauses with Lucene boolean semantics.</summary>
