@@ -47,7 +47,7 @@ public sealed class DocumentStoreFilterResolver(IDocumentStore store) : IDocumen
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(filters);
-        if (filters.Documents.Count > 0 && !filters.Documents.Any(d =>
+        if (filters.Documents is not null && !filters.Documents.Any(d =>
                 string.Equals(d, document.Id, StringComparison.Ordinal) || string.Equals(d, document.FileName, StringComparison.OrdinalIgnoreCase)))
         {
             return false;

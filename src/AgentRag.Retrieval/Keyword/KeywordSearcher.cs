@@ -37,7 +37,7 @@ public sealed class KeywordSearcher(Bm25IndexCatalog catalog, IDocumentFilterRes
             }
             else if (combined.After is null && combined.Before is null && combined.Language is null)
             {
-                allowed = new HashSet<string>(combined.Documents, StringComparer.Ordinal);
+                allowed = new HashSet<string>(combined.Documents ?? [], StringComparer.Ordinal);
             }
             else
             {

@@ -326,9 +326,15 @@ public static class KeywordQueryParser
                 throw new QuerySyntaxException($"Filter '{token.Field}:' cannot be negated.", token.Position);
             }
 
+            if (token.Field == "doc")
+            {
+                // Several doc: filters in one query widen the scope: any of the named documents.
+                Filters = Filters with { Documents = [.. Filters.Documents ?? [], token.Text] };
+                return;
+            }
+
             var filter = token.Field switch
             {
-                "doc" => new SearchFilters { Documents = [token.Text] },
                 "after" => new SearchFilters { After = ParseDate(token) },
                 "before" => new SearchFilters { Before = ParseDate(token) },
                 _ => new SearchFilters { Language = ParseLanguage(token) },

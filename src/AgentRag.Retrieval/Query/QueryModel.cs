@@ -35,8 +35,11 @@ public sealed record SearchFilters
 {
     public static SearchFilters None { get; } = new();
 
-    /// <summary>Document ids or file names (case-insensitive); a document matching any of them passes.</summary>
-    public IReadOnlyList<string> Documents { get; init; } = [];
+    /// <summary>
+    /// Document ids or file names (case-insensitive); a document matching any of them passes. Null: no restriction;
+    /// empty: no document passes (e.g. two API and query restrictions that do not overlap).
+    /// </summary>
+    public IReadOnlyList<string>? Documents { get; init; }
 
     /// <summary>Documents dated on or after this day pass (the file's own date, else the upload date).</summary>
     public DateOnly? After { get; init; }
@@ -47,7 +50,7 @@ public sealed record SearchFilters
     /// <summary>BCP 47 language prefix, e.g. <c>en</c> matches <c>en</c> and <c>en-US</c>.</summary>
     public string? Language { get; init; }
 
-    public bool IsEmpty => Documents.Count == 0 && After is null && Before is null && Language is null;
+    public bool IsEmpty => Documents is null && After is null && Before is null && Language is null;
 
     /// <summary>Combines two filter sets; both must hold.</summary>
     public SearchFilters And(SearchFilters other)
@@ -60,7 +63,7 @@ public sealed record SearchFilters
 
         return new SearchFilters
         {
-            Documents = Documents.Count == 0 ? other.Documents : other.Documents.Count == 0 ? Documents : Documents.Intersect(other.Documents, StringComparer.OrdinalIgnoreCase).ToArray(),
+            Documents = Documents is null ? other.Documents : other.Documents is null ? Documents : Documents.Intersect(other.Documents, StringComparer.OrdinalIgnoreCase).ToArray(),
             After = Max(After, other.After),
             Before = Min(Before, other.Before),
             Language = Language ?? other.Language,
