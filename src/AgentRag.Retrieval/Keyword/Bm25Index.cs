@@ -23,6 +23,8 @@ public sealed partial class Bm25Index
 
     private Dictionary<string, int> _termIds = new(StringComparer.Ordinal);
     private List<string> _terms = [];
+    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _termLookup;
+    private Dictionary<string, int>? _termLookupOwner;
     private List<PostingList> _postings = [];
 
     // Per chunk ordinal.
@@ -303,8 +305,13 @@ public sealed partial class Bm25Index
 
     private int GetOrAddTerm(ReadOnlySpan<char> term)
     {
-        var lookup = _termIds.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(term, out var id))
+        if (_termLookupOwner != _termIds)
+        {
+            _termLookup = _termIds.GetAlternateLookup<ReadOnlySpan<char>>();
+            _termLookupOwner = _termIds;
+        }
+
+        if (_termLookup.TryGetValue(term, out var id))
         {
             return id;
         }

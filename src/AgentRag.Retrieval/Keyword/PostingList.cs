@@ -18,8 +18,8 @@ internal sealed class PostingList
     private int[] _blockMaxTf = [];
     private int[] _blockMinLength = [];
     private int _blockCount;
-    private int[] _tailDocs = new int[2];
-    private int[] _tailTfs = new int[2];
+    // The unfinished block as interleaved (doc, tf) pairs: one array keeps appends to one cache line.
+    private int[] _tail = new int[4];
     private int _tailCount;
     private int _tailMaxTf;
     private int _tailMinLength = int.MaxValue;
@@ -32,20 +32,16 @@ internal sealed class PostingList
 
     public int BlockCount => _blockCount;
 
-    public int LastDoc => _tailCount > 0 ? _tailDocs[_tailCount - 1] : _blockCount > 0 ? _blockLastDoc[_blockCount - 1] : -1;
-
     /// <summary>Appends a posting; <paramref name="doc"/> must exceed every ordinal already stored.</summary>
     public void Add(int doc, int tf, int length)
     {
-        if (_tailCount == _tailDocs.Length)
+        if (_tailCount * 2 == _tail.Length)
         {
-            var size = Math.Min(BlockSize, _tailCount * 2);
-            Array.Resize(ref _tailDocs, size);
-            Array.Resize(ref _tailTfs, size);
+            Array.Resize(ref _tail, Math.Min(BlockSize * 2, _tail.Length * 2));
         }
 
-        _tailDocs[_tailCount] = doc;
-        _tailTfs[_tailCount] = tf;
+        _tail[_tailCount * 2] = doc;
+        _tail[(_tailCount * 2) + 1] = tf;
         _tailCount++;
         _tailMaxTf = Math.Max(_tailMaxTf, tf);
         _tailMinLength = Math.Min(_tailMinLength, length);
@@ -72,13 +68,13 @@ internal sealed class PostingList
         var span = _data.AsSpan();
         for (var i = 0; i < BlockSize; i++)
         {
-            _dataLength += VarInt.Write(span[_dataLength..], (uint)(_tailDocs[i] - previous - 1));
-            previous = _tailDocs[i];
+            _dataLength += VarInt.Write(span[_dataLength..], (uint)(_tail[i * 2] - previous - 1));
+            previous = _tail[i * 2];
         }
 
         for (var i = 0; i < BlockSize; i++)
         {
-            _dataLength += VarInt.Write(span[_dataLength..], (uint)(_tailTfs[i] - 1));
+            _dataLength += VarInt.Write(span[_dataLength..], (uint)(_tail[(i * 2) + 1] - 1));
         }
 
         _blockLastDoc[_blockCount] = previous;
@@ -103,8 +99,12 @@ internal sealed class PostingList
     {
         if (block == _blockCount)
         {
-            Array.Copy(_tailDocs, docs, _tailCount);
-            Array.Copy(_tailTfs, tfs, _tailCount);
+            for (var i = 0; i < _tailCount; i++)
+            {
+                docs[i] = _tail[i * 2];
+                tfs[i] = _tail[(i * 2) + 1];
+            }
+
             return _tailCount;
         }
 
@@ -126,7 +126,7 @@ internal sealed class PostingList
     }
 
     /// <summary>Last ordinal of the block (or of the tail).</summary>
-    public int BlockLastDoc(int block) => block == _blockCount ? (_tailCount > 0 ? _tailDocs[_tailCount - 1] : -1) : _blockLastDoc[block];
+    public int BlockLastDoc(int block) => block == _blockCount ? (_tailCount > 0 ? _tail[(_tailCount - 1) * 2] : -1) : _blockLastDoc[block];
 
     public int BlockMaxTf(int block) => block == _blockCount ? _tailMaxTf : _blockMaxTf[block];
 
@@ -136,7 +136,7 @@ internal sealed class PostingList
     public int TotalBlocks => _blockCount + (_tailCount > 0 ? 1 : 0);
 
     /// <summary>Approximate heap bytes held.</summary>
-    public long MemoryBytes => _data.Length + (_blockLastDoc.Length * 16L) + (_tailDocs.Length * 8L) + 64;
+    public long MemoryBytes => _data.Length + (_blockLastDoc.Length * 16L) + (_tail.Length * 4L) + 96;
 
     public void Write(BinaryWriter writer)
     {
@@ -153,10 +153,9 @@ internal sealed class PostingList
         }
 
         writer.Write(_tailCount);
-        for (var i = 0; i < _tailCount; i++)
+        for (var i = 0; i < _tailCount * 2; i++)
         {
-            writer.Write(_tailDocs[i]);
-            writer.Write(_tailTfs[i]);
+            writer.Write(_tail[i]);
         }
 
         writer.Write(_tailMaxTf);
@@ -187,13 +186,10 @@ internal sealed class PostingList
         }
 
         list._tailCount = reader.ReadInt32();
-        var tailSize = Math.Max(2, list._tailCount);
-        list._tailDocs = new int[tailSize];
-        list._tailTfs = new int[tailSize];
-        for (var i = 0; i < list._tailCount; i++)
+        list._tail = new int[Math.Max(4, list._tailCount * 2)];
+        for (var i = 0; i < list._tailCount * 2; i++)
         {
-            list._tailDocs[i] = reader.ReadInt32();
-            list._tailTfs[i] = reader.ReadInt32();
+            list._tail[i] = reader.ReadInt32();
         }
 
         list._tailMaxTf = reader.ReadInt32();
