@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using AgentRag.Core.Documents;
+using AgentRag.Retrieval.Analysis;
+using AgentRag.Retrieval.Keyword;
+using AgentRag.Retrieval.Query;
+
+namespace AgentRag.Retrieval.Evaluation;
+
+/// <summary>What <see cref="BeirEvaluator.EvaluateAsync"/> runs.</summary>
+public sealed record BeirEvaluationRequest
+{
+    public required string DatasetDirectory { get; init; }
+
+    public string Split { get; init; } = "test";
+
+    /// <summary>Retrieval mode; only <c>bm25</c> runs without an embedding provider.</summary>
+    public string Mode { get; init; } = "bm25";
+
+    /// <summary>Query expansion: null for none, or RM3 settings.</summary>
+    public Rm3Options? Rm3 { get; init; }
+
+    /// <summary>Data folder to index into; null uses a throwaway folder that is deleted afterwards.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Drop a hit whose id equals the query id, as BEIR's evaluator does (matters for ArguAna, Quora).</summary>
+    public bool IgnoreIdenticalIds { get; init; } = true;
+}
+
+/// <summary>Scores of one query.</summary>
+public sealed record BeirQueryResult(
+    [property: JsonPropertyName("query_id")] string QueryId,
+    [property: JsonPropertyName("ndcg@10")] double Ndcg10,
+    [property: JsonPropertyName("mrr@10")] double Mrr10,
+    [property: JsonPropertyName("recall@100")] double Recall100,
+    [property: JsonPropertyName("p@5")] double P5,
+    [property: JsonPropertyName("map@100")] double Map100,
+    [property: JsonPropertyName("query_ms")] double QueryMilliseconds,
+    [property: JsonPropertyName("top10")] IReadOnlyList<BeirHit> Top10);
+
+public sealed record BeirHit([property: JsonPropertyName("id")] string Id, [property: JsonPropertyName("score")] float Score);
+
+/// <summary>The outcome of a BEIR evaluation; serializes to the CLI's <c>--json</c> shape.</summary>
+public sealed record BeirEvaluationReport(
+    [property: JsonPropertyName("dataset")] string Dataset,
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("expand")] string? Expand,
+    [property: JsonPropertyName("queries")] int Queries,
+    [property: JsonPropertyName("documents")] int Documents,
+    [property: JsonPropertyName("ndcg@10")] double Ndcg10,
+    [property: JsonPropertyName("mrr@10")] double Mrr10,
+    [property: JsonPropertyName("recall@100")] double Recall100,
+    [property: JsonPropertyName("p@5")] double P5,
+    [property: JsonPropertyName("map@100")] double Map100,
+    [property: JsonPropertyName("index_seconds")] double IndexSeconds,
+    [property: JsonPropertyName("query_ms_p50")] double QueryMsP50,
+    [property: JsonPropertyName("query_ms_p95")] double QueryMsP95,
+    [property: JsonIgnore] IReadOnlyList<BeirQueryResult> PerQuery);
+
+/// <summary>
+/// Runs a BEIR-format dataset through the product's own indexing path (<see cref="Bm25ChunkIndexer"/>, one chunk
+/// per BEIR document with the document's id, text = title + " " + text as in Anserini's flat indexes) and reports
+/// trec_eval-style metrics. Queries are free text (bag of words), not query syntax. Rankings are ordered for
+/// scoring as trec_eval orders runs: score descending, ties by document id descending.
+/// </summary>
+public sealed class BeirEvaluator(Bm25Options? bm25Options = null)
+{
+    public const string TenantId = "beir";
+    private const int Depth = 100;
+
+    /// <summary>
+    /// Evaluates the dataset. Throws what <see cref="BeirDataset.LoadAsync"/> throws, and
+    /// <see cref="NotSupportedException"/> for a mode other than <c>bm25</c>.
+    /// </summary>
+    public async Task<BeirEvaluationReport> EvaluateAsync(BeirEvaluationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!string.Equals(request.Mode, "bm25", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new NotSupportedException($"Evaluation mode '{request.Mode}' needs an embedding provider; only 'bm25' runs offline.");
+        }
+
+        request.Rm3?.Validate();
+        var dataset = await BeirDataset.LoadAsync(request.DatasetDirectory, request.Split, cancellationToken);
+        var throwaway = request.DataDirectory is null;
+        var dataDirectory = request.DataDirectory ?? Path.Combine(Path.GetTempPath(), $"agentrag-eval-{Guid.NewGuid():N}");
+        var source = bm25Options ?? new Bm25Options();
+        var options = new Bm25Options
+        {
+            K1 = source.K1,
+            B = source.B,
+            LuceneLengthNorms = source.LuceneLengthNorms,
+            CompactionRatio = source.CompactionRatio,
+            JournalSnapshotBytes = source.JournalSnapshotBytes,
+            SyncJournalWrites = !throwaway && source.SyncJournalWrites,
+        };
+        try
+        {
+            using var catalog = new Bm25IndexCatalog(dataDirectory, options);
+            var indexer = new Bm25ChunkIndexer(catalog);
+            var stopwatch = Stopwatch.StartNew();
+            foreach (var document in dataset.Corpus)
+            {
+                var text = document.FlatText;
+                var chunk = new Chunk
+                {
+                    Id = document.Id,
+                    DocumentId = document.Id,
+                    TenantId = TenantId,
+                    Ordinal = 0,
+                    Text = text,
+                    TokenCount = CountTokens(text),
+                };
+                await indexer.IndexAsync(TenantId, document.Id, [chunk], cancellationToken);
+            }
+
+            if (!throwaway)
+            {
+                await catalog.SaveAsync(TenantId, cancellationToken);
+            }
+
+            var indexSeconds = stopwatch.Elapsed.TotalSeconds;
+            var index = await catalog.GetIndexAsync(TenantId, cancellationToken);
+            var results = new List<BeirQueryResult>(dataset.Queries.Count);
+            foreach (var query in dataset.Queries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var started = Stopwatch.GetTimestamp();
+                var hits = index.Search(KeywordQuery.FreeText(query.Text), Depth + 1, rm3: request.Rm3);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                results.Add(Score(query, hits, dataset.Qrels[query.Id], request.IgnoreIdenticalIds, elapsed));
+            }
+
+            var latencies = results.Select(r => r.QueryMilliseconds).Order().ToArray();
+            return new BeirEvaluationReport(
+                dataset.Name,
+                "bm25",
+                request.Rm3 is null ? null : "rm3",
+                results.Count,
+                dataset.Corpus.Count,
+                Mean(results, r => r.Ndcg10),
+                Mean(results, r => r.Mrr10),
+                Mean(results, r => r.Recall100),
+                Mean(results, r => r.P5),
+                Mean(results, r => r.Map100),
+                Math.Round(indexSeconds, 3),
+                Math.Round(Percentile(latencies, 0.50), 3),
+                Math.Round(Percentile(latencies, 0.95), 3),
+                results);
+        }
+        finally
+        {
+            if (throwaway)
+            {
+                try
+                {
+                    Directory.Delete(dataDirectory, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Best effort: the folder is under the system temp folder.
+                }
+            }
+        }
+    }
+
+    private static BeirQueryResult Score(BeirQuery query, IReadOnlyList<KeywordHit> hits, IReadOnlyDictionary<string, int> judgments, bool ignoreIdentical, double milliseconds)
+    {
+        var run = hits
+            .Where(h => !ignoreIdentical || h.ChunkId != query.Id)
+            .Take(Depth)
+            .OrderByDescending(h => h.Score)
+            .ThenByDescending(h => h.ChunkId, StringComparer.Ordinal)
+            .ToList();
+        var ranking = run.ConvertAll(h => h.ChunkId);
+        return new BeirQueryResult(
+            query.Id,
+            RetrievalMetrics.NdcgAtK(ranking, judgments, 10),
+            RetrievalMetrics.ReciprocalRankAtK(ranking, judgments, 10),
+            RetrievalMetrics.RecallAtK(ranking, judgments, 100),
+            RetrievalMetrics.PrecisionAtK(ranking, judgments, 5),
+            RetrievalMetrics.AveragePrecisionAtK(ranking, judgments, 100),
+            milliseconds,
+            run.Take(10).Select(h => new BeirHit(h.ChunkId, h.Score)).ToArray());
+    }
+
+    private static double Mean(List<BeirQueryResult> results, Func<BeirQueryResult, double> metric) =>
+        results.Count == 0 ? 0 : Math.Round(results.Average(metric), 4);
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static int CountTokens(string text)
+    {
+        var counter = new TokenCounter();
+        StandardTokenizer.Tokenize(text, ref counter);
+        return counter.Count;
+    }
+
+    private struct TokenCounter : ITokenConsumer
+    {
+        public int Count;
+
+        public void OnToken(int start, int length) => Count++;
+    }
+}
