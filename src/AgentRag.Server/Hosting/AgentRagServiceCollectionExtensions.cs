@@ -1,6 +1,7 @@
 using AgentRag.Core;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Retrieval;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +20,7 @@ public static class AgentRagServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSqliteStorage(dataFolder.Root);
         services.AddDocumentExtraction();
+        services.AddRetrieval(dataFolder.IndexDirectory);
         services.AddIngestionPipeline();
         return services;
     }
