@@ -12,6 +12,9 @@ public static class TestPdfs
         PdfSharpLicense.SetAgplLicense();
     }
 
+    /// <summary>A new, empty document (the license is set before any PDFsharp use).</summary>
+    public static PdfDocument NewDocument() => new();
+
     /// <summary>Writes a one-page PDF that needs <paramref name="userPassword"/> to open.</summary>
     public static void WritePasswordProtected(string path, string userPassword)
     {
