@@ -27,6 +27,35 @@ public sealed class IngestCommandTests
     }
 
     [Fact]
+    public async Task Ingest_WholeCorpusFolder_AllNineReadyWithPagesOrHeadings()
+    {
+        using var data = new TempDirectory();
+
+        var result = await CliProcess.RunAsync(["ingest", SharedPaths.Corpus, "--data", data.Path, "--json"]);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var documents = ParseLines(result).ToList();
+        documents.Count.ShouldBe(9);
+        foreach (var document in documents)
+        {
+            var file = Path.GetFileName(document.GetProperty("file").GetString()!);
+            document.GetProperty("status").GetString().ShouldBe("ready", file);
+            var shown = await CliProcess.RunAsync(["docs", "show", document.GetProperty("id").GetString()!, "--chunks", "--data", data.Path, "--json"]);
+            var chunks = JsonDocument.Parse(shown.StandardOutput).RootElement.GetProperty("chunks").EnumerateArray().ToList();
+            chunks.ShouldNotBeEmpty(file);
+            if (file.EndsWith(".pdf", StringComparison.Ordinal))
+            {
+                chunks.ShouldAllBe(c => c.GetProperty("pages").GetArrayLength() > 0, file);
+            }
+            else
+            {
+                chunks.ShouldAllBe(c => c.GetProperty("pages").GetArrayLength() == 0, file);
+                chunks.ShouldAllBe(c => c.GetProperty("headingPath").GetString()!.Length > 0, file);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Ingest_SameFileTwice_ReturnsTheExistingDocument()
     {
         using var data = new TempDirectory();

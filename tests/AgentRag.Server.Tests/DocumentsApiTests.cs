@@ -170,6 +170,51 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
     }
 
     [Fact]
+    public async Task Upload_ZipThatIsNotADocx_415()
+    {
+        var response = await PostFilesAsync(Client(), ("archive.docx", Zip(("notes/readme.txt", "hello"u8.ToArray()))));
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "content is a ZIP archive without the Word");
+    }
+
+    [Fact]
+    public async Task Upload_ZipBombDisguisedAsDocx_413()
+    {
+        var bomb = Zip(
+            ("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"u8.ToArray()),
+            ("word/document.xml", new byte[8 * 1024 * 1024]));
+
+        var response = await PostFilesAsync(Client(), ("report.docx", bomb));
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "ZIP bomb");
+    }
+
+    [Fact]
+    public async Task Upload_HtmlWithNoBodyText_422()
+    {
+        var html = "<html><head><title>t</title><script>var x = 1;</script></head><body><nav>Home</nav><script>y()</script></body></html>"u8.ToArray();
+
+        var response = await PostFilesAsync(Client(), ("empty.html", html));
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.UnprocessableEntity, "no text in its body");
+    }
+
+    private static byte[] Zip(params (string Name, byte[] Content)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var entry = archive.CreateEntry(name, System.IO.Compression.CompressionLevel.SmallestSize).Open();
+                entry.Write(content);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    [Fact]
     public async Task Get_UnknownId_404Problem()
     {
         var response = await Client().GetAsync("/v1/documents/doc_doesnotexist0000");

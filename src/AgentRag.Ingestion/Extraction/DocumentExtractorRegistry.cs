@@ -30,6 +30,18 @@ public sealed class DocumentExtractorRegistry
     }
 
     /// <summary>
+    /// Detects the content type and runs the extractor's submission checks (<see cref="IDocumentExtractor.ValidateAsync"/>).
+    /// Returns the content type; throws <see cref="DocumentExtractionException"/> naming <paramref name="fileName"/>.
+    /// </summary>
+    public async Task<string> ValidateAsync(string path, string? fileName = null, CancellationToken cancellationToken = default)
+    {
+        fileName ??= Path.GetFileName(path);
+        var contentType = _detector.Detect(path, fileName);
+        await Resolve(contentType, fileName).ValidateAsync(new DocumentSource(path, fileName, contentType), cancellationToken);
+        return contentType;
+    }
+
+    /// <summary>
     /// Detects the type and extracts the file. Throws <see cref="DocumentExtractionException"/> naming
     /// <paramref name="fileName"/> (default: the path's file name) when the file is empty, of an unsupported or
     /// mismatched type, or cannot be extracted; <see cref="OperationCanceledException"/> when cancelled.

@@ -16,6 +16,13 @@ public interface IDocumentExtractor
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     Task<ExtractedDocument> ExtractAsync(DocumentSource source, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Checks, at submission, what can be checked without external tools, so a bad upload is refused at once rather
+    /// than becoming a failed document: a ZIP bomb, a damaged container, a document without text. Throws
+    /// <see cref="DocumentExtractionException"/> like <see cref="ExtractAsync"/>. The default checks nothing.
+    /// </summary>
+    Task ValidateAsync(DocumentSource source, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>A file to extract.</summary>

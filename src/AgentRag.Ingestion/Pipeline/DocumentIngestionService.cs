@@ -109,11 +109,17 @@ public sealed partial class DocumentIngestionService
             string contentType;
             try
             {
-                contentType = _extractors.DetectContentType(tempPath, fileName);
+                contentType = await _extractors.ValidateAsync(tempPath, fileName, cancellationToken);
             }
-            catch (DocumentExtractionException ex)
+            catch (DocumentExtractionException ex) when (!ex.IsTransient)
             {
-                throw new IngestionRejectedException(fileName, RejectionReason.UnsupportedType, ex.Message);
+                throw new IngestionRejectedException(fileName, ex.Failure switch
+                {
+                    ExtractionFailure.Empty => RejectionReason.Empty,
+                    ExtractionFailure.UnsupportedContent or ExtractionFailure.ContentMismatch => RejectionReason.UnsupportedType,
+                    ExtractionFailure.TooLarge => RejectionReason.TooLarge,
+                    _ => RejectionReason.InvalidContent,
+                }, ex.Message);
             }
 
             if (await _store.FindBySha256Async(tenantId, sha256, cancellationToken) is { } existing)

@@ -7,6 +7,9 @@ public enum RejectionReason
     Empty,
     TooLarge,
     UnsupportedType,
+
+    /// <summary>The content is of a supported type but unusable: damaged, without text, or a ZIP bomb.</summary>
+    InvalidContent,
 }
 
 /// <summary>

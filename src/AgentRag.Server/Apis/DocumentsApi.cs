@@ -253,6 +253,7 @@ public static class DocumentsApi
     {
         RejectionReason.TooLarge => StatusCodes.Status413PayloadTooLarge,
         RejectionReason.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
+        RejectionReason.InvalidContent => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status400BadRequest,
     };
 }

@@ -74,6 +74,14 @@ public sealed partial class DocxExtractor : IDocumentExtractor
         }
     }
 
+    /// <summary>Refuses ZIP bombs and damaged containers at submission (reads only the central directory).</summary>
+    public Task ValidateAsync(DocumentSource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        CheckExpansion(source);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Refuses archives whose declared sizes exceed the limits, reading only the central directory.</summary>
     private void CheckExpansion(DocumentSource source)
     {

@@ -31,6 +31,10 @@ public sealed class HtmlExtractor : IDocumentExtractor
 
     public bool CanExtract(string contentType) => contentType == ContentTypes.Html;
 
+    /// <summary>Extraction is in-process and cheap, so submission runs it in full: a file without text is refused at once.</summary>
+    public Task ValidateAsync(DocumentSource source, CancellationToken cancellationToken = default) =>
+        ExtractAsync(source, progress: null, cancellationToken);
+
     /// <inheritdoc />
     public async Task<ExtractedDocument> ExtractAsync(DocumentSource source, IProgress<ExtractionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
