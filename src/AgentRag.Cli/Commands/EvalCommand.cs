@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using AgentRag.Core.Serialization;
+using AgentRag.Retrieval.Evaluation;
+using AgentRag.Retrieval.Keyword;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Cli.Commands;
+
+/// <summary><c>agentrag eval --dataset DIR</c>: retrieval quality on a BEIR-format dataset.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv." };
+        var split = new Option<string>("--split") { Description = "Qrels split.", DefaultValueFactory = _ => "test" };
+        var mode = new Option<string>("--mode") { Description = "bm25, dense or hybrid.", DefaultValueFactory = _ => "bm25" };
+        mode.AcceptOnlyFromAmong("bm25", "dense", "hybrid");
+        var expand = new Option<string?>("--expand") { Description = "Query expansion: rm3." };
+        expand.AcceptOnlyFromAmong("rm3");
+        var output = new Option<string?>("--out") { Description = "Write per-query results (JSON lines) to this file." };
+        var command = new Command("eval", "Evaluate retrieval on a BEIR dataset (nDCG@10, MRR@10, Recall@100, P@5, MAP@100).")
+        {
+            dataset, split, mode, expand, output,
+        };
+        command.SetHostedAction(async (host, parseResult, cancellationToken) =>
+        {
+            var directory = parseResult.GetValue(dataset)
+                ?? throw new CliException("Give the dataset folder with --dataset DIR (or use a subcommand, e.g. 'eval planner').", ExitCodes.Usage);
+            var evaluator = new BeirEvaluator(host.Get<IOptions<Bm25Options>>().Value);
+            BeirEvaluationReport report;
+            try
+            {
+                report = await evaluator.EvaluateAsync(new BeirEvaluationRequest
+                {
+                    DatasetDirectory = directory,
+                    Split = parseResult.GetValue(split)!,
+                    Mode = parseResult.GetValue(mode)!,
+                    Rm3 = parseResult.GetValue(expand) == "rm3" ? new Rm3Options() : null,
+                    DataDirectory = parseResult.GetResult(CommonOptions.Data) is null ? null : host.DataFolder.IndexDirectory,
+                }, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException)
+            {
+                throw new CliException(ex.Message, ex is NotSupportedException ? ExitCodes.Configuration : ExitCodes.Failure);
+            }
+
+            if (parseResult.GetValue(output) is { } path)
+            {
+                await File.WriteAllLinesAsync(path, report.PerQuery.Select(q => JsonSerializer.Serialize(q, AgentRagJson.Options)), cancellationToken);
+            }
+
+            if (host.Json)
+            {
+                JsonOutput.WriteLine(report);
+            }
+            else
+            {
+                string F(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
+                Console.WriteLine($"{report.Dataset} ({report.Mode}{(report.Expand is null ? "" : " + " + report.Expand)}): {report.Queries} queries over {report.Documents} documents");
+                Console.WriteLine($"  nDCG@10 {F(report.Ndcg10)}  MRR@10 {F(report.Mrr10)}  Recall@100 {F(report.Recall100)}  P@5 {F(report.P5)}  MAP@100 {F(report.Map100)}");
+                Console.WriteLine($"  indexed in {report.IndexSeconds:0.00} s; query p50 {report.QueryMsP50:0.00} ms, p95 {report.QueryMsP95:0.00} ms");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
