@@ -17,6 +17,7 @@ public static class AgentRagCommandLine
         root.Add(ServeCommand.Create());
         root.Add(IngestCommand.Create());
         root.Add(DocsCommand.Create());
+        root.Add(SearchCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(BenchCommand.Create());
         root.SetAction(_ =>

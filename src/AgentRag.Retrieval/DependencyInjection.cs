@@ -1,6 +1,7 @@
 using AgentRag.Core.Storage;
 using AgentRag.Retrieval.Evaluation;
 using AgentRag.Retrieval.Keyword;
+using AgentRag.Retrieval.Search;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -53,6 +54,8 @@ public static class DependencyInjection
             sp.GetRequiredService<Bm25IndexCatalog>(),
             sp.GetService<IDocumentStore>() is null ? null : sp.GetRequiredService<IDocumentFilterResolver>()));
         services.TryAddSingleton(sp => new BeirEvaluator(sp.GetRequiredService<IOptions<Bm25Options>>().Value));
+        services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<SearchService>();
         return services;
     }
 }

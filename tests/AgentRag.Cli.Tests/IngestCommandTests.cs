@@ -175,6 +175,45 @@ public sealed class IngestCommandTests
     }
 
     [Fact]
+    public async Task Search_ReadATableQuestion_AHitQuotesReadTableFromAnRManual()
+    {
+        using var data = new TempDirectory();
+        var ingest = await CliProcess.RunAsync(["ingest", SharedPaths.CorpusFile("R-data.pdf"), SharedPaths.CorpusFile("R-intro.pdf"), SharedPaths.CorpusFile("gnuplot.pdf"), "--data", data.Path, "--json"]);
+        ingest.ExitCode.ShouldBe(0, ingest.ToString());
+
+        var result = await CliProcess.RunAsync(["search", "how do I read a table from a file", "--data", data.Path, "--k", "3", "--json"]);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var hits = JsonDocument.Parse(result.StandardOutput).RootElement.GetProperty("hits").EnumerateArray().ToList();
+        hits.Count.ShouldBe(3);
+        hits.ShouldContain(h => h.GetProperty("text").GetString()!.Contains("read.table", StringComparison.Ordinal)
+            && (h.GetProperty("documentName").GetString() == "R-data.pdf" || h.GetProperty("documentName").GetString() == "R-intro.pdf"));
+    }
+
+    [Fact]
+    public async Task Search_MalformedQuery_ExitsWithUsageErrorAndPosition()
+    {
+        using var data = new TempDirectory();
+
+        var result = await CliProcess.RunAsync(["search", "data AND", "--data", data.Path]);
+
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.StandardError.ShouldContain("position");
+    }
+
+    [Fact]
+    public async Task Eval_SciFactBm25_MeetsTheNdcgTarget()
+    {
+        var result = await CliProcess.RunAsync(["eval", "--dataset", SharedPaths.SciFact, "--json"]);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var report = JsonDocument.Parse(result.StandardOutput).RootElement;
+        report.GetProperty("queries").GetInt32().ShouldBe(300);
+        report.GetProperty("ndcg@10").GetDouble().ShouldBeGreaterThanOrEqualTo(0.670);
+        report.GetProperty("recall@100").GetDouble().ShouldBeGreaterThan(0.85);
+    }
+
+    [Fact]
     public async Task NoArguments_PrintsHelpAndSucceeds()
     {
         var result = await CliProcess.RunAsync([]);
