@@ -259,13 +259,7 @@ public sealed partial class Bm25Index
         for (var i = 0; i < n; i++)
         {
             var list = _postings[query.ScoringTerms[i]];
-            var max = 0.0;
-            for (var block = 0; block < list.TotalBlocks; block++)
-            {
-                max = Math.Max(max, scorer.Bound(i, list.BlockMaxTf(block), list.BlockMinLength(block)));
-            }
-
-            upper[i] = max;
+            upper[i] = Math.Max(scorer.Bound(i, list.TermImpacts), scorer.Bound(i, list.TailImpact));
         }
 
         // Terms by ascending upper bound; prefix[j] bounds any document that only has terms sorted[0..j].
@@ -312,7 +306,7 @@ public sealed partial class Bm25Index
                     if (blockCache[i] != cursor.Block)
                     {
                         blockCache[i] = cursor.Block;
-                        blockBound[i] = scorer.Bound(i, cursor.List.BlockMaxTf(cursor.Block), cursor.List.BlockMinLength(cursor.Block));
+                        blockBound[i] = scorer.Bound(i, cursor.List.BlockImpacts(cursor.Block));
                     }
 
                     bound += blockBound[i];
@@ -321,15 +315,33 @@ public sealed partial class Bm25Index
 
                 if (bound <= threshold)
                 {
+                    // Skip the window without decoding: the cursors only learn which block they are in.
                     var target = windowEnd == int.MaxValue ? int.MaxValue : windowEnd + 1;
                     for (var j = firstEssential; j < n; j++)
                     {
-                        cursors[sorted[j]].Advance(target);
+                        cursors[sorted[j]].AdvanceShallow(target);
                     }
 
                     windowEnd = -1;
                     continue;
                 }
+            }
+
+            // The window may hold a winner: decode the essential cursors so d is a real posting.
+            var materialized = false;
+            for (var j = firstEssential; j < n; j++)
+            {
+                var cursor = cursors[sorted[j]];
+                if (!cursor.IsDecoded)
+                {
+                    cursor.Materialize();
+                    materialized = true;
+                }
+            }
+
+            if (materialized)
+            {
+                continue;
             }
 
             if (_deleted[d] || (allowedGroups is not null && !allowedGroups[_chunkGroup[d]]))
@@ -440,12 +452,27 @@ public sealed partial class Bm25Index
             return weight - (weight / (1f + (tf * normInverse)));
         }
 
-        /// <summary>An upper bound for any posting with tf ≤ <paramref name="maxTf"/> and length ≥ <paramref name="minLength"/>.</summary>
-        public double Bound(int term, int maxTf, int minLength)
+        /// <summary>
+        /// An upper bound of the term's score over postings described by <paramref name="impacts"/>, flattened
+        /// (tf, length) pairs such that every posting has tf ≤ and length ≥ those of some pair.
+        /// </summary>
+        public double Bound(int term, ReadOnlySpan<int> impacts)
         {
-            var normInverse = _quantized ? _normInverseByNorm[LengthNorms.LengthToByte(minLength)] : NormInverse(minLength);
             double weight = _weights[term];
-            return (weight - (weight / (1.0 + (maxTf * (double)normInverse)))) * (1 + BoundSlack);
+            var best = 0.0;
+            for (var p = 0; p + 1 < impacts.Length; p += 2)
+            {
+                var tf = impacts[p];
+                if (tf == 0)
+                {
+                    continue;
+                }
+
+                var normInverse = _quantized ? _normInverseByNorm[LengthNorms.LengthToByte(impacts[p + 1])] : NormInverse(impacts[p + 1]);
+                best = Math.Max(best, weight - (weight / (1.0 + (tf * (double)normInverse))));
+            }
+
+            return best * (1 + BoundSlack);
         }
     }
 
