@@ -4,8 +4,12 @@ namespace AgentRag.Retrieval.Keyword;
 
 public sealed partial class Bm25Index
 {
-    /// <summary>Relative slack added to upper bounds so float rounding never prunes a document that ties or wins.</summary>
-    private const double BoundSlack = 1e-5;
+    /// <summary>
+    /// Relative slack per query term added to upper bounds of sums, so the rounding of a float sum never prunes a
+    /// document that ties or wins. A single term's bound is computed exactly as its score and needs none, which
+    /// lets blocks whose best score only ties the k-th be skipped.
+    /// </summary>
+    private const double SumSlackPerTerm = 2.5e-7;
 
     /// <summary>
     /// Returns the top <paramref name="k"/> chunks for <paramref name="query"/>, best first (ties: earlier-indexed
@@ -255,11 +259,12 @@ public sealed partial class Bm25Index
     {
         var n = query.ScoringTerms.Length;
         var cursors = query.ScoringTerms.Select(t => new PostingCursor(_postings[t])).ToArray();
+        var slack = n == 1 ? 1.0 : 1 + (n * SumSlackPerTerm);
         var upper = new double[n];
         for (var i = 0; i < n; i++)
         {
             var list = _postings[query.ScoringTerms[i]];
-            upper[i] = Math.Max(scorer.Bound(i, list.TermImpacts), scorer.Bound(i, list.TailImpact));
+            upper[i] = Math.Max(scorer.Bound(i, list.TermImpacts), scorer.Bound(i, list.TailImpact)) * slack;
         }
 
         // Terms by ascending upper bound; prefix[j] bounds any document that only has terms sorted[0..j].
@@ -306,7 +311,7 @@ public sealed partial class Bm25Index
                     if (blockCache[i] != cursor.Block)
                     {
                         blockCache[i] = cursor.Block;
-                        blockBound[i] = scorer.Bound(i, cursor.List.BlockImpacts(cursor.Block));
+                        blockBound[i] = scorer.Bound(i, cursor.List.BlockImpacts(cursor.Block)) * slack;
                     }
 
                     bound += blockBound[i];
@@ -456,10 +461,11 @@ public sealed partial class Bm25Index
         /// An upper bound of the term's score over postings described by <paramref name="impacts"/>, flattened
         /// (tf, length) pairs such that every posting has tf ≤ and length ≥ those of some pair.
         /// </summary>
+        /// <remarks>Uses the very float arithmetic of <see cref="Score"/>, which is monotone in tf and length, so the bound is exact.</remarks>
         public double Bound(int term, ReadOnlySpan<int> impacts)
         {
-            double weight = _weights[term];
-            var best = 0.0;
+            var weight = _weights[term];
+            var best = 0f;
             for (var p = 0; p + 1 < impacts.Length; p += 2)
             {
                 var tf = impacts[p];
@@ -469,10 +475,10 @@ public sealed partial class Bm25Index
                 }
 
                 var normInverse = _quantized ? _normInverseByNorm[LengthNorms.LengthToByte(impacts[p + 1])] : NormInverse(impacts[p + 1]);
-                best = Math.Max(best, weight - (weight / (1.0 + (tf * (double)normInverse))));
+                best = Math.Max(best, weight - (weight / (1f + (tf * normInverse))));
             }
 
-            return best * (1 + BoundSlack);
+            return best;
         }
     }
 
