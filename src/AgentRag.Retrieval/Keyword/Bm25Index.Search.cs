@@ -277,6 +277,7 @@ public sealed partial class Bm25Index
 
         var blockCache = new int[n];
         var blockBound = new double[n];
+        var nonEssentialBound = new double[n];
         Array.Fill(blockCache, -1);
         var threshold = float.NegativeInfinity;
         var firstEssential = 0;
@@ -378,13 +379,43 @@ public sealed partial class Bm25Index
                 }
             }
 
+            // Non-essential terms, largest bound first; each bounded by its block at d, which is tighter than its
+            // term bound. Stop as soon as the document cannot beat the k-th score.
+            var remaining = 0.0;
+            for (var j = 0; j < firstEssential; j++)
+            {
+                var i = sorted[j];
+                var cursor = cursors[i];
+                cursor.AdvanceShallow(d);
+                if (cursor.Doc == PostingCursor.NoMoreDocs || (cursor.IsDecoded && cursor.Doc != d))
+                {
+                    nonEssentialBound[j] = 0;
+                    continue;
+                }
+
+                if (blockCache[i] != cursor.Block)
+                {
+                    blockCache[i] = cursor.Block;
+                    blockBound[i] = scorer.Bound(i, cursor.List.BlockImpacts(cursor.Block)) * slack;
+                }
+
+                nonEssentialBound[j] = blockBound[i];
+                remaining += blockBound[i];
+            }
+
             var pruned = false;
             for (var j = firstEssential - 1; j >= 0; j--)
             {
-                if (partial + prefix[j] <= threshold)
+                if (partial + remaining <= threshold)
                 {
                     pruned = true;
                     break;
+                }
+
+                remaining -= nonEssentialBound[j];
+                if (nonEssentialBound[j] == 0)
+                {
+                    continue;
                 }
 
                 var i = sorted[j];
