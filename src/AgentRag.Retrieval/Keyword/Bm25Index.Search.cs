@@ -4,8 +4,12 @@ namespace AgentRag.Retrieval.Keyword;
 
 public sealed partial class Bm25Index
 {
-    /// <summary>Relative slack added to upper bounds so float rounding never prunes a document that ties or wins.</summary>
-    private const double BoundSlack = 1e-5;
+    /// <summary>
+    /// Relative slack per query term added to upper bounds of sums, so the rounding of a float sum never prunes a
+    /// document that ties or wins. A single term's bound is computed exactly as its score and needs none, which
+    /// lets blocks whose best score only ties the k-th be skipped.
+    /// </summary>
+    private const double SumSlackPerTerm = 2.5e-7;
 
     /// <summary>
     /// Returns the top <paramref name="k"/> chunks for <paramref name="query"/>, best first (ties: earlier-indexed
@@ -255,17 +259,12 @@ public sealed partial class Bm25Index
     {
         var n = query.ScoringTerms.Length;
         var cursors = query.ScoringTerms.Select(t => new PostingCursor(_postings[t])).ToArray();
+        var slack = n == 1 ? 1.0 : 1 + (n * SumSlackPerTerm);
         var upper = new double[n];
         for (var i = 0; i < n; i++)
         {
             var list = _postings[query.ScoringTerms[i]];
-            var max = 0.0;
-            for (var block = 0; block < list.TotalBlocks; block++)
-            {
-                max = Math.Max(max, scorer.Bound(i, list.BlockMaxTf(block), list.BlockMinLength(block)));
-            }
-
-            upper[i] = max;
+            upper[i] = Math.Max(scorer.Bound(i, list.TermImpacts), scorer.Bound(i, list.TailImpact)) * slack;
         }
 
         // Terms by ascending upper bound; prefix[j] bounds any document that only has terms sorted[0..j].
@@ -278,6 +277,7 @@ public sealed partial class Bm25Index
 
         var blockCache = new int[n];
         var blockBound = new double[n];
+        var nonEssentialBound = new double[n];
         Array.Fill(blockCache, -1);
         var threshold = float.NegativeInfinity;
         var firstEssential = 0;
@@ -312,7 +312,7 @@ public sealed partial class Bm25Index
                     if (blockCache[i] != cursor.Block)
                     {
                         blockCache[i] = cursor.Block;
-                        blockBound[i] = scorer.Bound(i, cursor.List.BlockMaxTf(cursor.Block), cursor.List.BlockMinLength(cursor.Block));
+                        blockBound[i] = scorer.Bound(i, cursor.List.BlockImpacts(cursor.Block)) * slack;
                     }
 
                     bound += blockBound[i];
@@ -321,15 +321,33 @@ public sealed partial class Bm25Index
 
                 if (bound <= threshold)
                 {
+                    // Skip the window without decoding: the cursors only learn which block they are in.
                     var target = windowEnd == int.MaxValue ? int.MaxValue : windowEnd + 1;
                     for (var j = firstEssential; j < n; j++)
                     {
-                        cursors[sorted[j]].Advance(target);
+                        cursors[sorted[j]].AdvanceShallow(target);
                     }
 
                     windowEnd = -1;
                     continue;
                 }
+            }
+
+            // The window may hold a winner: decode the essential cursors so d is a real posting.
+            var materialized = false;
+            for (var j = firstEssential; j < n; j++)
+            {
+                var cursor = cursors[sorted[j]];
+                if (!cursor.IsDecoded)
+                {
+                    cursor.Materialize();
+                    materialized = true;
+                }
+            }
+
+            if (materialized)
+            {
+                continue;
             }
 
             if (_deleted[d] || (allowedGroups is not null && !allowedGroups[_chunkGroup[d]]))
@@ -361,13 +379,43 @@ public sealed partial class Bm25Index
                 }
             }
 
+            // Non-essential terms, largest bound first; each bounded by its block at d, which is tighter than its
+            // term bound. Stop as soon as the document cannot beat the k-th score.
+            var remaining = 0.0;
+            for (var j = 0; j < firstEssential; j++)
+            {
+                var i = sorted[j];
+                var cursor = cursors[i];
+                cursor.AdvanceShallow(d);
+                if (cursor.Doc == PostingCursor.NoMoreDocs || (cursor.IsDecoded && cursor.Doc != d))
+                {
+                    nonEssentialBound[j] = 0;
+                    continue;
+                }
+
+                if (blockCache[i] != cursor.Block)
+                {
+                    blockCache[i] = cursor.Block;
+                    blockBound[i] = scorer.Bound(i, cursor.List.BlockImpacts(cursor.Block)) * slack;
+                }
+
+                nonEssentialBound[j] = blockBound[i];
+                remaining += blockBound[i];
+            }
+
             var pruned = false;
             for (var j = firstEssential - 1; j >= 0; j--)
             {
-                if (partial + prefix[j] <= threshold)
+                if (partial + remaining <= threshold)
                 {
                     pruned = true;
                     break;
+                }
+
+                remaining -= nonEssentialBound[j];
+                if (nonEssentialBound[j] == 0)
+                {
+                    continue;
                 }
 
                 var i = sorted[j];
@@ -440,12 +488,28 @@ public sealed partial class Bm25Index
             return weight - (weight / (1f + (tf * normInverse)));
         }
 
-        /// <summary>An upper bound for any posting with tf ≤ <paramref name="maxTf"/> and length ≥ <paramref name="minLength"/>.</summary>
-        public double Bound(int term, int maxTf, int minLength)
+        /// <summary>
+        /// An upper bound of the term's score over postings described by <paramref name="impacts"/>, flattened
+        /// (tf, length) pairs such that every posting has tf ≤ and length ≥ those of some pair.
+        /// </summary>
+        /// <remarks>Uses the very float arithmetic of <see cref="Score"/>, which is monotone in tf and length, so the bound is exact.</remarks>
+        public double Bound(int term, ReadOnlySpan<int> impacts)
         {
-            var normInverse = _quantized ? _normInverseByNorm[LengthNorms.LengthToByte(minLength)] : NormInverse(minLength);
-            double weight = _weights[term];
-            return (weight - (weight / (1.0 + (maxTf * (double)normInverse)))) * (1 + BoundSlack);
+            var weight = _weights[term];
+            var best = 0f;
+            for (var p = 0; p + 1 < impacts.Length; p += 2)
+            {
+                var tf = impacts[p];
+                if (tf == 0)
+                {
+                    continue;
+                }
+
+                var normInverse = _quantized ? _normInverseByNorm[LengthNorms.LengthToByte(impacts[p + 1])] : NormInverse(impacts[p + 1]);
+                best = Math.Max(best, weight - (weight / (1f + (tf * normInverse))));
+            }
+
+            return best;
         }
     }
 

@@ -114,7 +114,19 @@ public sealed class Bm25IndexCatalog : IDisposable
         tenant.Journal.Truncate();
     }
 
-    private Task<TenantIndex> GetTenantAsync(string tenantId, CancellationToken cancellationToken)
+    /// <summary>Snapshots every loaded tenant's index (e.g. at shutdown) so the next start replays no journal.</summary>
+    public async Task SaveAllAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var (tenantId, lazy) in _tenants)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                await SaveAsync(tenantId, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<TenantIndex> GetTenantAsync(string tenantId, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!Tenancy.IsValidTenantId(tenantId))
@@ -123,7 +135,16 @@ public sealed class Bm25IndexCatalog : IDisposable
         }
 
         var lazy = _tenants.GetOrAdd(tenantId, id => new Lazy<Task<TenantIndex>>(() => Task.Run(() => Load(id))));
-        return lazy.Value.WaitAsync(cancellationToken);
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted)
+        {
+            // Forget the failed load so a later call retries (e.g. after the operator fixed the folder).
+            _tenants.TryRemove(KeyValuePair.Create(tenantId, lazy));
+            throw;
+        }
     }
 
     private TenantIndex Load(string tenantId)

@@ -123,6 +123,34 @@ public sealed class ExactVectorIndex : IVectorIndex
         }
     }
 
+    /// <summary>Builds an HNSW graph of the stored vectors, in insertion order.</summary>
+    public HnswVectorIndex BuildGraph(HnswOptions options)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var graph = new HnswVectorIndex(Dimensions, options, _ids.Count);
+            for (var row = 0; row < _ids.Count; row++)
+            {
+                graph.Upsert(_ids[row], _data.AsSpan(row * Dimensions, Dimensions));
+            }
+
+            return graph;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    internal void CopyTo(ExactVectorIndex target)
+    {
+        for (var row = 0; row < _ids.Count; row++)
+        {
+            target.Upsert(_ids[row], _data.AsSpan(row * Dimensions, Dimensions));
+        }
+    }
+
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);

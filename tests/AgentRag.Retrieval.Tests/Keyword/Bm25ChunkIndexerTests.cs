@@ -129,8 +129,28 @@ public sealed class Bm25ChunkIndexerTests : IDisposable
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, Bm25IndexCatalog.SnapshotFileName), "garbage");
 
-        var error = await Should.ThrowAsync<InvalidDataException>(() => NewCatalog().GetIndexAsync("t1"));
+        using var catalog = NewCatalog();
+        var error = await Should.ThrowAsync<InvalidDataException>(() => catalog.GetIndexAsync("t1"));
         error.Message.ShouldContain(Bm25IndexCatalog.SnapshotFileName);
+
+        File.Delete(Path.Combine(folder, Bm25IndexCatalog.SnapshotFileName));
+        (await catalog.GetIndexAsync("t1")).ChunkCount.ShouldBe(0); // a failed load is retried, not cached
+    }
+
+    [Fact]
+    public async Task SaveAllAsync_LoadedTenants_EmptiesTheirJournals()
+    {
+        using var catalog = NewCatalog();
+        var indexer = new Bm25ChunkIndexer(catalog);
+        await indexer.IndexAsync("t1", "doc1", [Chunk("t1", "doc1", "c1", "alpha")]);
+        await indexer.IndexAsync("t2", "doc1", [Chunk("t2", "doc1", "c1", "beta")]);
+
+        await catalog.SaveAllAsync();
+
+        foreach (var tenant in new[] { "t1", "t2" })
+        {
+            new FileInfo(Path.Combine(_data.Path, "index", tenant, Bm25IndexCatalog.JournalFileName)).Length.ShouldBe(0);
+        }
     }
 
     [Fact]

@@ -154,6 +154,25 @@ public sealed class Bm25IndexTests
         }
     }
 
+    [Fact]
+    public void Search_LongPostingLists_BlockSkippingEqualsExhaustive()
+    {
+        var random = new Random(5);
+        var index = new Bm25Index();
+        var vocabulary = Enumerable.Range(0, 60).Select(i => "t" + ToLetters(i)).ToArray();
+        for (var d = 0; d < 20_000; d++)
+        {
+            var words = Enumerable.Range(0, random.Next(5, 80)).Select(_ => vocabulary[Zipf(random, vocabulary.Length)]);
+            index.ReplaceDocument($"d{d}", [($"c{d}", string.Join(' ', words))]);
+        }
+
+        for (var q = 0; q < 40; q++)
+        {
+            var query = KeywordQuery.FreeText(string.Join(' ', Enumerable.Range(0, 1 + (q % 3)).Select(_ => vocabulary[random.Next(8)])));
+            index.Search(query, 10).ShouldBe(index.SearchExhaustive(query, 10));
+        }
+    }
+
     [Theory]
     [InlineData("wa AND wb")]
     [InlineData("wa -wb wc")]

@@ -119,3 +119,41 @@ public sealed class VectorIndexTests
         Should.Throw<InvalidDataException>(() => HnswVectorIndex.Read(new MemoryStream(hnswStream.ToArray()[..100])));
     }
 }
+
+public sealed class TieredVectorIndexTests
+{
+    [Fact]
+    public void Upsert_PastExactLimit_SwitchesToHnswAndKeepsResults()
+    {
+        var data = new SyntheticVectors(16, 4, 0.2f, 9);
+        var vectors = data.Next(300);
+        var index = new TieredVectorIndex(16, new VectorIndexOptions { ExactSearchLimit = 200 });
+        for (var i = 0; i < 200; i++)
+        {
+            index.Upsert($"v{i}", vectors[i]);
+        }
+
+        index.IsApproximate.ShouldBeFalse();
+        for (var i = 200; i < 300; i++)
+        {
+            index.Upsert($"v{i}", vectors[i]);
+        }
+
+        index.IsApproximate.ShouldBeTrue();
+        index.Count.ShouldBe(300);
+        index.Search(vectors[250], 1).Single().Id.ShouldBe("v250");
+        index.Search(vectors[10], 1).Single().Id.ShouldBe("v10");
+
+        using var stream = new MemoryStream();
+        index.WriteTo(stream);
+        stream.Position = 0;
+        var loaded = TieredVectorIndex.Read(stream);
+        loaded.IsApproximate.ShouldBeTrue();
+        loaded.Search(vectors[250], 3).ShouldBe(index.Search(vectors[250], 3));
+    }
+
+    [Fact]
+    public void Options_NegativeLimit_ThrowsNamingTheSetting() =>
+        Should.Throw<ArgumentOutOfRangeException>(() => new TieredVectorIndex(4, new VectorIndexOptions { ExactSearchLimit = -1 }))
+            .Message.ShouldContain("Retrieval:Vectors:ExactSearchLimit");
+}
