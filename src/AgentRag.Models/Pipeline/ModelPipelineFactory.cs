@@ -1,0 +1,105 @@
+using AgentRag.Models.Budgets;
+using AgentRag.Models.Caching;
+using AgentRag.Models.Configuration;
+using AgentRag.Models.Logging;
+using AgentRag.Models.OpenAi;
+using AgentRag.Models.Resilience;
+using AgentRag.Models.Usage;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Models.Pipeline;
+
+/// <summary>
+/// Composes the decorated clients in the product's order. Chat, outermost first: logging → exact-match response cache →
+/// budgets → fallback → per-profile dispatch → usage tracking → resilience (retry, breaker, timeout) → OpenAI adapter.
+/// Embeddings: logging → embedding cache → usage tracking → resilience → OpenAI adapter.
+/// </summary>
+internal static class ModelPipelineFactory
+{
+    public static IChatClient CreateChatClient(IServiceProvider services)
+    {
+        var catalog = services.GetRequiredService<ModelCatalog>();
+        var clients = catalog.Profiles
+            .Where(p => !p.Name.Equals(ModelProfileNames.Embedding, StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(p => p.Name, p => CreateProfileChatClient(services, p, resilient: true), StringComparer.OrdinalIgnoreCase);
+        IChatClient client = new ProfileChatClient(catalog, clients);
+        client = new FallbackChatClient(client, catalog, services.GetService<ILogger<FallbackChatClient>>());
+        client = new BudgetChatClient(client, catalog, services.GetRequiredService<IUsageStore>(), services.GetRequiredService<IOptions<ModelsOptions>>(),
+            services.GetRequiredService<TimeProvider>(), services.GetService<ILogger<BudgetChatClient>>());
+        client = new ResponseCachingChatClient(client, services.GetRequiredService<ModelCaches>());
+        return new LoggingChatClient(client, Logger<LoggingChatClient>(services), services.GetRequiredService<TimeProvider>());
+    }
+
+    /// <summary>One profile's own chain: usage tracking over (optionally) resilience over the adapter.</summary>
+    public static IChatClient CreateProfileChatClient(IServiceProvider services, ModelProfile profile, bool resilient)
+    {
+        IChatClient client = new OpenAiChatClient(profile);
+        if (resilient)
+        {
+            client = new ResilientChatClient(client, profile, services.GetRequiredService<ModelResiliencePipelines>());
+        }
+
+        return new UsageTrackingChatClient(client, profile, services.GetRequiredService<IUsageStore>(), services.GetRequiredService<TimeProvider>(),
+            services.GetService<ILogger<UsageTrackingChatClient>>());
+    }
+
+    public static IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(IServiceProvider services)
+    {
+        var catalog = services.GetRequiredService<ModelCatalog>();
+        if (!catalog.TryGet(ModelProfileNames.Embedding, out var profile))
+        {
+            return new UnconfiguredEmbeddingGenerator(catalog);
+        }
+
+        var generator = CreateProfileEmbeddingGenerator(services, profile, resilient: true);
+        generator = new CachingEmbeddingGenerator(generator, profile.Model, services.GetRequiredService<ModelCaches>());
+        return new LoggingEmbeddingGenerator(generator, Logger<LoggingEmbeddingGenerator>(services), services.GetRequiredService<TimeProvider>());
+    }
+
+    public static IEmbeddingGenerator<string, Embedding<float>> CreateProfileEmbeddingGenerator(IServiceProvider services, ModelProfile profile, bool resilient)
+    {
+        IEmbeddingGenerator<string, Embedding<float>> generator = new OpenAiEmbeddingGenerator(profile);
+        if (resilient)
+        {
+            generator = new ResilientEmbeddingGenerator(generator, profile, services.GetRequiredService<ModelResiliencePipelines>());
+        }
+
+        return new UsageTrackingEmbeddingGenerator(generator, profile, services.GetRequiredService<IUsageStore>(), services.GetRequiredService<TimeProvider>(),
+            services.GetService<ILogger<UsageTrackingEmbeddingGenerator>>());
+    }
+
+    private static ILogger<T> Logger<T>(IServiceProvider services) =>
+        services.GetService<ILogger<T>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<T>.Instance;
+
+    /// <summary>Stands in when no embedding model is configured; every call throws <see cref="ModelUnavailableException"/> naming the setting.</summary>
+    private sealed class UnconfiguredEmbeddingGenerator(ModelCatalog catalog) : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+            IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromException<GeneratedEmbeddings<Embedding<float>>>(GetError());
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+
+        public void Dispose()
+        {
+        }
+
+        private ModelUnavailableException GetError()
+        {
+            try
+            {
+                catalog.Get(ModelProfileNames.Embedding);
+            }
+            catch (ModelUnavailableException ex)
+            {
+                return ex;
+            }
+
+            return new ModelUnavailableException(ModelProfileNames.Embedding, "The embedding profile is not configured.");
+        }
+    }
+}
