@@ -35,6 +35,7 @@ public static class AgentRagWebApplicationExtensions
             .ValidateOnStart();
         services.AddSingleton<ServerSentEvents>();
         services.AddHostedService<DocumentEventRecorder>();
+        services.AddHostedService<IndexSnapshotOnShutdown>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();

@@ -1,0 +1,27 @@
+using AgentRag.Retrieval.Keyword;
+
+namespace AgentRag.Server.Hosting;
+
+/// <summary>
+/// Snapshots the loaded BM25 indexes when the server stops, so the next start loads a snapshot instead of replaying
+/// the journal. Durability does not depend on it: every index change is journaled before it is applied.
+/// </summary>
+internal sealed partial class IndexSnapshotOnShutdown(Bm25IndexCatalog catalog, ILogger<IndexSnapshotOnShutdown> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await catalog.SaveAllAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            LogSnapshotFailed(ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not snapshot the search indexes at shutdown; the next start replays their journals")]
+    private partial void LogSnapshotFailed(Exception exception);
+}
