@@ -73,5 +73,61 @@ public static class StoreSchema
                 PRIMARY KEY (tenant_id, stream_id, seq)
             ) WITHOUT ROWID;
             """),
+        // Version 3 belongs to the model layer (usage rows); this copy of its migration only keeps this branch's
+        // versions contiguous until the models branch is merged, which supplies the authoritative text.
+        new(3, "model usage", """
+            CREATE TABLE usage (
+                tenant_id      TEXT    NOT NULL,
+                id             TEXT    NOT NULL,
+                ts             INTEGER NOT NULL, -- UTC ticks when the call started
+                user_id        TEXT,
+                session_id     TEXT,
+                workflow_id    TEXT,
+                step_id        TEXT,
+                agent          TEXT,
+                profile        TEXT    NOT NULL,
+                model          TEXT    NOT NULL,
+                operation      TEXT    NOT NULL, -- chat | chat.stream | embedding
+                prompt_id      TEXT,
+                prompt_version TEXT,
+                input_tokens   INTEGER NOT NULL,
+                output_tokens  INTEGER NOT NULL,
+                cached_tokens  INTEGER NOT NULL,
+                estimated      INTEGER NOT NULL, -- 1 when the provider sent no usage
+                latency_ms     REAL    NOT NULL,
+                cost_nano_usd  INTEGER NOT NULL, -- 10^-9 USD, so sums are exact
+                outcome        TEXT    NOT NULL, -- succeeded | failed | cancelled
+                error          TEXT,
+                routing_reason TEXT,
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX usage_tenant_ts ON usage (tenant_id, ts);
+            CREATE INDEX usage_ts ON usage (ts);
+            CREATE INDEX usage_tenant_session ON usage (tenant_id, session_id) WHERE session_id IS NOT NULL;
+            CREATE INDEX usage_tenant_workflow ON usage (tenant_id, workflow_id) WHERE workflow_id IS NOT NULL;
+            """),
+        new(4, "actor state and reminders", """
+            CREATE TABLE actor_state (
+                tenant_id  TEXT    NOT NULL,
+                actor_type TEXT    NOT NULL,
+                actor_id   TEXT    NOT NULL,
+                key        TEXT    NOT NULL,
+                value      TEXT    NOT NULL, -- JSON
+                updated_at INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, actor_type, actor_id, key)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE actor_reminders (
+                tenant_id    TEXT    NOT NULL,
+                actor_type   TEXT    NOT NULL,
+                actor_id     TEXT    NOT NULL,
+                name         TEXT    NOT NULL,
+                due_at       INTEGER NOT NULL, -- UTC ticks of the first firing
+                period_ticks INTEGER,          -- null: fires once
+                payload      TEXT,
+                PRIMARY KEY (tenant_id, actor_type, actor_id, name)
+            ) WITHOUT ROWID;
+            """),
     ];
 }
