@@ -34,6 +34,11 @@ public static class DependencyInjection
     public static IServiceCollection AddAgents(this IServiceCollection services, Action<AgentsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(WorkflowService)))
+        {
+            return services; // Added already: registering the actor type twice would fail at host start.
+        }
+
         var options = services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         if (configure is not null)
         {
@@ -69,12 +74,12 @@ public static class DependencyInjection
             sp.GetRequiredService<Core.Events.IEventLog>(),
             sp.GetService<IChatClient>() is not null,
             sp.GetRequiredService<ILogger<WorkflowActor>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton(sp =>
+        services.AddSingleton(sp =>
         {
             var actorServices = sp.GetRequiredService<WorkflowActorServices>();
             var interval = sp.GetRequiredService<AgentsOptions>().ResumeInterval;
             return new ActorRegistration(WorkflowActor.ActorType, () => new WorkflowActor(actorServices) { ResumeInterval = interval });
-        }));
+        });
         services.TryAddSingleton(sp => new EmbeddedActorHost(
             sp.GetServices<ActorRegistration>(),
             sp.GetRequiredService<IActorStateStore>(),

@@ -18,6 +18,8 @@ public static class AgentRagCommandLine
         root.Add(IngestCommand.Create());
         root.Add(DocsCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(AskCommand.Create());
+        root.Add(new Command("eval", "Measure quality on labelled data.") { EvalPlannerCommand.Create() });
         root.SetAction(_ =>
         {
             // No command: show the help rather than doing anything.

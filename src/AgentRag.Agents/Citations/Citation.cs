@@ -28,15 +28,24 @@ public sealed record Citation
 
     public string HeadingPath { get; init; } = "";
 
-    /// <summary>The sentence(s) of the passage that best support the cited answer sentences.</summary>
+    /// <summary>
+    /// The passage sentence(s) that best support the answer sentences citing it, in passage order (several quotes are
+    /// joined with " … "); each is in <see cref="Quotes"/> with its location.
+    /// </summary>
     public required string Quote { get; init; }
 
-    /// <summary>Where the quote is in the stored page text, when it could be located.</summary>
+    /// <summary>Where the first quote is in the stored page text, when it could be located.</summary>
     public SourceSpan? QuoteSpan { get; init; }
+
+    /// <summary>Every supporting quote with its location in the stored page text (null when it could not be located).</summary>
+    public IReadOnlyList<CitationQuote> Quotes { get; init; } = [];
 
     /// <summary>How well the passage supports the sentences citing it, 0–1 (see <see cref="CitationVerifier"/>).</summary>
     public required double Support { get; init; }
 }
+
+/// <summary>One supporting quote: its text and where it is in the stored page text.</summary>
+public sealed record CitationQuote(string Text, SourceSpan? Span);
 
 /// <summary>A citation that was removed from the answer because its source does not support the sentence.</summary>
 public sealed record RemovedCitation(int Number, string Sentence, double Support, string Reason);

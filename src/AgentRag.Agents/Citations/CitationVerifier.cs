@@ -122,9 +122,14 @@ public sealed partial class CitationVerifier(double minimumSupport)
 
     private static Citation ToCitation(string tenantId, int number, RetrievedPassage source, List<(string Sentence, Window Quote, double Support)> uses)
     {
-        // The quote of the best-supported use stands for the citation.
-        var best = uses.OrderByDescending(u => u.Support).First();
-        SourceSpan? span = ChunkSpans.TryLocate(source.ToChunk(tenantId), best.Quote.Text, out var located) ? located : null;
+        var chunk = source.ToChunk(tenantId);
+        var quotes = uses
+            .Select(u => u.Quote)
+            .DistinctBy(w => w.Text, StringComparer.Ordinal)
+            .OrderBy(w => w.Start)
+            .Select(w => new CitationQuote(w.Text, ChunkSpans.TryLocate(chunk, w.Text, out var located) ? located : null))
+            .ToList();
+        var span = quotes[0].Span;
         int? page = span is { Page: > 0 } s ? s.Page : source.Pages.Count > 0 ? source.Pages[0] : null;
         return new Citation
         {
@@ -136,8 +141,9 @@ public sealed partial class CitationVerifier(double minimumSupport)
             Pages = source.Pages,
             Page = page,
             HeadingPath = source.HeadingPath,
-            Quote = best.Quote.Text,
+            Quote = string.Join(" … ", quotes.Select(q => q.Text)),
             QuoteSpan = span,
+            Quotes = quotes,
             Support = uses.Min(u => u.Support),
         };
     }
@@ -167,13 +173,13 @@ public sealed partial class CitationVerifier(double minimumSupport)
         var windows = new List<Window>(segments.Count * 2);
         foreach (var segment in segments)
         {
-            windows.Add(new Window(segment.Text, LexicalSimilarity.Terms(segment.Text)));
+            windows.Add(new Window(segment.Text, segment.Start, LexicalSimilarity.Terms(segment.Text)));
         }
 
         for (var i = 0; i + 1 < segments.Count; i++)
         {
             var pair = $"{segments[i].Text} {segments[i + 1].Text}";
-            windows.Add(new Window(pair, LexicalSimilarity.Terms(pair)));
+            windows.Add(new Window(pair, segments[i].Start, LexicalSimilarity.Terms(pair)));
         }
 
         return windows;
@@ -203,7 +209,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
         marker.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(n => int.Parse(n, NumberStyles.None, CultureInfo.InvariantCulture));
 
-    private sealed record Window(string Text, HashSet<string> Terms);
+    private sealed record Window(string Text, int Start, HashSet<string> Terms);
 
     [GeneratedRegex(@"\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")]
     private static partial Regex Marker();

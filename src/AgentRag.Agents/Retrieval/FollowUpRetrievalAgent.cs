@@ -72,7 +72,7 @@ public sealed class FollowUpRetrievalAgent(IPassageRetriever retriever) : IAgent
     /// </summary>
     internal static string DeriveQuery(string query, IReadOnlyList<RetrievedPassage> passages)
     {
-        var queryTerms = LexicalSimilarity.Terms(query);
+        var queryTerms = QuestionText.TopicTerms(query);
         var documentFrequency = new Dictionary<string, int>(StringComparer.Ordinal);
         var passageTerms = passages.Select(p => EnglishAnalyzer.Default.Analyze(p.Text)).ToList();
         foreach (var terms in passageTerms)
@@ -88,7 +88,7 @@ public sealed class FollowUpRetrievalAgent(IPassageRetriever retriever) : IAgent
         {
             foreach (var term in terms)
             {
-                if (queryTerms.Contains(term) || term.Length < 2 || term.All(char.IsDigit))
+                if (queryTerms.Contains(term) || QuestionText.IsFunctionTerm(term) || term.Length < 2 || term.All(char.IsDigit))
                 {
                     continue;
                 }

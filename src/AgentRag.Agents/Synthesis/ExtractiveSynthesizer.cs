@@ -7,13 +7,14 @@ namespace AgentRag.Agents.Synthesis;
 /// Answers without a model: picks the sentences of the retrieved passages that best support the question, drops
 /// near-duplicates, orders them, and cites each with <c>[n]</c>. Deterministic and thread-safe.
 /// <para>
-/// A sentence's score is the share of the question's term weight it contains (terms analyzed as for search; each
-/// weighted by its inverse frequency among the candidate sentences, so a term every sentence has counts little),
+/// A sentence's score is the share of the question's term weight it contains (topic terms analyzed as for search; each
+/// weighted by its inverse frequency among the candidate sentences, so a term every sentence has counts little; measured
+/// against the question's five heaviest terms, so long questions are not penalized),
 /// times a prior for its passage's rank, times a length factor (fragments and run-ons count less). Sentences scoring
 /// below <see cref="MinimumScore"/> or under <see cref="RelativeCutoff"/> of the best are not used; a sentence sharing
 /// half its terms with one already chosen is redundant. In a comparison, each entity's best sentence is chosen first.
-/// Chosen sentences are grouped by passage, groups ordered by their best sentence, sentences within a group in text
-/// order. When no sentence qualifies, the answer says the documents do not cover the question and cites nothing.
+/// A sentence is scored with its section heading as context. Chosen sentences follow the passages' rank, and text order
+/// within a passage. When no sentence qualifies, the answer says the documents do not cover the question and cites nothing.
 /// </para>
 /// </summary>
 public sealed class ExtractiveSynthesizer(int maxSentences = 4)
@@ -28,6 +29,9 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
 
     private const double RedundancyJaccard = 0.5;
 
+    /// <summary>A sentence's score is measured against the weights of at most this many of the question's terms.</summary>
+    private const int MaxTermsCounted = 5;
+
     /// <summary>
     /// Composes the answer. Its <see cref="ExtractiveAnswer.Sources"/> are <paramref name="passages"/> reordered so the
     /// cited ones come first, numbered in order of first citation; the markers index into them.
@@ -39,30 +43,34 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         var candidates = new List<Candidate>();
         for (var p = 0; p < passages.Count; p++)
         {
+            // A sentence is read in its section: the section's own heading counts as context of each of its sentences.
+            var heading = passages[p].HeadingPath.Split(" > ")[^1];
             foreach (var segment in SentenceSplitter.Split(passages[p].Text))
             {
                 var words = segment.Text.Split(' ').Length;
                 if (segment.Kind == SegmentKind.Sentence && words >= 4)
                 {
-                    candidates.Add(new Candidate(p, segment, LexicalSimilarity.Terms(segment.Text), words));
+                    var terms = LexicalSimilarity.Terms(segment.Text);
+                    candidates.Add(new Candidate(p, segment, terms, LexicalSimilarity.Terms($"{segment.Text} {heading}"), words));
                 }
             }
         }
 
-        var questionTerms = LexicalSimilarity.Terms(question);
+        var questionTerms = QuestionText.TopicTerms(question);
         if (candidates.Count == 0 || questionTerms.Count == 0)
         {
             return Declined(passages);
         }
 
         var weights = TermWeights(questionTerms, candidates);
-        var total = weights.Values.Sum();
+        // A long question's sentences each answer part of it: measure against its most telling terms, not all of them.
+        var total = weights.Values.OrderByDescending(w => w).Take(MaxTermsCounted).Sum();
         foreach (var candidate in candidates)
         {
-            var matched = candidate.Terms.Where(weights.ContainsKey).Sum(t => weights[t]);
+            var matched = candidate.ContextTerms.Where(weights.ContainsKey).Sum(t => weights[t]);
             var prior = Math.Max(0.5, 1 - (0.08 * candidate.Passage));
             var length = candidate.Words < 6 ? 0.6 : candidate.Words > 60 ? 0.8 : 1.0;
-            candidate.Score = matched / total * prior * length;
+            candidate.Score = Math.Min(1, matched / total) * prior * length;
         }
 
         var ranked = candidates.Where(c => c.Score >= MinimumScore)
@@ -97,11 +105,7 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
             }
         }
 
-        var ordered = chosen
-            .GroupBy(c => c.Passage)
-            .OrderByDescending(g => g.Max(c => c.Score))
-            .SelectMany(g => g.OrderBy(c => c.Segment.Start))
-            .ToList();
+        var ordered = chosen.OrderBy(c => c.Passage).ThenBy(c => c.Segment.Start).ToList();
 
         // Number the cited passages 1..m in order of first citation; the rest of the context follows.
         var order = ordered.Select(c => c.Passage).Distinct().ToList();
@@ -123,15 +127,17 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         var weights = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var term in questionTerms)
         {
-            var df = candidates.Count(c => c.Terms.Contains(term));
+            var df = candidates.Count(c => c.ContextTerms.Contains(term));
             weights[term] = Math.Log(1 + ((double)candidates.Count / Math.Max(1, df)));
         }
 
         return weights;
     }
 
-    private sealed class Candidate(int passage, TextSegment segment, HashSet<string> terms, int words)
+    private sealed class Candidate(int passage, TextSegment segment, HashSet<string> terms, HashSet<string> contextTerms, int words)
     {
+        public HashSet<string> ContextTerms { get; } = contextTerms;
+
         public int Passage { get; } = passage;
 
         public TextSegment Segment { get; } = segment;

@@ -110,11 +110,16 @@ public static partial class SentenceSplitter
                 continue;
             }
 
-            // Include closing quotes and brackets after the terminator.
+            // Include closing quotes and brackets after the terminator, and a footnote mark ("end to end.1 A number").
             var after = i + 1;
             while (after < end && text[after] is '"' or '\'' or '’' or '”' or ')')
             {
                 after++;
+            }
+
+            if (after + 1 < end && char.IsDigit(text[after]) && (char.IsWhiteSpace(text[after + 1]) || (after + 2 < end && char.IsDigit(text[after + 1]) && char.IsWhiteSpace(text[after + 2]))))
+            {
+                after += char.IsDigit(text[after + 1]) ? 2 : 1;
             }
 
             if (after >= end)

@@ -64,6 +64,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();
         app.MapDocumentsApi();
+        app.MapQueriesApi();
         return app;
     }
 
