@@ -101,12 +101,23 @@ public sealed partial class CitationVerifier(double minimumSupport)
                 supported++;
             }
 
-            rewritten.Add(kept.Count == 0 ? claim : $"{claim} {string.Concat(kept.Select(n => $"[{n.ToString(CultureInfo.InvariantCulture)}]"))}");
+            rewritten.Add(RemoveMarkers(sentence, kept));
         }
 
         var citations = evidence.OrderBy(e => e.Key).Select(e => ToCitation(tenantId, e.Key, sources[e.Key - 1], e.Value)).ToList();
         var rate = citing == 0 ? 1.0 : Math.Round((double)supported / citing, 4);
         return new CitationResult(string.Join(' ', rewritten), citations, removed, rate);
+    }
+
+    /// <summary>The sentence with every marker reduced to the <paramref name="kept"/> numbers, in its own style ("name [1]." or "name. [1]").</summary>
+    private static string RemoveMarkers(string sentence, List<int> kept)
+    {
+        var rewritten = Marker().Replace(sentence, match =>
+        {
+            var numbers = Numbers(match.Value).Where(kept.Contains).ToList();
+            return numbers.Count == 0 ? "" : string.Concat(numbers.Select(n => $"[{n.ToString(CultureInfo.InvariantCulture)}]"));
+        });
+        return SpaceBeforePunctuation().Replace(MultipleSpaces().Replace(rewritten, " "), "$1").Trim();
     }
 
     /// <summary><c>[R-intro.pdf, p. 14]</c>; <c>[file, heading]</c> without pages; <c>[file]</c> without either.</summary>
@@ -213,6 +224,12 @@ public sealed partial class CitationVerifier(double minimumSupport)
 
     [GeneratedRegex(@"\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")]
     private static partial Regex Marker();
+
+    [GeneratedRegex(@" {2,}")]
+    private static partial Regex MultipleSpaces();
+
+    [GeneratedRegex(@"\s+([.!?,;:])(?=\s|$)")]
+    private static partial Regex SpaceBeforePunctuation();
 
     // A sentence ends after its terminator and the markers that follow it, or after markers that end a clause
     // ("… [2] Next …"), before whitespace and a capital or the end.

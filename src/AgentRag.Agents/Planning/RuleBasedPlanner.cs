@@ -80,9 +80,11 @@ public sealed class RuleBasedPlanner(AgentsOptions options)
     private static string ComparisonContext(string query, IReadOnlyList<string> entities)
     {
         var context = query;
-        foreach (var entity in entities)
+        // Longest first, and whole tokens only, so "/tmp" does not eat the end of "/var/tmp".
+        foreach (var entity in entities.OrderByDescending(e => e.Length))
         {
-            context = context.Replace(entity, " ", StringComparison.OrdinalIgnoreCase);
+            context = System.Text.RegularExpressions.Regex.Replace(
+                context, $@"(?<![\w/.-]){System.Text.RegularExpressions.Regex.Escape(entity)}(?![\w/-])", " ", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         }
 
         var kept = context.Split([' ', ',', '?', ';', ':', '.', '!'], StringSplitOptions.RemoveEmptyEntries)
