@@ -67,12 +67,14 @@ public static class DependencyInjection
         services.TryAddSingleton<IQueryPlanner, QueryPlanner>();
 
         services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
+        services.TryAddSingleton<StepResilience>();
         services.TryAddSingleton(sp => new WorkflowActorServices(
             sp.GetRequiredService<IQueryPlanner>(),
             sp.GetRequiredService<AgentCatalog>(),
             sp.GetRequiredService<PlanValidator>(),
             sp.GetRequiredService<Core.Events.IEventLog>(),
             sp.GetService<IChatClient>() is not null,
+            sp.GetRequiredService<StepResilience>(),
             sp.GetRequiredService<ILogger<WorkflowActor>>()));
         services.AddSingleton(sp =>
         {

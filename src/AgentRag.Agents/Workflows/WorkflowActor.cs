@@ -16,6 +16,7 @@ public sealed record WorkflowActorServices(
     PlanValidator Validator,
     IEventLog EventLog,
     bool ModelAvailable,
+    StepResilience Resilience,
     ILogger<WorkflowActor> Logger);
 
 /// <summary>
@@ -486,6 +487,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         {
             var planStep = state.Plan!.Find(step.Id)!;
             var agent = services.Catalog.Get(step.Agent);
+            var pipeline = services.Resilience.For(step.Agent);
             var attempt = step.Attempts;
             var dependencies = planStep.DependsOn
                 .Select(d => state.FindStep(d)!)
@@ -520,8 +522,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
                 var started = time.GetTimestamp();
                 try
                 {
-                    // WaitAsync enforces the timeout even against an agent that ignores its token.
-                    var output = await agent.ExecuteAsync(stepContext, token).WaitAsync(token);
+                    // Transient failures are retried inside the run (same attempt); WaitAsync enforces the timeout even
+                    // against an agent that ignores its token.
+                    var output = await pipeline.ExecuteAsync(async ct => await agent.ExecuteAsync(stepContext, ct), token).AsTask().WaitAsync(token);
                     context.Post(new StepFinished(stepContext.StepId, attempt, output, time.GetElapsedTime(started).TotalMilliseconds));
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)

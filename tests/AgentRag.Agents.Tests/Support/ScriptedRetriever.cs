@@ -12,6 +12,7 @@ public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) 
 {
     private readonly ConcurrentQueue<string> _queries = new();
     private int _inFlight;
+    private int _transientLeft;
     private int _maxInFlight;
 
     public IReadOnlyCollection<string> Queries => _queries;
@@ -24,8 +25,15 @@ public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) 
     /// <summary>When set, calls wait for it (e.g. to keep a workflow running).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
-    /// <summary>When set and true for a query, the call throws.</summary>
+    /// <summary>When set and true for a query, the call throws (<see cref="InvalidOperationException"/>: not transient).</summary>
     public Func<string, bool>? FailWhen { get; set; }
+
+    /// <summary>This many calls fail first with a transient <see cref="IOException"/>.</summary>
+    public int TransientFailures
+    {
+        get => _transientLeft;
+        set => _transientLeft = value;
+    }
 
     private readonly TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -58,7 +66,12 @@ public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) 
 
             if (FailWhen?.Invoke(query) == true)
             {
-                throw new IOException($"The index is unavailable for '{query}'.");
+                throw new InvalidOperationException($"The index is unavailable for '{query}'.");
+            }
+
+            if (Interlocked.Decrement(ref _transientLeft) >= 0)
+            {
+                throw new IOException("The index file is locked by another process.");
             }
 
             var words = AgentRag.Agents.Text.LexicalSimilarity.Terms(query);

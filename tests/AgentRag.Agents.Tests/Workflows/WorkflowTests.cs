@@ -231,6 +231,35 @@ public sealed class WorkflowTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Run_TransientRetrievalFailure_RetriedWithinTheSameAttempt()
+    {
+        var retriever = new ScriptedRetriever(Passages) { TransientFailures = 1 };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, TimeProvider.System);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+
+        final.Status.ShouldBe(WorkflowStatus.Completed);
+        retriever.Queries.Count.ShouldBe(2);
+        final.FindStep("retrieve")!.Attempts.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Run_AgentFailsFiveTimesInARow_CircuitOpensAndTheNextRunFailsFast()
+    {
+        var retriever = new ScriptedRetriever(Passages) { FailWhen = _ => true };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, _time);
+        for (var i = 0; i < StepResilience.BreakerThreshold; i++)
+        {
+            (await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"))).Status.ShouldBe(WorkflowStatus.Failed);
+        }
+
+        var sixth = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+
+        retriever.Queries.Count.ShouldBe(StepResilience.BreakerThreshold);
+        sixth.Error!.ShouldStartWith("Step 'retrieve' (retrieval) failed: The circuit is now open");
+    }
+
     [Theory]
     [InlineData("", "The query is empty: ask a question.")]
     [InlineData("   ", "The query is empty: ask a question.")]
