@@ -209,3 +209,31 @@ public sealed class QueriesApiTests(QueryServerFactory factory) : IClassFixture<
         JsonDocument.Parse(await client.GetStringAsync($"/v1/queries/{id}")).RootElement.GetProperty("status").GetString().ShouldBe("completed");
     }
 }
+
+public sealed class QueryBenchmarkTests(QueryServerFactory factory) : IClassFixture<QueryServerFactory>
+{
+    [Fact]
+    public async Task RunHttpAsync_ConcurrentStreams_AllCompleteWithLatencies()
+    {
+        var result = await Benchmarks.QueryBenchmark.RunHttpAsync(factory.CreateClient(), new Benchmarks.QueryBenchmarkOptions { Concurrency = 8 });
+
+        (result.Queries, result.Errors).ShouldBe((8, 0), string.Join("; ", result.ErrorSamples));
+        result.TimeToFirstTokenP95Ms.ShouldBeGreaterThan(0);
+        result.TotalP95Ms.ShouldBeGreaterThanOrEqualTo(result.TimeToFirstTokenP95Ms);
+    }
+
+    [Fact]
+    public async Task MeasureOverheadAsync_SamePlansBothWays_ReportsStepsPerRun()
+    {
+        var services = factory.Services;
+        var result = await Benchmarks.QueryBenchmark.MeasureOverheadAsync(
+            services.GetRequiredService<AgentRag.Agents.Workflows.WorkflowService>(),
+            services.GetRequiredService<AgentRag.Agents.Planning.IQueryPlanner>(),
+            services.GetRequiredService<AgentCatalog>(),
+            ["What does the beforeExit event do?"],
+            runs: 3);
+
+        (result.Runs, result.StepsPerRun).ShouldBe((3, 3.0));
+        result.DirectMeanMs.ShouldBeGreaterThan(0);
+    }
+}
