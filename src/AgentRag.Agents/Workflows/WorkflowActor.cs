@@ -41,8 +41,12 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
     public const string StateKey = "workflow";
     public const string ResumeReminder = "resume";
 
+    /// <summary>The state key of a completed step's result.</summary>
+    public static string ResultKey(string stepId) => "result:" + stepId;
+
     private readonly Dictionary<string, RunningStep> _running = new(StringComparer.Ordinal);
     private readonly List<(string Type, object Data)> _pendingEvents = [];
+    private readonly List<StepState> _pendingResults = [];
     private IActorContext _context = null!;
     private WorkflowState? _state;
     private CancellationTokenSource? _cancellation;
@@ -63,6 +67,14 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
     {
         _context = context;
         _state = await context.ReadStateAsync<WorkflowState>(StateKey, cancellationToken);
+        if (_state is { IsTerminal: false })
+        {
+            foreach (var step in _state.Steps.Where(s => s.Status == StepStatus.Completed))
+            {
+                step.Output = await context.ReadStateAsync<StepOutput>(ResultKey(step.Id), cancellationToken)
+                    ?? throw new InvalidOperationException($"Workflow {_state.WorkflowId}: the result of completed step '{step.Id}' is missing.");
+            }
+        }
     }
 
     public async Task<object?> ReceiveAsync(object message, CancellationToken cancellationToken)
@@ -268,7 +280,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         step.CompletedAt = _context.Time.GetUtcNow();
         step.DurationMs = Math.Round(finished.DurationMs, 3);
         step.Output = finished.Output;
+        step.Summary = finished.Output.Summary;
         step.Error = null;
+        _pendingResults.Add(step);
         step.IdempotencyKey = IdempotencyKey(step.Id, finished.Attempt);
         Emit(WorkflowEvents.StepCompleted, new
         {
@@ -587,7 +601,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         var state = _state!;
         state.Revision++;
         state.UpdatedAt = _context.Time.GetUtcNow();
-        var write = _context.WriteStateAsync(StateKey, state);
+        // A result is written once, with the transition that records it; the state document stays small.
+        var writes = _pendingResults.Select(s => _context.WriteStateAsync(ResultKey(s.Id), s.Output)).Append(_context.WriteStateAsync(StateKey, state)).ToList();
+        _pendingResults.Clear();
         var streamId = WorkflowEvents.StreamId(state.WorkflowId);
         for (var i = 0; i < _pendingEvents.Count; i++)
         {
@@ -598,7 +614,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         }
 
         _pendingEvents.Clear();
-        await write;
+        await Task.WhenAll(writes);
     }
 
     private Task AppendLooseAsync(string type, object data) =>

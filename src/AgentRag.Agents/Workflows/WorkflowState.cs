@@ -1,6 +1,7 @@
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
+using System.Text.Json.Serialization;
 using AgentRag.Retrieval.Query;
 
 namespace AgentRag.Agents.Workflows;
@@ -106,7 +107,15 @@ public sealed class StepState
     /// </summary>
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>
+    /// The recorded result. Stored once, under its own key (<c>result:{stepId}</c>), when the step completes, and
+    /// loaded when the workflow resumes; not part of the state document rewritten at every transition.
+    /// </summary>
+    [JsonIgnore]
     public StepOutput? Output { get; set; }
+
+    /// <summary>The result's one-line summary.</summary>
+    public string? Summary { get; set; }
 
     public string? Error { get; set; }
 }
