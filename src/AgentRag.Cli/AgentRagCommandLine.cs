@@ -18,6 +18,7 @@ public static class AgentRagCommandLine
         root.Add(IngestCommand.Create());
         root.Add(DocsCommand.Create());
         root.Add(SearchCommand.Create());
+        root.Add(AskCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(BenchCommand.Create());
         root.SetAction(_ =>

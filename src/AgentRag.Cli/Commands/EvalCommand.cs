@@ -24,6 +24,7 @@ internal static class EvalCommand
         {
             dataset, split, mode, expand, output,
         };
+        command.Add(EvalPlannerCommand.Create());
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>
         {
             var directory = parseResult.GetValue(dataset)

@@ -1,3 +1,4 @@
+using AgentRag.Agents;
 using AgentRag.Core;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
@@ -22,6 +23,7 @@ public static class AgentRagServiceCollectionExtensions
         services.AddDocumentExtraction();
         services.AddRetrieval(dataFolder.IndexDirectory);
         services.AddIngestionPipeline();
+        services.AddAgents();
         return services;
     }
 }

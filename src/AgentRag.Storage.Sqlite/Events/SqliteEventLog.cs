@@ -32,11 +32,33 @@ public sealed class SqliteEventLog(SqliteDatabase database, EventBroadcaster bro
 
         broadcaster.Publish(stored);
         await committed;
+        if (waitForCommit)
+        {
+            counter.MarkCommitted(stored.Sequence);
+        }
+
         return stored;
     }
 
-    public Task<IReadOnlyList<StoredEvent>> ReadAsync(
-        string tenantId, string streamId, long afterSequence, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+    /// <remarks>
+    /// Waits first for the stream's events that were already published but not yet committed (appended without
+    /// waiting), so a reader that subscribed before reading sees no gap between the backlog and the live events.
+    /// </remarks>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(
+        string tenantId, string streamId, long afterSequence, int maxCount = 1000, CancellationToken cancellationToken = default)
+    {
+        if (_counters.TryGetValue((tenantId, streamId), out var counter) && counter.UncommittedUpTo() is { } published)
+        {
+            // The writer queue is FIFO: once a flush queued now commits, every earlier append has committed too.
+            await database.FlushAsync(cancellationToken);
+            counter.MarkCommitted(published);
+        }
+
+        return await ReadCommittedAsync(tenantId, streamId, afterSequence, maxCount, cancellationToken);
+    }
+
+    private Task<IReadOnlyList<StoredEvent>> ReadCommittedAsync(
+        string tenantId, string streamId, long afterSequence, int maxCount, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<StoredEvent>>(connection =>
         {
             using var statement = connection.Prepare(
@@ -86,7 +108,26 @@ public sealed class SqliteEventLog(SqliteDatabase database, EventBroadcaster bro
         private readonly SemaphoreSlim _seeding = new(1, 1);
         private volatile bool _seeded;
 
+        private long _committed;
+
         public long Last;
+
+        /// <summary>The last sequence handed out when some sequence up to it may not have committed yet; otherwise null.</summary>
+        public long? UncommittedUpTo()
+        {
+            lock (this)
+            {
+                return Last > _committed ? Last : null;
+            }
+        }
+
+        public void MarkCommitted(long sequence)
+        {
+            lock (this)
+            {
+                _committed = Math.Max(_committed, sequence);
+            }
+        }
 
         public async Task EnsureSeededAsync(Func<Task<long>> readLast)
         {
@@ -104,6 +145,7 @@ public sealed class SqliteEventLog(SqliteDatabase database, EventBroadcaster bro
                     lock (this)
                     {
                         Last = Math.Max(Last, last);
+                        _committed = Math.Max(_committed, last);
                     }
 
                     _seeded = true;

@@ -105,5 +105,27 @@ public static class StoreSchema
             CREATE INDEX usage_tenant_session ON usage (tenant_id, session_id) WHERE session_id IS NOT NULL;
             CREATE INDEX usage_tenant_workflow ON usage (tenant_id, workflow_id) WHERE workflow_id IS NOT NULL;
             """),
+        new(4, "actor state and reminders", """
+            CREATE TABLE actor_state (
+                tenant_id  TEXT    NOT NULL,
+                actor_type TEXT    NOT NULL,
+                actor_id   TEXT    NOT NULL,
+                key        TEXT    NOT NULL,
+                value      TEXT    NOT NULL, -- JSON
+                updated_at INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, actor_type, actor_id, key)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE actor_reminders (
+                tenant_id    TEXT    NOT NULL,
+                actor_type   TEXT    NOT NULL,
+                actor_id     TEXT    NOT NULL,
+                name         TEXT    NOT NULL,
+                due_at       INTEGER NOT NULL, -- UTC ticks of the first firing
+                period_ticks INTEGER,          -- null: fires once
+                payload      TEXT,
+                PRIMARY KEY (tenant_id, actor_type, actor_id, name)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

@@ -1,0 +1,48 @@
+using AgentRag.Agents.Plans;
+using AgentRag.Agents.Synthesis;
+using Microsoft.Extensions.AI;
+
+namespace AgentRag.Agents.Citations;
+
+/// <summary>
+/// The <c>citation</c> agent: verifies the synthesis answer's <c>[n]</c> markers with <see cref="CitationVerifier"/>,
+/// removes unsupported ones, and produces the citations (document, pages, heading path, quote with its source span).
+/// Uses embeddings for the support score when an embedding generator is registered. Thread-safe.
+/// </summary>
+public sealed class CitationAgent(AgentsOptions options, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IAgent
+{
+    public AgentDescriptor Descriptor { get; } = new(
+        AgentNames.Citation,
+        "Checks each [n] of the answer against its passage, removes unsupported citations and extracts supporting quotes.",
+        new InputSchema(
+            new InputProperty("minSupport", InputType.Number, "The least support score a citation needs (default from configuration).", Minimum: 0, Maximum: 1)),
+        new AgentCostProfile(LocalLatencyMs: 2));
+
+    public async Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var synthesis = context.Dependencies.LastOrDefault(d => d.Output.Answer is not null)
+            ?? throw new InvalidOperationException("The citation step needs a synthesis step among its dependencies.");
+        var draft = synthesis.Output.Read<SynthesisResult>();
+        var verifier = new CitationVerifier(context.GetDouble("minSupport", options.MinimumCitationSupport));
+        var result = await verifier.VerifyAsync(context.TenantId, draft.Answer, draft.Sources, embeddings is null ? null : SimilarityAsync, cancellationToken);
+
+        var warnings = new List<string>();
+        if (result.Removed.Count > 0)
+        {
+            warnings.Add($"{result.Removed.Count} citation(s) were removed because their source does not support the sentence.");
+        }
+
+        var answer = new AnswerDraft(result.Answer, draft.Mode, result.Citations, result.CitationSupportRate);
+        return StepOutput.Create(
+            result,
+            $"{result.Citations.Count} citation(s) verified, {result.Removed.Count} removed; support rate {result.CitationSupportRate:0.00}.",
+            answer,
+            warnings);
+    }
+
+    private async Task<double> SimilarityAsync(string a, string b, CancellationToken cancellationToken)
+    {
+        var vectors = await embeddings!.GenerateAsync([a, b], cancellationToken: cancellationToken);
+        return System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(vectors[0].Vector.Span, vectors[1].Vector.Span);
+    }
+}

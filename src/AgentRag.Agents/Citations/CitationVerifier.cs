@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AgentRag.Agents.Retrieval;
+using AgentRag.Agents.Text;
+using AgentRag.Core.Documents;
+
+namespace AgentRag.Agents.Citations;
+
+/// <summary>
+/// Checks an answer's <c>[n]</c> citations against their sources.
+/// <para>
+/// Each answer sentence's markers are read (<c>[2]</c>, <c>[1][3]</c>, <c>[1, 3]</c>). For each cited passage, the
+/// supporting quote is the passage sentence, or pair of adjacent sentences, that covers the most of the cited
+/// sentence's terms (analyzed as for search). The support score is that coverage (the share of the sentence's terms
+/// the quote contains); with embeddings it is the mean of that and the cosine similarity of sentence and quote.
+/// A marker whose score is below the threshold, or whose number names no source, is removed from the answer and
+/// reported. <c>citation_support_rate</c> is the share of citing sentences whose citations were all kept.
+/// </para>
+/// Thread-safe.
+/// </summary>
+public sealed partial class CitationVerifier(double minimumSupport)
+{
+    /// <summary>
+    /// Verifies <paramref name="answer"/> against <paramref name="sources"/> (marker n is <c>sources[n-1]</c>).
+    /// <paramref name="similarity"/>, when given, returns the cosine similarity of two texts (embeddings).
+    /// </summary>
+    public async Task<CitationResult> VerifyAsync(
+        string tenantId,
+        string answer,
+        IReadOnlyList<RetrievedPassage> sources,
+        Func<string, string, CancellationToken, Task<double>>? similarity = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(sources);
+        var sentences = SplitAnswer(answer);
+        var evidence = new Dictionary<int, List<(string Sentence, Window Quote, double Support)>>();
+        var removed = new List<RemovedCitation>();
+        var citing = 0;
+        var supported = 0;
+        var rewritten = new List<string>();
+        var windows = new Dictionary<int, IReadOnlyList<Window>>();
+
+        foreach (var sentence in sentences)
+        {
+            var markers = Marker().Matches(sentence);
+            if (markers.Count == 0)
+            {
+                rewritten.Add(sentence);
+                continue;
+            }
+
+            citing++;
+            var claim = Marker().Replace(sentence, "").Trim();
+            var claimTerms = LexicalSimilarity.Terms(claim);
+            var kept = new List<int>();
+            var allKept = true;
+            foreach (var number in markers.SelectMany(m => Numbers(m.Value)).Distinct())
+            {
+                if (number < 1 || number > sources.Count)
+                {
+                    removed.Add(new RemovedCitation(number, claim, 0, $"[{number}] names no source (there are {sources.Count})."));
+                    allKept = false;
+                    continue;
+                }
+
+                if (!windows.TryGetValue(number, out var candidates))
+                {
+                    candidates = Windows(sources[number - 1].Text);
+                    windows[number] = candidates;
+                }
+
+                var (best, lexical) = BestWindow(claimTerms, candidates);
+                var support = lexical;
+                if (similarity is not null && best is not null)
+                {
+                    var cosine = await similarity(claim, best.Text, cancellationToken);
+                    support = (lexical + Math.Clamp(cosine, 0, 1)) / 2;
+                }
+
+                support = Math.Round(support, 4);
+                if (best is null || support < minimumSupport)
+                {
+                    removed.Add(new RemovedCitation(number, claim, support,
+                        $"[{number}] {sources[number - 1].DocumentName} supports only {support.ToString("0.00", CultureInfo.InvariantCulture)} of the sentence (threshold {minimumSupport.ToString("0.00", CultureInfo.InvariantCulture)})."));
+                    allKept = false;
+                    continue;
+                }
+
+                kept.Add(number);
+                if (!evidence.TryGetValue(number, out var list))
+                {
+                    evidence[number] = list = [];
+                }
+
+                list.Add((claim, best, support));
+            }
+
+            if (allKept)
+            {
+                supported++;
+            }
+
+            rewritten.Add(RemoveMarkers(sentence, kept));
+        }
+
+        var citations = evidence.OrderBy(e => e.Key).Select(e => ToCitation(tenantId, e.Key, sources[e.Key - 1], e.Value)).ToList();
+        var rate = citing == 0 ? 1.0 : Math.Round((double)supported / citing, 4);
+        return new CitationResult(string.Join(' ', rewritten), citations, removed, rate);
+    }
+
+    /// <summary>The sentence with every marker reduced to the <paramref name="kept"/> numbers, in its own style ("name [1]." or "name. [1]").</summary>
+    private static string RemoveMarkers(string sentence, List<int> kept)
+    {
+        var rewritten = Marker().Replace(sentence, match =>
+        {
+            var numbers = Numbers(match.Value).Where(kept.Contains).ToList();
+            return numbers.Count == 0 ? "" : string.Concat(numbers.Select(n => $"[{n.ToString(CultureInfo.InvariantCulture)}]"));
+        });
+        return SpaceBeforePunctuation().Replace(MultipleSpaces().Replace(rewritten, " "), "$1").Trim();
+    }
+
+    /// <summary><c>[R-intro.pdf, p. 14]</c>; <c>[file, heading]</c> without pages; <c>[file]</c> without either.</summary>
+    public static string Display(string documentName, int? page, string headingPath)
+    {
+        if (page is { } p)
+        {
+            return $"[{documentName}, p. {p.ToString(CultureInfo.InvariantCulture)}]";
+        }
+
+        return headingPath.Length > 0 ? $"[{documentName}, {headingPath}]" : $"[{documentName}]";
+    }
+
+    private static Citation ToCitation(string tenantId, int number, RetrievedPassage source, List<(string Sentence, Window Quote, double Support)> uses)
+    {
+        var chunk = source.ToChunk(tenantId);
+        var quotes = uses
+            .Select(u => u.Quote)
+            .DistinctBy(w => w.Text, StringComparer.Ordinal)
+            .OrderBy(w => w.Start)
+            .Select(w => new CitationQuote(w.Text, ChunkSpans.TryLocate(chunk, w.Text, out var located) ? located : null))
+            .ToList();
+        var span = quotes[0].Span;
+        int? page = span is { Page: > 0 } s ? s.Page : source.Pages.Count > 0 ? source.Pages[0] : null;
+        return new Citation
+        {
+            Number = number,
+            Display = Display(source.DocumentName, page, source.HeadingPath),
+            DocumentId = source.DocumentId,
+            DocumentName = source.DocumentName,
+            ChunkId = source.ChunkId,
+            Pages = source.Pages,
+            Page = page,
+            HeadingPath = source.HeadingPath,
+            Quote = string.Join(" … ", quotes.Select(q => q.Text)),
+            QuoteSpan = span,
+            Quotes = quotes,
+            Support = uses.Min(u => u.Support),
+        };
+    }
+
+    private static (Window? Best, double Coverage) BestWindow(HashSet<string> claimTerms, IReadOnlyList<Window> windows)
+    {
+        Window? best = null;
+        var bestCoverage = -1.0;
+        foreach (var window in windows)
+        {
+            var coverage = LexicalSimilarity.Coverage(claimTerms, window.Terms);
+            // Prefer the shorter window on ties: a single sentence over a pair.
+            if (coverage > bestCoverage + 1e-9)
+            {
+                best = window;
+                bestCoverage = coverage;
+            }
+        }
+
+        return (best, Math.Max(0, bestCoverage));
+    }
+
+    /// <summary>Every prose or code sentence of the passage, and every pair of adjacent ones.</summary>
+    private static List<Window> Windows(string text)
+    {
+        var segments = SentenceSplitter.Split(text).Where(s => s.Kind != SegmentKind.Heading).ToList();
+        var windows = new List<Window>(segments.Count * 2);
+        foreach (var segment in segments)
+        {
+            windows.Add(new Window(segment.Text, segment.Start, LexicalSimilarity.Terms(segment.Text)));
+        }
+
+        for (var i = 0; i + 1 < segments.Count; i++)
+        {
+            var pair = $"{segments[i].Text} {segments[i + 1].Text}";
+            windows.Add(new Window(pair, segments[i].Start, LexicalSimilarity.Terms(pair)));
+        }
+
+        return windows;
+    }
+
+    /// <summary>The answer's sentences, each with the markers that follow it.</summary>
+    internal static List<string> SplitAnswer(string answer)
+    {
+        var sentences = new List<string>();
+        var start = 0;
+        foreach (Match boundary in AnswerSentenceEnd().Matches(answer))
+        {
+            var end = boundary.Index + boundary.Length;
+            sentences.Add(answer[start..end].Trim());
+            start = end;
+        }
+
+        if (start < answer.Length && answer[start..].Trim().Length > 0)
+        {
+            sentences.Add(answer[start..].Trim());
+        }
+
+        return sentences;
+    }
+
+    private static IEnumerable<int> Numbers(string marker) =>
+        marker.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(n => int.Parse(n, NumberStyles.None, CultureInfo.InvariantCulture));
+
+    private sealed record Window(string Text, int Start, HashSet<string> Terms);
+
+    [GeneratedRegex(@"\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")]
+    private static partial Regex Marker();
+
+    [GeneratedRegex(@" {2,}")]
+    private static partial Regex MultipleSpaces();
+
+    [GeneratedRegex(@"\s+([.!?,;:])(?=\s|$)")]
+    private static partial Regex SpaceBeforePunctuation();
+
+    // A sentence ends after its terminator and the markers that follow it, or after markers that end a clause
+    // ("… [2] Next …"), before whitespace and a capital or the end.
+    [GeneratedRegex(@"(?:[.!?](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*|\[\d{1,3}(?:\s*,\s*\d{1,3})*\](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*)(?=\s+[A-Z0-9“""‘(]|\s*$)")]
+    private static partial Regex AnswerSentenceEnd();
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+using AgentRag.Agents.Plans;
+using AgentRag.Agents.Prompts;
+using AgentRag.Agents.Retrieval;
+using AgentRag.Agents.Workflows;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRag.Agents.Synthesis;
+
+/// <summary>
+/// The <c>synthesis</c> agent: answers from the numbered passages of its retrieval dependencies and streams the answer
+/// as <c>token</c> events.
+/// <list type="bullet">
+/// <item>With a chat model (and a request that allows one): renders the versioned <c>synthesis</c> prompt and streams the
+/// model's answer. If the model call fails (after the model layer's own retries and fallback model), the streamed tokens
+/// are voided (<see cref="IStepEvents.ResetTokens"/>) and the answer is extractive, with a warning.</item>
+/// <item>Without one, or as the step's fallback: the <see cref="ExtractiveSynthesizer"/>'s answer, streamed word by word
+/// and labelled extractive.</item>
+/// </list>
+/// Thread-safe.
+/// </summary>
+public sealed class SynthesisAgent(
+    IAgentPromptSource prompts,
+    IModelCallScope modelCalls,
+    AgentsOptions options,
+    ILogger<SynthesisAgent> logger,
+    IChatClient? chatClient = null) : IAgent
+{
+    public const string PromptId = "synthesis";
+
+    /// <summary>Most passages put in the context.</summary>
+    public const int MaxSources = 10;
+
+    public const string ExtractiveWarning = "Extractive answer: sentences quoted from the documents (no chat model was used).";
+
+    public AgentDescriptor Descriptor { get; } = new(
+        AgentNames.Synthesis,
+        "Writes the answer from the passages its retrieval dependencies found, citing them as [n]; extractive without a model.",
+        new InputSchema(
+            new InputProperty("query", InputType.String, "The question to answer.", Required: true, MaxLength: 4000),
+            new InputProperty("style", InputType.String, "\"answer\" (default) or \"comparison\".", MaxLength: 20),
+            new InputProperty("entities", InputType.StringArray, "For a comparison, the things compared.")),
+        new AgentCostProfile(ModelCalls: 1, InputTokens: 3000, OutputTokens: 300, ModelLatencyMs: 3000, LocalLatencyMs: 5),
+        HasFallback: true);
+
+    public async Task<StepOutput> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var question = context.GetString("query") ?? context.Query;
+        var entities = context.Inputs.TryGetValue("entities", out var e) && e.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? e.EnumerateArray().Select(x => x.GetString()!).ToList()
+            : [];
+        var sources = SynthesisSources.Collect(context.Dependencies, MaxSources);
+        var warnings = new List<string>();
+
+        if (context.IsFallback)
+        {
+            warnings.Add("The answer is extractive because synthesis failed or timed out.");
+        }
+        else if (chatClient is not null && context.Mode != QueryMode.Extractive && sources.Count > 0)
+        {
+            try
+            {
+                return await ModelAnswerAsync(context, question, sources, warnings, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Synthesis with the chat model failed for workflow {WorkflowId}; answering extractively.", context.WorkflowId);
+                context.Events.ResetTokens($"The chat model failed ({ex.Message}); answering extractively instead.");
+                warnings.Add($"The chat model failed ({ex.Message}); the answer is extractive.");
+            }
+        }
+
+        return await ExtractiveAnswerAsync(context, question, sources, entities, warnings, cancellationToken);
+    }
+
+    private async Task<StepOutput> ExtractiveAnswerAsync(
+        StepContext context, string question, IReadOnlyList<RetrievedPassage> sources, List<string> entities, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var answer = new ExtractiveSynthesizer(options.ExtractiveMaxSentences).Compose(question, sources, entities);
+        foreach (var word in Words(answer.Text))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            context.Events.Token(word);
+        }
+
+        // Yield once so a cancellation or timeout that raced with the last word is observed before completing.
+        await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested();
+        warnings.Insert(0, ExtractiveWarning);
+        var result = new SynthesisResult(answer.Text, AnswerMode.Extractive, answer.Sources, answer.Declined);
+        return StepOutput.Create(
+            result,
+            answer.Declined ? "The passages do not cover the question." : $"Extractive answer of {answer.Sentences.Count} sentence(s) from {answer.Sentences.Select(s => s.Source).Distinct().Count()} passage(s).",
+            new AnswerDraft(answer.Text, AnswerMode.Extractive),
+            warnings);
+    }
+
+    private async Task<StepOutput> ModelAnswerAsync(
+        StepContext context, string question, IReadOnlyList<RetrievedPassage> sources, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var prompt = await prompts.RenderAsync(PromptId, context.WorkflowId, new Dictionary<string, string>
+        {
+            ["context"] = FormatContext(sources),
+            ["question"] = question,
+        }, cancellationToken);
+        var chatOptions = new ChatOptions { Temperature = prompt.Temperature, MaxOutputTokens = prompt.MaxTokens };
+        var text = new StringBuilder();
+        using (modelCalls.Begin(new ModelCallAttribution(context.TenantId, context.WorkflowId, context.StepId, AgentNames.Synthesis, prompt.Id, prompt.Version, warnings.Add)))
+        {
+            await foreach (var update in chatClient!.GetStreamingResponseAsync(prompt.Messages, chatOptions, cancellationToken))
+            {
+                if (!string.IsNullOrEmpty(update.Text))
+                {
+                    text.Append(update.Text);
+                    context.Events.Token(update.Text);
+                }
+            }
+        }
+
+        var answer = text.ToString().Trim();
+        var declined = answer.Length == 0 || answer.Contains("do not cover", StringComparison.OrdinalIgnoreCase);
+        if (answer.Length == 0)
+        {
+            answer = ExtractiveSynthesizer.DeclineText;
+        }
+
+        var result = new SynthesisResult(answer, AnswerMode.Model, sources, declined, prompt.Version);
+        return StepOutput.Create(result, $"Model answer ({answer.Length} characters, prompt {prompt.Id} {prompt.Version}).", new AnswerDraft(answer, AnswerMode.Model), warnings);
+    }
+
+    /// <summary>The numbered context: <c>[n] file, p. 14 — heading</c>, then the passage text.</summary>
+    internal static string FormatContext(IReadOnlyList<RetrievedPassage> sources)
+    {
+        var builder = new StringBuilder();
+        for (var i = 0; i < sources.Count; i++)
+        {
+            var source = sources[i];
+            builder.Append('[').Append((i + 1).ToString(CultureInfo.InvariantCulture)).Append("] ").Append(source.DocumentName);
+            if (source.Pages.Count > 0)
+            {
+                builder.Append(source.Pages.Count == 1 ? ", p. " : ", pp. ").Append(source.Pages[0].ToString(CultureInfo.InvariantCulture));
+                if (source.Pages.Count > 1)
+                {
+                    builder.Append('–').Append(source.Pages[^1].ToString(CultureInfo.InvariantCulture));
+                }
+            }
+
+            if (source.HeadingPath.Length > 0)
+            {
+                builder.Append(" — ").Append(source.HeadingPath);
+            }
+
+            builder.Append('\n').Append(source.Text.Trim()).Append("\n\n");
+        }
+
+        return builder.ToString().TrimEnd();
+    }
+
+    /// <summary>The answer as streamed: each word with the space after it.</summary>
+    internal static IEnumerable<string> Words(string text)
+    {
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < words.Length; i++)
+        {
+            yield return i < words.Length - 1 ? words[i] + " " : words[i];
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using AgentRag.Core.Events;
+
+namespace AgentRag.Agents.Workflows;
+
+/// <summary>
+/// The event types of a workflow's stream (<c>workflow:{id}</c>). Every event's data is a JSON object; step events
+/// carry <c>stepId</c> and <c>agent</c>. See docs/adr/0006-workflow-actor-host.md for the order guarantees.
+/// </summary>
+public static class WorkflowEvents
+{
+    public const string Plan = "plan";
+    public const string StepStarted = "step.started";
+    public const string StepProgress = "step.progress";
+    public const string StepCompleted = "step.completed";
+    public const string StepFailed = "step.failed";
+    public const string Token = "token";
+    public const string Citations = "citations";
+    public const string Usage = "usage";
+    public const string Done = "done";
+    public const string Error = "error";
+
+    public static string StreamId(string workflowId) => "workflow:" + workflowId;
+
+    /// <summary>The stream ends after <c>done</c> or <c>error</c>.</summary>
+    public static bool IsFinal(StoredEvent stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return stored.Type is Done or Error;
+    }
+}

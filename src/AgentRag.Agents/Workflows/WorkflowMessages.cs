@@ -1,0 +1,24 @@
+using AgentRag.Agents.Planning;
+
+namespace AgentRag.Agents.Workflows;
+
+/// <summary>Starts a new workflow; the reply (<see cref="WorkflowState"/>) comes once its initial state is durable.</summary>
+public sealed record StartWorkflow(QueryRequest Request);
+
+/// <summary>Cancels the workflow; replies true when it was running, false when it had already ended.</summary>
+public sealed record CancelWorkflow(string Reason);
+
+/// <summary>Replies with the current <see cref="WorkflowState"/> (null for an unknown workflow).</summary>
+public sealed record GetWorkflowState;
+
+internal sealed record PlanReady(PlanningResult Result);
+
+internal sealed record PlanFailed(string Error);
+
+internal sealed record StepFinished(string StepId, int Attempt, StepOutput Output, double DurationMs);
+
+internal sealed record StepFailedReport(string StepId, int Attempt, string Error, bool TimedOut, double DurationMs);
+
+internal sealed record StepProgressReport(string StepId, int Attempt, string Message, bool ResetTokens);
+
+internal sealed record StepTokenReport(string StepId, int Attempt, string Text);

@@ -1,0 +1,130 @@
+using AgentRag.Agents.Citations;
+using AgentRag.Agents.Planning;
+using AgentRag.Agents.Plans;
+using System.Text.Json.Serialization;
+using AgentRag.Retrieval.Query;
+
+namespace AgentRag.Agents.Workflows;
+
+/// <summary>Where a workflow is in its life.</summary>
+public enum WorkflowStatus
+{
+    Planning,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>Where a step is in its life.</summary>
+public enum StepStatus
+{
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>
+/// The durable state of one workflow, written by its <see cref="WorkflowActor"/> (the only writer) at every
+/// transition and returned by <c>GET /v1/queries/{id}</c>.
+/// </summary>
+public sealed class WorkflowState
+{
+    public required string WorkflowId { get; init; }
+
+    public required string TenantId { get; init; }
+
+    public required string Query { get; init; }
+
+    public SearchFilters? Filters { get; init; }
+
+    public QueryMode Mode { get; init; }
+
+    public WorkflowStatus Status { get; set; }
+
+    public Plan? Plan { get; set; }
+
+    /// <summary><c>rules</c> or <c>model</c>.</summary>
+    public string? Planner { get; set; }
+
+    public QueryClassification? Classification { get; set; }
+
+    public List<StepState> Steps { get; set; } = [];
+
+    /// <summary>Warnings raised by the workflow itself (planner fallback, optional step failures).</summary>
+    public List<string> Warnings { get; set; } = [];
+
+    /// <summary>The final answer once completed.</summary>
+    public WorkflowAnswer? Answer { get; set; }
+
+    /// <summary>Why the workflow failed or was cancelled.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>Incremented at every persisted transition.</summary>
+    public long Revision { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    public bool IsTerminal => Status is WorkflowStatus.Completed or WorkflowStatus.Failed or WorkflowStatus.Cancelled;
+
+    public StepState? FindStep(string stepId) => Steps.FirstOrDefault(s => s.Id == stepId);
+}
+
+/// <summary>The state of one step of a workflow.</summary>
+public sealed class StepState
+{
+    public required string Id { get; init; }
+
+    public required string Agent { get; init; }
+
+    public StepRequirement Requirement { get; init; }
+
+    public StepStatus Status { get; set; }
+
+    /// <summary>Runs started so far (a timeout's fallback, or a restart while running, adds one).</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>The current or last run is the agent's fallback.</summary>
+    public bool Fallback { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>Duration of the run that completed or failed, in milliseconds.</summary>
+    public double? DurationMs { get; set; }
+
+    /// <summary>
+    /// <c>{workflowId}:{stepId}:{attempt}</c> of the run whose result was recorded. A report from another run
+    /// (an earlier attempt, or a duplicate after a restart) is ignored, so a recorded result is never replaced
+    /// and a completed step never runs again.
+    /// </summary>
+    public string? IdempotencyKey { get; set; }
+
+    /// <summary>
+    /// The recorded result. Stored once, under its own key (<c>result:{stepId}</c>), when the step completes, and
+    /// loaded when the workflow resumes; not part of the state document rewritten at every transition.
+    /// </summary>
+    [JsonIgnore]
+    public StepOutput? Output { get; set; }
+
+    /// <summary>The result's one-line summary.</summary>
+    public string? Summary { get; set; }
+
+    public string? Error { get; set; }
+}
+
+/// <summary>The final answer: the <c>done</c> event's payload.</summary>
+public sealed record WorkflowAnswer(
+    string WorkflowId,
+    string Answer,
+    IReadOnlyList<Citation> Citations,
+    IReadOnlyList<string> Warnings,
+    AnswerMode Mode,
+    double? CitationSupportRate);

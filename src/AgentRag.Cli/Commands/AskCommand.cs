@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentRag.Agents.Actors;
+using AgentRag.Agents.Citations;
+using AgentRag.Agents.Workflows;
+using AgentRag.Core.Events;
+
+namespace AgentRag.Cli.Commands;
+
+/// <summary>
+/// <c>agentrag ask "&lt;question&gt;" [--mode auto|extractive|model] [--json]</c>: answers from the data folder's
+/// documents. On a terminal the answer streams as it is written, followed by the numbered sources with their quotes and
+/// any warnings; <c>--json</c> prints the final <c>done</c> object only. Exit code 0 when answered, 1 when the workflow
+/// failed, 2 for a bad question.
+/// </summary>
+internal static class AskCommand
+{
+    /// <summary>The <c>--json</c> output: the <c>done</c> event's fields plus the workflow's outcome.</summary>
+    internal sealed record AskResult(
+        string WorkflowId,
+        WorkflowStatus Status,
+        string? Answer,
+        IReadOnlyList<Citation> Citations,
+        IReadOnlyList<string> Warnings,
+        Agents.AnswerMode? Mode,
+        double? CitationSupportRate,
+        string? Error);
+
+    public static Command Create()
+    {
+        var question = new Argument<string>("question") { Description = "The question to answer." };
+        var mode = new Option<QueryMode>("--mode")
+        {
+            Description = "auto (the chat model when configured), extractive (no model) or model.",
+            DefaultValueFactory = _ => QueryMode.Auto,
+        };
+        var command = new Command("ask", "Answer a question from the ingested documents, with citations.") { question, mode };
+        command.SetHostedAction(async (host, parseResult, cancellationToken) =>
+        {
+            // The CLI runs no hosted services: start the actor host here (it also resumes interrupted workflows
+            // when no server owns this data folder).
+            await host.Get<EmbeddedActorHost>().StartAsync(cancellationToken);
+            var workflows = host.Get<WorkflowService>();
+            var request = new QueryRequest(parseResult.GetValue(question) ?? "", Mode: parseResult.GetValue(mode));
+            WorkflowState final;
+            try
+            {
+                final = await workflows.RunAsync(host.TenantId, request, host.Json ? null : WriteLive, cancellationToken);
+            }
+            catch (QueryRejectedException ex)
+            {
+                throw new CliException($"{ex.Message}", ExitCodes.Usage);
+            }
+
+            var result = new AskResult(
+                final.WorkflowId,
+                final.Status,
+                final.Answer?.Answer,
+                final.Answer?.Citations ?? [],
+                final.Answer?.Warnings ?? final.Warnings,
+                final.Answer?.Mode,
+                final.Answer?.CitationSupportRate,
+                final.Error);
+            if (host.Json)
+            {
+                JsonOutput.WriteLine(result);
+            }
+            else
+            {
+                WriteSummary(result);
+            }
+
+            return final.Status == WorkflowStatus.Completed ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    /// <summary>Streams tokens to standard output as they arrive; a step that restarts its answer starts a new paragraph.</summary>
+    private static void WriteLive(StoredEvent stored)
+    {
+        switch (stored.Type)
+        {
+            case WorkflowEvents.Token:
+                using (var token = JsonDocument.Parse(stored.Data))
+                {
+                    Console.Out.Write(token.RootElement.GetProperty("text").GetString());
+                }
+
+                break;
+            case WorkflowEvents.StepProgress:
+                using (var progress = JsonDocument.Parse(stored.Data))
+                {
+                    if (progress.RootElement.TryGetProperty("resetTokens", out var reset) && reset.GetBoolean())
+                    {
+                        Console.Out.WriteLine();
+                        Console.Out.WriteLine($"({progress.RootElement.GetProperty("message").GetString()})");
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static void WriteSummary(AskResult result)
+    {
+        Console.Out.WriteLine();
+        if (result.Status != WorkflowStatus.Completed)
+        {
+            Console.Error.WriteLine($"agentrag: the query {result.Status.ToString().ToLowerInvariant()}: {result.Error}");
+            return;
+        }
+
+        if (result.Citations.Count > 0)
+        {
+            Console.Out.WriteLine();
+            Console.Out.WriteLine("Sources:");
+            foreach (var citation in result.Citations)
+            {
+                Console.Out.WriteLine($"  [{citation.Number}] {citation.Display.Trim('[', ']')}");
+                Console.Out.WriteLine($"      “{Shorten(citation.Quote, 300)}”");
+            }
+        }
+
+        foreach (var warning in result.Warnings)
+        {
+            Console.Out.WriteLine($"Warning: {warning}");
+        }
+    }
+
+    private static string Shorten(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using AgentRag.Agents;
+using AgentRag.Agents.Actors;
+using AgentRag.Agents.Benchmarks;
+using AgentRag.Agents.Planning;
+using AgentRag.Agents.Workflows;
+
+namespace AgentRag.Cli.Commands;
+
+/// <summary>
+/// <c>agentrag bench query --url URL [--concurrency N] [--overhead-runs N]</c>: N concurrent streaming extractive queries
+/// against a running server on the same data folder (p50/p95 time to first token and total, errors), then the
+/// orchestration overhead per step measured in this process (workflow actor against calling the agents directly).
+/// </summary>
+internal static class BenchQueryCommand
+{
+    public static Command Create()
+    {
+        var url = new Option<string>("--url") { Description = "The running server (agentrag serve) whose data folder is --data.", Required = true };
+        var concurrency = new Option<int>("--concurrency") { Description = "Streams at once.", DefaultValueFactory = _ => 50 };
+        var overheadRuns = new Option<int>("--overhead-runs") { Description = "Queries run both ways for the overhead figure (0: skip).", DefaultValueFactory = _ => 50 };
+        var command = new Command("query", "Concurrent streaming queries over HTTP: time to first token, total, errors, orchestration overhead.") { url, concurrency, overheadRuns };
+        command.SetHostedAction(async (host, parseResult, cancellationToken) =>
+        {
+            if (!Uri.TryCreate(parseResult.GetValue(url), UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+            {
+                throw new CliException($"Invalid --url '{parseResult.GetValue(url)}': give the server's address, e.g. http://127.0.0.1:5080.", ExitCodes.Usage);
+            }
+
+            var options = new QueryBenchmarkOptions { Concurrency = parseResult.GetValue(concurrency), Tenant = host.TenantId };
+            using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
+            {
+                BaseAddress = baseAddress,
+                Timeout = TimeSpan.FromMinutes(5),
+            };
+
+            // Warm up the server (index load, JIT) so the figures are steady-state.
+            await QueryBenchmark.RunHttpAsync(client, options with { Concurrency = 4 }, cancellationToken);
+            var http = await QueryBenchmark.RunHttpAsync(client, options, cancellationToken);
+
+            OrchestrationOverheadResult? overhead = null;
+            if (parseResult.GetValue(overheadRuns) is > 0 and var runs)
+            {
+                await host.Get<EmbeddedActorHost>().StartAsync(cancellationToken);
+                overhead = await QueryBenchmark.MeasureOverheadAsync(
+                    host.Get<WorkflowService>(), host.Get<IQueryPlanner>(), host.Get<AgentCatalog>(), options.Questions, runs, host.TenantId, cancellationToken);
+            }
+
+            var report = new { concurrency = options.Concurrency, http, overhead, processorCount = Environment.ProcessorCount };
+            if (host.Json)
+            {
+                JsonOutput.WriteLine(report);
+            }
+            else
+            {
+                JsonOutput.WriteIndented(report);
+            }
+
+            return http.Errors == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,148 @@
+using AgentRag.Agents.Citations;
+using AgentRag.Agents;
+using AgentRag.Agents.Workflows;
+using AgentRag.Core.Events;
+using AgentRag.Retrieval.Query;
+using AgentRag.Server.Hosting;
+using AgentRag.Server.Streaming;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentRag.Server.Apis;
+
+/// <summary>
+/// <c>/v1/queries</c>: ask a question and get a cited answer, streamed as server-sent events (<c>Accept:
+/// text/event-stream</c>) or as one JSON result; follow, inspect and cancel a query's workflow. A client that
+/// disconnects does not cancel its query.
+/// </summary>
+public static class QueriesApi
+{
+    public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>();
+        api.MapPost("/", AskAsync).DisableAntiforgery();
+        api.MapGet("/{id}", GetAsync);
+        api.MapGet("/{id}/events", StreamEventsAsync);
+        api.MapDelete("/{id}", CancelAsync);
+        return api;
+    }
+
+    /// <summary>The request body: the question, optional search filters, and <c>auto</c> (default), <c>extractive</c> or <c>model</c>.</summary>
+    public sealed record QueryBody(string? Query, SearchFilters? Filters, string? Mode);
+
+    /// <summary>The JSON answer of a query (the <c>done</c> event's fields, plus the workflow's outcome).</summary>
+    public sealed record QueryResult(
+        string WorkflowId,
+        WorkflowStatus Status,
+        string? Answer,
+        IReadOnlyList<Citation> Citations,
+        IReadOnlyList<string> Warnings,
+        AnswerMode? Mode,
+        double? CitationSupportRate,
+        string? Error);
+
+    /// <summary>The outcome of a cancellation request.</summary>
+    public sealed record CancelResult(string WorkflowId, bool Cancelled, WorkflowStatus Status);
+
+    internal static async Task<Results<Ok<QueryResult>, EmptyHttpResult, ValidationProblem>> AskAsync(
+        QueryBody? body, TenantId tenant, HttpContext httpContext, WorkflowService workflows, ServerSentEvents events, CancellationToken cancellationToken)
+    {
+        if (body is null)
+        {
+            return Invalid("body", "Send a JSON body: {\"query\": \"…\", \"filters\": {…}, \"mode\": \"auto|extractive|model\"}.");
+        }
+
+        QueryMode mode;
+        if (string.IsNullOrEmpty(body.Mode))
+        {
+            mode = QueryMode.Auto;
+        }
+        else if (!Enum.TryParse(body.Mode, ignoreCase: true, out mode) || !Enum.IsDefined(mode) || int.TryParse(body.Mode, out _))
+        {
+            return Invalid("mode", $"Unknown mode '{body.Mode}': use auto, extractive or model.");
+        }
+
+        var request = new QueryRequest(body.Query ?? "", body.Filters, mode);
+        try
+        {
+            workflows.Validate(request);
+        }
+        catch (QueryRejectedException ex)
+        {
+            return Invalid(ex.Field, ex.Message);
+        }
+
+        if (!WantsEventStream(httpContext.Request))
+        {
+            // The client's token only stops the wait: the workflow goes on and can be followed by id.
+            var final = await workflows.RunAsync(tenant.Value, request, cancellationToken: cancellationToken);
+            return TypedResults.Ok(ToResult(final));
+        }
+
+        var workflowId = WorkflowService.NewWorkflowId();
+        await workflows.StartAsync(tenant.Value, request, workflowId, CancellationToken.None);
+        httpContext.Response.Headers.Location = $"/v1/queries/{workflowId}";
+        httpContext.Response.Headers["X-Workflow-Id"] = workflowId;
+        await events.StreamAsync(httpContext, tenant.Value, WorkflowEvents.StreamId(workflowId), WorkflowEvents.IsFinal, cancellationToken);
+        return TypedResults.Empty;
+    }
+
+    internal static async Task<Results<Ok<WorkflowState>, ProblemHttpResult>> GetAsync(
+        string id, TenantId tenant, WorkflowService workflows, CancellationToken cancellationToken) =>
+        await workflows.GetAsync(tenant.Value, id, cancellationToken) is { } state
+            ? TypedResults.Ok(state)
+            : NotFound(id);
+
+    internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamEventsAsync(
+        string id, TenantId tenant, HttpContext httpContext, WorkflowService workflows, IEventLog eventLog, ServerSentEvents events, CancellationToken cancellationToken)
+    {
+        var state = await workflows.GetAsync(tenant.Value, id, cancellationToken);
+        if (state is null)
+        {
+            return NotFound(id);
+        }
+
+        // A client that already saw the end of a finished workflow gets an empty stream rather than a wait.
+        var streamId = WorkflowEvents.StreamId(id);
+        var lastEventId = ServerSentEvents.ParseLastEventId(httpContext.Request);
+        if (state.IsTerminal && lastEventId > 0 && (await eventLog.ReadAsync(tenant.Value, streamId, lastEventId, 1, cancellationToken)).Count == 0)
+        {
+            httpContext.Response.Headers.ContentType = "text/event-stream";
+            return TypedResults.Empty;
+        }
+
+        await events.StreamAsync(httpContext, tenant.Value, streamId, WorkflowEvents.IsFinal, cancellationToken);
+        return TypedResults.Empty;
+    }
+
+    internal static async Task<Results<Ok<CancelResult>, ProblemHttpResult>> CancelAsync(
+        string id, TenantId tenant, WorkflowService workflows, CancellationToken cancellationToken)
+    {
+        var cancelled = await workflows.CancelAsync(tenant.Value, id, cancellationToken: cancellationToken);
+        if (cancelled is null)
+        {
+            return NotFound(id);
+        }
+
+        var state = await workflows.GetAsync(tenant.Value, id, cancellationToken);
+        return TypedResults.Ok(new CancelResult(id, cancelled.Value, state?.Status ?? WorkflowStatus.Cancelled));
+    }
+
+    private static bool WantsEventStream(HttpRequest request) =>
+        request.Headers.Accept.Any(value => value?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
+
+    private static QueryResult ToResult(WorkflowState state) => new(
+        state.WorkflowId,
+        state.Status,
+        state.Answer?.Answer,
+        state.Answer?.Citations ?? [],
+        state.Answer?.Warnings ?? state.Warnings,
+        state.Answer?.Mode,
+        state.Answer?.CitationSupportRate,
+        state.Error);
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid query");
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Query not found", detail: $"No query '{id}' exists for this tenant.");
+}

@@ -1,0 +1,67 @@
+using AgentRag.Agents.Actors;
+using AgentRag.Agents.Workflows;
+using AgentRag.Core;
+using AgentRag.Ingestion.Pipeline;
+using AgentRag.Server.Hosting;
+using AgentRag.TestKit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRag.Agents.Tests;
+
+/// <summary>
+/// A data folder with real corpus documents ingested once for the test collection, and the product's services over it
+/// (the same composition root as the server and CLI), with the actor host started.
+/// </summary>
+public sealed class CorpusFixture : IAsyncLifetime
+{
+    public static readonly string[] Files =
+    [
+        "R-intro.pdf", "R-data.pdf", "nodejs-process.md", "nodejs-url.md", "fhs-3.0.html", "debian-menu-policy-ch2.docx", "debian-policy-README.txt",
+    ];
+
+    private readonly TempDirectory _data = new("agentrag-agents-corpus");
+    private ServiceProvider? _services;
+
+    public IServiceProvider Services => _services!;
+
+    public string DataPath => _data.Path;
+
+    public WorkflowService Workflows => Services.GetRequiredService<WorkflowService>();
+
+    public async Task InitializeAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddAgentRagCore(new DataFolder(_data.Path));
+        _services = services.BuildServiceProvider();
+        var ingestion = _services.GetRequiredService<DocumentIngestionService>();
+        foreach (var file in Files)
+        {
+            var submitted = await ingestion.SubmitFileAsync(Tenancy.DefaultTenant, SharedPaths.CorpusFile(file));
+            var document = await ingestion.ProcessAsync(Tenancy.DefaultTenant, submitted.Document.Id);
+            if (document?.Status != Core.Documents.DocumentStatus.Ready)
+            {
+                throw new InvalidOperationException($"{file} did not ingest: {document?.Error}");
+            }
+        }
+
+        await _services.GetRequiredService<EmbeddedActorHost>().StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        _data.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CorpusCollection : ICollectionFixture<CorpusFixture>
+{
+    public const string Name = "corpus";
+}

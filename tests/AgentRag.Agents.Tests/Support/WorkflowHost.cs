@@ -1,0 +1,73 @@
+using AgentRag.Agents.Actors;
+using AgentRag.Agents.Retrieval;
+using AgentRag.Agents.Workflows;
+using AgentRag.Core;
+using AgentRag.Core.Events;
+using AgentRag.Storage.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRag.Agents.Tests.Support;
+
+/// <summary>
+/// The orchestration services over a data folder, with a scripted retriever, an optional scripted chat model and a
+/// manual clock; the actor host is started. Dispose to "stop the process"; a new instance on the same folder is the restart.
+/// </summary>
+public sealed class WorkflowHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private WorkflowHost(ServiceProvider services) => _services = services;
+
+    public IServiceProvider Services => _services;
+
+    public WorkflowService Workflows => _services.GetRequiredService<WorkflowService>();
+
+    public IEventLog EventLog => _services.GetRequiredService<IEventLog>();
+
+    public EmbeddedActorHost ActorHost => _services.GetRequiredService<EmbeddedActorHost>();
+
+    public static async Task<WorkflowHost> StartAsync(
+        string dataPath, IPassageRetriever retriever, TimeProvider time, IChatClient? chat = null, Action<AgentsOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddSingleton(time);
+        services.AddSingleton(new DataFolder(dataPath));
+        services.AddSqliteStorage(dataPath);
+        services.AddSingleton(retriever);
+        if (chat is not null)
+        {
+            services.AddSingleton(chat);
+        }
+
+        services.AddAgents(configure);
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<EmbeddedActorHost>().StartAsync(CancellationToken.None);
+        return new WorkflowHost(provider);
+    }
+
+    /// <summary>Every event of the workflow's stream so far, once the stream has ended (or throws after 30 s).</summary>
+    public async Task<IReadOnlyList<StoredEvent>> WaitForEndAsync(string workflowId)
+    {
+        var stream = WorkflowEvents.StreamId(workflowId);
+        using var subscription = EventLog.Subscribe(Tenancy.DefaultTenant, stream);
+        var events = (await EventLog.ReadAsync(Tenancy.DefaultTenant, stream, 0)).ToList();
+        if (!events.Any(WorkflowEvents.IsFinal))
+        {
+            await foreach (var stored in subscription.ReadAllAsync().WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token))
+            {
+                if (WorkflowEvents.IsFinal(stored))
+                {
+                    break;
+                }
+            }
+        }
+
+        return await EventLog.ReadAsync(Tenancy.DefaultTenant, stream, 0, 100_000);
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+}

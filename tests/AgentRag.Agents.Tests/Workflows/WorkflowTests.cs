@@ -1,0 +1,301 @@
+using System.Text.Json;
+using AgentRag.Agents.Tests.Support;
+using AgentRag.Agents.Workflows;
+using AgentRag.Core;
+using AgentRag.Core.Events;
+using AgentRag.TestKit;
+
+using ManualTimeProvider = AgentRag.Agents.Tests.Support.ManualTimeProvider;
+
+namespace AgentRag.Agents.Tests.Workflows;
+
+public sealed class WorkflowTests : IDisposable
+{
+    private static readonly IReadOnlyList<Retrieval.RetrievedPassage> Passages =
+    [
+        ScriptedRetriever.Passage("tmp", "The /tmp directory holds temporary files. Programs must not assume that files in /tmp are preserved between invocations of the program.", "/tmp : Temporary files", "fhs.md"),
+        ScriptedRetriever.Passage("vartmp", "The /var/tmp directory holds temporary files that are preserved between system reboots. Files in /var/tmp are kept longer than files in /tmp.", "/var/tmp : Temporary files preserved between reboots", "fhs.md"),
+        ScriptedRetriever.Passage("lock", "Lock files go in /var/lock. The name of a device lock file is LCK.. followed by the base name of the device.", "/var/lock : Lock files", "fhs.md"),
+    ];
+
+    private readonly TempDirectory _data = new("agentrag-workflows");
+    private readonly ManualTimeProvider _time = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private static string Data(StoredEvent stored, string property) => JsonDocument.Parse(stored.Data).RootElement.GetProperty(property).ToString();
+
+    [Fact]
+    public async Task Run_ComparisonQuery_BothRetrievalsRunConcurrently()
+    {
+        // Each retrieval call is held until two are in flight: serialized steps would never complete (and time out).
+        var retriever = new ScriptedRetriever(Passages) { HoldUntilConcurrent = 2 };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, TimeProvider.System, configure: o => o.RetrievalTimeoutMs = 20_000);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Compare /tmp and /var/tmp"));
+
+        final.Status.ShouldBe(WorkflowStatus.Completed, final.Error);
+        retriever.MaxConcurrentCalls.ShouldBe(2);
+        retriever.Queries.Order().ShouldBe(["/tmp", "/var/tmp"]);
+        final.Steps.Where(s => s.Agent == AgentNames.Retrieval).ShouldAllBe(s => s.Status == StepStatus.Completed && s.Attempts == 1);
+        final.Answer!.Citations.Select(c => c.ChunkId).ShouldContain("chk_tmp");
+        final.Answer.Citations.Select(c => c.ChunkId).ShouldContain("chk_vartmp");
+    }
+
+    [Fact]
+    public async Task Run_KnowledgeQuery_EventsInOrderWithGaplessSequence()
+    {
+        await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do device lock files go?"));
+        var events = await host.WaitForEndAsync(final.WorkflowId);
+
+        events.Select(e => e.Sequence).ShouldBe(Enumerable.Range(1, events.Count).Select(i => (long)i));
+        var types = events.Select(e => e.Type).Where(t => t != WorkflowEvents.Token).ToList();
+        types.ShouldBe(
+        [
+            WorkflowEvents.Plan,
+            WorkflowEvents.StepStarted, WorkflowEvents.StepCompleted, // retrieve
+            WorkflowEvents.StepStarted, WorkflowEvents.StepCompleted, // synthesize (tokens in between)
+            WorkflowEvents.StepStarted, WorkflowEvents.StepCompleted, // cite
+            WorkflowEvents.Citations, WorkflowEvents.Usage, WorkflowEvents.Done,
+        ]);
+        var tokens = events.Where(e => e.Type == WorkflowEvents.Token).ToList();
+        tokens.ShouldNotBeEmpty();
+        tokens.ShouldAllBe(t => Data(t, "stepId") == "synthesize" && Data(t, "agent") == AgentNames.Synthesis);
+        var synthesisStart = events.First(e => e.Type == WorkflowEvents.StepStarted && Data(e, "stepId") == "synthesize").Sequence;
+        var synthesisEnd = events.First(e => e.Type == WorkflowEvents.StepCompleted && Data(e, "stepId") == "synthesize").Sequence;
+        tokens.ShouldAllBe(t => t.Sequence > synthesisStart && t.Sequence < synthesisEnd);
+        string.Concat(tokens.Select(t => Data(t, "text"))).ShouldBe(Data(events.Single(e => e.Type == WorkflowEvents.Done), "answer"));
+        Data(events[^1], "mode").ShouldBe("extractive");
+        final.Answer!.Answer.ShouldContain("LCK.. followed by the base name of the device. [1]");
+    }
+
+    [Fact]
+    public async Task Run_OptionalFollowUpFails_CompletesWithVisibleWarning()
+    {
+        var retriever = new ScriptedRetriever(Passages) { FailWhen = q => q.Split(' ').Length > 15 };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, _time);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant,
+            new QueryRequest("Where do lock files go, and what is the name of a device lock file?"));
+        var events = await host.WaitForEndAsync(final.WorkflowId);
+
+        final.Status.ShouldBe(WorkflowStatus.Completed);
+        final.FindStep("follow-up")!.Status.ShouldBe(StepStatus.Failed);
+        final.FindStep("follow-up")!.Error!.ShouldContain("The index is unavailable");
+        final.Answer!.Warnings.ShouldContain(w => w.StartsWith("Optional step 'follow-up' (follow_up_retrieval) failed: The index is unavailable", StringComparison.Ordinal));
+        final.Answer.Answer.ShouldContain("LCK..");
+        var failed = events.Single(e => e.Type == WorkflowEvents.StepFailed);
+        (Data(failed, "stepId"), Data(failed, "action")).ShouldBe(("follow-up", "continue"));
+    }
+
+    [Fact]
+    public async Task Run_RequiredRetrievalFails_WorkflowFailsWithTheReason()
+    {
+        var retriever = new ScriptedRetriever(Passages) { FailWhen = _ => true };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, _time);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+        var events = await host.WaitForEndAsync(final.WorkflowId);
+
+        final.Status.ShouldBe(WorkflowStatus.Failed);
+        final.Error.ShouldBe("Step 'retrieve' (retrieval) failed: The index is unavailable for 'Where do lock files go?'.");
+        final.FindStep("synthesize")!.Status.ShouldBe(StepStatus.Cancelled);
+        events[^1].Type.ShouldBe(WorkflowEvents.Error);
+        (Data(events[^1], "code"), Data(events[^1], "stepId")).ShouldBe(("step_failed", "retrieve"));
+    }
+
+    [Fact]
+    public async Task Run_ModelSynthesisFails_FallsBackToExtractiveWithWarning()
+    {
+        var chat = new ScriptedChatClient((messages, ct) => messages.Any(m => m.Text.Contains("numbered context", StringComparison.OrdinalIgnoreCase))
+            ? FailAfterAToken(ct)
+            : ScriptedChatClient.Text("not a plan"));
+        await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time, chat);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+        var events = await host.WaitForEndAsync(final.WorkflowId);
+
+        final.Status.ShouldBe(WorkflowStatus.Completed);
+        final.Answer!.Mode.ShouldBe(AnswerMode.Extractive);
+        final.Answer.Warnings.ShouldContain(w => w.Contains("The chat model failed (502 Bad Gateway); the answer is extractive."));
+        final.Answer.Warnings.ShouldContain(w => w.StartsWith("The model's plan was not valid JSON", StringComparison.Ordinal));
+        final.Answer.Citations.ShouldNotBeEmpty();
+        // The model's token was streamed, then voided before the extractive answer.
+        var reset = events.Single(e => e.Type == WorkflowEvents.StepProgress && Data(e, "resetTokens") == "True");
+        events.First(e => e.Type == WorkflowEvents.Token).Sequence.ShouldBeLessThan(reset.Sequence);
+        string.Concat(events.Where(e => e.Type == WorkflowEvents.Token && e.Sequence > reset.Sequence).Select(e => Data(e, "text")))
+            .ShouldBe(Data(events.Single(e => e.Type == WorkflowEvents.Done), "answer"));
+
+        static async IAsyncEnumerable<string> FailAfterAToken([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            yield return "Lock files ";
+            await Task.Yield();
+            throw new HttpRequestException("502 Bad Gateway");
+        }
+    }
+
+    [Fact]
+    public async Task Run_ModelSynthesisTimesOut_FallbackRunsExtractive()
+    {
+        var modelCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var chat = new ScriptedChatClient((messages, ct) => Hang(modelCalled, ct));
+        await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time, chat,
+            o => { o.UseModelPlanner = false; o.SynthesisTimeoutMs = 60_000; });
+
+        var running = host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+        await modelCalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        _time.Advance(TimeSpan.FromSeconds(61));
+        var final = await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        final.Status.ShouldBe(WorkflowStatus.Completed);
+        var synthesis = final.FindStep("synthesize")!;
+        (synthesis.Attempts, synthesis.Fallback).ShouldBe((2, true));
+        final.Answer!.Mode.ShouldBe(AnswerMode.Extractive);
+        final.Answer.Warnings.ShouldContain("The answer is extractive because synthesis failed or timed out.");
+        var failed = (await host.WaitForEndAsync(final.WorkflowId)).Single(e => e.Type == WorkflowEvents.StepFailed);
+        (Data(failed, "timedOut"), Data(failed, "action"), Data(failed, "error")).ShouldBe(("True", "fallback", "timed out after 60000 ms"));
+
+        static async IAsyncEnumerable<string> Hang(TaskCompletionSource called, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            called.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            yield break;
+        }
+    }
+
+    [Fact]
+    public async Task Cancel_RunningWorkflow_EndsWithCancelledError()
+    {
+        var retriever = new ScriptedRetriever(Passages) { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, _time);
+        var started = await host.Workflows.StartAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+        await retriever.FirstCall.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var cancelled = await host.Workflows.CancelAsync(Tenancy.DefaultTenant, started.WorkflowId, "The user closed the page.");
+        var events = await host.WaitForEndAsync(started.WorkflowId);
+        var state = await host.Workflows.GetAsync(Tenancy.DefaultTenant, started.WorkflowId);
+
+        cancelled.ShouldBe(true);
+        state!.Status.ShouldBe(WorkflowStatus.Cancelled);
+        state.Steps.ShouldAllBe(s => s.Status == StepStatus.Cancelled);
+        (Data(events[^1], "code"), Data(events[^1], "message")).ShouldBe(("cancelled", "The user closed the page."));
+        (await host.Workflows.CancelAsync(Tenancy.DefaultTenant, started.WorkflowId)).ShouldBe(false);
+        (await host.Workflows.CancelAsync("other", started.WorkflowId)).ShouldBeNull();
+        (await host.Workflows.GetAsync("other", started.WorkflowId)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Restart_SynthesisInFlight_ResumesWithoutRerunningCompletedSteps()
+    {
+        var retriever = new ScriptedRetriever(Passages);
+        var hanging = new ScriptedChatClient((_, ct) => Hang(ct));
+        string workflowId;
+        var synthesisStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (var first = await WorkflowHost.StartAsync(_data.Path, retriever, _time, hanging, o => o.UseModelPlanner = false))
+        {
+            workflowId = WorkflowService.NewWorkflowId();
+            using var stream = first.EventLog.Subscribe(Tenancy.DefaultTenant, WorkflowEvents.StreamId(workflowId));
+            await first.Workflows.StartAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"), workflowId);
+            await foreach (var stored in stream.ReadAllAsync().WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token))
+            {
+                if (stored.Type == WorkflowEvents.StepStarted && Data(stored, "stepId") == "synthesize")
+                {
+                    break;
+                }
+            }
+
+            // "Crash": the process stops while synthesis waits on the model.
+        }
+
+        retriever.Queries.Count.ShouldBe(1);
+        var answering = new ScriptedChatClient((_, _) => ScriptedChatClient.Text("Lock files go in /var/lock [1]."));
+        await using var second = await WorkflowHost.StartAsync(_data.Path, retriever, _time, answering, o => o.UseModelPlanner = false);
+        var events = await second.WaitForEndAsync(workflowId);
+        var state = await second.Workflows.GetAsync(Tenancy.DefaultTenant, workflowId);
+
+        state!.Status.ShouldBe(WorkflowStatus.Completed);
+        retriever.Queries.Count.ShouldBe(1); // the completed retrieval did not run again
+        state.FindStep("retrieve")!.Attempts.ShouldBe(1);
+        state.FindStep("retrieve")!.IdempotencyKey.ShouldBe($"{workflowId}:retrieve:1");
+        state.FindStep("synthesize")!.Attempts.ShouldBe(2); // in flight at the crash: ran again
+        state.Answer!.Answer.ShouldBe("Lock files go in /var/lock [1].");
+        state.Answer.Mode.ShouldBe(AnswerMode.Model);
+        var resumed = events.Last(e => e.Type == WorkflowEvents.StepStarted && Data(e, "stepId") == "synthesize");
+        (Data(resumed, "attempt"), Data(resumed, "resumed")).ShouldBe(("2", "True"));
+        events.Select(e => e.Sequence).ShouldBe(Enumerable.Range(1, events.Count).Select(i => (long)i));
+
+        static async IAsyncEnumerable<string> Hang([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            yield break;
+        }
+    }
+
+    [Fact]
+    public async Task Run_TransientRetrievalFailure_RetriedWithinTheSameAttempt()
+    {
+        var retriever = new ScriptedRetriever(Passages) { TransientFailures = 1 };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, TimeProvider.System);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+
+        final.Status.ShouldBe(WorkflowStatus.Completed);
+        retriever.Queries.Count.ShouldBe(2);
+        final.FindStep("retrieve")!.Attempts.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Run_AgentFailsFiveTimesInARow_CircuitOpensAndTheNextRunFailsFast()
+    {
+        var retriever = new ScriptedRetriever(Passages) { FailWhen = _ => true };
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, _time);
+        for (var i = 0; i < StepResilience.BreakerThreshold; i++)
+        {
+            (await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"))).Status.ShouldBe(WorkflowStatus.Failed);
+        }
+
+        var sixth = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+
+        retriever.Queries.Count.ShouldBe(StepResilience.BreakerThreshold);
+        sixth.Error!.ShouldStartWith("Step 'retrieve' (retrieval) failed: The circuit is now open");
+    }
+
+    [Theory]
+    [InlineData("", "The query is empty: ask a question.")]
+    [InlineData("   ", "The query is empty: ask a question.")]
+    public async Task Start_EmptyQuery_Rejected(string query, string message)
+    {
+        await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time);
+
+        var ex = await Should.ThrowAsync<QueryRejectedException>(() => host.Workflows.StartAsync(Tenancy.DefaultTenant, new QueryRequest(query)));
+
+        (ex.Field, ex.Message).ShouldBe(("query", message));
+    }
+
+    [Fact]
+    public async Task Start_TooLongQueryOrModelModeWithoutModel_Rejected()
+    {
+        await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time, configure: o => o.MaxQueryLength = 10);
+
+        var tooLong = await Should.ThrowAsync<QueryRejectedException>(() => host.Workflows.StartAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?")));
+        var noModel = await Should.ThrowAsync<QueryRejectedException>(() => host.Workflows.StartAsync(Tenancy.DefaultTenant, new QueryRequest("Locks?", Mode: QueryMode.Model)));
+
+        tooLong.Message.ShouldBe("The query is 23 characters long; the limit is 10 (AgentRag:Agents:MaxQueryLength).");
+        noModel.Field.ShouldBe("mode");
+    }
+
+    [Fact]
+    public async Task Run_Arithmetic_ComputedWithoutDocuments()
+    {
+        var retriever = new ScriptedRetriever(Passages);
+        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, _time);
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("What is (3 + 4) * 12?"));
+
+        final.Answer!.Answer.ShouldBe("(3 + 4) * 12 = 84");
+        final.Answer.Mode.ShouldBe(AnswerMode.Reasoning);
+        retriever.Queries.ShouldBeEmpty();
+    }
+}
