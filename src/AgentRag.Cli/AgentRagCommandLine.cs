@@ -20,6 +20,7 @@ public static class AgentRagCommandLine
         root.Add(SearchCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(McpCommand.Create());
         root.SetAction(_ =>
         {
             // No command: show the help rather than doing anything.

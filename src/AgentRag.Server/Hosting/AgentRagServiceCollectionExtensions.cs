@@ -1,6 +1,7 @@
 using AgentRag.Core;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Mcp;
 using AgentRag.Retrieval;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ public static class AgentRagServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the embedded-mode product: the SQLite store in <paramref name="dataFolder"/>, document extraction,
-    /// the ingestion pipeline and the retrieval engine.
+    /// the ingestion pipeline, the retrieval engine and MCP (server tools and the agents' tool registry).
     /// </summary>
     public static IServiceCollection AddAgentRagCore(this IServiceCollection services, DataFolder dataFolder)
     {
@@ -22,6 +23,7 @@ public static class AgentRagServiceCollectionExtensions
         services.AddDocumentExtraction();
         services.AddRetrieval(dataFolder.IndexDirectory);
         services.AddIngestionPipeline();
+        services.AddAgentRagMcp();
         return services;
     }
 }

@@ -66,6 +66,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapHealthApi();
         app.MapDocumentsApi();
         app.MapSearchApi();
+        app.MapMcpApi();
         return app;
     }
 
