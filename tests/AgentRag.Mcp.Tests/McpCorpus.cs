@@ -48,6 +48,14 @@ public sealed class McpCorpus : IAsyncLifetime
         Http = new ServerFactory(_httpData.Path);
     }
 
+    /// <summary>A fresh copy of the ingested data folder, for a server of a test's own.</summary>
+    public TempDirectory CopyData()
+    {
+        var copy = new TempDirectory("agentrag-mcp-copy");
+        CopyDirectory(_data.Path, copy.Path);
+        return copy;
+    }
+
     public Task<McpClient> ConnectAsync(string transport, string? tenant = null) =>
         transport == "stdio" ? ConnectStdioAsync(tenant) : ConnectHttpAsync(Http, tenant);
 
