@@ -51,6 +51,7 @@ public sealed partial class ExternalMcpServer : IAsyncDisposable
     private ExternalServerState _state = ExternalServerState.Connecting;
     private string? _lastError;
     private int _restarts;
+    private int _disposed;
     private DateTimeOffset _since;
 
     internal ExternalMcpServer(
@@ -144,8 +145,14 @@ public sealed partial class ExternalMcpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops supervising and closes the connection (ending a stdio server's process). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         Task? supervisor;
         lock (_gate)
