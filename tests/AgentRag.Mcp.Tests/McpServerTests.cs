@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentRag.TestKit;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -165,6 +166,25 @@ public sealed class McpServerTests(McpCorpus corpus) : IClassFixture<McpCorpus>
         unknownTool.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
         var unknownResource = await Should.ThrowAsync<McpProtocolException>(async () => await client.ReadResourceAsync("agentrag://documents/doc_doesnotexist000"));
         unknownResource.ErrorCode.ShouldBe(McpErrorCode.ResourceNotFound);
+    }
+
+    [Fact]
+    public async Task McpCommand_ClientClosesStandardInput_ExitsCleanlyWithNothingButProtocolOnStandardOutput()
+    {
+        var result = await CliProcess.RunAsync(["mcp", "--data", corpus.DataPath, "--log-level", "Debug", "--log-format", "text"], timeout: TimeSpan.FromMinutes(1));
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.StandardOutput.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task McpCommand_MalformedTenant_ExitsWithAUsageError()
+    {
+        var result = await CliProcess.RunAsync(["mcp", "--data", corpus.DataPath, "--tenant", "no spaces"], timeout: TimeSpan.FromMinutes(1));
+
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.StandardError.ShouldContain("Invalid --tenant 'no spaces'");
+        result.StandardOutput.ShouldBeEmpty();
     }
 
     [Theory]
