@@ -2,6 +2,8 @@ using AgentRag.Agents;
 using AgentRag.Core;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Mcp;
+using AgentRag.Mcp.Tools;
 using AgentRag.Retrieval;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +15,8 @@ public static class AgentRagServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the embedded-mode product: the SQLite store in <paramref name="dataFolder"/>, document extraction,
-    /// the ingestion pipeline and the retrieval engine.
+    /// the ingestion pipeline, the retrieval engine, the agents and MCP (server tools, with <c>ask</c> running the full
+    /// workflow, and the agents' tool registry).
     /// </summary>
     public static IServiceCollection AddAgentRagCore(this IServiceCollection services, DataFolder dataFolder)
     {
@@ -24,6 +27,8 @@ public static class AgentRagServiceCollectionExtensions
         services.AddRetrieval(dataFolder.IndexDirectory);
         services.AddIngestionPipeline();
         services.AddAgents();
+        services.AddAgentRagMcp();
+        services.AddSingleton<IAskService, WorkflowAskService>();
         return services;
     }
 }
