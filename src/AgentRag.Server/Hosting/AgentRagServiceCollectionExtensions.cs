@@ -1,6 +1,7 @@
 using AgentRag.Core;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Models;
 using AgentRag.Retrieval;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,8 @@ public static class AgentRagServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the embedded-mode product: the SQLite store in <paramref name="dataFolder"/>, document extraction,
-    /// the ingestion pipeline and the retrieval engine.
+    /// the model layer (profiles from <c>AgentRag:Models</c> or OPENAI_BASE_URL/AGENTRAG_*_MODEL; none means model-free),
+    /// the ingestion pipeline and the retrieval engine (dense retrieval, reranking and LLM expansion when models are configured).
     /// </summary>
     public static IServiceCollection AddAgentRagCore(this IServiceCollection services, DataFolder dataFolder)
     {
@@ -20,7 +22,10 @@ public static class AgentRagServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSqliteStorage(dataFolder.Root);
         services.AddDocumentExtraction();
-        services.AddRetrieval(dataFolder.IndexDirectory);
+        services.AddModels();
+        // The retrieval catalogs put their indexes in <data>/index/<tenant>/ themselves.
+        services.AddRetrieval(dataFolder.Root);
+        services.AddModelRetrieval(dataFolder.Root);
         services.AddIngestionPipeline();
         return services;
     }
