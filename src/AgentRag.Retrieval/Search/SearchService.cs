@@ -53,7 +53,7 @@ public sealed class SearchService(
     {
         Validate(request);
         var parsed = KeywordQueryParser.Parse(request.Query);
-        return await SearchParsedAsync(tenantId, request, parsed, DenseText(parsed.Root), cancellationToken);
+        return await SearchParsedAsync(tenantId, request, parsed, DenseText(request.Query, parsed), cancellationToken);
     }
 
     /// <summary>
@@ -209,13 +209,30 @@ public sealed class SearchService(
         }
     }
 
-    /// <summary>The words of the scored part of a query, for embedding: terms and phrases that are not prohibited.</summary>
-    internal static string? DenseText(QueryNode? node)
+    /// <summary>
+    /// The text to embed for a query: the query as typed when it is plain text (no field filters, nothing prohibited),
+    /// since embedding models read natural language; else the words of its scored part (terms and phrases that are not
+    /// prohibited). Null when nothing is left to embed.
+    /// </summary>
+    internal static string? DenseText(string query, KeywordQuery parsed)
     {
+        if (parsed.Root is null)
+        {
+            return null;
+        }
+
+        if (parsed.Filters.IsEmpty && !HasProhibited(parsed.Root))
+        {
+            return query.Trim();
+        }
+
         var words = new List<string>();
-        Collect(node, words);
+        Collect(parsed.Root, words);
         var text = string.Join(' ', words).Trim();
         return text.Length == 0 ? null : text;
+
+        static bool HasProhibited(QueryNode node) =>
+            node is BooleanNode group && group.Clauses.Any(c => c.Occur == Occur.MustNot || HasProhibited(c.Node));
 
         static void Collect(QueryNode? node, List<string> words)
         {
