@@ -55,23 +55,23 @@ public sealed class LlmPointwiseReranker(
         return scores;
     }
 
-    /// <summary>The first digit 0–3 in the reply, or null when it has none.</summary>
+    /// <summary>The reply's first number when it is a grade 0–3, else null (e.g. "7", "10", or no number).</summary>
     internal static int? ParseGrade(string? reply)
     {
-        foreach (var c in reply ?? "")
+        var text = reply ?? "";
+        var start = 0;
+        while (start < text.Length && !char.IsAsciiDigit(text[start]))
         {
-            if (c is >= '0' and <= '3')
-            {
-                return c - '0';
-            }
-
-            if (char.IsDigit(c))
-            {
-                return null; // a number outside the scale (e.g. "7" or "10") is not a grade
-            }
+            start++;
         }
 
-        return null;
+        var end = start;
+        while (end < text.Length && char.IsAsciiDigit(text[end]))
+        {
+            end++;
+        }
+
+        return end - start == 1 && text[start] <= '3' ? text[start] - '0' : null;
     }
 
     private double LogUnparsed(string reply, int index)
