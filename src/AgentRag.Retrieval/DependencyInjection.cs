@@ -1,7 +1,18 @@
 using AgentRag.Core.Storage;
+using AgentRag.Models;
+using AgentRag.Models.Configuration;
+using AgentRag.Models.Prompts;
+using AgentRag.Models.Resilience;
+using AgentRag.Models.Usage;
+using AgentRag.Retrieval.Dense;
 using AgentRag.Retrieval.Evaluation;
+using AgentRag.Retrieval.Expansion;
 using AgentRag.Retrieval.Keyword;
+using AgentRag.Retrieval.MultiHop;
+using AgentRag.Retrieval.Reranking;
 using AgentRag.Retrieval.Search;
+using AgentRag.Retrieval.Vectors;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -56,6 +67,97 @@ public static class DependencyInjection
         services.TryAddSingleton(sp => new BeirEvaluator(sp.GetRequiredService<IOptions<Bm25Options>>().Value));
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SearchService>();
+        services.TryAddSingleton<FollowUpRetriever>();
         return services;
+    }
+
+    /// <summary>
+    /// Adds what retrieval does with models, each switched on by the model layer's <see cref="ModelCatalog"/> (call
+    /// after <see cref="AddRetrieval"/> and <c>AddModels</c>): with an <c>embedding</c> profile, the
+    /// <see cref="EmbeddingChunkIndexer"/> (the ingestion pipeline's <c>embedding</c> stage) and <see cref="DenseRetriever"/>
+    /// over a persisted per-tenant <see cref="VectorIndexCatalog"/> under <paramref name="dataDirectory"/>; a reranker
+    /// chosen by <see cref="SearchOptions.Reranker"/> (<see cref="HttpReranker"/> for a <c>rerank</c> profile,
+    /// <see cref="LlmPointwiseReranker"/> for a chat model); and <see cref="LlmQueryRewriter"/> for <c>expand: "llm"</c>
+    /// when a chat model is configured. <see cref="SearchService"/> is built with exactly the configured ones, so with no
+    /// model it searches BM25 only and says so. Options: <c>Retrieval:Vectors</c>, <c>Retrieval:Dense</c>, validated at startup.
+    /// </summary>
+    public static IServiceCollection AddModelRetrieval(this IServiceCollection services, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        services.AddOptions<VectorIndexOptions>().BindConfiguration(VectorIndexOptions.SectionName).ValidateOnStart()
+            .Validate(
+                options =>
+                {
+                    try
+                    {
+                        options.Validate();
+                        return true;
+                    }
+                    catch (ArgumentOutOfRangeException)
+                    {
+                        return false;
+                    }
+                },
+                $"{VectorIndexOptions.SectionName}: ExactSearchLimit must not be negative, JournalSnapshotBytes ≥ 1024, Hnsw:M in [2, 128], Hnsw:EfConstruction and Hnsw:EfSearch in [1, 4096].");
+        services.AddOptions<DenseRetrievalOptions>().BindConfiguration(DenseRetrievalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(sp => new VectorIndexCatalog(
+            dataDirectory, sp.GetRequiredService<IOptions<VectorIndexOptions>>().Value, sp.GetService<ILogger<VectorIndexCatalog>>()));
+        services.TryAddSingleton<EmbeddingChunkIndexer>();
+        // Always in the pipeline's list; its Stage is null (skipped) while no embedding model is configured.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChunkIndexer, EmbeddingChunkIndexer>(sp => sp.GetRequiredService<EmbeddingChunkIndexer>()));
+        services.TryAddSingleton<DenseRetriever>();
+        services.TryAddSingleton(sp => new HttpReranker(
+            sp.GetRequiredService<ModelCatalog>().Get(ModelProfileNames.Rerank),
+            sp.GetRequiredService<ModelResiliencePipelines>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IUsageStore>(),
+            logger: sp.GetService<ILogger<HttpReranker>>()));
+        services.TryAddSingleton(sp =>
+        {
+            var catalog = sp.GetRequiredService<ModelCatalog>();
+            var options = sp.GetRequiredService<IOptions<SearchOptions>>().Value;
+            return new LlmPointwiseReranker(
+                sp.GetRequiredService<IChatClient>(),
+                sp.GetRequiredService<PromptCatalog>(),
+                catalog.IsConfigured(ModelProfileNames.Rerank) ? ModelProfileNames.Rerank : null,
+                options.LlmRerankConcurrency,
+                sp.GetService<ILogger<LlmPointwiseReranker>>());
+        });
+        services.TryAddSingleton(sp => new LlmQueryRewriter(sp.GetRequiredService<IChatClient>(), sp.GetRequiredService<PromptCatalog>()));
+
+        services.Replace(ServiceDescriptor.Singleton(sp =>
+        {
+            var catalog = sp.GetRequiredService<ModelCatalog>();
+            var options = sp.GetRequiredService<IOptions<SearchOptions>>();
+            IDenseRetriever[] dense = catalog.IsEmbeddingAvailable ? [sp.GetRequiredService<DenseRetriever>()] : [];
+            IQueryRewriter[] rewriters = catalog.IsChatAvailable ? [sp.GetRequiredService<LlmQueryRewriter>()] : [];
+            return new SearchService(
+                sp.GetRequiredService<KeywordSearcher>(),
+                sp.GetRequiredService<IDocumentStore>(),
+                sp.GetRequiredService<IDocumentFilterResolver>(),
+                options,
+                dense,
+                ChooseReranker(sp, catalog, options.Value.Reranker),
+                rewriters);
+        }));
+        return services;
+    }
+
+    /// <summary>The reranker <see cref="SearchOptions.Reranker"/> asks for, if its model is configured.</summary>
+    private static IReranker[] ChooseReranker(IServiceProvider services, ModelCatalog catalog, string choice)
+    {
+        var http = catalog.IsConfigured(ModelProfileNames.Rerank);
+        var llm = catalog.IsChatAvailable || catalog.IsConfigured(ModelProfileNames.Rerank);
+        return choice switch
+        {
+            "none" => [],
+            "http" => http ? [services.GetRequiredService<HttpReranker>()] : [],
+            "llm" => llm ? [services.GetRequiredService<LlmPointwiseReranker>()] : [],
+            _ when http => [services.GetRequiredService<HttpReranker>()],
+            _ when catalog.IsChatAvailable => [services.GetRequiredService<LlmPointwiseReranker>()],
+            _ => [],
+        };
     }
 }

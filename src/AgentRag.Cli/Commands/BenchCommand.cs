@@ -15,6 +15,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure throughput and latency.");
         command.Add(CreateStore());
         command.Add(CreateIngest());
+        command.Add(BenchSearchCommand.Create());
         command.Add(BenchQueryCommand.Create());
         return command;
     }

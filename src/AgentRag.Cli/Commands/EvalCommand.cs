@@ -39,7 +39,7 @@ internal static class EvalCommand
                     Split = parseResult.GetValue(split)!,
                     Mode = parseResult.GetValue(mode)!,
                     Rm3 = parseResult.GetValue(expand) == "rm3" ? new Rm3Options() : null,
-                    DataDirectory = parseResult.GetResult(CommonOptions.Data) is null ? null : host.DataFolder.IndexDirectory,
+                    DataDirectory = parseResult.GetResult(CommonOptions.Data) is null ? null : host.DataFolder.Root,
                 }, cancellationToken);
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException)

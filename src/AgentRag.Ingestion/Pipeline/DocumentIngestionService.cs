@@ -17,7 +17,8 @@ namespace AgentRag.Ingestion.Pipeline;
 public sealed record SubmitResult(Document Document, bool AlreadyExisted);
 
 /// <summary>
-/// Runs the ingestion pipeline: <c>pending → extracting → chunking → indexing → ready</c>, or <c>failed</c>.
+/// Runs the ingestion pipeline: <c>pending → extracting → chunking → [embedding →] indexing → ready</c>, or <c>failed</c>
+/// (<c>embedding</c> runs when an indexer declares that stage, i.e. an embedding model is configured).
 /// Progress is persisted at every step and published on the <see cref="IngestionEventHub"/>. Thread-safe; a document
 /// is processed by at most one call at a time in this process.
 /// </summary>
@@ -25,6 +26,7 @@ public sealed partial class DocumentIngestionService
 {
     private const int ExtractionShare = 70;
     private const int ChunkingShare = 15;
+    private const int EmbeddingShare = 10;
 
     private readonly IDocumentStore _store;
     private readonly IReadOnlyList<IChunkIndexer> _indexers;
@@ -332,10 +334,47 @@ public sealed partial class DocumentIngestionService
                 await _store.SaveContentAsync(document.TenantId, document.Id, extracted.ToDocumentPages(document.Id, document.TenantId), chunks, cancellationToken);
             }
 
+            // Indexers that call an embedding model run first, as a stage of their own with progress; an indexer with
+            // no stage (e.g. embeddings without a configured model) is skipped.
+            var embedders = _indexers.Where(i => i.Stage == IngestionStage.Embedding).ToList();
+            if (embedders.Count > 0)
+            {
+                document = document with
+                {
+                    Stage = IngestionStage.Embedding,
+                    Progress = ExtractionShare + ChunkingShare,
+                    ProgressMessage = $"Embedding {chunks.Count} chunk(s)",
+                    ChunkCount = chunks.Count,
+                };
+                if (!await SaveAsync(document, cancellationToken))
+                {
+                    return null;
+                }
+
+                await HoldIfRequestedAsync(IngestionStage.Embedding, cancellationToken);
+                using (IngestionTelemetry.StartStage(IngestionStage.Embedding))
+                {
+                    foreach (var embedder in embedders)
+                    {
+                        // Progress writes are chained, as in extraction, so they land in order before the next stage's write.
+                        var current = document;
+                        var progressWrites = Task.CompletedTask;
+                        var progress = new SynchronousProgress<int>(done =>
+                        {
+                            var percent = ExtractionShare + ChunkingShare + (chunks.Count == 0 ? 0 : EmbeddingShare * Math.Min(done, chunks.Count) / chunks.Count);
+                            var snapshot = current = current with { Progress = percent, ProgressMessage = $"Embedding chunk {Math.Min(done, chunks.Count)}/{chunks.Count}" };
+                            progressWrites = progressWrites.ContinueWith(_ => SaveAsync(snapshot, CancellationToken.None), TaskScheduler.Default).Unwrap();
+                        });
+                        await embedder.IndexAsync(document.TenantId, document.Id, chunks, progress, cancellationToken);
+                        await progressWrites;
+                    }
+                }
+            }
+
             document = document with
             {
                 Stage = IngestionStage.Indexing,
-                Progress = ExtractionShare + ChunkingShare,
+                Progress = ExtractionShare + ChunkingShare + (embedders.Count > 0 ? EmbeddingShare : 0),
                 ProgressMessage = $"Indexing {chunks.Count} chunk(s)",
                 ChunkCount = chunks.Count,
             };
@@ -347,7 +386,7 @@ public sealed partial class DocumentIngestionService
             await HoldIfRequestedAsync(IngestionStage.Indexing, cancellationToken);
             using (IngestionTelemetry.StartStage(IngestionStage.Indexing))
             {
-                foreach (var indexer in _indexers)
+                foreach (var indexer in _indexers.Where(i => i.Stage == IngestionStage.Indexing))
                 {
                     await indexer.IndexAsync(document.TenantId, document.Id, chunks, cancellationToken);
                 }

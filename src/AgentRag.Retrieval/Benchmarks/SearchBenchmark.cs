@@ -23,6 +23,12 @@ public sealed record SyntheticSearchBenchmarkResult(
     long SnapshotBytes,
     IReadOnlyList<LatencySummary> Latencies);
 
+/// <summary>Results of <see cref="SearchBenchmark.RunFts5Synthetic"/>.</summary>
+public sealed record Fts5SyntheticResult(int Chunks, double IndexSeconds, double IndexMegabytesPerSecond, long DatabaseBytes, IReadOnlyList<LatencySummary> Latencies);
+
+/// <summary>Results of <see cref="SearchBenchmark.RunFts5BeirAsync"/>.</summary>
+public sealed record Fts5BeirResult(string Dataset, int Queries, double Ndcg10, double Recall100, double IndexSeconds, double QueryMsP50, double QueryMsP95);
+
 /// <summary>
 /// The keyword-search benchmark behind <c>agentrag bench search</c>: builds a BM25 index over a seeded Zipfian
 /// <see cref="SyntheticCorpus"/> on one thread (10 chunks per document), then times top-10 OR queries of 1, 2 and
@@ -31,6 +37,141 @@ public sealed record SyntheticSearchBenchmarkResult(
 /// </summary>
 public sealed class SearchBenchmark
 {
+    private const int WarmUpQueries = 50;
+
+    /// <summary>
+    /// The benchmark's queries, per shape (1, 2 and 5 terms): the first term is one of the 50 most frequent words, the
+    /// others follow the Zipf distribution. Seeded, so every engine is timed on the same queries.
+    /// </summary>
+    public static IReadOnlyList<(int Terms, string[] Queries)> SyntheticQueries(SyntheticCorpus corpus, int seed, int perShape)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        var shapes = new List<(int, string[])>();
+        foreach (var terms in new[] { 1, 2, 5 })
+        {
+            // One generator per shape, so a shorter run asks the same first queries of every shape.
+            var random = new Random(seed + (terms * 7919));
+            shapes.Add((terms, [.. Enumerable.Range(0, perShape).Select(_ =>
+            {
+                var words = new List<string> { corpus.Vocabulary[random.Next(50)] };
+                while (words.Count < terms)
+                {
+                    words.Add(corpus.Vocabulary[corpus.SampleRank(random)]);
+                }
+
+                return string.Join(' ', words);
+            })]));
+        }
+
+        return shapes;
+    }
+
+    /// <summary>
+    /// SQLite FTS5 (porter tokenizer, <c>bm25()</c>) on the same synthetic corpus and the same queries as
+    /// <see cref="RunSynthetic"/>, with a database in <paramref name="scratchDirectory"/> that is deleted afterwards.
+    /// Times <paramref name="queriesPerShape"/> queries per shape (FTS5 scores every match, so this is slow at 1M chunks).
+    /// </summary>
+    public Fts5SyntheticResult RunFts5Synthetic(
+        SyntheticCorpusOptions options, string scratchDirectory, int queriesPerShape = 50, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queriesPerShape);
+        var corpus = new SyntheticCorpus(options);
+        var path = Path.Combine(scratchDirectory, $"fts5-bench-{Guid.NewGuid():N}.db");
+        try
+        {
+            long bytes = 0;
+            var indexing = Stopwatch.StartNew();
+            using var fts5 = new Fts5Baseline(path);
+            fts5.Add(corpus.Chunks().Select((chunk, i) =>
+            {
+                bytes += chunk.Text.Length;
+                if (i % 100_000 == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    progress?.Report($"FTS5: inserted {i:N0} chunks");
+                }
+
+                return chunk;
+            }));
+            fts5.Optimize();
+            indexing.Stop();
+            var latencies = new List<LatencySummary>();
+            // The same queries as RunSynthetic (its first ones after the warm-up share the sequence's start).
+            foreach (var (terms, queries) in SyntheticQueries(corpus, options.Seed, WarmUpQueries + queriesPerShape))
+            {
+                progress?.Report($"FTS5: querying {terms}-term OR");
+                latencies.Add(Time($"{terms}-term OR", [.. queries.Take(WarmUpQueries + queriesPerShape)], 5, q => fts5.Search(q, 10), skip: WarmUpQueries - 5));
+            }
+
+            return new Fts5SyntheticResult(
+                fts5.Count, Math.Round(indexing.Elapsed.TotalSeconds, 2), Math.Round(bytes / 1e6 / indexing.Elapsed.TotalSeconds, 1), new FileInfo(path).Length, latencies);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// SQLite FTS5 on a BEIR dataset, as a correctness sanity check of our BM25: the same flat text (title + text) and
+    /// free-text queries, ranked by FTS5's <c>bm25()</c> (k1 = 1.2, b = 0.75) with the porter tokenizer, scored with the
+    /// same metrics and the same tie order as <see cref="BeirEvaluator"/>.
+    /// </summary>
+    public async Task<Fts5BeirResult> RunFts5BeirAsync(string datasetDirectory, string scratchDirectory, CancellationToken cancellationToken = default)
+    {
+        var dataset = await BeirDataset.LoadAsync(datasetDirectory, "test", cancellationToken);
+        var path = Path.Combine(scratchDirectory, $"fts5-beir-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var fts5 = new Fts5Baseline(path);
+            var indexing = Stopwatch.StartNew();
+            fts5.Add(dataset.Corpus.Select(d => (d.Id, d.FlatText)));
+            fts5.Optimize();
+            indexing.Stop();
+            var ndcg = new List<double>();
+            var recall = new List<double>();
+            var timings = new List<double>();
+            foreach (var query in dataset.Queries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var started = Stopwatch.GetTimestamp();
+                var hits = fts5.Search(query.Text, 101);
+                timings.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var ranking = hits.Where(h => h.Id != query.Id).Take(100)
+                    .OrderByDescending(h => h.Score).ThenByDescending(h => h.Id, StringComparer.Ordinal).Select(h => h.Id).ToList();
+                ndcg.Add(RetrievalMetrics.NdcgAtK(ranking, dataset.Qrels[query.Id], 10));
+                recall.Add(RetrievalMetrics.RecallAtK(ranking, dataset.Qrels[query.Id], 100));
+            }
+
+            var sorted = timings.Order().ToArray();
+            return new Fts5BeirResult(
+                dataset.Name, dataset.Queries.Count, Math.Round(ndcg.Average(), 4), Math.Round(recall.Average(), 4),
+                Math.Round(indexing.Elapsed.TotalSeconds, 2), Percentile(sorted, 0.5), Percentile(sorted, 0.95));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static LatencySummary Time<T>(string shape, IReadOnlyList<T> queries, int warmUp, Action<T> search, int skip = 0)
+    {
+        var timings = new double[queries.Count - warmUp - skip];
+        for (var q = skip; q < queries.Count; q++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            search(queries[q]);
+            if (q >= skip + warmUp)
+            {
+                timings[q - skip - warmUp] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }
+
+        Array.Sort(timings);
+        return new LatencySummary(shape, timings.Length, Percentile(timings, 0.5), Percentile(timings, 0.95), Math.Round(timings.Average(), 3), Math.Round(timings[^1], 3));
+    }
+
     public SyntheticSearchBenchmarkResult RunSynthetic(SyntheticCorpusOptions options, int queriesPerShape = 500, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -97,35 +238,12 @@ public sealed class SearchBenchmark
         }
 
         GC.Collect();
-        var random = new Random(options.Seed + 1);
         var latencies = new List<LatencySummary>();
-        foreach (var terms in new[] { 1, 2, 5 })
+        foreach (var (terms, queries) in SyntheticQueries(corpus, options.Seed, queriesPerShape + WarmUpQueries))
         {
             progress?.Report($"querying {terms}-term OR");
-            var queries = Enumerable.Range(0, queriesPerShape + 50).Select(_ =>
-            {
-                var words = new List<string> { corpus.Vocabulary[random.Next(50)] };
-                while (words.Count < terms)
-                {
-                    words.Add(corpus.Vocabulary[corpus.SampleRank(random)]);
-                }
-
-                return KeywordQuery.FreeText(string.Join(' ', words));
-            }).ToArray();
-
-            var timings = new double[queriesPerShape];
-            for (var q = 0; q < queries.Length; q++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                _ = index.Search(queries[q], 10);
-                if (q >= 50)
-                {
-                    timings[q - 50] = Stopwatch.GetElapsedTime(started).TotalMilliseconds; // the first 50 warm up
-                }
-            }
-
-            Array.Sort(timings);
-            latencies.Add(new LatencySummary($"{terms}-term OR", queriesPerShape, Percentile(timings, 0.5), Percentile(timings, 0.95), Math.Round(timings.Average(), 3), Math.Round(timings[^1], 3)));
+            var parsed = queries.Select(KeywordQuery.FreeText).ToArray();
+            latencies.Add(Time($"{terms}-term OR", parsed, WarmUpQueries, q => index.Search(q, 10)));
         }
 
         using var process = Process.GetCurrentProcess();

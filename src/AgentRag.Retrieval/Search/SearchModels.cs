@@ -28,7 +28,10 @@ public sealed record SearchRequest
     /// <summary>Rerank the top candidates when a reranker is configured.</summary>
     public bool Rerank { get; init; }
 
-    /// <summary>Query expansion: null, or <c>rm3</c>.</summary>
+    /// <summary>
+    /// Query expansion: null, <c>rm3</c> (pseudo-relevance feedback on BM25), or <c>llm</c> (2–3 rewrites from the chat
+    /// model, each searched, fused with RRF; skipped with a warning when no chat model is configured).
+    /// </summary>
     public string? Expand { get; init; }
 }
 
@@ -51,7 +54,11 @@ public sealed record SearchHit(
 public sealed record SearchResponse(
     IReadOnlyList<SearchHit> Hits,
     [property: JsonPropertyName("modes")] IReadOnlyList<string> Modes,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>The LLM rewrites searched besides the query (<c>expand: "llm"</c>); empty otherwise.</summary>
+    public IReadOnlyList<string> Rewrites { get; init; } = [];
+}
 
 /// <summary>The search asked for a capability that is not configured (e.g. dense search without embeddings).</summary>
 public sealed class SearchUnavailableException(string message) : Exception(message);

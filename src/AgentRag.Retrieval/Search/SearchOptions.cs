@@ -22,4 +22,20 @@ public sealed class SearchOptions
     /// <summary>How hybrid search fuses BM25 and dense rankings: <c>rrf</c> (k=60) or <c>minmax</c> (weighted min-max).</summary>
     [RegularExpression("^(rrf|minmax)$", ErrorMessage = "AgentRag:Search:Fusion must be 'rrf' or 'minmax'.")]
     public string Fusion { get; set; } = "rrf";
+
+    /// <summary>Rewrites asked of the chat model for <c>expand: "llm"</c>.</summary>
+    [Range(1, 5)]
+    public int LlmRewrites { get; set; } = 3;
+
+    /// <summary>
+    /// Which reranker serves <c>rerank: true</c>: <c>auto</c> (the <c>rerank</c> model profile's <c>/rerank</c> endpoint
+    /// when configured, else a chat model scoring each passage, else none), <c>http</c>, <c>llm</c> (the <c>rerank</c>
+    /// profile's chat model when configured, else <c>primary</c>), or <c>none</c>.
+    /// </summary>
+    [RegularExpression("^(auto|http|llm|none)$", ErrorMessage = "AgentRag:Search:Reranker must be 'auto', 'http', 'llm' or 'none'.")]
+    public string Reranker { get; set; } = "auto";
+
+    /// <summary>Passages the LLM reranker scores at once (one chat call each).</summary>
+    [Range(1, 64)]
+    public int LlmRerankConcurrency { get; set; } = 4;
 }

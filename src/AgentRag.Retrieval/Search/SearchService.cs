@@ -1,17 +1,21 @@
 using AgentRag.Core.Documents;
 using AgentRag.Core.Storage;
+using AgentRag.Models;
 using AgentRag.Retrieval.Fusion;
 using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Query;
+using AgentRag.Retrieval.Vectors;
 using Microsoft.Extensions.Options;
 
 namespace AgentRag.Retrieval.Search;
 
 /// <summary>
 /// The search surface behind <c>POST /v1/search</c>, <c>agentrag search</c> and the retrieval agent: runs BM25, dense
-/// retrieval (when an embedding provider is configured) or both fused, optionally reranks, and returns hydrated hits
-/// of <c>ready</c> documents only. Hybrid search without embeddings degrades to BM25 and says so in
-/// <see cref="SearchResponse.Modes"/> and its warnings. Thread-safe.
+/// retrieval (when an embedding provider is configured) or both fused, optionally expands the query (RM3, or LLM
+/// multi-query rewrites fused with RRF), optionally reranks the top candidates, and returns hydrated hits of
+/// <c>ready</c> documents only. Hybrid search without embeddings degrades to BM25 and says so in
+/// <see cref="SearchResponse.Modes"/> and its warnings; so does a failing embedding, rewrite or rerank call in hybrid
+/// mode (the warning names the failure). Thread-safe.
 /// </summary>
 public sealed class SearchService(
     KeywordSearcher keyword,
@@ -19,21 +23,145 @@ public sealed class SearchService(
     IDocumentFilterResolver filterResolver,
     IOptions<SearchOptions> options,
     IEnumerable<IDenseRetriever> denseRetrievers,
-    IEnumerable<IReranker> rerankers)
+    IEnumerable<IReranker> rerankers,
+    IEnumerable<IQueryRewriter> queryRewriters)
 {
+    /// <summary>The <see cref="SearchRequest.Expand"/> values understood.</summary>
+    public static IReadOnlyList<string> Expansions { get; } = ["rm3", "llm"];
+
     private readonly SearchOptions _options = options.Value;
     private readonly IDenseRetriever? _dense = denseRetrievers.FirstOrDefault();
     private readonly IReranker? _reranker = rerankers.FirstOrDefault();
+    private readonly IQueryRewriter? _rewriter = queryRewriters.FirstOrDefault();
 
     /// <summary>True when dense (and so real hybrid) retrieval is available.</summary>
     public bool HasDenseRetrieval => _dense is not null;
 
+    /// <summary>True when a reranker is configured (an HTTP rerank endpoint, or a chat model).</summary>
+    public bool HasReranker => _reranker is not null;
+
+    /// <summary>True when LLM multi-query expansion is available (a chat model is configured).</summary>
+    public bool HasQueryRewriter => _rewriter is not null;
+
     /// <summary>
-    /// Searches the tenant's ready documents. Throws <see cref="ArgumentException"/> for an empty or over-long query
-    /// or a k outside 1–MaxK, <see cref="QuerySyntaxException"/> (with the position) for malformed query syntax, and
-    /// <see cref="SearchUnavailableException"/> when dense search is asked for without an embedding provider.
+    /// Searches the tenant's ready documents. Throws <see cref="ArgumentException"/> for an empty or over-long query,
+    /// a k outside 1–MaxK or an unknown expansion, <see cref="QuerySyntaxException"/> (with the position) for malformed
+    /// query syntax, and <see cref="SearchUnavailableException"/> when dense search is asked for without an embedding
+    /// provider (or the provider fails).
     /// </summary>
     public async Task<SearchResponse> SearchAsync(string tenantId, SearchRequest request, CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        var parsed = KeywordQueryParser.Parse(request.Query);
+        return await SearchParsedAsync(tenantId, request, parsed, DenseText(request.Query, parsed), cancellationToken);
+    }
+
+    /// <summary>
+    /// Searches with an already parsed keyword query and the plain text to embed (null: no dense retrieval), e.g. a
+    /// follow-up built from terms rather than typed query syntax. <paramref name="request"/> supplies k, mode, filters,
+    /// rerank and expansion; its <see cref="SearchRequest.Query"/> is what a reranker and the rewriter see.
+    /// </summary>
+    internal async Task<SearchResponse> SearchParsedAsync(
+        string tenantId, SearchRequest request, KeywordQuery parsed, string? denseText, CancellationToken cancellationToken)
+    {
+        Validate(request);
+        if (request.Mode == SearchMode.Dense && _dense is null)
+        {
+            throw new SearchUnavailableException(
+                "Dense search needs an embedding provider: set OPENAI_BASE_URL and AGENTRAG_EMBEDDING_MODEL (see docs/configuration.md).");
+        }
+
+        var warnings = new List<string>();
+        var modes = new List<string>();
+        var depth = request.Rerank && _reranker is not null ? Math.Max(request.K, _options.RerankDepth) : request.K;
+        var runDense = request.Mode != SearchMode.Bm25 && _dense is not null && denseText is not null;
+        var runBm25 = request.Mode != SearchMode.Dense;
+        if (request.Mode == SearchMode.Hybrid && _dense is null)
+        {
+            warnings.Add("No embedding provider is configured: hybrid search ran BM25 only.");
+        }
+
+        if (request.Mode == SearchMode.Dense && denseText is null)
+        {
+            throw new ArgumentException("The query has no words to embed for dense search (only filters or negated terms).", nameof(request));
+        }
+
+        // The query as given, then any LLM rewrites (each searched the same way, with the same filters).
+        var queries = new List<(KeywordQuery Keyword, string? DenseText)> { (parsed, denseText) };
+        var rewrites = await RewriteAsync(request, denseText, warnings, cancellationToken);
+        queries.AddRange(rewrites.Select(r => (new KeywordQuery(new TermNode(r, 0), parsed.Filters), (string?)r)));
+
+        var candidates = runDense ? depth * 2 : depth;
+        var rm3 = request.Expand == "rm3" ? new Rm3Options() : null;
+        var bm25Lists = new List<IReadOnlyList<KeywordHit>>(queries.Count);
+        if (runBm25)
+        {
+            foreach (var (keywordQuery, _) in queries)
+            {
+                bm25Lists.Add(await keyword.SearchAsync(tenantId, keywordQuery, candidates, request.Filters, rm3, cancellationToken));
+            }
+
+            modes.Add("bm25");
+        }
+
+        var denseLists = new List<IReadOnlyList<(string ChunkId, string DocumentId, float Score)>>(queries.Count);
+        if (runDense)
+        {
+            try
+            {
+                var filters = request.Filters is null ? parsed.Filters : parsed.Filters.And(request.Filters);
+                var allowed = filters.IsEmpty ? null : await filterResolver.ResolveAsync(tenantId, filters, cancellationToken);
+                foreach (var (_, text) in queries)
+                {
+                    denseLists.Add(await _dense!.SearchAsync(tenantId, text!, candidates, allowed, cancellationToken));
+                }
+
+                modes.Add("dense");
+            }
+            catch (Exception ex) when (ex is ModelException or VectorModelMismatchException && !cancellationToken.IsCancellationRequested)
+            {
+                if (request.Mode == SearchMode.Dense)
+                {
+                    throw new SearchUnavailableException($"Dense retrieval failed: {ex.Message}");
+                }
+
+                warnings.Add($"Dense retrieval failed, so hybrid search ran BM25 only: {ex.Message}");
+                denseLists.Clear();
+            }
+        }
+
+        var ranked = queries.Count == 1
+            ? Rank(bm25Lists.Count > 0 ? bm25Lists[0] : [], denseLists.Count > 0 ? denseLists[0] : [], bm25Lists.Count > 0 && denseLists.Count > 0, depth)
+            : FuseExpanded(bm25Lists, denseLists, depth);
+        var hits = await HydrateAsync(tenantId, ranked, cancellationToken);
+
+        if (request.Rerank)
+        {
+            if (_reranker is null)
+            {
+                warnings.Add("No reranker is configured: results are not reranked.");
+            }
+            else if (hits.Count > 0)
+            {
+                try
+                {
+                    var scores = await _reranker.ScoreAsync(denseText ?? request.Query, [.. hits.Select(h => h.Text)], cancellationToken);
+                    // A stable sort: passages the reranker grades equally keep their retrieval order.
+                    hits = [.. hits.Select((hit, i) => hit with { Score = scores[i], Components = hit.Components with { Rerank = scores[i] } })
+                        .OrderByDescending(hit => hit.Score)];
+                    modes.Add("rerank");
+                }
+                catch (ModelException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    warnings.Add($"Reranking failed, so results keep their retrieval order: {ex.Message}");
+                }
+            }
+        }
+
+        return new SearchResponse([.. hits.Take(request.K)], modes, warnings) { Rewrites = rewrites };
+    }
+
+    private void Validate(SearchRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.Query))
@@ -51,65 +179,97 @@ public sealed class SearchService(
             throw new ArgumentException($"k must be between 1 and {_options.MaxK}; it was {request.K}.", nameof(request));
         }
 
-        if (request.Expand is not null and not "rm3")
+        if (request.Expand is not null && !Expansions.Contains(request.Expand))
         {
-            throw new ArgumentException($"Unknown expansion '{request.Expand}'; use 'rm3'.", nameof(request));
+            throw new ArgumentException($"Unknown expansion '{request.Expand}'; use {string.Join(" or ", Expansions.Select(e => $"'{e}'"))}.", nameof(request));
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> RewriteAsync(SearchRequest request, string? text, List<string> warnings, CancellationToken cancellationToken)
+    {
+        if (request.Expand != "llm" || text is null)
+        {
+            return [];
         }
 
-        if (request.Mode == SearchMode.Dense && _dense is null)
+        if (_rewriter is null)
         {
-            throw new SearchUnavailableException(
-                "Dense search needs an embedding provider: set OPENAI_BASE_URL and AGENTRAG_EMBEDDING_MODEL (see docs/configuration.md).");
+            warnings.Add("No chat model is configured: LLM query expansion was skipped.");
+            return [];
         }
 
-        var parsed = KeywordQueryParser.Parse(request.Query);
-        var warnings = new List<string>();
-        var modes = new List<string>();
-        var depth = request.Rerank && _reranker is not null ? Math.Max(request.K, _options.RerankDepth) : request.K;
-        var runDense = request.Mode != SearchMode.Bm25 && _dense is not null;
-        var runBm25 = request.Mode != SearchMode.Dense;
-        if (request.Mode == SearchMode.Hybrid && _dense is null)
+        try
         {
-            warnings.Add("No embedding provider is configured: hybrid search ran BM25 only.");
+            return await _rewriter.RewriteAsync(text, _options.LlmRewrites, cancellationToken);
+        }
+        catch (ModelException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            warnings.Add($"LLM query expansion failed, so the query was searched as given: {ex.Message}");
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// The text to embed for a query: the query as typed when it is plain text (no field filters, nothing prohibited),
+    /// since embedding models read natural language; else the words of its scored part (terms and phrases that are not
+    /// prohibited). Null when nothing is left to embed.
+    /// </summary>
+    internal static string? DenseText(string query, KeywordQuery parsed)
+    {
+        if (parsed.Root is null)
+        {
+            return null;
         }
 
-        var candidates = runDense ? depth * 2 : depth;
-        var bm25 = runBm25
-            ? await keyword.SearchAsync(tenantId, parsed, candidates, request.Filters, request.Expand == "rm3" ? new Rm3Options() : null, cancellationToken)
-            : [];
-        if (runBm25)
+        if (parsed.Filters.IsEmpty && !HasProhibited(parsed.Root))
         {
-            modes.Add("bm25");
+            return query.Trim();
         }
 
-        IReadOnlyList<(string ChunkId, string DocumentId, float Score)> dense = [];
-        if (runDense)
-        {
-            var filters = request.Filters is null ? parsed.Filters : parsed.Filters.And(request.Filters);
-            var allowed = filters.IsEmpty ? null : await filterResolver.ResolveAsync(tenantId, filters, cancellationToken);
-            dense = await _dense!.SearchAsync(tenantId, request.Query, candidates, allowed, cancellationToken);
-            modes.Add("dense");
-        }
+        var words = new List<string>();
+        Collect(parsed.Root, words);
+        var text = string.Join(' ', words).Trim();
+        return text.Length == 0 ? null : text;
 
-        var ranked = Rank(bm25, dense, runBm25 && runDense, depth);
-        var hits = await HydrateAsync(tenantId, ranked, cancellationToken);
+        static bool HasProhibited(QueryNode node) =>
+            node is BooleanNode group && group.Clauses.Any(c => c.Occur == Occur.MustNot || HasProhibited(c.Node));
 
-        if (request.Rerank)
+        static void Collect(QueryNode? node, List<string> words)
         {
-            if (_reranker is null)
+            switch (node)
             {
-                warnings.Add("No reranker is configured: results are not reranked.");
-            }
-            else if (hits.Count > 0)
-            {
-                var scores = await _reranker.ScoreAsync(request.Query, [.. hits.Select(h => h.Text)], cancellationToken);
-                hits = [.. hits.Select((hit, i) => hit with { Score = scores[i], Components = hit.Components with { Rerank = scores[i] } })
-                    .OrderByDescending(hit => hit.Score)];
-                modes.Add("rerank");
+                case TermNode term:
+                    words.Add(term.Text);
+                    break;
+                case PhraseNode phrase:
+                    words.Add(phrase.Text);
+                    break;
+                case BooleanNode group:
+                    foreach (var clause in group.Clauses.Where(c => c.Occur != Occur.MustNot))
+                    {
+                        Collect(clause.Node, words);
+                    }
+
+                    break;
             }
         }
+    }
 
-        return new SearchResponse([.. hits.Take(request.K)], modes, warnings);
+    /// <summary>Multi-query expansion: every ranking of every query (BM25 and dense) fused with RRF; components come from the query as given.</summary>
+    private static List<(string ChunkId, double Score, ScoreComponents Components)> FuseExpanded(
+        List<IReadOnlyList<KeywordHit>> bm25Lists, List<IReadOnlyList<(string ChunkId, string DocumentId, float Score)>> denseLists, int limit)
+    {
+        var lists = new List<RankedList>();
+        lists.AddRange(bm25Lists.Select((l, i) => new RankedList($"bm25:{i}", [.. l.Select(h => new ScoredId(h.ChunkId, h.Score))])));
+        lists.AddRange(denseLists.Select((l, i) => new RankedList($"dense:{i}", [.. l.Select(h => new ScoredId(h.ChunkId, h.Score))])));
+        var fused = new ReciprocalRankFusion().Fuse(lists, limit);
+        var bm25Scores = bm25Lists.Count > 0 ? bm25Lists[0].ToDictionary(h => h.ChunkId, h => (double)h.Score, StringComparer.Ordinal) : [];
+        var denseScores = denseLists.Count > 0 ? denseLists[0].ToDictionary(h => h.ChunkId, h => (double)h.Score, StringComparer.Ordinal) : [];
+        return [.. fused.Select(f => (f.Id, f.Score, new ScoreComponents(
+            bm25Scores.TryGetValue(f.Id, out var b) ? b : null,
+            denseScores.TryGetValue(f.Id, out var d) ? d : null,
+            f.Score,
+            null)))];
     }
 
     private List<(string ChunkId, double Score, ScoreComponents Components)> Rank(

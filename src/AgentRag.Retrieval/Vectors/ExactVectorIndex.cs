@@ -123,19 +123,17 @@ public sealed class ExactVectorIndex : IVectorIndex
         }
     }
 
-    /// <summary>Builds an HNSW graph of the stored vectors, in insertion order.</summary>
-    public HnswVectorIndex BuildGraph(HnswOptions options)
+    /// <summary>
+    /// Builds an HNSW graph of the stored vectors (levels drawn in row order) on up to
+    /// <paramref name="degreeOfParallelism"/> threads (default: every core).
+    /// </summary>
+    public HnswVectorIndex BuildGraph(HnswOptions options, int? degreeOfParallelism = null, IProgress<int>? progress = null)
     {
         _lock.EnterReadLock();
         try
         {
-            var graph = new HnswVectorIndex(Dimensions, options, _ids.Count);
-            for (var row = 0; row < _ids.Count; row++)
-            {
-                graph.Upsert(_ids[row], _data.AsSpan(row * Dimensions, Dimensions));
-            }
-
-            return graph;
+            return HnswVectorIndex.Build(
+                Dimensions, options, _ids, _data.AsSpan(0, _ids.Count * Dimensions), degreeOfParallelism ?? Environment.ProcessorCount, progress);
         }
         finally
         {

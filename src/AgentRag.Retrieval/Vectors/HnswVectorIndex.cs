@@ -7,9 +7,12 @@ namespace AgentRag.Retrieval.Vectors;
 
 /// <summary>
 /// Approximate cosine search over a hierarchical navigable small-world graph: greedy descent through sparse upper
-/// layers, then a best-first search of width <see cref="HnswOptions.EfSearch"/> on layer 0. Neighbours are chosen
-/// with the paper's diversity heuristic. Removal leaves a tombstone (the node still routes searches but is never
-/// returned); replacing a vector adds a new node. Thread-safe: searches run concurrently, inserts are exclusive.
+/// layers, then a best-first search of width <see cref="HnswOptions.EfSearch"/> on layer 0. A new node's neighbours
+/// are chosen with the paper's diversity heuristic. Each link list is kept sorted by similarity with its scores, so when
+/// a neighbour's list overflows only the new link's effect on diversity is checked (O(M) dot products, as in Lucene's
+/// HNSW builder) instead of re-running the heuristic over the whole list. Removal leaves a tombstone (the node still
+/// routes searches but is never returned); replacing a vector adds a new node. <see cref="Build"/> inserts in parallel
+/// with a lock per node's link lists (hnswlib's scheme). Thread-safe: searches run concurrently, writes are exclusive.
 /// </summary>
 public sealed class HnswVectorIndex : IVectorIndex
 {
@@ -20,12 +23,15 @@ public sealed class HnswVectorIndex : IVectorIndex
     private readonly Random _random;
     private readonly double _levelMultiplier;
     private readonly Dictionary<string, int> _nodes = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<VisitedSet> _visitedPool = [];
+    private readonly ConcurrentBag<Scratch> _scratchPool = [];
+    private readonly Lock[] _nodeLocks = [.. Enumerable.Range(0, 1024).Select(_ => new Lock())];
+    private readonly Lock _entryLock = new();
 
     private float[] _vectors;
     private string[] _ids;
     private bool[] _deleted;
-    private int[][][] _links; // node → layer → [count, neighbour...]
+    private int[][][] _links; // node → layer → [count, neighbour...], most similar first
+    private float[][][] _scores; // node → layer → similarity of each neighbour (index i ↔ links[i + 1])
     private int _count;
     private int _entry = -1;
     private int _maxLevel = -1;
@@ -43,6 +49,7 @@ public sealed class HnswVectorIndex : IVectorIndex
         _ids = new string[initialCapacity];
         _deleted = new bool[initialCapacity];
         _links = new int[initialCapacity][][];
+        _scores = new float[initialCapacity][][];
     }
 
     public int Dimensions { get; }
@@ -67,7 +74,16 @@ public sealed class HnswVectorIndex : IVectorIndex
                 _deleted[old] = true;
             }
 
-            Insert(id, unit);
+            var node = AddNode(id, unit, RandomLevel());
+            var scratch = RentScratch();
+            try
+            {
+                Link(node, scratch);
+            }
+            finally
+            {
+                _scratchPool.Add(scratch);
+            }
         }
         finally
         {
@@ -101,10 +117,10 @@ public sealed class HnswVectorIndex : IVectorIndex
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(efSearch);
-        var unit = new float[Dimensions];
+        Span<float> unit = Dimensions <= 4096 ? stackalloc float[Dimensions] : new float[Dimensions];
         VectorMath.Normalize(query, unit, Dimensions, nameof(query));
         _lock.EnterReadLock();
-        var visited = RentVisited();
+        var scratch = RentScratch();
         try
         {
             if (_entry < 0)
@@ -119,7 +135,7 @@ public sealed class HnswVectorIndex : IVectorIndex
             }
 
             var ef = Math.Max(efSearch, k);
-            var found = SearchLayer(unit, entry, ef, 0, visited);
+            var found = SearchLayer(unit, entry, ef, 0, scratch);
             var hits = new List<VectorHit>(k);
             foreach (var (score, node) in found)
             {
@@ -137,109 +153,228 @@ public sealed class HnswVectorIndex : IVectorIndex
         }
         finally
         {
-            _visitedPool.Add(visited);
+            _scratchPool.Add(scratch);
             _lock.ExitReadLock();
         }
     }
 
-    private void Insert(string id, float[] unit)
+    /// <summary>
+    /// Builds a graph of <paramref name="ids"/> whose unit vectors lie back to back in <paramref name="unitVectors"/>,
+    /// inserting on up to <paramref name="degreeOfParallelism"/> threads. Node levels come from the seeded generator in
+    /// id order; the links depend on thread timing, so parallel builds are not bit-for-bit reproducible.
+    /// </summary>
+    public static HnswVectorIndex Build(
+        int dimensions, HnswOptions options, IReadOnlyList<string> ids, ReadOnlySpan<float> unitVectors, int degreeOfParallelism = 1,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(degreeOfParallelism);
+        if (unitVectors.Length != (long)ids.Count * dimensions)
+        {
+            throw new ArgumentException($"{unitVectors.Length} floats do not hold {ids.Count} vectors of {dimensions} dimensions.", nameof(unitVectors));
+        }
+
+        var graph = new HnswVectorIndex(dimensions, options, Math.Max(1, ids.Count));
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (graph._nodes.TryGetValue(ids[i], out var duplicate))
+            {
+                graph._deleted[duplicate] = true; // the later vector wins, as with Upsert
+            }
+
+            graph.AddNode(ids[i], unitVectors.Slice(i * dimensions, dimensions), graph.RandomLevel());
+        }
+
+        var done = 0;
+        Parallel.For(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = cancellationToken },
+            () => graph.RentScratch(),
+            (node, _, scratch) =>
+            {
+                graph.Link(node, scratch);
+                var count = Interlocked.Increment(ref done);
+                if (count % 10_000 == 0)
+                {
+                    progress?.Report(count);
+                }
+
+                return scratch;
+            },
+            scratch => graph._scratchPool.Add(scratch));
+        return graph;
+    }
+
+    /// <summary>Stores a node with its vector and empty link lists; it is not reachable until <see cref="Link"/>.</summary>
+    private int AddNode(string id, ReadOnlySpan<float> unit, int level)
     {
         var node = _count;
         EnsureCapacity(node + 1);
         unit.CopyTo(_vectors.AsSpan(node * Dimensions, Dimensions));
         _ids[node] = id;
         _deleted[node] = false;
-        var level = (int)(-Math.Log(1 - _random.NextDouble()) * _levelMultiplier);
         _links[node] = new int[level + 1][];
+        _scores[node] = new float[level + 1][];
         for (var l = 0; l <= level; l++)
         {
             _links[node][l] = new int[Capacity(l) + 1];
+            _scores[node][l] = new float[Capacity(l)];
         }
 
         _count++;
         _nodes[id] = node;
-        if (_entry < 0)
+        return node;
+    }
+
+    private int RandomLevel() => (int)(-Math.Log(1 - _random.NextDouble()) * _levelMultiplier);
+
+    /// <summary>Connects a stored node into the graph. Safe to run for several nodes at once (see <see cref="Build"/>).</summary>
+    private void Link(int node, Scratch scratch)
+    {
+        var level = _links[node].Length - 1;
+        var unit = Vector(node);
+        int entry, maxLevel;
+        var holdsEntry = false;
+        lock (_entryLock)
         {
-            _entry = node;
-            _maxLevel = level;
-            return;
+            if (_entry < 0)
+            {
+                _entry = node;
+                _maxLevel = level;
+                return;
+            }
+
+            entry = _entry;
+            maxLevel = _maxLevel;
         }
 
-        var visited = RentVisited();
+        if (level > maxLevel)
+        {
+            // A new top level (rare, about 1 node in M^level): hold the entry point until the node is linked, as hnswlib does.
+            _entryLock.Enter();
+            holdsEntry = true;
+            entry = _entry;
+            maxLevel = _maxLevel;
+        }
+
         try
         {
-            var entry = _entry;
-            for (var l = _maxLevel; l > level; l--)
+            for (var l = maxLevel; l > level; l--)
             {
                 entry = GreedyClosest(unit, entry, l);
             }
 
-            for (var l = Math.Min(level, _maxLevel); l >= 0; l--)
+            for (var l = Math.Min(level, maxLevel); l >= 0; l--)
             {
-                var candidates = SearchLayer(unit, entry, _options.EfConstruction, l, visited);
-                var chosen = SelectNeighbours(candidates, _options.M);
-                var links = _links[node][l];
-                links[0] = chosen.Count;
-                for (var i = 0; i < chosen.Count; i++)
+                var candidates = SearchLayer(unit, entry, _options.EfConstruction, l, scratch);
+                SelectNeighbours(candidates, _options.M, scratch.Chosen);
+                lock (NodeLock(node))
                 {
-                    links[i + 1] = chosen[i].Node;
+                    var links = _links[node][l];
+                    var scores = _scores[node][l];
+                    links[0] = scratch.Chosen.Count;
+                    for (var i = 0; i < scratch.Chosen.Count; i++)
+                    {
+                        links[i + 1] = scratch.Chosen[i].Node;
+                        scores[i] = scratch.Chosen[i].Score;
+                    }
                 }
 
-                foreach (var (_, neighbour) in chosen)
+                foreach (var (score, neighbour) in scratch.Chosen)
                 {
-                    Connect(neighbour, node, l);
+                    Connect(neighbour, node, score, l);
                 }
 
                 entry = candidates[0].Node;
             }
+
+            if (holdsEntry && level > _maxLevel)
+            {
+                _entry = node;
+                _maxLevel = level;
+            }
         }
         finally
         {
-            _visitedPool.Add(visited);
-        }
-
-        if (level > _maxLevel)
-        {
-            _entry = node;
-            _maxLevel = level;
+            if (holdsEntry)
+            {
+                _entryLock.Exit();
+            }
         }
     }
 
+    private Lock NodeLock(int node) => _nodeLocks[node & (1023)];
+
     private int Capacity(int level) => level == 0 ? _options.M * 2 : _options.M;
 
-    /// <summary>Adds <paramref name="node"/> to <paramref name="target"/>'s links, re-selecting them with the heuristic when full.</summary>
-    private void Connect(int target, int node, int level)
+    /// <summary>
+    /// Adds <paramref name="node"/> (similarity <paramref name="score"/>) to <paramref name="target"/>'s links, kept
+    /// sorted. When the list is full, drops the first link, from the least similar, that the new link makes redundant
+    /// (it is more similar to a better neighbour than to the target), or the new link itself when it is redundant, or else
+    /// the least similar link.
+    /// </summary>
+    private void Connect(int target, int node, float score, int level)
     {
-        var links = _links[target][level];
-        var count = links[0];
-        if (count < links.Length - 1)
+        lock (NodeLock(target))
         {
-            links[count + 1] = node;
-            links[0] = count + 1;
-            return;
-        }
+            var links = _links[target][level];
+            var scores = _scores[target][level];
+            var count = links[0];
+            var capacity = links.Length - 1;
+            var position = 0;
+            while (position < count && scores[position] >= score)
+            {
+                position++;
+            }
 
-        var vector = Vector(target);
-        var candidates = new List<(float Score, int Node)>(count + 1) { (Similarity(vector, node), node) };
-        for (var i = 1; i <= count; i++)
-        {
-            candidates.Add((Similarity(vector, links[i]), links[i]));
-        }
+            if (count < capacity)
+            {
+                Array.Copy(links, position + 1, links, position + 2, count - position);
+                Array.Copy(scores, position, scores, position + 1, count - position);
+                links[position + 1] = node;
+                scores[position] = score;
+                links[0] = count + 1;
+                return;
+            }
 
-        candidates.Sort((a, b) => b.Score.CompareTo(a.Score));
-        var chosen = SelectNeighbours(candidates, links.Length - 1);
-        links[0] = chosen.Count;
-        for (var i = 0; i < chosen.Count; i++)
-        {
-            links[i + 1] = chosen[i].Node;
+            // Full: is the new link redundant given a better neighbour?
+            var vector = Vector(node);
+            for (var i = 0; i < position; i++)
+            {
+                if (Similarity(vector, links[i + 1]) > score)
+                {
+                    return;
+                }
+            }
+
+            // Does the new link make a worse neighbour redundant? Drop the least similar such one, else the least similar.
+            var drop = count - 1;
+            for (var i = count - 1; i >= position; i--)
+            {
+                if (Similarity(vector, links[i + 1]) > scores[i])
+                {
+                    drop = i;
+                    break;
+                }
+            }
+
+            if (drop < position)
+            {
+                return; // the new link is the least similar of a full list
+            }
+
+            Array.Copy(links, drop + 2, links, drop + 1, count - drop - 1);
+            Array.Copy(scores, drop + 1, scores, drop, count - drop - 1);
+            Array.Copy(links, position + 1, links, position + 2, count - 1 - position);
+            Array.Copy(scores, position, scores, position + 1, count - 1 - position);
+            links[position + 1] = node;
+            scores[position] = score;
         }
     }
 
     /// <summary>The paper's heuristic: keep a candidate only if it is closer to the base than to any kept neighbour.</summary>
     /// <param name="candidates">Candidates with their similarity to the base node, most similar first.</param>
-    private List<(float Score, int Node)> SelectNeighbours(List<(float Score, int Node)> candidates, int max)
+    private void SelectNeighbours(List<(float Score, int Node)> candidates, int max, List<(float Score, int Node)> chosen)
     {
-        var chosen = new List<(float Score, int Node)>(max);
+        chosen.Clear();
         foreach (var candidate in candidates)
         {
             if (chosen.Count >= max)
@@ -263,8 +398,6 @@ public sealed class HnswVectorIndex : IVectorIndex
                 chosen.Add(candidate);
             }
         }
-
-        return chosen;
     }
 
     private int GreedyClosest(ReadOnlySpan<float> query, int entry, int level)
@@ -276,7 +409,8 @@ public sealed class HnswVectorIndex : IVectorIndex
         {
             improved = false;
             var links = _links[best][level];
-            for (var i = 1; i <= links[0]; i++)
+            var count = Math.Min(links[0], links.Length - 1);
+            for (var i = 1; i <= count; i++)
             {
                 var score = Similarity(query, links[i]);
                 if (score > bestScore)
@@ -291,19 +425,25 @@ public sealed class HnswVectorIndex : IVectorIndex
         return best;
     }
 
-    /// <summary>Best-first search of one layer; returns up to <paramref name="ef"/> nodes, most similar first.</summary>
-    private List<(float Score, int Node)> SearchLayer(ReadOnlySpan<float> query, int entry, int ef, int level, VisitedSet visited)
+    /// <summary>
+    /// Best-first search of one layer; returns up to <paramref name="ef"/> nodes, most similar first, in
+    /// <paramref name="scratch"/>'s result list (valid until its next use).
+    /// </summary>
+    private List<(float Score, int Node)> SearchLayer(ReadOnlySpan<float> query, int entry, int ef, int level, Scratch scratch)
     {
+        var visited = scratch.Visited;
         visited.Reset(_count);
-        var candidates = new PriorityQueue<int, float>(); // most similar first (negated priority)
-        var results = new PriorityQueue<int, float>(); // least similar first
+        var candidates = scratch.Candidates; // most similar first (negated priority)
+        var results = scratch.Results; // least similar first
+        candidates.Clear();
+        results.Clear();
         var entryScore = Similarity(query, entry);
         visited.Mark(entry);
         candidates.Enqueue(entry, -entryScore);
         results.Enqueue(entry, entryScore);
+        var worst = entryScore;
         while (candidates.TryDequeue(out var current, out var negated))
         {
-            results.TryPeek(out _, out var worst);
             if (-negated < worst && results.Count >= ef)
             {
                 break;
@@ -316,7 +456,8 @@ public sealed class HnswVectorIndex : IVectorIndex
             }
 
             var neighbours = links[level];
-            for (var i = 1; i <= neighbours[0]; i++)
+            var count = Math.Min(neighbours[0], neighbours.Length - 1);
+            for (var i = 1; i <= count; i++)
             {
                 var next = neighbours[i];
                 if (!visited.Mark(next))
@@ -325,7 +466,6 @@ public sealed class HnswVectorIndex : IVectorIndex
                 }
 
                 var score = Similarity(query, next);
-                results.TryPeek(out _, out worst);
                 if (results.Count < ef || score > worst)
                 {
                     candidates.Enqueue(next, -score);
@@ -334,11 +474,14 @@ public sealed class HnswVectorIndex : IVectorIndex
                     {
                         results.Dequeue();
                     }
+
+                    results.TryPeek(out _, out worst);
                 }
             }
         }
 
-        var list = new List<(float Score, int Node)>(results.Count);
+        var list = scratch.Found;
+        list.Clear();
         while (results.TryDequeue(out var node, out var score))
         {
             list.Add((score, node));
@@ -369,9 +512,24 @@ public sealed class HnswVectorIndex : IVectorIndex
         Array.Resize(ref _ids, size);
         Array.Resize(ref _deleted, size);
         Array.Resize(ref _links, size);
+        Array.Resize(ref _scores, size);
     }
 
-    private VisitedSet RentVisited() => _visitedPool.TryTake(out var set) ? set : new VisitedSet();
+    private Scratch RentScratch() => _scratchPool.TryTake(out var scratch) ? scratch : new Scratch();
+
+    /// <summary>Per-search working memory, pooled so that searches and inserts allocate nothing in steady state.</summary>
+    private sealed class Scratch
+    {
+        public VisitedSet Visited { get; } = new();
+
+        public PriorityQueue<int, float> Candidates { get; } = new();
+
+        public PriorityQueue<int, float> Results { get; } = new();
+
+        public List<(float Score, int Node)> Found { get; } = [];
+
+        public List<(float Score, int Node)> Chosen { get; } = [];
+    }
 
     /// <summary>Generation-stamped visited marks, so a search never clears an array of the index's size.</summary>
     private sealed class VisitedSet
@@ -446,6 +604,37 @@ public sealed class HnswVectorIndex : IVectorIndex
         }
     }
 
+    /// <summary>Recomputes each link's similarity (not persisted) and sorts every link list by it, most similar first.</summary>
+    private void RestoreScores()
+    {
+        Parallel.For(0, _count, node =>
+        {
+            var layers = _links[node];
+            var vector = Vector(node);
+            _scores[node] = new float[layers.Length][];
+            for (var l = 0; l < layers.Length; l++)
+            {
+                var links = layers[l];
+                var count = links[0];
+                var scores = new float[links.Length - 1];
+                var neighbours = links.AsSpan(1, count).ToArray();
+                for (var i = 0; i < count; i++)
+                {
+                    scores[i] = -Similarity(vector, neighbours[i]); // negated: Array.Sort is ascending
+                }
+
+                Array.Sort(scores, neighbours, 0, count);
+                for (var i = 0; i < count; i++)
+                {
+                    scores[i] = -scores[i];
+                    links[i + 1] = neighbours[i];
+                }
+
+                _scores[node][l] = scores;
+            }
+        });
+    }
+
     /// <summary>Reads what <see cref="WriteTo"/> wrote (search width may be overridden); throws <see cref="InvalidDataException"/> otherwise.</summary>
     public static HnswVectorIndex Read(Stream stream, int? efSearch = null)
     {
@@ -503,6 +692,7 @@ public sealed class HnswVectorIndex : IVectorIndex
             }
 
             stream.ReadExactly(MemoryMarshal.AsBytes(index._vectors.AsSpan(0, count * dimensions)));
+            index.RestoreScores();
             return index;
         }
         catch (EndOfStreamException e)

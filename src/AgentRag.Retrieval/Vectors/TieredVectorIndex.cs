@@ -10,11 +10,23 @@ public sealed class VectorIndexOptions
 
     public HnswOptions Hnsw { get; set; } = new();
 
+    /// <summary>Write a fresh snapshot of a tenant's vectors (and empty its journal) once the journal exceeds this many bytes.</summary>
+    public long JournalSnapshotBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Flush every journal record to the disk before the write returns. Turn off only for throwaway indexes.</summary>
+    public bool SyncJournalWrites { get; set; } = true;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the setting when a value is out of range.</summary>
     public void Validate()
     {
         if (ExactSearchLimit < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(ExactSearchLimit), ExactSearchLimit, $"{SectionName}:{nameof(ExactSearchLimit)} must not be negative.");
+        }
+
+        if (JournalSnapshotBytes < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(JournalSnapshotBytes), JournalSnapshotBytes, $"{SectionName}:{nameof(JournalSnapshotBytes)} must be at least 1024.");
         }
 
         Hnsw.Validate();

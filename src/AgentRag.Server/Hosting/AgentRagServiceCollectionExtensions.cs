@@ -4,6 +4,7 @@ using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Mcp;
 using AgentRag.Mcp.Tools;
+using AgentRag.Models;
 using AgentRag.Retrieval;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +16,10 @@ public static class AgentRagServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the embedded-mode product: the SQLite store in <paramref name="dataFolder"/>, document extraction,
-    /// the ingestion pipeline, the retrieval engine, the agents and MCP (server tools, with <c>ask</c> running the full
-    /// workflow, and the agents' tool registry).
+    /// the model layer (profiles from <c>AgentRag:Models</c> or OPENAI_BASE_URL/AGENTRAG_*_MODEL; none means model-free),
+    /// the ingestion pipeline, the retrieval engine (dense retrieval, reranking and LLM expansion when models are
+    /// configured), the agents, and MCP (server tools, with <c>ask</c> running the full workflow, and the agents' tool
+    /// registry).
     /// </summary>
     public static IServiceCollection AddAgentRagCore(this IServiceCollection services, DataFolder dataFolder)
     {
@@ -24,7 +27,10 @@ public static class AgentRagServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSqliteStorage(dataFolder.Root);
         services.AddDocumentExtraction();
-        services.AddRetrieval(dataFolder.IndexDirectory);
+        services.AddModels();
+        // The retrieval catalogs put their indexes in <data>/index/<tenant>/ themselves.
+        services.AddRetrieval(dataFolder.Root);
+        services.AddModelRetrieval(dataFolder.Root);
         services.AddIngestionPipeline();
         services.AddAgents();
         services.AddAgentRagMcp();

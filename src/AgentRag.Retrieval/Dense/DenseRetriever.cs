@@ -1,0 +1,46 @@
+using AgentRag.Models;
+using AgentRag.Models.Calls;
+using AgentRag.Models.Configuration;
+using AgentRag.Retrieval.Search;
+using AgentRag.Retrieval.Vectors;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Retrieval.Dense;
+
+/// <summary>
+/// Dense retrieval: embeds the query with the model layer's embedding profile (cached, retried, usage recorded) and
+/// searches the tenant's <see cref="VectorIndexCatalog"/> by cosine similarity. Registered only when an embedding model
+/// is configured. Thread-safe.
+/// </summary>
+public sealed class DenseRetriever(
+    IEmbeddingGenerator<string, Embedding<float>> generator,
+    ModelCatalog models,
+    VectorIndexCatalog vectors,
+    IOptions<DenseRetrievalOptions> options) : IDenseRetriever
+{
+    private readonly DenseRetrievalOptions _options = options.Value;
+
+    /// <inheritdoc />
+    /// <exception cref="ModelUnavailableException">No embedding model is configured.</exception>
+    /// <exception cref="ModelCallException">The embedding call failed after the model layer's retries.</exception>
+    /// <exception cref="VectorModelMismatchException">The tenant's vectors were made by another model.</exception>
+    public async Task<IReadOnlyList<(string ChunkId, string DocumentId, float Score)>> SearchAsync(
+        string tenantId, string query, int k, IReadOnlySet<string>? allowedDocuments, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        var profile = models.Get(ModelProfileNames.Embedding);
+        var callOptions = new EmbeddingGenerationOptions().WithContext(
+            (ModelCallContext.Current ?? new ModelCallContext()) with { TenantId = tenantId, Agent = ModelCallContext.Current?.Agent ?? "search" });
+        var embeddings = await generator.GenerateAsync([_options.QueryPrefix + query], callOptions, cancellationToken);
+        if (embeddings.Count != 1)
+        {
+            throw new ModelCallException(ModelFailureKind.MalformedResponse, profile.Name, profile.Model, profile.Endpoint,
+                $"Embedding model '{profile.Model}' at {profile.Endpoint} ({profile.SettingPath}) returned {embeddings.Count} embeddings for one query.");
+        }
+
+        var hits = await vectors.SearchAsync(tenantId, profile.Model, embeddings[0].Vector, k, allowedDocuments, cancellationToken);
+        return [.. hits.Select(h => (h.ChunkId, h.DocumentId, h.Score))];
+    }
+}

@@ -1,0 +1,527 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using AgentRag.Core;
+using AgentRag.Retrieval.Persistence;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentRag.Retrieval.Vectors;
+
+/// <summary>A chunk found by vector search, with its document and cosine similarity to the query.</summary>
+public readonly record struct DenseHit(string ChunkId, string DocumentId, float Score);
+
+/// <summary>What a tenant's vector index holds: the embedding model that made it, its dimensions and size.</summary>
+public sealed record VectorIndexInfo(string? Model, int Dimensions, int Vectors, int Documents, bool IsApproximate);
+
+/// <summary>
+/// The chunk embeddings of all tenants, one <see cref="TieredVectorIndex"/> per tenant (exact search up to
+/// <see cref="VectorIndexOptions.ExactSearchLimit"/> vectors, HNSW above), persisted under
+/// <c>&lt;data&gt;/index/&lt;tenant&gt;/</c> beside the BM25 index as a snapshot (<c>vectors.snapshot</c>, replaced
+/// atomically) plus a journal of the changes since (<c>vectors.journal</c>), so a restart loads instead of re-embedding.
+/// Every change is journaled before it is applied. A tenant's index records the embedding model that made it; vectors of
+/// another model are never mixed in (see <see cref="ReplaceDocumentAsync"/>). A tenant loads on first use.
+/// Thread-safe: searches run concurrently with writes; writes to one tenant are serialized.
+/// </summary>
+public sealed class VectorIndexCatalog : IDisposable
+{
+    public const string SnapshotFileName = "vectors.snapshot";
+    public const string JournalFileName = "vectors.journal";
+
+    private const string Magic = "AGENTRAG-VECTOR-CATALOG";
+    private const int FormatVersion = 1;
+    private const byte ReplaceOperation = 1;
+    private const byte RemoveOperation = 2;
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<TenantVectors>>> _tenants = new(StringComparer.Ordinal);
+    private readonly string _root;
+    private readonly VectorIndexOptions _options;
+    private readonly ILogger _logger;
+    private bool _disposed;
+
+    /// <param name="dataDirectory">The data folder; indexes live in its <c>index</c> subfolder.</param>
+    public VectorIndexCatalog(string dataDirectory, VectorIndexOptions options, ILogger<VectorIndexCatalog>? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _root = Path.Combine(Path.GetFullPath(dataDirectory), "index");
+        _options = options;
+        _logger = logger ?? NullLogger<VectorIndexCatalog>.Instance;
+    }
+
+    public VectorIndexOptions Options => _options;
+
+    /// <summary>
+    /// Replaces the document's vectors (journaled first). Idempotent. When the tenant's index was made by another model
+    /// or has other dimensions, it is discarded first (logged as a warning): the tenant's other documents then have no
+    /// vectors until they are reprocessed. Throws <see cref="ArgumentException"/> for vectors of mixed dimensions, a
+    /// non-finite component or zero length; nothing is changed then.
+    /// </summary>
+    public async Task ReplaceDocumentAsync(
+        string tenantId, string documentId, string model, IReadOnlyList<(string ChunkId, float[] Vector)> vectors, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(documentId);
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        ArgumentNullException.ThrowIfNull(vectors);
+        var dimensions = vectors.Count == 0 ? 0 : vectors[0].Vector.Length;
+        foreach (var (chunkId, vector) in vectors)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(chunkId);
+            if (vector.Length != dimensions || dimensions == 0)
+            {
+                throw new ArgumentException($"Chunk '{chunkId}' has a {vector.Length}-dimensional vector; the document's first has {dimensions}.", nameof(vectors));
+            }
+
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(vector) || System.Numerics.Tensors.TensorPrimitives.Norm(vector) == 0)
+            {
+                throw new ArgumentException($"Chunk '{chunkId}' has a vector with a non-finite component or zero length.", nameof(vectors));
+            }
+        }
+
+        var tenant = await GetTenantAsync(tenantId, cancellationToken);
+        await tenant.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            tenant.Journal.Append(EncodeReplace(documentId, model, vectors));
+            tenant.Replace(documentId, model, vectors, _options, _logger);
+            SnapshotIfJournalIsLarge(tenant);
+        }
+        finally
+        {
+            tenant.Gate.Release();
+        }
+    }
+
+    /// <summary>Removes the document's vectors; the next search no longer sees them. Idempotent; a tenant with no vectors is left untouched on disk.</summary>
+    public async Task RemoveDocumentAsync(string tenantId, string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(documentId);
+        ValidateTenant(tenantId);
+        if (!_tenants.ContainsKey(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        {
+            return; // Nothing was ever embedded for this tenant: don't create its files just to record a no-op.
+        }
+
+        var tenant = await GetTenantAsync(tenantId, cancellationToken);
+        await tenant.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!tenant.HasDocument(documentId))
+            {
+                return;
+            }
+
+            tenant.Journal.Append(EncodeRemove(documentId));
+            tenant.Remove(documentId);
+            SnapshotIfJournalIsLarge(tenant);
+        }
+        finally
+        {
+            tenant.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> chunks most similar to <paramref name="query"/>, best first, restricted to
+    /// <paramref name="allowedDocuments"/> when given. Empty when the tenant has no vectors. Throws
+    /// <see cref="VectorModelMismatchException"/> when the tenant's vectors were made by another model or have other
+    /// dimensions than the query's.
+    /// </summary>
+    public async Task<IReadOnlyList<DenseHit>> SearchAsync(
+        string tenantId, string model, ReadOnlyMemory<float> query, int k, IReadOnlySet<string>? allowedDocuments = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        ValidateTenant(tenantId);
+        if (!_tenants.ContainsKey(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        {
+            return [];
+        }
+
+        var tenant = await GetTenantAsync(tenantId, cancellationToken);
+        return tenant.Search(tenantId, model, query.Span, k, allowedDocuments);
+    }
+
+    /// <summary>What the tenant's index holds (empty when nothing was embedded).</summary>
+    public async Task<VectorIndexInfo> GetInfoAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var tenant = await GetTenantAsync(tenantId, cancellationToken);
+        return tenant.Info;
+    }
+
+    /// <summary>Writes a fresh snapshot of the tenant's vectors and empties its journal.</summary>
+    public async Task SaveAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var tenant = await GetTenantAsync(tenantId, cancellationToken);
+        await tenant.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            WriteSnapshot(tenant);
+        }
+        finally
+        {
+            tenant.Gate.Release();
+        }
+    }
+
+    /// <summary>Snapshots every loaded tenant (e.g. at shutdown) so the next start replays no journal.</summary>
+    public async Task SaveAllAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var (tenantId, lazy) in _tenants)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                await SaveAsync(tenantId, cancellationToken);
+            }
+        }
+    }
+
+    private void SnapshotIfJournalIsLarge(TenantVectors tenant)
+    {
+        if (tenant.Journal.Length >= _options.JournalSnapshotBytes)
+        {
+            WriteSnapshot(tenant);
+        }
+    }
+
+    private static void WriteSnapshot(TenantVectors tenant)
+    {
+        var path = Path.Combine(tenant.Directory, SnapshotFileName);
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            tenant.WriteSnapshot(stream);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        tenant.Journal.Truncate();
+    }
+
+    private static void ValidateTenant(string tenantId)
+    {
+        if (!Tenancy.IsValidTenantId(tenantId))
+        {
+            throw new ArgumentException($"Invalid tenant id '{tenantId}': use 1-64 letters, digits, '-', '_' or '.'.", nameof(tenantId));
+        }
+    }
+
+    private async Task<TenantVectors> GetTenantAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ValidateTenant(tenantId);
+        var lazy = _tenants.GetOrAdd(tenantId, id => new Lazy<Task<TenantVectors>>(() => Task.Run(() => Load(id))));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted)
+        {
+            // Forget the failed load so a later call retries (e.g. after the operator fixed the folder).
+            _tenants.TryRemove(KeyValuePair.Create(tenantId, lazy));
+            throw;
+        }
+    }
+
+    private TenantVectors Load(string tenantId)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var directory = Path.Combine(_root, tenantId);
+        Directory.CreateDirectory(directory);
+        var snapshot = Path.Combine(directory, SnapshotFileName);
+        var tenant = new TenantVectors(directory);
+        if (File.Exists(snapshot))
+        {
+            using var stream = new FileStream(snapshot, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            try
+            {
+                tenant.ReadSnapshot(stream, _options);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
+            {
+                throw new InvalidDataException($"Vector index snapshot '{snapshot}' is unreadable: {e.Message} Delete it and reprocess the tenant's documents.", e);
+            }
+        }
+
+        tenant.Journal = RecordJournal.OpenAndReplay(
+            Path.Combine(directory, JournalFileName), payload => Apply(payload, tenant), _options.SyncJournalWrites, out var replayed);
+        var info = tenant.Info;
+        _logger.LogInformation(
+            "Loaded vector index of tenant {TenantId}: {Vectors} vectors of {Dimensions} dimensions ({Model}), {Replayed} journal records, in {Milliseconds} ms",
+            tenantId, info.Vectors, info.Dimensions, info.Model ?? "no model yet", replayed, stopwatch.ElapsedMilliseconds);
+        return tenant;
+    }
+
+    private void Apply(byte[] payload, TenantVectors tenant)
+    {
+        using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
+        var operation = reader.ReadByte();
+        var documentId = reader.ReadString();
+        switch (operation)
+        {
+            case ReplaceOperation:
+                var model = reader.ReadString();
+                var dimensions = reader.ReadInt32();
+                var count = reader.ReadInt32();
+                var vectors = new List<(string, float[])>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    var chunkId = reader.ReadString();
+                    var vector = new float[dimensions];
+                    reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(vector.AsSpan()));
+                    vectors.Add((chunkId, vector));
+                }
+
+                tenant.Replace(documentId, model, vectors, _options, _logger);
+                break;
+            case RemoveOperation:
+                tenant.Remove(documentId);
+                break;
+            default:
+                throw new InvalidDataException($"Unknown vector journal operation {operation}.");
+        }
+    }
+
+    private static byte[] EncodeReplace(string documentId, string model, IReadOnlyList<(string ChunkId, float[] Vector)> vectors)
+    {
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(ReplaceOperation);
+            writer.Write(documentId);
+            writer.Write(model);
+            writer.Write(vectors.Count == 0 ? 0 : vectors[0].Vector.Length);
+            writer.Write(vectors.Count);
+            foreach (var (chunkId, vector) in vectors)
+            {
+                writer.Write(chunkId);
+                writer.Write(MemoryMarshal.AsBytes(vector.AsSpan()));
+            }
+        }
+
+        return payload.ToArray();
+    }
+
+    private static byte[] EncodeRemove(string documentId)
+    {
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(RemoveOperation);
+            writer.Write(documentId);
+        }
+
+        return payload.ToArray();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var lazy in _tenants.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                lazy.Value.Result.Dispose();
+            }
+        }
+    }
+
+    /// <summary>One tenant's vectors and the document → chunks map that deletes by document.</summary>
+    private sealed class TenantVectors(string directory) : IDisposable
+    {
+        private readonly Dictionary<string, string[]> _chunksByDocument = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, string> _documentByChunk = new(StringComparer.Ordinal);
+        private volatile TieredVectorIndex? _index;
+        private string? _model;
+
+        public string Directory { get; } = directory;
+
+        public RecordJournal Journal { get; set; } = null!;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public VectorIndexInfo Info
+        {
+            get
+            {
+                var index = _index;
+                return new VectorIndexInfo(_model, index?.Dimensions ?? 0, index?.Count ?? 0, _chunksByDocument.Count, index?.IsApproximate ?? false);
+            }
+        }
+
+        public bool HasDocument(string documentId) => _chunksByDocument.ContainsKey(documentId);
+
+        public void Replace(string documentId, string model, IReadOnlyList<(string ChunkId, float[] Vector)> vectors, VectorIndexOptions options, ILogger logger)
+        {
+            var dimensions = vectors.Count == 0 ? 0 : vectors[0].Vector.Length;
+            if (_index is { } existing && (!string.Equals(_model, model, StringComparison.Ordinal) || (dimensions > 0 && existing.Dimensions != dimensions)))
+            {
+                logger.LogWarning(
+                    "Tenant vectors in {Directory} were made by {OldModel} ({OldDimensions} dimensions); {NewModel} ({NewDimensions} dimensions) replaces them. {Documents} document(s) have no vectors until they are reprocessed.",
+                    Directory, _model, existing.Dimensions, model, dimensions, _chunksByDocument.Count);
+                _index = null;
+                _chunksByDocument.Clear();
+                _documentByChunk.Clear();
+            }
+
+            Remove(documentId);
+            if (vectors.Count == 0)
+            {
+                return;
+            }
+
+            _model = model;
+            var index = _index ??= new TieredVectorIndex(dimensions, options);
+            var ids = new string[vectors.Count];
+            for (var i = 0; i < vectors.Count; i++)
+            {
+                var (chunkId, vector) = vectors[i];
+                // A chunk id belongs to one document; one re-sent under another document moves to it.
+                if (_documentByChunk.TryGetValue(chunkId, out var owner) && owner != documentId && _chunksByDocument.TryGetValue(owner, out var owned))
+                {
+                    _chunksByDocument[owner] = [.. owned.Where(c => c != chunkId)];
+                }
+
+                index.Upsert(chunkId, vector);
+                _documentByChunk[chunkId] = documentId;
+                ids[i] = chunkId;
+            }
+
+            _chunksByDocument[documentId] = ids;
+        }
+
+        public void Remove(string documentId)
+        {
+            if (!_chunksByDocument.Remove(documentId, out var chunks))
+            {
+                return;
+            }
+
+            foreach (var chunkId in chunks)
+            {
+                _index?.Remove(chunkId);
+                _documentByChunk.TryRemove(chunkId, out _);
+            }
+        }
+
+        public IReadOnlyList<DenseHit> Search(string tenantId, string model, ReadOnlySpan<float> query, int k, IReadOnlySet<string>? allowedDocuments)
+        {
+            var index = _index;
+            if (index is null || index.Count == 0)
+            {
+                return [];
+            }
+
+            if (!string.Equals(_model, model, StringComparison.Ordinal) || index.Dimensions != query.Length)
+            {
+                throw new VectorModelMismatchException(
+                    $"Tenant '{tenantId}' has vectors made by '{_model}' ({index.Dimensions} dimensions), but the query was embedded by '{model}' ({query.Length} dimensions). Reprocess the tenant's documents (agentrag docs reprocess) to embed them with the configured model.");
+            }
+
+            // A filter is applied after the search: widen the search until enough allowed hits are found or every vector was seen.
+            var fetch = allowedDocuments is null ? k : Math.Min(index.Count, Math.Max(k * 4, 64));
+            while (true)
+            {
+                var raw = index.Search(query, fetch);
+                var hits = new List<DenseHit>(Math.Min(k, raw.Count));
+                foreach (var hit in raw)
+                {
+                    if (_documentByChunk.TryGetValue(hit.Id, out var documentId) && (allowedDocuments is null || allowedDocuments.Contains(documentId)))
+                    {
+                        hits.Add(new DenseHit(hit.Id, documentId, hit.Score));
+                        if (hits.Count == k)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                if (hits.Count == k || fetch >= index.Count || raw.Count < fetch)
+                {
+                    return hits;
+                }
+
+                fetch = (int)Math.Min(index.Count, (long)fetch * 4);
+            }
+        }
+
+        public void WriteSnapshot(Stream stream)
+        {
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Magic);
+                writer.Write(FormatVersion);
+                writer.Write(_model ?? "");
+                writer.Write(_chunksByDocument.Count);
+                foreach (var (documentId, chunks) in _chunksByDocument)
+                {
+                    writer.Write(documentId);
+                    writer.Write(chunks.Length);
+                    foreach (var chunk in chunks)
+                    {
+                        writer.Write(chunk);
+                    }
+                }
+
+                writer.Write(_index is not null);
+            }
+
+            _index?.WriteTo(stream);
+        }
+
+        public void ReadSnapshot(Stream stream, VectorIndexOptions options)
+        {
+            using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                if (reader.ReadString() != Magic)
+                {
+                    throw new InvalidDataException("Not a vector catalog snapshot (bad magic).");
+                }
+
+                var version = reader.ReadInt32();
+                if (version != FormatVersion)
+                {
+                    throw new InvalidDataException($"Unsupported vector snapshot format {version} (this build reads {FormatVersion}).");
+                }
+
+                var model = reader.ReadString();
+                _model = model.Length == 0 ? null : model;
+                var documents = reader.ReadInt32();
+                for (var d = 0; d < documents; d++)
+                {
+                    var documentId = reader.ReadString();
+                    var chunks = new string[reader.ReadInt32()];
+                    for (var c = 0; c < chunks.Length; c++)
+                    {
+                        chunks[c] = reader.ReadString();
+                        _documentByChunk[chunks[c]] = documentId;
+                    }
+
+                    _chunksByDocument[documentId] = chunks;
+                }
+
+                if (!reader.ReadBoolean())
+                {
+                    return;
+                }
+            }
+
+            _index = TieredVectorIndex.Read(stream, options);
+        }
+
+        public void Dispose()
+        {
+            Journal?.Dispose();
+            Gate.Dispose();
+        }
+    }
+}
+
+/// <summary>A tenant's vectors were made by another embedding model (or with other dimensions) than the query's.</summary>
+public sealed class VectorModelMismatchException(string message) : Exception(message);
