@@ -10,6 +10,7 @@ using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Actors;
 using AgentRag.Storage.Sqlite.Actors;
+using AgentRag.Models.Configuration;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -53,9 +54,9 @@ public static class DependencyInjection
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, RetrievalAgent>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, FollowUpRetrievalAgent>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, SynthesisAgent>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, CitationAgent>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, ReasoningAgent>());
+        AddModelUser<IAgent, SynthesisAgent>(services, typeof(IChatClient));
+        AddModelUser<IAgent, CitationAgent>(services, typeof(IEmbeddingGenerator<string, Embedding<float>>));
+        AddModelUser<IAgent, ReasoningAgent>(services, typeof(IChatClient));
         services.TryAddSingleton(sp => new AgentCatalog(sp.GetServices<IAgent>()));
         services.TryAddSingleton<PlanValidator>();
         services.TryAddSingleton(sp =>
@@ -64,7 +65,7 @@ public static class DependencyInjection
             return new PlanEstimator(sp.GetRequiredService<AgentCatalog>(), new ModelPricing(o.InputUsdPerMillionTokens, o.OutputUsdPerMillionTokens));
         });
         services.TryAddSingleton<RuleBasedPlanner>();
-        services.TryAddSingleton<IQueryPlanner, QueryPlanner>();
+        AddModelUser<IQueryPlanner, QueryPlanner>(services, typeof(IChatClient));
 
         services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
         services.TryAddSingleton<StepResilience>();
@@ -73,7 +74,7 @@ public static class DependencyInjection
             sp.GetRequiredService<AgentCatalog>(),
             sp.GetRequiredService<PlanValidator>(),
             sp.GetRequiredService<Core.Events.IEventLog>(),
-            sp.GetService<IChatClient>() is not null,
+            ConfiguredModel(sp, typeof(IChatClient)) is not null,
             sp.GetRequiredService<StepResilience>(),
             sp.GetRequiredService<ILogger<WorkflowActor>>()));
         services.AddSingleton(sp =>
@@ -95,5 +96,34 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedActorHost>());
         services.TryAddSingleton<WorkflowService>();
         return services;
+    }
+
+    /// <summary>
+    /// Registers a service whose constructor takes an optional model client, passing the client only when the model
+    /// layer has that profile configured. The model layer always registers its clients (calls fail when unconfigured),
+    /// so "registered" does not mean "usable"; without a configured model the agents work model-free (extractive).
+    /// </summary>
+    private static void AddModelUser<TService, TImplementation>(IServiceCollection services, Type modelType)
+        where TService : class
+        where TImplementation : class, TService
+    {
+        var factory = ActivatorUtilities.CreateFactory<TImplementation>([modelType]);
+        var descriptor = ServiceDescriptor.Singleton<TService, TImplementation>(sp => factory(sp, [ConfiguredModel(sp, modelType)]));
+        if (typeof(TService) == typeof(IAgent))
+        {
+            services.TryAddEnumerable(descriptor);
+        }
+        else
+        {
+            services.TryAdd(descriptor);
+        }
+    }
+
+    /// <summary>The chat client or embedding generator when its profile is configured, else null.</summary>
+    private static object? ConfiguredModel(IServiceProvider services, Type modelType)
+    {
+        var catalog = services.GetService<ModelCatalog>();
+        var configured = modelType == typeof(IChatClient) ? catalog?.IsChatAvailable : catalog?.IsEmbeddingAvailable;
+        return configured == false ? null : services.GetService(modelType);
     }
 }
