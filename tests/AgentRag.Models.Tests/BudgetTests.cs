@@ -73,8 +73,7 @@ public sealed class BudgetTests
         response.GetWarnings().Single().ShouldContain("Budget 'session-usd' would be exceeded on 'primary'; answered with the cheap model (gpt-cheap)");
         sink.Events.Select(e => e.Type).ShouldContain(ModelEventTypes.BudgetDowngrade);
         var rows = await harness.UsageRowsAsync();
-        rows[1].Profile.ShouldBe("cheap");
-        rows[1].RoutingReason.ShouldBe("budget downgrade: session-usd");
+        rows.Single(r => r.Profile == "cheap").RoutingReason.ShouldBe("budget downgrade: session-usd");
     }
 
     [Fact]
