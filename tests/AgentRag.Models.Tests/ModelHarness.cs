@@ -17,8 +17,8 @@ namespace AgentRag.Models.Tests;
 
 /// <summary>
 /// The model layer as the product registers it (<c>AddSqliteStorage</c> + <c>AddModels</c>), configured in memory against
-/// a loopback <see cref="OpenAiTestServer"/>, on a manual clock, with logs captured. Jitter is fixed so retry delays are
-/// reproducible (1 s, 2 s, 4 s).
+/// a loopback <see cref="OpenAiTestServer"/>, on a manual clock, with logs captured. Jitter is zero so retry delays are
+/// exactly 1 s, 2 s, 4 s.
 /// </summary>
 public sealed class ModelHarness : IAsyncDisposable
 {
@@ -96,9 +96,9 @@ public sealed class ModelHarness : IAsyncDisposable
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         services.AddSingleton(clock);
-        // Fixed jitter: Polly's exponential backoff then waits exactly 1 s, 2 s, 4 s.
+        // No jitter: the backoff is then exactly 1 s, 2 s, 4 s.
         services.AddSingleton(provider => new ModelResiliencePipelines(
-            provider.GetRequiredService<IOptions<ModelsOptions>>().Value.Resilience, clock, provider.GetService<ILogger<ModelResiliencePipelines>>(), randomizer: () => 0.5));
+            provider.GetRequiredService<IOptions<ModelsOptions>>().Value.Resilience, clock, provider.GetService<ILogger<ModelResiliencePipelines>>(), randomizer: () => 0));
         services.AddSqliteStorage(dataDirectory);
         services.AddModels();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

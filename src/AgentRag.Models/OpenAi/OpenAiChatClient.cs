@@ -155,6 +155,14 @@ public sealed class OpenAiChatClient : IChatClient
             }
         }
 
+        if (finishReason is null && (sawContent || toolCalls.Count > 0))
+        {
+            // Providers end every complete answer with a finish_reason; a stream that stops without one was cut off
+            // (connection dropped or server crashed), and must not pass for a complete answer.
+            throw new ModelCallException(ModelFailureKind.StreamInterrupted, Profile.Name, Profile.Model, Profile.Endpoint,
+                $"Model profile '{Profile.Name}' ({Profile.Model} at {Profile.Endpoint}): the stream ended after {chunks} chunk(s) without a finish reason; the answer is incomplete.");
+        }
+
         if (toolCalls.Count > 0)
         {
             var calls = new ChatResponseUpdate

@@ -16,7 +16,7 @@ public sealed class ModelResilienceOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest <c>Retry-After</c> honoured; a provider asking for longer gets this delay instead.</summary>
+    /// <summary>The longest wait before a retry: a longer <c>Retry-After</c> (or backoff) is cut to this.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -69,6 +69,23 @@ public sealed class ModelResiliencePipelines
         _ => exception,
     };
 
+    /// <summary>
+    /// The wait before retry <paramref name="attempt"/> (0-based): the provider's <c>Retry-After</c> when it sent one (at
+    /// most <see cref="ModelResilienceOptions.MaxRetryAfter"/>), else <c>BaseDelay × 2^attempt</c> plus up to 25% jitter.
+    /// </summary>
+    internal TimeSpan RetryDelay(Exception? exception, int attempt)
+    {
+        if (exception is ModelCallException { RetryAfter: { } retryAfter })
+        {
+            return retryAfter > _options.MaxRetryAfter ? _options.MaxRetryAfter : retryAfter;
+        }
+
+        var backoff = _options.BaseDelay * Math.Pow(2, attempt);
+        var jitter = backoff * (0.25 * (_randomizer ?? Random.Shared.NextDouble)());
+        var delay = backoff + jitter;
+        return delay > _options.MaxRetryAfter && _options.MaxRetryAfter > TimeSpan.Zero ? _options.MaxRetryAfter : delay;
+    }
+
     private ResiliencePipeline Build(ModelProfile profile)
     {
         var state = _states.GetOrAdd(profile.Name, _ => new CircuitBreakerStateProvider());
@@ -76,27 +93,17 @@ public sealed class ModelResiliencePipelines
         {
             Name = "retry",
             MaxRetryAttempts = Math.Max(1, _options.MaxRetries),
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = _options.BaseDelay,
-            UseJitter = true,
-            MaxDelay = _options.MaxRetryAfter > TimeSpan.Zero ? _options.MaxRetryAfter : null,
             ShouldHandle = args => ValueTask.FromResult(_options.MaxRetries > 0 && args.Outcome.Exception is { } ex && IsTransient(ex)),
-            DelayGenerator = args => ValueTask.FromResult(
-                args.Outcome.Exception is ModelCallException { RetryAfter: { } retryAfter }
-                    ? (TimeSpan?)(retryAfter > _options.MaxRetryAfter ? _options.MaxRetryAfter : retryAfter)
-                    : null),
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(RetryDelay(args.Outcome.Exception, args.AttemptNumber)),
             OnRetry = args =>
             {
                 ModelsTelemetry.RecordRetry(profile.Name);
+                var reason = args.Outcome.Exception is { } ex ? Translate(ex, profile).Message : "no exception";
                 _logger.LogWarning("Model profile {Profile} attempt {Attempt} failed ({Reason}); retrying in {Delay} ms.",
-                    profile.Name, args.AttemptNumber + 1, args.Outcome.Exception?.Message, (long)args.RetryDelay.TotalMilliseconds);
+                    profile.Name, args.AttemptNumber + 1, reason, (long)args.RetryDelay.TotalMilliseconds);
                 return ValueTask.CompletedTask;
             },
         };
-        if (_randomizer is not null)
-        {
-            retry.Randomizer = _randomizer;
-        }
 
         var builder = new ResiliencePipelineBuilder { Name = $"agentrag-model-{profile.Name}", TimeProvider = _timeProvider };
         if (_options.MaxRetries > 0)

@@ -180,7 +180,7 @@ internal sealed class UsageRecorder(ModelProfile profile, IUsageStore store, Tim
             Error = failure?.Message,
             RoutingReason = context.RoutingReason,
         };
-        ModelsTelemetry.RecordCall(profile.Name, profile.Model, UsageStoreText.Outcome(outcome), input, output, cached, record.CostUsd, latency);
+        ModelsTelemetry.RecordCall(profile.Name, profile.Model, SqliteUsageStore.OutcomeText(outcome), input, output, cached, record.CostUsd, latency);
         try
         {
             // Not the caller's token: a cancelled call's row must still be stored.
@@ -191,9 +191,4 @@ internal sealed class UsageRecorder(ModelProfile profile, IUsageStore store, Tim
             logger.LogError(ex, "Could not store the usage row of a {Operation} call on model profile {Profile}.", operation, profile.Name);
         }
     }
-}
-
-internal static class UsageStoreText
-{
-    public static string Outcome(UsageOutcome outcome) => SqliteUsageStore.OutcomeText(outcome);
 }

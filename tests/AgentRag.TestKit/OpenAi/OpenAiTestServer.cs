@@ -318,7 +318,9 @@ public sealed class OpenAiTestServer : IAsyncDisposable
                 await WriteEventAsync(context, Chunk(new JsonObject { ["content"] = piece }).ToJsonString());
             }
 
-            context.Abort();
+            // End the response here: no finish_reason and no [DONE], as a client sees a dropped connection. (Aborting the
+            // socket instead can discard the chunks above before they are sent.)
+            await context.Response.CompleteAsync();
             return;
         }
 

@@ -24,7 +24,7 @@ public enum ScriptedResponseKind
     /// <summary>A well-formed answer with no text and no tool call.</summary>
     Empty,
 
-    /// <summary>Streams the first <see cref="ScriptedResponse.ChunksBeforeAbort"/> text chunks, then drops the connection.</summary>
+    /// <summary>Streams the first <see cref="ScriptedResponse.ChunksBeforeAbort"/> text chunks, then ends without a finish reason or <c>[DONE]</c>.</summary>
     AbortMidStream,
 }
 

@@ -1,0 +1,57 @@
+using AgentRag.Models.Prompts;
+using AgentRag.Models.Usage;
+using AgentRag.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentRag.Server.Apis;
+
+/// <summary><c>GET /v1/prompts</c>: every agent's prompt versions, their A/B weights, and per-version usage metrics for the caller's tenant.</summary>
+public static class PromptsApi
+{
+    public static RouteGroupBuilder MapPromptsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/prompts").WithTags("Prompts").AddEndpointFilter<TenantEndpointFilter>();
+        api.MapGet("/", ListAsync);
+        return api;
+    }
+
+    /// <summary>Measured use of one prompt version: calls, latency, tokens and cost (null when it was never used).</summary>
+    public sealed record PromptMetrics(long Calls, long FailedCalls, double AverageLatencyMs, long InputTokens, long OutputTokens, decimal CostUsd);
+
+    /// <param name="Share">The share of workflows the version is assigned (its weight over the agent's total).</param>
+    public sealed record PromptVersionResponse(
+        string Version, string Profile, float? Temperature, int? MaxTokens, DateOnly Date, int Weight, double Share, IReadOnlyList<string> Placeholders,
+        string Changes, string? Evaluation, PromptMetrics? Metrics);
+
+    public sealed record PromptResponse(string Id, IReadOnlyList<PromptVersionResponse> Versions);
+
+    internal static async Task<Ok<IReadOnlyList<PromptResponse>>> ListAsync(
+        TenantId tenant, PromptCatalog prompts, IUsageStore usage, CancellationToken cancellationToken)
+    {
+        var report = await usage.QueryAsync(new UsageQuery(tenant.Value, null, null, UsageGroupBy.Prompt), cancellationToken);
+        var metrics = report.Groups.Where(g => g.Key is not null).ToDictionary(g => g.Key!, g => g.Totals, StringComparer.Ordinal);
+        var result = new List<PromptResponse>();
+        foreach (var agent in prompts.Agents)
+        {
+            var versions = prompts.Versions(agent);
+            var totalWeight = versions.Sum(v => (long)v.Weight);
+            result.Add(new PromptResponse(agent, versions.Select(v => new PromptVersionResponse(
+                v.Version,
+                v.Profile,
+                v.Temperature,
+                v.MaxTokens,
+                v.Date,
+                v.Weight,
+                // With every weight at 0 the newest version serves all workflows (PromptCatalog.Select).
+                totalWeight == 0 ? (ReferenceEquals(v, versions[^1]) ? 1 : 0) : (double)v.Weight / totalWeight,
+                v.Placeholders,
+                v.Changes,
+                v.Evaluation,
+                metrics.TryGetValue($"{v.Id}@{v.Version}", out var m)
+                    ? new PromptMetrics(m.Calls, m.FailedCalls, Math.Round(m.AverageLatencyMs, 1), m.InputTokens, m.OutputTokens, m.CostUsd)
+                    : null)).ToList()));
+        }
+
+        return TypedResults.Ok<IReadOnlyList<PromptResponse>>(result);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using AgentRag.Core;
+using AgentRag.Models.Caching;
+using AgentRag.Models.Usage;
+using AgentRag.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentRag.Server.Apis;
+
+/// <summary><c>GET /v1/usage?from&amp;to&amp;groupBy&amp;tenant</c>: model usage aggregates and cache hit rates.</summary>
+public static class UsageApi
+{
+    /// <summary>The <c>tenant</c> value that asks for every tenant's usage.</summary>
+    public const string AllTenants = "*";
+
+    public static RouteGroupBuilder MapUsageApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/usage").WithTags("Usage").AddEndpointFilter<TenantEndpointFilter>();
+        api.MapGet("/", GetAsync);
+        return api;
+    }
+
+    /// <summary>Sums over a set of model calls; token and cost sums are exact.</summary>
+    public sealed record UsageSums(
+        long Calls, long FailedCalls, long EstimatedCalls, long InputTokens, long OutputTokens, long CachedTokens, long TotalTokens,
+        decimal CostUsd, double AverageLatencyMs)
+    {
+        public static UsageSums From(UsageTotals t) => new(
+            t.Calls, t.FailedCalls, t.EstimatedCalls, t.InputTokens, t.OutputTokens, t.CachedTokens, t.TotalTokens, t.CostUsd, Math.Round(t.AverageLatencyMs, 1));
+    }
+
+    /// <summary>One group; <see cref="Key"/> is null for calls without the grouped attribute (e.g. no session).</summary>
+    public sealed record UsageGroupResponse(string? Key, UsageSums Totals);
+
+    public sealed record CacheHitRate(string Cache, long Hits, long Misses, double HitRate, int Entries);
+
+    public sealed record UsageResponse(
+        string GroupBy, string? Tenant, DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<UsageGroupResponse> Groups, UsageSums Totals,
+        IReadOnlyList<CacheHitRate> Caches);
+
+    internal static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetAsync(
+        TenantId tenant, IUsageStore store, ModelCaches caches, string? from, string? to, string? groupBy, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tenant")] string? tenantFilter,
+        CancellationToken cancellationToken)
+    {
+        var grouping = UsageGroupBy.Model;
+        if (!string.IsNullOrEmpty(groupBy) && (!Enum.TryParse(groupBy, ignoreCase: true, out grouping) || int.TryParse(groupBy, out _)))
+        {
+            return Problem("Invalid groupBy",
+                $"Unknown groupBy '{groupBy}'. Use one of: {string.Join(", ", Enum.GetNames<UsageGroupBy>().Select(n => n.ToLowerInvariant()))}.");
+        }
+
+        if (!TryParseTime(from, out var fromTime) || !TryParseTime(to, out var toTime))
+        {
+            return Problem("Invalid time", $"'from' and 'to' must be ISO 8601 dates or times (e.g. 2025-03-01 or 2025-03-01T12:00:00Z); got from='{from}', to='{to}'.");
+        }
+
+        if (fromTime is not null && toTime is not null && fromTime >= toTime)
+        {
+            return Problem("Invalid time range", $"'from' ({fromTime:O}) must be before 'to' ({toTime:O}).");
+        }
+
+        // Until authentication lands, any caller may ask for another tenant or for all ("*"), as the design allows.
+        string? tenantId = tenant.Value;
+        if (!string.IsNullOrEmpty(tenantFilter))
+        {
+            if (tenantFilter == AllTenants)
+            {
+                tenantId = null;
+            }
+            else if (Tenancy.IsValidTenantId(tenantFilter))
+            {
+                tenantId = tenantFilter;
+            }
+            else
+            {
+                return Problem("Invalid tenant", $"'tenant' must be '{AllTenants}' or 1–64 letters, digits, '-', '_' or '.'; got '{tenantFilter}'.");
+            }
+        }
+
+        var report = await store.QueryAsync(new UsageQuery(tenantId, fromTime, toTime, grouping), cancellationToken);
+        return TypedResults.Ok(new UsageResponse(
+            grouping.ToString().ToLowerInvariant(),
+            tenantId,
+            fromTime,
+            toTime,
+            report.Groups.Select(g => new UsageGroupResponse(g.Key, UsageSums.From(g.Totals))).ToList(),
+            UsageSums.From(report.Totals),
+            caches.Statistics.Select(c => new CacheHitRate(c.Cache, c.Hits, c.Misses, c.HitRate, c.Entries)).ToList()));
+    }
+
+    private static bool TryParseTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static ProblemHttpResult Problem(string title, string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: title, detail: detail);
+}
