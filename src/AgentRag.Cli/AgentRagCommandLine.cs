@@ -21,6 +21,8 @@ public static class AgentRagCommandLine
         root.Add(AskCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(ModelsCommand.Create());
+        root.Add(UsageCommand.Create());
         root.Add(McpCommand.Create());
         root.SetAction(_ =>
         {

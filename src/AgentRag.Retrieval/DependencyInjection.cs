@@ -27,7 +27,7 @@ public static class DependencyInjection
     /// Adds the BM25 keyword index under <paramref name="dataDirectory"/>: <see cref="Bm25IndexCatalog"/>,
     /// <see cref="Bm25ChunkIndexer"/> (also as an <see cref="IChunkIndexer"/>), <see cref="KeywordSearcher"/> (with
     /// filters resolved through <see cref="IDocumentStore"/> when one is registered) and <see cref="BeirEvaluator"/>.
-    /// <see cref="Bm25Options"/> bind to <c>Retrieval:Bm25</c> and are validated at startup.
+    /// <see cref="Bm25Options"/> bind to <c>AgentRag:Retrieval:Bm25</c> and are validated at startup.
     /// </summary>
     public static IServiceCollection AddRetrieval(this IServiceCollection services, string dataDirectory, Action<Bm25Options>? configure = null)
     {
@@ -79,7 +79,7 @@ public static class DependencyInjection
     /// chosen by <see cref="SearchOptions.Reranker"/> (<see cref="HttpReranker"/> for a <c>rerank</c> profile,
     /// <see cref="LlmPointwiseReranker"/> for a chat model); and <see cref="LlmQueryRewriter"/> for <c>expand: "llm"</c>
     /// when a chat model is configured. <see cref="SearchService"/> is built with exactly the configured ones, so with no
-    /// model it searches BM25 only and says so. Options: <c>Retrieval:Vectors</c>, <c>Retrieval:Dense</c>, validated at startup.
+    /// model it searches BM25 only and says so. Options: <c>AgentRag:Retrieval:Vectors</c>, <c>AgentRag:Retrieval:Dense</c>, validated at startup.
     /// </summary>
     public static IServiceCollection AddModelRetrieval(this IServiceCollection services, string dataDirectory)
     {

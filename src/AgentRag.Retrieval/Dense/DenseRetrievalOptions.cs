@@ -3,12 +3,12 @@ using System.ComponentModel.DataAnnotations;
 namespace AgentRag.Retrieval.Dense;
 
 /// <summary>
-/// Dense retrieval settings (section <c>Retrieval:Dense</c>). The embedding model itself is the model layer's
+/// Dense retrieval settings (section <c>AgentRag:Retrieval:Dense</c>). The embedding model itself is the model layer's
 /// <c>embedding</c> profile (<c>AGENTRAG_EMBEDDING_MODEL</c>, <c>AgentRag:Models:Profiles:embedding</c>).
 /// </summary>
 public sealed class DenseRetrievalOptions
 {
-    public const string SectionName = "Retrieval:Dense";
+    public const string SectionName = "AgentRag:Retrieval:Dense";
 
     /// <summary>
     /// Text put before every query before it is embedded, for models trained with instructions (e5: <c>"query: "</c>;

@@ -2,10 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AgentRag.Retrieval.Keyword;
 
-/// <summary>BM25 keyword index settings (section <c>Retrieval:Bm25</c>). Defaults are Anserini's.</summary>
+/// <summary>BM25 keyword index settings (section <c>AgentRag:Retrieval:Bm25</c>). Defaults are Anserini's.</summary>
 public sealed class Bm25Options
 {
-    public const string SectionName = "Retrieval:Bm25";
+    public const string SectionName = "AgentRag:Retrieval:Bm25";
 
     /// <summary>Term-frequency saturation. Anserini's default 0.9.</summary>
     [Range(0.0, 10.0)]

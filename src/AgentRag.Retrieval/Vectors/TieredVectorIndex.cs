@@ -1,9 +1,9 @@
 namespace AgentRag.Retrieval.Vectors;
 
-/// <summary>Settings of <see cref="TieredVectorIndex"/> (section <c>Retrieval:Vectors</c>).</summary>
+/// <summary>Settings of <see cref="TieredVectorIndex"/> (section <c>AgentRag:Retrieval:Vectors</c>).</summary>
 public sealed class VectorIndexOptions
 {
-    public const string SectionName = "Retrieval:Vectors";
+    public const string SectionName = "AgentRag:Retrieval:Vectors";
 
     /// <summary>Up to this many vectors a tenant is searched exactly; above it an HNSW graph is built.</summary>
     public int ExactSearchLimit { get; set; } = 150_000;

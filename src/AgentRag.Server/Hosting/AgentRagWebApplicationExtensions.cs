@@ -66,6 +66,8 @@ public static class AgentRagWebApplicationExtensions
         app.MapHealthApi();
         app.MapDocumentsApi();
         app.MapSearchApi();
+        app.MapUsageApi();
+        app.MapPromptsApi();
         app.MapQueriesApi();
         app.MapMcpApi();
         return app;

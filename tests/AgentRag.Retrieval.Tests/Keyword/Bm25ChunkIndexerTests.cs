@@ -170,7 +170,7 @@ public sealed class Bm25ChunkIndexerTests : IDisposable
     [Fact]
     public void AddRetrieval_InvalidB_FailsValidationNamingTheSetting()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Retrieval:Bm25:B"] = "2" }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AgentRag:Retrieval:Bm25:B"] = "2" }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddRetrieval(_data.Path);
         using var provider = services.BuildServiceProvider();
 

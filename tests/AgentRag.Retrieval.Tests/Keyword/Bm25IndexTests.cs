@@ -238,7 +238,7 @@ public sealed class Bm25IndexTests
 
     [Fact]
     public void Options_OutOfRange_ThrowNamingTheSetting() =>
-        Should.Throw<ArgumentOutOfRangeException>(() => new Bm25Index(new Bm25Options { B = 1.5f })).Message.ShouldContain("Retrieval:Bm25:B");
+        Should.Throw<ArgumentOutOfRangeException>(() => new Bm25Index(new Bm25Options { B = 1.5f })).Message.ShouldContain("AgentRag:Retrieval:Bm25:B");
 
     [Fact]
     public void Search_WithRm3_AddsFeedbackTermsFromTopDocuments()

@@ -155,5 +155,5 @@ public sealed class TieredVectorIndexTests
     [Fact]
     public void Options_NegativeLimit_ThrowsNamingTheSetting() =>
         Should.Throw<ArgumentOutOfRangeException>(() => new TieredVectorIndex(4, new VectorIndexOptions { ExactSearchLimit = -1 }))
-            .Message.ShouldContain("Retrieval:Vectors:ExactSearchLimit");
+            .Message.ShouldContain("AgentRag:Retrieval:Vectors:ExactSearchLimit");
 }
