@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 
-namespace AgentRag.Server.Tests;
+namespace AgentRag.TestKit;
 
 /// <summary>One server-sent event as received.</summary>
 public sealed record SseEvent(long? Id, string Type, string Data);
