@@ -26,8 +26,6 @@ public sealed record RetrievedPassage
     /// <summary>The document's file name, e.g. <c>R-intro.pdf</c>.</summary>
     public required string DocumentName { get; init; }
 
-    public required int Ordinal { get; init; }
-
     /// <summary>1-based physical pages; empty for formats without pages.</summary>
     public IReadOnlyList<int> Pages { get; init; } = [];
 
@@ -37,8 +35,14 @@ public sealed record RetrievedPassage
 
     public IReadOnlyList<SourceSpan> Spans { get; init; } = [];
 
-    /// <summary>The retriever's score (BM25, or fused); comparable only within one result list.</summary>
+    /// <summary>The retriever's ranking score (BM25, fused, or re-ranked); comparable only within one result list.</summary>
     public double Score { get; init; }
+
+    /// <summary>
+    /// The first-stage relevance score before any re-ranking or fusion (BM25 when it ran), comparable across the passages
+    /// of one tenant's index; answer confidence and declining read it. 0 when unknown.
+    /// </summary>
+    public double RetrievalScore { get; init; }
 
     /// <summary>The chunk this passage came from, for locating quotes with <see cref="ChunkSpans.TryLocate"/>.</summary>
     public Chunk ToChunk(string tenantId) => new()
@@ -46,7 +50,7 @@ public sealed record RetrievedPassage
         Id = ChunkId,
         DocumentId = DocumentId,
         TenantId = tenantId,
-        Ordinal = Ordinal,
+        Ordinal = 0, // not needed to locate quotes
         Text = Text,
         TokenCount = 0,
         Pages = Pages,

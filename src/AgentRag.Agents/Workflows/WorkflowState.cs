@@ -2,6 +2,7 @@ using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
 using System.Text.Json.Serialization;
+using AgentRag.Models.Routing;
 using AgentRag.Retrieval.Query;
 
 namespace AgentRag.Agents.Workflows;
@@ -41,6 +42,18 @@ public sealed class WorkflowState
     public SearchFilters? Filters { get; init; }
 
     public QueryMode Mode { get; init; }
+
+    /// <summary>The conversation the workflow belongs to, if any.</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>The question as typed, when <see cref="Query"/> is the standalone rewrite of a follow-up.</summary>
+    public string? OriginalQuery { get; init; }
+
+    /// <summary>The request's explicit model choice, if any.</summary>
+    public string? RequestedModel { get; init; }
+
+    /// <summary>Which chat profile the workflow's model calls use and why (cheap or primary); null without a model.</summary>
+    public RoutingDecision? Routing { get; set; }
 
     public WorkflowStatus Status { get; set; }
 

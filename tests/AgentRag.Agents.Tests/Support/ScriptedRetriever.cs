@@ -103,7 +103,6 @@ public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) 
         ChunkId = "chk_" + id,
         DocumentId = "doc_" + document.Replace('.', '_'),
         DocumentName = document,
-        Ordinal = 0,
         Pages = pages ?? [],
         HeadingPath = heading,
         Text = text,
