@@ -39,10 +39,19 @@ public sealed record RetrievedPassage
     public double Score { get; init; }
 
     /// <summary>
-    /// The first-stage relevance score before any re-ranking or fusion (BM25 when it ran), comparable across the passages
-    /// of one tenant's index; answer confidence and declining read it. 0 when unknown.
+    /// How strongly the passage matches the query's keywords, comparable across queries and collections: its BM25 score
+    /// in units of the highest weight a single term can have in the tenant's index (the idf of a term found in one chunk,
+    /// ln(1 + (N − 0.5) / 1.5) for N chunks). About 1 is one rare term matched; a passage found by dense retrieval alone
+    /// has 0. Answer confidence and declining read it.
     /// </summary>
-    public double RetrievalScore { get; init; }
+    public double KeywordStrength { get; init; }
+
+    /// <summary>
+    /// How much of what the query asks the passage matches, 0–1: its BM25 score over the most the query's terms could score
+    /// in the index (<see cref="AgentRag.Retrieval.Keyword.Bm25Index.ScoreBound"/>: their idf sum, counting terms no chunk
+    /// has). 0 for a passage found by dense retrieval alone. Answer confidence and declining read it.
+    /// </summary>
+    public double KeywordShare { get; init; }
 
     /// <summary>The chunk this passage came from, for locating quotes with <see cref="ChunkSpans.TryLocate"/>.</summary>
     public Chunk ToChunk(string tenantId) => new()

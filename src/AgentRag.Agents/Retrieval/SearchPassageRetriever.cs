@@ -1,4 +1,5 @@
 using AgentRag.Agents.Text;
+using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Query;
 using AgentRag.Retrieval.Search;
 
@@ -17,10 +18,11 @@ namespace AgentRag.Agents.Retrieval;
 /// among the candidates; its own heading fully, the enclosing ones at half weight): a section titled with the question's
 /// subject is about it, which body-text statistics alone miss (the title-field boost of BM25F).</item>
 /// </list>
-/// Each passage keeps the first stage's score as <see cref="RetrievedPassage.RetrievalScore"/> (BM25 when only BM25
-/// ran), which answer confidence and declining use. Thread-safe.
+/// Each passage carries its <see cref="RetrievedPassage.KeywordStrength"/> and <see cref="RetrievedPassage.KeywordShare"/>
+/// (its BM25 score over the index's largest single-term weight, and over the most the query could score), which answer
+/// confidence and declining use. Thread-safe.
 /// </summary>
-public sealed class SearchPassageRetriever(SearchService search) : IPassageRetriever
+public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalog keywordIndexes) : IPassageRetriever
 {
     /// <summary>Candidates fetched per passage returned, for re-ranking.</summary>
     public const int CandidateFactor = 3;
@@ -46,6 +48,9 @@ public sealed class SearchPassageRetriever(SearchService search) : IPassageRetri
             Mode = search.HasDenseRetrieval ? SearchMode.Hybrid : SearchMode.Bm25,
             Filters = filters,
         }, cancellationToken);
+        var index = await keywordIndexes.GetIndexAsync(tenantId, cancellationToken);
+        var bound = index.ScoreBound(text);
+        var unit = MaxTermWeight(index.ChunkCount);
         var passages = response.Hits.Select(hit => new RetrievedPassage
         {
             ChunkId = hit.ChunkId,
@@ -56,10 +61,14 @@ public sealed class SearchPassageRetriever(SearchService search) : IPassageRetri
             Text = hit.Text,
             Spans = hit.Spans,
             Score = hit.Score,
-            RetrievalScore = hit.Components.Bm25 ?? hit.Score,
+            KeywordStrength = hit.Components.Bm25 is { } bm25 && unit > 0 ? Math.Round(bm25 / unit, 4) : 0,
+            KeywordShare = hit.Components.Bm25 is { } matched && bound > 0 ? Math.Round(Math.Min(1, matched / bound), 4) : 0,
         }).ToList();
         return Rerank(query, passages, k);
     }
+
+    /// <summary>The largest weight one term can have in BM25 over <paramref name="chunks"/> chunks: the idf of a term in one chunk.</summary>
+    internal static double MaxTermWeight(int chunks) => chunks < 1 ? 0 : Math.Log(1 + ((chunks - 0.5) / 1.5));
 
     /// <summary>Orders passages by relative BM25 plus heading evidence (see the class remarks) and keeps the best <paramref name="k"/>.</summary>
     internal static IReadOnlyList<RetrievedPassage> Rerank(string question, IReadOnlyList<RetrievedPassage> passages, int k)

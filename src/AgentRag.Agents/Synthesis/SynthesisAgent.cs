@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AgentRag.Agents.Citations;
 using AgentRag.Agents.Plans;
 using AgentRag.Agents.Retrieval;
 using AgentRag.Agents.Workflows;
@@ -92,6 +93,14 @@ public sealed class SynthesisAgent(
         StepContext context, string question, IReadOnlyList<RetrievedPassage> sources, List<string> entities, List<string> warnings, CancellationToken cancellationToken)
     {
         var answer = new ExtractiveSynthesizer(options.ExtractiveMaxSentences).Compose(question, sources, entities);
+        if (!answer.Declined
+            && AnswerAssessment.Assess(sources, [.. answer.Sentences.Select(s => answer.Sources[s.Source - 1].ChunkId)], support: 1.0).Decline)
+        {
+            // The passages the sentences come from match the question too weakly (the sentences quote them, so their
+            // support is full): decline before streaming, with the rule the citation step applies to every answer.
+            answer = new ExtractiveAnswer(ExtractiveSynthesizer.DeclineText, [], answer.Sources, Declined: true);
+        }
+
         foreach (var word in Words(answer.Text))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -106,7 +115,7 @@ public sealed class SynthesisAgent(
         return StepOutput.Create(
             result,
             answer.Declined ? "The passages do not cover the question." : $"Extractive answer of {answer.Sentences.Count} sentence(s) from {answer.Sentences.Select(s => s.Source).Distinct().Count()} passage(s).",
-            new AnswerDraft(answer.Text, AnswerMode.Extractive),
+            new AnswerDraft(answer.Text, AnswerMode.Extractive) { Declined = answer.Declined },
             warnings);
     }
 
@@ -151,7 +160,7 @@ public sealed class SynthesisAgent(
         }
 
         var result = new SynthesisResult(answer, AnswerMode.Model, sources, declined, prompt.Version);
-        return StepOutput.Create(result, $"Model answer ({answer.Length} characters, prompt {prompt}).", new AnswerDraft(answer, AnswerMode.Model), warnings);
+        return StepOutput.Create(result, $"Model answer ({answer.Length} characters, prompt {prompt}).", new AnswerDraft(answer, AnswerMode.Model) { Declined = declined }, warnings);
     }
 
     /// <summary>The numbered context: <c>[n] file, p. 14 — heading</c>, then the passage text.</summary>

@@ -394,7 +394,12 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             warnings.Add("The answer's citations were not verified.");
         }
 
-        var answer = new WorkflowAnswer(state.WorkflowId, draft.Text, draft.Citations ?? [], warnings, draft.Mode, draft.CitationSupportRate);
+        var answer = new WorkflowAnswer(state.WorkflowId, draft.Text, draft.Citations ?? [], warnings, draft.Mode, draft.CitationSupportRate)
+        {
+            Declined = draft.Declined,
+            Confidence = draft.Confidence ?? (draft.Mode == AnswerMode.Reasoning ? 100 : 0),
+            FollowUps = draft.FollowUps,
+        };
         state.Answer = answer;
         state.Status = WorkflowStatus.Completed;
         state.CompletedAt = _context.Time.GetUtcNow();
@@ -414,6 +419,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             workflowId = answer.WorkflowId,
             mode = answer.Mode,
             citationSupportRate = answer.CitationSupportRate,
+            confidence = answer.Confidence,
+            declined = answer.Declined,
+            followUps = answer.FollowUps,
         });
     }
 

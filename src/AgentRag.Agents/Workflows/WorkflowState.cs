@@ -140,4 +140,14 @@ public sealed record WorkflowAnswer(
     IReadOnlyList<Citation> Citations,
     IReadOnlyList<string> Warnings,
     AnswerMode Mode,
-    double? CitationSupportRate);
+    double? CitationSupportRate)
+{
+    /// <summary>The answer says the documents do not cover the question and cites nothing.</summary>
+    public bool Declined { get; init; }
+
+    /// <summary>How far the answer can be trusted, 0–100 (see <see cref="Citations.AnswerAssessment"/>); 0 for a decline.</summary>
+    public int Confidence { get; init; }
+
+    /// <summary>Three related questions the user may ask next (from the model, or from the headings of the top passages).</summary>
+    public IReadOnlyList<string> FollowUps { get; init; } = [];
+}
