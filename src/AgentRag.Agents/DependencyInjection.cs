@@ -2,15 +2,17 @@ using AgentRag.Agents.Actors;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
-using AgentRag.Agents.Prompts;
 using AgentRag.Agents.Reasoning;
 using AgentRag.Agents.Retrieval;
 using AgentRag.Agents.Synthesis;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Actors;
-using AgentRag.Storage.Sqlite.Actors;
+using AgentRag.Models;
 using AgentRag.Models.Configuration;
+using AgentRag.Models.Prompts;
+using AgentRag.Models.Routing;
+using AgentRag.Storage.Sqlite.Actors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,10 +29,12 @@ public static class DependencyInjection
     /// Adds the built-in agents (retrieval, follow-up retrieval, synthesis, citation, reasoning), the planner, the
     /// embedded actor host (also a hosted service that re-arms stored reminders at start; a host without hosted
     /// services must call <see cref="EmbeddedActorHost.StartAsync"/>), and <see cref="WorkflowService"/>.
-    /// Needs the SQLite store and the retrieval engine. A chat client (<see cref="IChatClient"/>), an embedding
-    /// generator, an <see cref="IAgentPromptSource"/>, an <see cref="IModelCallScope"/> or an
-    /// <see cref="IPassageRetriever"/> registered before or after this call are used when present; without a chat
-    /// client, answers are extractive. <see cref="AgentsOptions"/> bind to <c>AgentRag:Agents</c> and are validated at start.
+    /// Needs the SQLite store and the retrieval engine; adds the model layer (<see cref="Models.DependencyInjection.AddModels"/>)
+    /// when it is not registered yet. Agents get the chat client and embedding generator only when the
+    /// <see cref="ModelCatalog"/> says they are configured; otherwise answers are extractive. Prompts come from the model
+    /// layer's <see cref="PromptCatalog"/>. Passages come from <see cref="SearchPassageRetriever"/> unless an
+    /// <see cref="IPassageRetriever"/> is registered before this call. <see cref="AgentsOptions"/> bind to
+    /// <c>AgentRag:Agents</c> and are validated at start.
     /// </summary>
     public static IServiceCollection AddAgents(this IServiceCollection services, Action<AgentsOptions>? configure = null)
     {
@@ -48,15 +52,19 @@ public static class DependencyInjection
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<AgentsOptions>>().Value);
-        services.TryAddSingleton<IAgentPromptSource, EmbeddedAgentPromptSource>();
-        services.TryAddSingleton<IModelCallScope>(NoModelCallScope.Instance);
-        services.TryAddSingleton<IPassageRetriever, KeywordPassageRetriever>();
+        if (!services.Any(d => d.ServiceType == typeof(ModelCatalog)))
+        {
+            services.AddModels();
+        }
+
+        services.TryAddSingleton<IPassageRetriever, SearchPassageRetriever>();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, RetrievalAgent>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, FollowUpRetrievalAgent>());
-        AddModelUser<IAgent, SynthesisAgent>(services, typeof(IChatClient));
-        AddModelUser<IAgent, CitationAgent>(services, typeof(IEmbeddingGenerator<string, Embedding<float>>));
-        AddModelUser<IAgent, ReasoningAgent>(services, typeof(IChatClient));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, SynthesisAgent>(sp => new SynthesisAgent(
+            sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<AgentsOptions>(), sp.GetRequiredService<ILogger<SynthesisAgent>>(), ChatModel(sp))));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, CitationAgent>(sp => new CitationAgent(sp.GetRequiredService<AgentsOptions>(), Embeddings(sp))));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, ReasoningAgent>(sp => new ReasoningAgent(ChatModel(sp))));
         services.TryAddSingleton(sp => new AgentCatalog(sp.GetServices<IAgent>()));
         services.TryAddSingleton<PlanValidator>();
         services.TryAddSingleton(sp =>
@@ -65,7 +73,16 @@ public static class DependencyInjection
             return new PlanEstimator(sp.GetRequiredService<AgentCatalog>(), new ModelPricing(o.InputUsdPerMillionTokens, o.OutputUsdPerMillionTokens));
         });
         services.TryAddSingleton<RuleBasedPlanner>();
-        AddModelUser<IQueryPlanner, QueryPlanner>(services, typeof(IChatClient));
+        services.TryAddSingleton<IQueryPlanner>(sp => new QueryPlanner(
+            sp.GetRequiredService<RuleBasedPlanner>(),
+            sp.GetRequiredService<PlanValidator>(),
+            sp.GetRequiredService<PlanEstimator>(),
+            sp.GetRequiredService<AgentCatalog>(),
+            sp.GetRequiredService<PromptCatalog>(),
+            sp.GetRequiredService<AgentsOptions>(),
+            sp.GetRequiredService<ILogger<QueryPlanner>>(),
+            ChatModel(sp),
+            sp.GetRequiredService<ModelRouter>()));
 
         services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
         services.TryAddSingleton<StepResilience>();
@@ -74,7 +91,7 @@ public static class DependencyInjection
             sp.GetRequiredService<AgentCatalog>(),
             sp.GetRequiredService<PlanValidator>(),
             sp.GetRequiredService<Core.Events.IEventLog>(),
-            ConfiguredModel(sp, typeof(IChatClient)) is not null,
+            sp.GetRequiredService<ModelCatalog>().IsChatAvailable,
             sp.GetRequiredService<StepResilience>(),
             sp.GetRequiredService<ILogger<WorkflowActor>>()));
         services.AddSingleton(sp =>
@@ -98,32 +115,11 @@ public static class DependencyInjection
         return services;
     }
 
-    /// <summary>
-    /// Registers a service whose constructor takes an optional model client, passing the client only when the model
-    /// layer has that profile configured. The model layer always registers its clients (calls fail when unconfigured),
-    /// so "registered" does not mean "usable"; without a configured model the agents work model-free (extractive).
-    /// </summary>
-    private static void AddModelUser<TService, TImplementation>(IServiceCollection services, Type modelType)
-        where TService : class
-        where TImplementation : class, TService
-    {
-        var factory = ActivatorUtilities.CreateFactory<TImplementation>([modelType]);
-        var descriptor = ServiceDescriptor.Singleton<TService, TImplementation>(sp => factory(sp, [ConfiguredModel(sp, modelType)]));
-        if (typeof(TService) == typeof(IAgent))
-        {
-            services.TryAddEnumerable(descriptor);
-        }
-        else
-        {
-            services.TryAdd(descriptor);
-        }
-    }
+    /// <summary>The chat client when a chat model is configured, else null (model-free: extractive answers, rule-based plans).</summary>
+    private static IChatClient? ChatModel(IServiceProvider services) =>
+        services.GetRequiredService<ModelCatalog>().IsChatAvailable ? services.GetRequiredService<IChatClient>() : null;
 
-    /// <summary>The chat client or embedding generator when its profile is configured, else null.</summary>
-    private static object? ConfiguredModel(IServiceProvider services, Type modelType)
-    {
-        var catalog = services.GetService<ModelCatalog>();
-        var configured = modelType == typeof(IChatClient) ? catalog?.IsChatAvailable : catalog?.IsEmbeddingAvailable;
-        return configured == false ? null : services.GetService(modelType);
-    }
+    /// <summary>The embedding generator when an embedding model is configured, else null.</summary>
+    private static IEmbeddingGenerator<string, Embedding<float>>? Embeddings(IServiceProvider services) =>
+        services.GetRequiredService<ModelCatalog>().IsEmbeddingAvailable ? services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>() : null;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentRag.Agents.Workflows;
+using AgentRag.Models.Routing;
 using AgentRag.Retrieval.Query;
 
 namespace AgentRag.Agents;
@@ -11,7 +12,13 @@ public sealed class StepContext
 
     public required string WorkflowId { get; init; }
 
+    /// <summary>The conversation the workflow belongs to, if any (recorded with its model calls).</summary>
+    public string? SessionId { get; init; }
+
     public required string StepId { get; init; }
+
+    /// <summary>The workflow's model routing decision (which chat profile its calls use), when a chat model is used.</summary>
+    public RoutingDecision? Routing { get; init; }
 
     /// <summary>The user's question.</summary>
     public required string Query { get; init; }
@@ -66,4 +73,13 @@ public interface IStepEvents
     /// model call failed and the fallback starts over). Clients drop the step's earlier tokens.
     /// </summary>
     void ResetTokens(string reason);
+
+    /// <summary>
+    /// Emits <c>step.progress</c> with a <c>warning</c> of <paramref name="kind"/> (e.g. <c>model.fallback</c>,
+    /// <c>budget.warning</c>, <c>tool.error</c>): something the user should know about the answer being made.
+    /// </summary>
+    void Warning(string kind, string message);
+
+    /// <summary>Emits <c>step.progress</c> describing a tool call: the tool, its arguments (JSON) and a summary of its result.</summary>
+    void ToolCall(string tool, string arguments, string resultSummary);
 }

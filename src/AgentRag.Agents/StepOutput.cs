@@ -51,4 +51,14 @@ public enum AnswerMode
 /// <param name="Mode">How it was produced.</param>
 /// <param name="Citations">Verified citations when the step checked them, else null.</param>
 /// <param name="CitationSupportRate">The share of cited sentences that the sources support, when checked.</param>
-public sealed record AnswerDraft(string Text, AnswerMode Mode, IReadOnlyList<Citation>? Citations = null, double? CitationSupportRate = null);
+public sealed record AnswerDraft(string Text, AnswerMode Mode, IReadOnlyList<Citation>? Citations = null, double? CitationSupportRate = null)
+{
+    /// <summary>The answer says the documents do not cover the question, and cites nothing.</summary>
+    public bool Declined { get; init; }
+
+    /// <summary>How far the answer can be trusted, 0–100 (see <see cref="Citations.AnswerAssessment"/>); null when not assessed.</summary>
+    public int? Confidence { get; init; }
+
+    /// <summary>Related questions the user may ask next.</summary>
+    public IReadOnlyList<string> FollowUps { get; init; } = [];
+}

@@ -32,8 +32,11 @@ internal sealed class CliHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
-    /// <summary>Builds and validates the services; throws <see cref="CliException"/> with a clear message on bad settings.</summary>
-    public static CliHost Start(ParseResult parseResult)
+    /// <summary>
+    /// Builds and validates the services over the <c>--data</c> folder, or <paramref name="dataDirectory"/> when given
+    /// (e.g. a throwaway folder); throws <see cref="CliException"/> with a clear message on bad settings.
+    /// </summary>
+    public static CliHost Start(ParseResult parseResult, string? dataDirectory = null)
     {
         var tenantId = parseResult.GetValue(CommonOptions.Tenant) ?? Tenancy.DefaultTenant;
         if (!Tenancy.IsValidTenantId(tenantId))
@@ -41,7 +44,7 @@ internal sealed class CliHost : IAsyncDisposable
             throw new CliException($"Invalid --tenant '{tenantId}': use 1–64 letters, digits, '-', '_' or '.'.", ExitCodes.Usage);
         }
 
-        var dataFolder = new DataFolder(DataDirectory.Resolve(parseResult.GetValue(CommonOptions.Data)));
+        var dataFolder = new DataFolder(dataDirectory ?? DataDirectory.Resolve(parseResult.GetValue(CommonOptions.Data)));
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddAgentRagConsole(

@@ -192,5 +192,13 @@ public static class QueryBenchmark
         public void ResetTokens(string reason)
         {
         }
+
+        public void Warning(string kind, string message)
+        {
+        }
+
+        public void ToolCall(string tool, string arguments, string resultSummary)
+        {
+        }
     }
 }

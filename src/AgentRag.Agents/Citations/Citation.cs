@@ -55,4 +55,8 @@ public sealed record RemovedCitation(int Number, string Sentence, double Support
 /// <param name="Citations">The kept citations, by number.</param>
 /// <param name="Removed">The markers that were removed and why.</param>
 /// <param name="CitationSupportRate">Supported citing sentences / citing sentences (1 when nothing was cited).</param>
-public sealed record CitationResult(string Answer, IReadOnlyList<Citation> Citations, IReadOnlyList<RemovedCitation> Removed, double CitationSupportRate);
+public sealed record CitationResult(string Answer, IReadOnlyList<Citation> Citations, IReadOnlyList<RemovedCitation> Removed, double CitationSupportRate)
+{
+    /// <summary>The evidence behind the answer (coverage, support, confidence, decline), once assessed.</summary>
+    public AnswerEvidence? Evidence { get; init; }
+}

@@ -1,5 +1,6 @@
 using AgentRag.Agents.Plans;
 using AgentRag.Agents.Synthesis;
+using AgentRag.Agents.Text;
 using Microsoft.Extensions.AI;
 
 namespace AgentRag.Agents.Citations;
@@ -23,19 +24,44 @@ public sealed class CitationAgent(AgentsOptions options, IEmbeddingGenerator<str
         var synthesis = context.Dependencies.LastOrDefault(d => d.Output.Answer is not null)
             ?? throw new InvalidOperationException("The citation step needs a synthesis step among its dependencies.");
         var draft = synthesis.Output.Read<SynthesisResult>();
+        var warnings = new List<string>();
+        if (draft.Declined)
+        {
+            var declined = new CitationResult(draft.Answer, [], [], 1.0);
+            return StepOutput.Create(
+                declined with { Evidence = AnswerAssessment.Assess(draft.Sources, Array.Empty<Citation>(), 1.0) },
+                "The answer declines: nothing to cite.",
+                new AnswerDraft(draft.Answer, draft.Mode, [], null) { Declined = true, Confidence = 0, FollowUps = FollowUpQuestions.FromHeadings(draft.Sources, []) });
+        }
+
         var verifier = new CitationVerifier(context.GetDouble("minSupport", options.MinimumCitationSupport));
         var result = await verifier.VerifyAsync(context.TenantId, draft.Answer, draft.Sources, embeddings is null ? null : SimilarityAsync, cancellationToken);
-
-        var warnings = new List<string>();
         if (result.Removed.Count > 0)
         {
             warnings.Add($"{result.Removed.Count} citation(s) were removed because their source does not support the sentence.");
         }
 
-        var answer = new AnswerDraft(result.Answer, draft.Mode, result.Citations, result.CitationSupportRate);
+        var evidence = AnswerAssessment.Assess(draft.Sources, result.Citations, result.CitationSupportRate);
+        if (evidence.Decline)
+        {
+            // Unsupported: say so rather than pass on an answer the sources do not back.
+            warnings.Add(result.Citations.Count == 0
+                ? "No sentence of the answer is supported by the documents, so it was withheld."
+                : $"The cited passages match the question too weakly (evidence {evidence.Evidence:0.00}, below 1), so the answer was withheld.");
+            var declined = new CitationResult(ExtractiveSynthesizer.DeclineText, [], result.Removed, result.CitationSupportRate) { Evidence = evidence };
+            return StepOutput.Create(declined, "The answer declines: the sources do not support it.",
+                new AnswerDraft(declined.Answer, draft.Mode, [], null) { Declined = true, Confidence = 0, FollowUps = FollowUpQuestions.FromHeadings(draft.Sources, []) },
+                warnings);
+        }
+
+        var answer = new AnswerDraft(result.Answer, draft.Mode, result.Citations, result.CitationSupportRate)
+        {
+            Confidence = evidence.Confidence,
+            FollowUps = FollowUpQuestions.FromHeadings(draft.Sources, result.Citations),
+        };
         return StepOutput.Create(
-            result,
-            $"{result.Citations.Count} citation(s) verified, {result.Removed.Count} removed; support rate {result.CitationSupportRate:0.00}.",
+            result with { Evidence = evidence },
+            $"{result.Citations.Count} citation(s) verified, {result.Removed.Count} removed; support rate {result.CitationSupportRate:0.00}; confidence {evidence.Confidence}.",
             answer,
             warnings);
     }

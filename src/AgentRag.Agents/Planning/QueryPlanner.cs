@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRag.Agents.Plans;
-using AgentRag.Agents.Prompts;
 using AgentRag.Core.Serialization;
+using AgentRag.Models.Calls;
+using AgentRag.Models.Prompts;
+using AgentRag.Models.Routing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -19,11 +21,11 @@ public sealed class QueryPlanner(
     PlanValidator validator,
     PlanEstimator estimator,
     AgentCatalog catalog,
-    IAgentPromptSource prompts,
+    PromptCatalog prompts,
     AgentsOptions options,
-    IModelCallScope modelCalls,
     ILogger<QueryPlanner> logger,
-    IChatClient? chatClient = null) : IQueryPlanner
+    IChatClient? chatClient = null,
+    ModelRouter? router = null) : IQueryPlanner
 {
     public const string ModelPlannerName = "model";
     public const string PromptId = "planner";
@@ -36,10 +38,16 @@ public sealed class QueryPlanner(
         ArgumentNullException.ThrowIfNull(request);
         var (rulePlan, classification) = rules.Plan(request.Query);
         var modelAvailable = request.UseModel && chatClient is not null;
+        // Routing is decided once per workflow, from the question and the size of its rule-based plan, and recorded.
+        var routing = modelAvailable && router is not null
+            ? router.Route(new RoutingRequest(request.Query, rulePlan.Steps.Count, request.RequestedModel))
+            : null;
         if (!modelAvailable || !options.UseModelPlanner)
         {
-            return new PlanningResult(Estimated(rulePlan, modelAvailable), classification, RuleBasedPlanner.Name, []);
+            return new PlanningResult(Estimated(rulePlan, modelAvailable), classification, RuleBasedPlanner.Name, [], routing);
         }
+
+        request = request with { Routing = routing };
 
         string warning;
         try
@@ -48,7 +56,7 @@ public sealed class QueryPlanner(
             var errors = validator.Validate(modelPlan);
             if (errors.Count == 0)
             {
-                return new PlanningResult(Estimated(modelPlan, modelAvailable), classification, ModelPlannerName, []);
+                return new PlanningResult(Estimated(modelPlan, modelAvailable), classification, ModelPlannerName, [], routing);
             }
 
             warning = $"The model's plan was invalid ({string.Join(" ", errors)}); the rule-based plan was used.";
@@ -63,7 +71,7 @@ public sealed class QueryPlanner(
         }
 
         logger.LogWarning("Planning workflow {WorkflowId}: {Warning}", request.WorkflowId, warning);
-        return new PlanningResult(Estimated(rulePlan, modelAvailable), classification, RuleBasedPlanner.Name, [warning]);
+        return new PlanningResult(Estimated(rulePlan, modelAvailable), classification, RuleBasedPlanner.Name, [warning], routing);
     }
 
     private Plan Estimated(Plan plan, bool modelAvailable) => plan with { Estimate = estimator.Estimate(plan, modelAvailable) };
@@ -76,19 +84,24 @@ public sealed class QueryPlanner(
             ["purpose"] = d.Description,
             ["inputs"] = d.Inputs.ToJsonSchema(),
         })]);
-        var prompt = await prompts.RenderAsync(PromptId, request.WorkflowId, new Dictionary<string, string>
+        var prompt = prompts.Select(PromptId, request.WorkflowId);
+        var messages = prompt.ToMessages(new Dictionary<string, string>
         {
             ["agents"] = agents.ToJsonString(new JsonSerializerOptions { WriteIndented = true }),
             ["question"] = request.Query,
-        }, cancellationToken);
-        var chatOptions = new ChatOptions
+        });
+        var baseOptions = new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = prompt.Temperature ?? 0f };
+        var context = new ModelCallContext
         {
-            ResponseFormat = ChatResponseFormat.Json,
-            Temperature = prompt.Temperature ?? 0f,
-            MaxOutputTokens = prompt.MaxTokens,
+            TenantId = request.TenantId,
+            SessionId = request.SessionId,
+            WorkflowId = request.WorkflowId,
+            StepId = PlanStepId,
+            Agent = "planner",
+            RoutingReason = request.Routing?.Reason,
         };
-        using var attribution = modelCalls.Begin(new ModelCallAttribution(request.TenantId, request.WorkflowId, PlanStepId, "planner", prompt.Id, prompt.Version));
-        var response = await chatClient!.GetResponseAsync(prompt.Messages, chatOptions, cancellationToken);
+        var chatOptions = prompt.CreateOptions(context, request.Routing is { } routing ? baseOptions.WithProfile(routing.Profile) : baseOptions);
+        var response = await chatClient!.GetResponseAsync(messages, chatOptions, cancellationToken);
         return ParsePlan(response.Text);
     }
 

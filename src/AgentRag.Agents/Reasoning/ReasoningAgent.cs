@@ -9,7 +9,7 @@ namespace AgentRag.Agents.Reasoning;
 /// (<see cref="ArithmeticEvaluator"/>), with or without a model. Conversation needs a chat model: with one, the
 /// model replies; without one, the answer says so. (Tool-using reasoning arrives with the next issue.) Thread-safe.
 /// </summary>
-public sealed class ReasoningAgent(IModelCallScope modelCalls, IChatClient? chatClient = null) : IAgent
+public sealed class ReasoningAgent(IChatClient? chatClient = null) : IAgent
 {
     public const string NeedsModelAnswer =
         "I answer questions about your documents. Conversation needs a chat model, and none is configured: ask a question the documents cover.";
@@ -50,24 +50,28 @@ public sealed class ReasoningAgent(IModelCallScope modelCalls, IChatClient? chat
         }
 
         var text = new System.Text.StringBuilder();
-        using (modelCalls.Begin(new ModelCallAttribution(context.TenantId, context.WorkflowId, context.StepId, AgentNames.Reasoning, null, null)))
+        var calls = new StepModelCalls(context, AgentNames.Reasoning);
+        var messages = new List<ChatMessage>
         {
-            var messages = new List<ChatMessage>
+            new(ChatRole.System, "You are the assistant of a document question-answering service. Reply briefly and politely. Do not state facts about the user's documents; suggest asking a question about them instead."),
+            new(ChatRole.User, query),
+        };
+        await foreach (var update in chatClient.GetStreamingResponseAsync(messages, calls.Options(), cancellationToken))
+        {
+            if (!calls.Observe(update))
             {
-                new(ChatRole.System, "You are the assistant of a document question-answering service. Reply briefly and politely. Do not state facts about the user's documents; suggest asking a question about them instead."),
-                new(ChatRole.User, query),
-            };
-            await foreach (var update in chatClient.GetStreamingResponseAsync(messages, cancellationToken: cancellationToken))
+                text.Clear();
+                continue;
+            }
+
+            if (!string.IsNullOrEmpty(update.Text))
             {
-                if (!string.IsNullOrEmpty(update.Text))
-                {
-                    text.Append(update.Text);
-                    context.Events.Token(update.Text);
-                }
+                text.Append(update.Text);
+                context.Events.Token(update.Text);
             }
         }
 
         var reply = text.ToString().Trim();
-        return StepOutput.Create(new { answer = reply }, "Model reply.", new AnswerDraft(reply, AnswerMode.Model));
+        return StepOutput.Create(new { answer = reply }, "Model reply.", new AnswerDraft(reply, AnswerMode.Model), calls.Warnings);
     }
 }

@@ -57,8 +57,18 @@ public sealed class FollowUpRetrievalAgent(IPassageRetriever retriever) : IAgent
                 new RankedList("first", [.. first.Select(p => new ScoredId(p.ChunkId, p.Score))]),
                 new RankedList("follow-up", [.. second.Select(p => new ScoredId(p.ChunkId, p.Score))]),
             ],
-            k);
-        var passages = fused.Select(h => byId[h.Id] with { Score = h.Score }).ToList();
+            byId.Count);
+        // Equal fused scores (1st and 2nd in one list, 2nd and 1st in the other) keep the first hop's order, then the
+        // second's, so the order does not depend on chunk ids (random per ingestion).
+        var firstRank = first.Select((p, i) => (p.ChunkId, i)).GroupBy(x => x.ChunkId).ToDictionary(g => g.Key, g => g.Min(x => x.i), StringComparer.Ordinal);
+        var secondRank = second.Select((p, i) => (p.ChunkId, i)).GroupBy(x => x.ChunkId).ToDictionary(g => g.Key, g => g.Min(x => x.i), StringComparer.Ordinal);
+        var passages = fused
+            .OrderByDescending(h => Math.Round(h.Score, 12))
+            .ThenBy(h => firstRank.GetValueOrDefault(h.Id, int.MaxValue))
+            .ThenBy(h => secondRank.GetValueOrDefault(h.Id, int.MaxValue))
+            .Take(k)
+            .Select(h => byId[h.Id] with { Score = h.Score })
+            .ToList();
         var added = passages.Count(p => first.All(f => f.ChunkId != p.ChunkId));
         return StepOutput.Create(
             new RetrievalResult(query, null, passages, followUpQuery),

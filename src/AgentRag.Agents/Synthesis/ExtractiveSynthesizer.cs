@@ -21,6 +21,16 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
 {
     public const string DeclineText = "The documents do not cover this question.";
 
+    /// <summary>
+    /// True when <paramref name="answer"/> declines: it says the documents do not cover the question and cites nothing
+    /// (an answer that covers part of the question, with citations, is not a decline).
+    /// </summary>
+    public static bool IsDecline(string answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        return answer.Contains("do not cover", StringComparison.OrdinalIgnoreCase) && !System.Text.RegularExpressions.Regex.IsMatch(answer, @"\[\d{1,3}\]");
+    }
+
     /// <summary>The least score a sentence needs to be used.</summary>
     public const double MinimumScore = 0.2;
 

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
+using AgentRag.Agents.Citations;
 using AgentRag.Agents.Plans;
-using AgentRag.Agents.Prompts;
 using AgentRag.Agents.Retrieval;
 using AgentRag.Agents.Workflows;
+using AgentRag.Models.Budgets;
+using AgentRag.Models.Prompts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -13,8 +15,10 @@ namespace AgentRag.Agents.Synthesis;
 /// The <c>synthesis</c> agent: answers from the numbered passages of its retrieval dependencies and streams the answer
 /// as <c>token</c> events.
 /// <list type="bullet">
-/// <item>With a chat model (and a request that allows one): renders the versioned <c>synthesis</c> prompt and streams the
-/// model's answer. If the model call fails (after the model layer's own retries and fallback model), the streamed tokens
+/// <item>With a chat model (and a request that allows one): renders the version of the <c>synthesis</c> prompt the
+/// <see cref="PromptCatalog"/> assigns to the workflow and streams the model's answer on the workflow's routed profile,
+/// attributed to the step (<see cref="StepModelCalls"/>); the model layer's warnings (fallback model, budgets) join the
+/// answer's. If the model call fails (after the model layer's own retries and fallback model), the streamed tokens
 /// are voided (<see cref="IStepEvents.ResetTokens"/>) and the answer is extractive, with a warning.</item>
 /// <item>Without one, or as the step's fallback: the <see cref="ExtractiveSynthesizer"/>'s answer, streamed word by word
 /// and labelled extractive.</item>
@@ -22,8 +26,7 @@ namespace AgentRag.Agents.Synthesis;
 /// Thread-safe.
 /// </summary>
 public sealed class SynthesisAgent(
-    IAgentPromptSource prompts,
-    IModelCallScope modelCalls,
+    PromptCatalog prompts,
     AgentsOptions options,
     ILogger<SynthesisAgent> logger,
     IChatClient? chatClient = null) : IAgent
@@ -32,6 +35,9 @@ public sealed class SynthesisAgent(
 
     /// <summary>Most passages put in the context.</summary>
     public const int MaxSources = 10;
+
+    /// <summary>How the warning of a workflow stopped by a model budget begins.</summary>
+    public const string BudgetWarningPrefix = "Budget reached: ";
 
     public const string ExtractiveWarning = "Extractive answer: sentences quoted from the documents (no chat model was used).";
 
@@ -64,6 +70,14 @@ public sealed class SynthesisAgent(
             {
                 return await ModelAnswerAsync(context, question, sources, warnings, cancellationToken);
             }
+            catch (BudgetExceededException ex)
+            {
+                // A clean stop: no further model call, the answer is made from what was retrieved, and says why.
+                logger.LogWarning("Synthesis for workflow {WorkflowId} stopped at a budget: {Reason}", context.WorkflowId, ex.Message);
+                context.Events.ResetTokens($"{BudgetWarningPrefix}{ex.Message}");
+                context.Events.Warning("budget", $"{BudgetWarningPrefix}{ex.Message}");
+                warnings.Add($"{BudgetWarningPrefix}{ex.Message} The answer is a partial, extractive one from the retrieved passages.");
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Synthesis with the chat model failed for workflow {WorkflowId}; answering extractively.", context.WorkflowId);
@@ -79,6 +93,14 @@ public sealed class SynthesisAgent(
         StepContext context, string question, IReadOnlyList<RetrievedPassage> sources, List<string> entities, List<string> warnings, CancellationToken cancellationToken)
     {
         var answer = new ExtractiveSynthesizer(options.ExtractiveMaxSentences).Compose(question, sources, entities);
+        if (!answer.Declined
+            && AnswerAssessment.Assess(sources, [.. answer.Sentences.Select(s => answer.Sources[s.Source - 1].ChunkId)], support: 1.0).Decline)
+        {
+            // The passages the sentences come from match the question too weakly (the sentences quote them, so their
+            // support is full): decline before streaming, with the rule the citation step applies to every answer.
+            answer = new ExtractiveAnswer(ExtractiveSynthesizer.DeclineText, [], answer.Sources, Declined: true);
+        }
+
         foreach (var word in Words(answer.Text))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -93,24 +115,31 @@ public sealed class SynthesisAgent(
         return StepOutput.Create(
             result,
             answer.Declined ? "The passages do not cover the question." : $"Extractive answer of {answer.Sentences.Count} sentence(s) from {answer.Sentences.Select(s => s.Source).Distinct().Count()} passage(s).",
-            new AnswerDraft(answer.Text, AnswerMode.Extractive),
+            new AnswerDraft(answer.Text, AnswerMode.Extractive) { Declined = answer.Declined },
             warnings);
     }
 
     private async Task<StepOutput> ModelAnswerAsync(
         StepContext context, string question, IReadOnlyList<RetrievedPassage> sources, List<string> warnings, CancellationToken cancellationToken)
     {
-        var prompt = await prompts.RenderAsync(PromptId, context.WorkflowId, new Dictionary<string, string>
+        var prompt = prompts.Select(PromptId, context.WorkflowId);
+        var messages = prompt.ToMessages(new Dictionary<string, string>
         {
             ["context"] = FormatContext(sources),
             ["question"] = question,
-        }, cancellationToken);
-        var chatOptions = new ChatOptions { Temperature = prompt.Temperature, MaxOutputTokens = prompt.MaxTokens };
+        });
+        var calls = new StepModelCalls(context, AgentNames.Synthesis);
         var text = new StringBuilder();
-        using (modelCalls.Begin(new ModelCallAttribution(context.TenantId, context.WorkflowId, context.StepId, AgentNames.Synthesis, prompt.Id, prompt.Version, warnings.Add)))
+        try
         {
-            await foreach (var update in chatClient!.GetStreamingResponseAsync(prompt.Messages, chatOptions, cancellationToken))
+            await foreach (var update in chatClient!.GetStreamingResponseAsync(messages, prompt.CreateOptions(calls.Context, calls.Options()), cancellationToken))
             {
+                if (!calls.Observe(update))
+                {
+                    text.Clear(); // restarted on the fallback profile: what came before is void
+                    continue;
+                }
+
                 if (!string.IsNullOrEmpty(update.Text))
                 {
                     text.Append(update.Text);
@@ -118,16 +147,20 @@ public sealed class SynthesisAgent(
                 }
             }
         }
+        finally
+        {
+            warnings.AddRange(calls.Warnings);
+        }
 
         var answer = text.ToString().Trim();
-        var declined = answer.Length == 0 || answer.Contains("do not cover", StringComparison.OrdinalIgnoreCase);
+        var declined = answer.Length == 0 || ExtractiveSynthesizer.IsDecline(answer);
         if (answer.Length == 0)
         {
             answer = ExtractiveSynthesizer.DeclineText;
         }
 
         var result = new SynthesisResult(answer, AnswerMode.Model, sources, declined, prompt.Version);
-        return StepOutput.Create(result, $"Model answer ({answer.Length} characters, prompt {prompt.Id} {prompt.Version}).", new AnswerDraft(answer, AnswerMode.Model), warnings);
+        return StepOutput.Create(result, $"Model answer ({answer.Length} characters, prompt {prompt}).", new AnswerDraft(answer, AnswerMode.Model) { Declined = declined }, warnings);
     }
 
     /// <summary>The numbered context: <c>[n] file, p. 14 — heading</c>, then the passage text.</summary>

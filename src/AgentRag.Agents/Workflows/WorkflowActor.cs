@@ -133,7 +133,10 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
                         attempt = progress.Attempt,
                         message = progress.Message,
                         resetTokens = progress.ResetTokens,
+                        warning = progress.WarningKind is null ? null : new { kind = progress.WarningKind, message = progress.Message },
+                        tool = progress.Tool,
                     });
+
                 }
 
                 break;
@@ -159,6 +162,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             Query = request.Query,
             Filters = request.Filters,
             Mode = request.Mode,
+            SessionId = request.SessionId,
+            OriginalQuery = request.OriginalQuery,
+            RequestedModel = request.Model,
             Status = WorkflowStatus.Planning,
             CreatedAt = now,
             UpdatedAt = now,
@@ -209,7 +215,11 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
     private void StartPlanning()
     {
         var state = _state!;
-        var request = new PlanningRequest(state.TenantId, state.Query, state.WorkflowId, services.ModelAvailable && state.Mode != QueryMode.Extractive);
+        var request = new PlanningRequest(state.TenantId, state.Query, state.WorkflowId, services.ModelAvailable && state.Mode != QueryMode.Extractive)
+        {
+            SessionId = state.SessionId,
+            RequestedModel = state.RequestedModel,
+        };
         var token = CancellationTokenSource.CreateLinkedTokenSource(_cancellation!.Token, _context.HostStopping).Token;
         var context = _context;
         _ = Task.Run(async () =>
@@ -248,6 +258,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         state.Plan = result.Plan;
         state.Planner = result.Planner;
         state.Classification = result.Classification;
+        state.Routing = result.Routing;
         state.Warnings.AddRange(result.Warnings);
         state.Status = WorkflowStatus.Running;
         state.Steps = [.. result.Plan.Steps.Select(s => new StepState { Id = s.Id, Agent = s.Agent, Requirement = s.Policy.Requirement, Status = StepStatus.Pending })];
@@ -260,6 +271,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             explanation = result.Classification.Explanation,
             rationale = result.Plan.Rationale,
             estimate = result.Plan.Estimate,
+            routing = result.Routing,
             steps = result.Plan.Steps,
             warnings = result.Warnings,
         });
@@ -382,7 +394,12 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             warnings.Add("The answer's citations were not verified.");
         }
 
-        var answer = new WorkflowAnswer(state.WorkflowId, draft.Text, draft.Citations ?? [], warnings, draft.Mode, draft.CitationSupportRate);
+        var answer = new WorkflowAnswer(state.WorkflowId, draft.Text, draft.Citations ?? [], warnings, draft.Mode, draft.CitationSupportRate)
+        {
+            Declined = draft.Declined,
+            Confidence = draft.Confidence ?? (draft.Mode == AnswerMode.Reasoning ? 100 : 0),
+            FollowUps = draft.FollowUps,
+        };
         state.Answer = answer;
         state.Status = WorkflowStatus.Completed;
         state.CompletedAt = _context.Time.GetUtcNow();
@@ -402,6 +419,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             workflowId = answer.WorkflowId,
             mode = answer.Mode,
             citationSupportRate = answer.CitationSupportRate,
+            confidence = answer.Confidence,
+            declined = answer.Declined,
+            followUps = answer.FollowUps,
         });
     }
 
@@ -516,7 +536,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             {
                 TenantId = state.TenantId,
                 WorkflowId = state.WorkflowId,
+                SessionId = state.SessionId,
                 StepId = step.Id,
+                Routing = state.Routing,
                 Query = state.Query,
                 Mode = state.Mode,
                 Filters = state.Filters,
@@ -648,5 +670,10 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         }
 
         public void ResetTokens(string reason) => context.Post(new StepProgressReport(stepId, attempt, reason, ResetTokens: true));
+
+        public void Warning(string kind, string message) => context.Post(new StepProgressReport(stepId, attempt, message, ResetTokens: false, WarningKind: kind));
+
+        public void ToolCall(string tool, string arguments, string resultSummary) => context.Post(new StepProgressReport(
+            stepId, attempt, $"Called {tool}: {resultSummary}", ResetTokens: false, Tool: new ToolCallProgress(tool, arguments, resultSummary)));
     }
 }

@@ -4,6 +4,8 @@ using AgentRag.Core;
 using AgentRag.Core.Actors;
 using AgentRag.Core.Events;
 using AgentRag.Core.Serialization;
+using AgentRag.Models;
+using AgentRag.Models.Routing;
 
 namespace AgentRag.Agents.Workflows;
 
@@ -12,10 +14,18 @@ namespace AgentRag.Agents.Workflows;
 /// state, cancels them, and waits for their answers. Every method is tenant-scoped: another tenant's workflow is
 /// "not found". Thread-safe.
 /// </summary>
-public sealed class WorkflowService(IActorHost host, IActorStateStore store, IEventLog eventLog, AgentsOptions options, WorkflowActorServices actorServices)
+public sealed class WorkflowService(
+    IActorHost host, IActorStateStore store, IEventLog eventLog, AgentsOptions options, WorkflowActorServices actorServices, ModelRouter router)
 {
     /// <summary>Prefix of workflow ids (<c>wf_…</c>).</summary>
     public const string IdPrefix = "wf";
+
+    /// <summary>The model name that means "the product's own routing" (as <c>GET /v1/models</c> lists it).</summary>
+    public const string DefaultModelName = "agentrag";
+
+    /// <summary>True when <paramref name="model"/> asks for no particular profile (empty or <see cref="DefaultModelName"/>).</summary>
+    public static bool IsDefaultModel(string? model) =>
+        string.IsNullOrWhiteSpace(model) || model.Trim().Equals(DefaultModelName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A new workflow id, for callers that subscribe to the stream before starting.</summary>
     public static string NewWorkflowId() => Ids.New(IdPrefix);
@@ -47,6 +57,18 @@ public sealed class WorkflowService(IActorHost host, IActorStateStore store, IEv
         {
             throw new QueryRejectedException("mode", "Mode 'model' needs a chat model, and none is configured: use mode 'auto' or 'extractive'.");
         }
+
+        if (request.Model is { Length: > 0 } model && !IsDefaultModel(model) && actorServices.ModelAvailable && request.Mode != QueryMode.Extractive)
+        {
+            try
+            {
+                router.Route(new RoutingRequest(request.Query, 0, model));
+            }
+            catch (ModelUnavailableException ex)
+            {
+                throw new QueryRejectedException("model", ex.Message);
+            }
+        }
     }
 
     /// <summary>
@@ -64,7 +86,8 @@ public sealed class WorkflowService(IActorHost host, IActorStateStore store, IEv
             throw new ArgumentException($"'{id}' is not a workflow id (wf_ and 16 base-32 characters).", nameof(workflowId));
         }
 
-        return await host.AskAsync<WorkflowState>(WorkflowActor.IdOf(tenantId, id), new StartWorkflow(request with { Query = request.Query.Trim() }), cancellationToken);
+        var normalized = request with { Query = request.Query.Trim(), Model = IsDefaultModel(request.Model) ? null : request.Model!.Trim() };
+        return await host.AskAsync<WorkflowState>(WorkflowActor.IdOf(tenantId, id), new StartWorkflow(normalized), cancellationToken);
     }
 
     /// <summary>The workflow's stored state, or null when the tenant has no such workflow (or the id is malformed).</summary>

@@ -2,6 +2,7 @@ using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
 using System.Text.Json.Serialization;
+using AgentRag.Models.Routing;
 using AgentRag.Retrieval.Query;
 
 namespace AgentRag.Agents.Workflows;
@@ -41,6 +42,18 @@ public sealed class WorkflowState
     public SearchFilters? Filters { get; init; }
 
     public QueryMode Mode { get; init; }
+
+    /// <summary>The conversation the workflow belongs to, if any.</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>The question as typed, when <see cref="Query"/> is the standalone rewrite of a follow-up.</summary>
+    public string? OriginalQuery { get; init; }
+
+    /// <summary>The request's explicit model choice, if any.</summary>
+    public string? RequestedModel { get; init; }
+
+    /// <summary>Which chat profile the workflow's model calls use and why (cheap or primary); null without a model.</summary>
+    public RoutingDecision? Routing { get; set; }
 
     public WorkflowStatus Status { get; set; }
 
@@ -127,4 +140,14 @@ public sealed record WorkflowAnswer(
     IReadOnlyList<Citation> Citations,
     IReadOnlyList<string> Warnings,
     AnswerMode Mode,
-    double? CitationSupportRate);
+    double? CitationSupportRate)
+{
+    /// <summary>The answer says the documents do not cover the question and cites nothing.</summary>
+    public bool Declined { get; init; }
+
+    /// <summary>How far the answer can be trusted, 0–100 (see <see cref="Citations.AnswerAssessment"/>); 0 for a decline.</summary>
+    public int Confidence { get; init; }
+
+    /// <summary>Three related questions the user may ask next (from the model, or from the headings of the top passages).</summary>
+    public IReadOnlyList<string> FollowUps { get; init; } = [];
+}

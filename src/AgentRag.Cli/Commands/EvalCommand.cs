@@ -25,6 +25,7 @@ internal static class EvalCommand
             dataset, split, mode, expand, output,
         };
         command.Add(EvalPlannerCommand.Create());
+        command.Add(EvalQaCommand.Create());
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>
         {
             var directory = parseResult.GetValue(dataset)

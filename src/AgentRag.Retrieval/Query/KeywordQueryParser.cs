@@ -39,6 +39,36 @@ public static class KeywordQueryParser
         return new KeywordQuery(root is null ? null : Wrap(root.Value), parser.Filters);
     }
 
+    /// <summary>
+    /// Turns free text (a user's question, with any quotes, parentheses, leading '+'/'-', upper-case AND/OR/NOT or
+    /// <c>doc:</c>-like prefixes) into a query that <see cref="Parse"/> reads as plain optional words: the same terms as
+    /// <see cref="KeywordQuery.FreeText"/>, with no operator, phrase or filter. Returns an empty string when the text has
+    /// no word. Never throws for non-null input.
+    /// </summary>
+    public static string EscapeFreeText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var words = new List<string>();
+        foreach (var raw in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            // Quotes and parentheses only delimit; the analyzer drops them from words anyway.
+            var word = new string([.. raw.Where(c => c is not ('"' or '(' or ')'))]).TrimStart('+', '-');
+            var colon = word.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && Array.IndexOf(Fields, word[..colon].ToLowerInvariant()) >= 0)
+            {
+                word = word[..colon] + " " + word[(colon + 1)..];
+            }
+
+            word = word.Trim();
+            if (word.Length > 0)
+            {
+                words.Add(word is "AND" or "OR" or "NOT" ? word.ToLowerInvariant() : word);
+            }
+        }
+
+        return string.Join(' ', words);
+    }
+
     private static QueryNode Wrap((QueryNode Node, Occur? Modifier) clause) =>
         clause.Modifier is { } occur ? new BooleanNode([new BooleanClause(occur, clause.Node)], clause.Node.Position) : clause.Node;
 

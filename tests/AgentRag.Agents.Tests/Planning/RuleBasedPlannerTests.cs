@@ -1,7 +1,6 @@
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Planning.Evaluation;
 using AgentRag.Agents.Plans;
-using AgentRag.Agents.Prompts;
 using AgentRag.Agents.Tests.Support;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +15,7 @@ public sealed class RuleBasedPlannerTests
     {
         var catalog = TestAgents.Catalog();
         return new QueryPlanner(_planner, new PlanValidator(catalog), new PlanEstimator(catalog, new ModelPricing()), catalog,
-            new EmbeddedAgentPromptSource(), new AgentsOptions(), NoModelCallScope.Instance, NullLogger<QueryPlanner>.Instance, chat);
+            TestAgents.Prompts(), new AgentsOptions(), NullLogger<QueryPlanner>.Instance, chat);
     }
 
     [Theory]

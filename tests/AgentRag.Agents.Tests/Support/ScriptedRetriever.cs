@@ -97,13 +97,19 @@ public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) 
         }
     }
 
-    /// <summary>A passage of a fictitious page-less document.</summary>
-    public static RetrievedPassage Passage(string id, string text, string heading = "Section", string document = "notes.md", IReadOnlyList<int>? pages = null) => new()
+    /// <summary>
+    /// A passage of a fictitious page-less document, matching its query like a good keyword hit (two rare terms' worth,
+    /// 60% of what the query asks).
+    /// </summary>
+    public static RetrievedPassage Passage(
+        string id, string text, string heading = "Section", string document = "notes.md", IReadOnlyList<int>? pages = null,
+        double keywordStrength = 2.0, double keywordShare = 0.6) => new()
     {
+        KeywordStrength = keywordStrength,
+        KeywordShare = keywordShare,
         ChunkId = "chk_" + id,
         DocumentId = "doc_" + document.Replace('.', '_'),
         DocumentName = document,
-        Ordinal = 0,
         Pages = pages ?? [],
         HeadingPath = heading,
         Text = text,

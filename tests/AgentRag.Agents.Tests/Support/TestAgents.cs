@@ -1,9 +1,10 @@
 using AgentRag.Agents.Citations;
-using AgentRag.Agents.Prompts;
 using AgentRag.Agents.Reasoning;
 using AgentRag.Agents.Retrieval;
 using AgentRag.Agents.Synthesis;
+using AgentRag.Models.Prompts;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace AgentRag.Agents.Tests.Support;
 
@@ -18,9 +19,12 @@ public static class TestAgents
         [
             new RetrievalAgent(retriever),
             new FollowUpRetrievalAgent(retriever),
-            new SynthesisAgent(new EmbeddedAgentPromptSource(), NoModelCallScope.Instance, options, NullLogger<SynthesisAgent>.Instance),
+            new SynthesisAgent(Prompts(), options, NullLogger<SynthesisAgent>.Instance),
             new CitationAgent(options),
-            new ReasoningAgent(NoModelCallScope.Instance),
+            new ReasoningAgent(),
         ]);
     }
+
+    /// <summary>The repository's prompts as the product loads them (copied beside the test assembly).</summary>
+    public static PromptCatalog Prompts() => new(Options.Create(new PromptOptions()));
 }

@@ -4,19 +4,23 @@ using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Events;
 using AgentRag.Storage.Sqlite;
-using Microsoft.Extensions.AI;
+using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Agents.Tests.Support;
 
 /// <summary>
-/// The orchestration services over a data folder, with a scripted retriever, an optional scripted chat model and a
-/// manual clock; the actor host is started. Dispose to "stop the process"; a new instance on the same folder is the restart.
+/// The orchestration services over a data folder, with a scripted retriever, optionally the real model layer pointed at a
+/// loopback OpenAI server (model <c>test-model</c>, no retries, a long per-call timeout), and a manual clock; the actor
+/// host is started. Dispose to "stop the process"; a new instance on the same folder is the restart.
 /// </summary>
 public sealed class WorkflowHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+
+    /// <summary>The model id the primary profile calls on the loopback server.</summary>
+    public const string TestModel = "test-model";
 
     private WorkflowHost(ServiceProvider services) => _services = services;
 
@@ -29,20 +33,30 @@ public sealed class WorkflowHost : IAsyncDisposable
     public EmbeddedActorHost ActorHost => _services.GetRequiredService<EmbeddedActorHost>();
 
     public static async Task<WorkflowHost> StartAsync(
-        string dataPath, IPassageRetriever retriever, TimeProvider time, IChatClient? chat = null, Action<AgentsOptions>? configure = null)
+        string dataPath, IPassageRetriever retriever, TimeProvider time, OpenAiTestServer? model = null, Action<AgentsOptions>? configure = null,
+        IDictionary<string, string?>? settings = null)
     {
+        var configuration = new Dictionary<string, string?>();
+        if (model is not null)
+        {
+            configuration["OPENAI_BASE_URL"] = model.BaseUrl.ToString();
+            configuration["AGENTRAG_CHAT_MODEL"] = TestModel;
+            configuration["AgentRag:Models:Resilience:MaxRetries"] = "0";
+            configuration["AgentRag:Models:Profiles:primary:Timeout"] = "00:10:00";
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
         services.AddSingleton(time);
         services.AddSingleton(new DataFolder(dataPath));
         services.AddSqliteStorage(dataPath);
         services.AddSingleton(retriever);
-        if (chat is not null)
-        {
-            services.AddSingleton(chat);
-        }
-
         services.AddAgents(configure);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<EmbeddedActorHost>().StartAsync(CancellationToken.None);

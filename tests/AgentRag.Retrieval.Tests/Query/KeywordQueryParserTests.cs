@@ -92,4 +92,20 @@ public sealed class KeywordQueryParserTests
         error.Reason.ShouldStartWith(reason);
         error.Message.ShouldContain($"position {position}");
     }
+
+    [Theory]
+    [InlineData("What does \"read.table\" do (with -header) AND doc:x?", "What does read.table do with header and doc x?")]
+    [InlineData("+ - ( ) \"", "")]
+    [InlineData("NOT a lang:en OR b", "not a lang en or b")]
+    [InlineData("ratio:value after:2020-01-01", "ratio:value after 2020-01-01")]
+    public void EscapeFreeText_QuestionWithSyntax_ParsesAsPlainWords(string text, string expected)
+    {
+        var escaped = KeywordQueryParser.EscapeFreeText(text);
+
+        escaped.ShouldBe(expected);
+        if (escaped.Length > 0)
+        {
+            KeywordQueryParser.Parse(escaped).Filters.IsEmpty.ShouldBeTrue();
+        }
+    }
 }

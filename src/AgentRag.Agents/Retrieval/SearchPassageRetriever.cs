@@ -1,32 +1,33 @@
 using AgentRag.Agents.Text;
-using AgentRag.Core.Documents;
-using AgentRag.Core.Storage;
 using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Query;
+using AgentRag.Retrieval.Search;
 
 namespace AgentRag.Agents.Retrieval;
 
 /// <summary>
-/// BM25 passage retrieval for natural-language questions.
+/// Passage retrieval for natural-language questions over <see cref="SearchService"/>, the engine behind every search
+/// surface.
 /// <list type="number">
-/// <item><see cref="KeywordSearcher"/> ranks chunks for the question as free text (so its quotes, hyphens or parentheses
-/// are words, not operators), without the words that only make it a question (<see cref="QuestionText"/>), taking
-/// <see cref="CandidateFactor"/> times the passages asked for.</item>
-/// <item><see cref="IDocumentStore"/> supplies each chunk's text, pages, heading path and document name; hits whose
-/// chunk or document disappeared meanwhile (deleted) are skipped.</item>
-/// <item>The candidates are re-ranked by their BM25 score relative to the best, plus <see cref="HeadingWeight"/> times
+/// <item>The question, without the words that only make it a question (<see cref="QuestionText"/>) and escaped so its
+/// quotes, hyphens or parentheses are words rather than operators (<see cref="KeywordQueryParser.EscapeFreeText"/>), is
+/// searched for <see cref="CandidateFactor"/> times the passages asked for: hybrid (BM25 and dense, fused) when an
+/// embedding provider is configured, else BM25. The service hydrates the hits and keeps ready documents only.</item>
+/// <item>The candidates are re-ranked by their score relative to the best, plus <see cref="HeadingWeight"/> times
 /// the share of the question's topic terms that the chunk's section heading names (each term weighted by its rarity
-/// among the candidates; its own heading fully, the enclosing ones at half weight): a section titled with the question's subject is about it, which body-text
-/// statistics alone miss (the title-field boost of BM25F).</item>
+/// among the candidates; its own heading fully, the enclosing ones at half weight): a section titled with the question's
+/// subject is about it, which body-text statistics alone miss (the title-field boost of BM25F).</item>
 /// </list>
-/// Thread-safe.
+/// Each passage carries its <see cref="RetrievedPassage.KeywordStrength"/> and <see cref="RetrievedPassage.KeywordShare"/>
+/// (its BM25 score over the index's largest single-term weight, and over the most the query could score), which answer
+/// confidence and declining use. Thread-safe.
 /// </summary>
-public sealed class KeywordPassageRetriever(KeywordSearcher searcher, IDocumentStore store) : IPassageRetriever
+public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalog keywordIndexes) : IPassageRetriever
 {
     /// <summary>Candidates fetched per passage returned, for re-ranking.</summary>
     public const int CandidateFactor = 3;
 
-    /// <summary>The weight of section-heading evidence against the relative BM25 score (which is at most 1).</summary>
+    /// <summary>The weight of section-heading evidence against the relative retrieval score (which is at most 1).</summary>
     public const double HeadingWeight = 1.0;
 
     public async Task<IReadOnlyList<RetrievedPassage>> RetrieveAsync(
@@ -34,51 +35,40 @@ public sealed class KeywordPassageRetriever(KeywordSearcher searcher, IDocumentS
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
-        var hits = await searcher.SearchAsync(
-            tenantId, KeywordQuery.FreeText(QuestionText.SearchQuery(query)), Math.Max(k * CandidateFactor, 20), filters, rm3: null, cancellationToken);
-        if (hits.Count == 0)
+        var text = KeywordQueryParser.EscapeFreeText(QuestionText.SearchQuery(query));
+        if (text.Length == 0)
         {
             return [];
         }
 
-        var chunks = (await store.GetChunksByIdAsync(tenantId, [.. hits.Select(h => h.ChunkId)], cancellationToken))
-            .ToDictionary(c => c.Id, StringComparer.Ordinal);
-        var documents = new Dictionary<string, Document?>(StringComparer.Ordinal);
-        var passages = new List<RetrievedPassage>(hits.Count);
-        foreach (var hit in hits)
+        var response = await search.SearchAsync(tenantId, new SearchRequest
         {
-            if (!chunks.TryGetValue(hit.ChunkId, out var chunk))
-            {
-                continue;
-            }
-
-            if (!documents.TryGetValue(chunk.DocumentId, out var document))
-            {
-                document = await store.GetAsync(tenantId, chunk.DocumentId, cancellationToken);
-                documents[chunk.DocumentId] = document;
-            }
-
-            if (document is null)
-            {
-                continue;
-            }
-
-            passages.Add(new RetrievedPassage
-            {
-                ChunkId = chunk.Id,
-                DocumentId = chunk.DocumentId,
-                DocumentName = document.FileName,
-                Ordinal = chunk.Ordinal,
-                Pages = chunk.Pages,
-                HeadingPath = chunk.HeadingPath,
-                Text = chunk.Text,
-                Spans = chunk.Spans,
-                Score = hit.Score,
-            });
-        }
-
+            Query = text,
+            K = Math.Max(k * CandidateFactor, 20),
+            Mode = search.HasDenseRetrieval ? SearchMode.Hybrid : SearchMode.Bm25,
+            Filters = filters,
+        }, cancellationToken);
+        var index = await keywordIndexes.GetIndexAsync(tenantId, cancellationToken);
+        var bound = index.ScoreBound(text);
+        var unit = MaxTermWeight(index.ChunkCount);
+        var passages = response.Hits.Select(hit => new RetrievedPassage
+        {
+            ChunkId = hit.ChunkId,
+            DocumentId = hit.DocumentId,
+            DocumentName = hit.DocumentName,
+            Pages = hit.Pages,
+            HeadingPath = hit.HeadingPath,
+            Text = hit.Text,
+            Spans = hit.Spans,
+            Score = hit.Score,
+            KeywordStrength = hit.Components.Bm25 is { } bm25 && unit > 0 ? Math.Round(bm25 / unit, 4) : 0,
+            KeywordShare = hit.Components.Bm25 is { } matched && bound > 0 ? Math.Round(Math.Min(1, matched / bound), 4) : 0,
+        }).ToList();
         return Rerank(query, passages, k);
     }
+
+    /// <summary>The largest weight one term can have in BM25 over <paramref name="chunks"/> chunks: the idf of a term in one chunk.</summary>
+    internal static double MaxTermWeight(int chunks) => chunks < 1 ? 0 : Math.Log(1 + ((chunks - 0.5) / 1.5));
 
     /// <summary>Orders passages by relative BM25 plus heading evidence (see the class remarks) and keeps the best <paramref name="k"/>.</summary>
     internal static IReadOnlyList<RetrievedPassage> Rerank(string question, IReadOnlyList<RetrievedPassage> passages, int k)
