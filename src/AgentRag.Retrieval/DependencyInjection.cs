@@ -66,6 +66,7 @@ public static class DependencyInjection
             sp.GetService<IDocumentStore>() is null ? null : sp.GetRequiredService<IDocumentFilterResolver>()));
         services.TryAddSingleton(sp => new BeirEvaluator(sp.GetRequiredService<IOptions<Bm25Options>>().Value));
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<SearchResultCache>();
         services.TryAddSingleton<SearchService>();
         services.TryAddSingleton<FollowUpRetriever>();
         return services;
@@ -140,7 +141,8 @@ public static class DependencyInjection
                 options,
                 dense,
                 ChooseReranker(sp, catalog, options.Value.Reranker),
-                rewriters);
+                rewriters,
+                sp.GetRequiredService<SearchResultCache>());
         }));
         return services;
     }

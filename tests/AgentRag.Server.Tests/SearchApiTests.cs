@@ -66,6 +66,25 @@ public sealed class SearchApiTests : IClassFixture<SearchApiTests.Corpus>
     }
 
     [Fact]
+    public async Task Search_NewDocumentBecomesReady_CachedResultsAreInvalidated()
+    {
+        var client = _corpus.Client("cache-tenant");
+        var query = new { query = "filesystem hierarchy standard", k = 3 };
+        var before = await (await client.PostAsJsonAsync("/v1/search", query)).Content.ReadFromJsonAsync<JsonElement>();
+        var again = await (await client.PostAsJsonAsync("/v1/search", query)).Content.ReadFromJsonAsync<JsonElement>();
+        before.GetProperty("hits").GetArrayLength().ShouldBe(0);
+        again.GetProperty("hits").GetArrayLength().ShouldBe(0);
+
+        var id = (await DocumentsApiTests.UploadAsync(client, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+        (await DocumentsApiTests.WaitForFinalEventAsync(client, id)).ShouldBe("ready");
+        var after = await (await client.PostAsJsonAsync("/v1/search", query)).Content.ReadFromJsonAsync<JsonElement>();
+
+        after.GetProperty("hits").EnumerateArray().ShouldContain(h => h.GetProperty("documentName").GetString() == "fhs-3.0.pdf");
+        var usage = await client.GetFromJsonAsync<JsonElement>("/v1/usage");
+        usage.GetProperty("caches").EnumerateArray().ShouldContain(c => c.GetProperty("cache").GetString() == "search" && c.GetProperty("hits").GetInt64() >= 1);
+    }
+
+    [Fact]
     public async Task Search_DocFilterAndPhrase_RestrictToThatDocument()
     {
         var response = await _corpus.Client().PostAsJsonAsync("/v1/search", new { query = "\"assignment operator\" doc:R-intro.pdf", k = 5, mode = "bm25" });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Usage;
+using AgentRag.Retrieval.Search;
 using Spectre.Console;
 
 namespace AgentRag.Cli.Commands;
@@ -46,7 +47,7 @@ internal static class UsageCommand
             if (parseResult.GetValue(groupBy) is { } grouping)
             {
                 var report = await store.QueryAsync(new UsageQuery(tenant, fromTime, toTime, grouping), cancellationToken);
-                var caches = host.Get<ModelCaches>().Statistics;
+                var caches = host.Get<ModelCaches>().Statistics.Append(host.Get<SearchResultCache>().Statistics);
                 if (host.Json)
                 {
                     JsonOutput.WriteLine(new

@@ -1,10 +1,10 @@
 namespace AgentRag.Models.Caching;
 
 /// <summary>
-/// A bounded in-memory cache whose entries expire <c>ttl</c> after they were stored (on the injected clock). Beyond
+/// A bounded in-memory cache (used by the model layer and the search-result cache) whose entries expire <c>ttl</c> after they were stored (on the injected clock). Beyond
 /// <c>maxEntries</c> the oldest entries are evicted. Counts hits and misses. Thread-safe.
 /// </summary>
-internal sealed class TtlCache<TValue>(string name, TimeSpan ttl, int maxEntries, TimeProvider timeProvider)
+public sealed class TtlCache<TValue>(string name, TimeSpan ttl, int maxEntries, TimeProvider timeProvider)
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, LinkedListNode<Entry>> _entries = new(StringComparer.Ordinal);

@@ -7,6 +7,14 @@ public sealed class SearchOptions
 {
     public const string SectionName = "AgentRag:Search";
 
+    /// <summary>How long a search response is cached (0 turns the cache off). Invalidated when the tenant's index changes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ResultCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most cached search responses (oldest evicted first).</summary>
+    [Range(1, 1_000_000)]
+    public int ResultCacheEntries { get; set; } = 10_000;
+
     /// <summary>Most hits one search returns.</summary>
     [Range(1, 1000)]
     public int MaxK { get; set; } = 100;

@@ -24,7 +24,8 @@ public sealed class SearchService(
     IOptions<SearchOptions> options,
     IEnumerable<IDenseRetriever> denseRetrievers,
     IEnumerable<IReranker> rerankers,
-    IEnumerable<IQueryRewriter> queryRewriters)
+    IEnumerable<IQueryRewriter> queryRewriters,
+    SearchResultCache? cache = null)
 {
     /// <summary>The <see cref="SearchRequest.Expand"/> values understood.</summary>
     public static IReadOnlyList<string> Expansions { get; } = ["rm3", "llm"];
@@ -53,7 +54,15 @@ public sealed class SearchService(
     {
         Validate(request);
         var parsed = KeywordQueryParser.Parse(request.Query);
-        return await SearchParsedAsync(tenantId, request, parsed, DenseText(request.Query, parsed), cancellationToken);
+        if (cache is null)
+        {
+            return await SearchParsedAsync(tenantId, request, parsed, DenseText(request.Query, parsed), cancellationToken);
+        }
+
+        // Shared by identical concurrent searches, so it does not follow any one caller's cancellation.
+        return await cache.GetOrSearchAsync(tenantId, request,
+            () => SearchParsedAsync(tenantId, request, parsed, DenseText(request.Query, parsed), CancellationToken.None))
+            .WaitAsync(cancellationToken);
     }
 
     /// <summary>

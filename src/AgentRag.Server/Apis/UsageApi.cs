@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentRag.Core;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Usage;
+using AgentRag.Retrieval.Search;
 using AgentRag.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -39,7 +40,7 @@ public static class UsageApi
         IReadOnlyList<CacheHitRate> Caches);
 
     internal static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetAsync(
-        TenantId tenant, IUsageStore store, ModelCaches caches, string? from, string? to, string? groupBy, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tenant")] string? tenantFilter,
+        TenantId tenant, IUsageStore store, ModelCaches caches, SearchResultCache searchCache, string? from, string? to, string? groupBy, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tenant")] string? tenantFilter,
         CancellationToken cancellationToken)
     {
         var grouping = UsageGroupBy.Model;
@@ -85,7 +86,7 @@ public static class UsageApi
             toTime,
             report.Groups.Select(g => new UsageGroupResponse(g.Key, UsageSums.From(g.Totals))).ToList(),
             UsageSums.From(report.Totals),
-            caches.Statistics.Select(c => new CacheHitRate(c.Cache, c.Hits, c.Misses, c.HitRate, c.Entries)).ToList()));
+            caches.Statistics.Append(searchCache.Statistics).Select(c => new CacheHitRate(c.Cache, c.Hits, c.Misses, c.HitRate, c.Entries)).ToList()));
     }
 
     private static bool TryParseTime(string? text, out DateTimeOffset? value)

@@ -5,9 +5,12 @@ using AgentRag.Ingestion.Pipeline;
 using AgentRag.Mcp;
 using AgentRag.Mcp.Tools;
 using AgentRag.Models;
+using AgentRag.Core.Storage;
 using AgentRag.Retrieval;
+using AgentRag.Retrieval.Search;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AgentRag.Server.Hosting;
 
@@ -31,6 +34,9 @@ public static class AgentRagServiceCollectionExtensions
         // The retrieval catalogs put their indexes in <data>/index/<tenant>/ themselves.
         services.AddRetrieval(dataFolder.Root);
         services.AddModelRetrieval(dataFolder.Root);
+
+        // After the real indexers, so a search that starts once indexing is done never sees the stale cache.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChunkIndexer, SearchCacheInvalidator>());
         services.AddIngestionPipeline();
         services.AddAgents();
         services.AddAgentRagMcp();

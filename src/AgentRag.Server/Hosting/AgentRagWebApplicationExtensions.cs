@@ -36,6 +36,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddSingleton<ServerSentEvents>();
         services.AddHostedService<DocumentEventRecorder>();
         services.AddHostedService<IndexSnapshotOnShutdown>();
+        services.AddHostedService<SearchCacheReadyInvalidation>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();
