@@ -45,7 +45,7 @@ internal static class AskCommand
             WorkflowState final;
             try
             {
-                final = await workflows.RunAsync(host.TenantId, request, host.Json ? null : WriteLive, cancellationToken);
+                final = await workflows.RunAsync(host.TenantId, request, host.Json ? null : WriteLive, cancellationToken: cancellationToken);
             }
             catch (QueryRejectedException ex)
             {
