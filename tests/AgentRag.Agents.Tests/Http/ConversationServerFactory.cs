@@ -8,10 +8,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Agents.Tests.Http;
 
-/// <summary>The real server over a temp data folder with R-data.pdf and R-intro.pdf ingested for the default tenant (model-free).</summary>
+/// <summary>
+/// The real server over a temp data folder with R-data.pdf and R-intro.pdf ingested for the default tenant: model-free,
+/// or with the given extra settings (e.g. a loopback model).
+/// </summary>
 public sealed class ConversationServerFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly TempDirectory _data = new("agentrag-conversations");
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    public ConversationServerFactory()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    internal ConversationServerFactory(IReadOnlyDictionary<string, string?> settings) => _settings = settings;
 
     public async Task InitializeAsync()
     {
@@ -31,6 +42,10 @@ public sealed class ConversationServerFactory : WebApplicationFactory<Program>, 
     {
         builder.UseSetting(AgentRagWebApplicationExtensions.DataKey, _data.Path);
         builder.UseSetting("log-format", "text");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     Task IAsyncLifetime.DisposeAsync()
