@@ -54,9 +54,10 @@ public static class ChatCompletionsApi
     }
 
     internal static async Task CompleteAsync(
-        TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, IUsageStore usage, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, IUsageStore usage, TimeProvider time,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
         JsonDocument document;
         try
         {
@@ -113,12 +114,14 @@ public static class ChatCompletionsApi
             httpContext.Response.ContentType = "text/event-stream";
             httpContext.Response.Headers.CacheControl = "no-cache";
             await httpContext.Response.StartAsync(cancellationToken);
+
+            // The assistant's turn starts at once; its content follows when the answer is final (see below).
+            await WriteEventAsync(httpContext, Chunk(completionId, created, request.Model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null), cancellationToken);
         }
 
         // The client's token only stops the wait: the workflow goes on and can be followed by id.
         var state = await workflows.RunAsync(tenant.Value, turn.Request, workflowId: turn.WorkflowId, cancellationToken: cancellationToken);
         await conversations.CompleteTurnAsync(tenant.Value, turn.SessionId, state, CancellationToken.None);
-        var created = state.CreatedAt.ToUnixTimeSeconds();
         if (state.Status != WorkflowStatus.Completed || state.Answer is null)
         {
             var failure = new ChatRequestError($"The question could not be answered ({state.Status.ToString().ToLowerInvariant()}): {state.Error}", null, "workflow_failed");
@@ -166,7 +169,6 @@ public static class ChatCompletionsApi
         // The answer is streamed once the workflow has checked its citations and assessed it, so the streamed content is
         // exactly the non-streaming content: the synthesis tokens can be voided or corrected afterwards (fallback,
         // unsupported citations removed, declining), and an OpenAI stream cannot take text back.
-        await WriteEventAsync(httpContext, Chunk(completionId, created, request.Model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null), cancellationToken);
         foreach (var piece in Pieces(content))
         {
             await WriteEventAsync(httpContext, Chunk(completionId, created, request.Model, new JsonObject { ["content"] = piece }, null), cancellationToken);
