@@ -4,6 +4,7 @@ using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
 using AgentRag.Agents.Reasoning;
 using AgentRag.Agents.Retrieval;
+using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Synthesis;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
@@ -34,7 +35,8 @@ public static class DependencyInjection
     /// <see cref="ModelCatalog"/> says they are configured; otherwise answers are extractive. Prompts come from the model
     /// layer's <see cref="PromptCatalog"/>. Passages come from <see cref="SearchPassageRetriever"/> unless an
     /// <see cref="IPassageRetriever"/> is registered before this call. <see cref="AgentsOptions"/> bind to
-    /// <c>AgentRag:Agents</c> and are validated at start.
+    /// <c>AgentRag:Agents</c> and are validated at start. Conversations: <see cref="ConversationService"/> over the SQLite
+    /// <see cref="ISessionStore"/>, with <see cref="SessionOptions"/> bound to <c>AgentRag:Sessions</c>.
     /// </summary>
     public static IServiceCollection AddAgents(this IServiceCollection services, Action<AgentsOptions>? configure = null)
     {
@@ -112,6 +114,14 @@ public static class DependencyInjection
         services.TryAddSingleton<IActorHost>(sp => sp.GetRequiredService<EmbeddedActorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedActorHost>());
         services.TryAddSingleton<WorkflowService>();
+
+        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SessionOptions>>().Value);
+        services.TryAddSingleton<ISessionStore, SqliteSessionStore>();
+        services.TryAddSingleton(sp => new FollowUpResolver(
+            sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ILogger<FollowUpResolver>>(), ChatModel(sp)));
+        services.TryAddSingleton<ConversationService>();
+        services.AddHostedService<SessionExpirySweeper>();
         return services;
     }
 

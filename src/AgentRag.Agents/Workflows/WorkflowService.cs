@@ -118,12 +118,15 @@ public sealed class WorkflowService(
 
     /// <summary>
     /// Runs a query to its end and returns its final state (completed, failed or cancelled). Cancelling
-    /// <paramref name="cancellationToken"/> stops waiting, not the workflow. Throws <see cref="QueryRejectedException"/>.
+    /// <paramref name="cancellationToken"/> stops waiting, not the workflow. <paramref name="workflowId"/> (from
+    /// <see cref="NewWorkflowId"/>) names the workflow, e.g. one already recorded in a session; a new id when null.
+    /// Throws <see cref="QueryRejectedException"/>.
     /// </summary>
-    public async Task<WorkflowState> RunAsync(string tenantId, QueryRequest request, Action<StoredEvent>? onEvent = null, CancellationToken cancellationToken = default)
+    public async Task<WorkflowState> RunAsync(
+        string tenantId, QueryRequest request, Action<StoredEvent>? onEvent = null, string? workflowId = null, CancellationToken cancellationToken = default)
     {
         Validate(request);
-        var id = NewWorkflowId();
+        var id = workflowId ?? NewWorkflowId();
         using var subscription = eventLog.Subscribe(tenantId, WorkflowEvents.StreamId(id));
         await StartAsync(tenantId, request, id, cancellationToken);
         await foreach (var stored in subscription.ReadAllAsync(cancellationToken))

@@ -2,13 +2,14 @@ using System.CommandLine;
 using System.Text.Json;
 using AgentRag.Agents.Actors;
 using AgentRag.Agents.Citations;
+using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Events;
 
 namespace AgentRag.Cli.Commands;
 
 /// <summary>
-/// <c>agentrag ask "&lt;question&gt;" [--mode auto|extractive|model] [--json]</c>: answers from the data folder's
+/// <c>agentrag ask "&lt;question&gt;" [--mode auto|extractive|model] [--session ID] [--json]</c>: answers from the data folder's
 /// documents. On a terminal the answer streams as it is written, followed by the numbered sources with their quotes and
 /// any warnings; <c>--json</c> prints the final <c>done</c> object only. Exit code 0 when answered, 1 when the workflow
 /// failed, 2 for a bad question.
@@ -34,7 +35,11 @@ internal static class AskCommand
             Description = "auto (the chat model when configured), extractive (no model) or model.",
             DefaultValueFactory = _ => QueryMode.Auto,
         };
-        var command = new Command("ask", "Answer a question from the ingested documents, with citations.") { question, mode };
+        var session = new Option<string?>("--session")
+        {
+            Description = "Ask within this conversation (created when unknown): follow-ups are resolved against its last turns.",
+        };
+        var command = new Command("ask", "Answer a question from the ingested documents, with citations.") { question, mode, session };
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>
         {
             // The CLI runs no hosted services: start the actor host here (it also resumes interrupted workflows
@@ -45,7 +50,9 @@ internal static class AskCommand
             WorkflowState final;
             try
             {
-                final = await workflows.RunAsync(host.TenantId, request, host.Json ? null : WriteLive, cancellationToken);
+                final = parseResult.GetValue(session) is { } sessionId
+                    ? (await host.Get<ConversationService>().AskAsync(host.TenantId, sessionId, request, onEvent: host.Json ? null : WriteLive, cancellationToken: cancellationToken)).State
+                    : await workflows.RunAsync(host.TenantId, request, host.Json ? null : WriteLive, cancellationToken: cancellationToken);
             }
             catch (QueryRejectedException ex)
             {

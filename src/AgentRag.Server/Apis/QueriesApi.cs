@@ -1,5 +1,6 @@
 using AgentRag.Agents.Citations;
 using AgentRag.Agents;
+using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Events;
 using AgentRag.Retrieval.Query;
@@ -26,12 +27,17 @@ public static class QueriesApi
         return api;
     }
 
-    /// <summary>The request body: the question, optional search filters, and <c>auto</c> (default), <c>extractive</c> or <c>model</c>.</summary>
-    public sealed record QueryBody(string? Query, SearchFilters? Filters, string? Mode);
+    /// <summary>
+    /// The request body: the question, optional search filters, <c>auto</c> (default), <c>extractive</c> or <c>model</c>,
+    /// the session (else the <c>X-Session-ID</c> header; a new one when neither), and a model profile name.
+    /// </summary>
+    public sealed record QueryBody(string? Query, SearchFilters? Filters, string? Mode, string? SessionId = null, string? Model = null);
 
     /// <summary>The JSON answer of a query (the <c>done</c> event's fields, plus the workflow's outcome).</summary>
     public sealed record QueryResult(
         string WorkflowId,
+        string? SessionId,
+        string? OriginalQuery,
         WorkflowStatus Status,
         string? Answer,
         IReadOnlyList<Citation> Citations,
@@ -44,8 +50,14 @@ public static class QueriesApi
     public sealed record CancelResult(string WorkflowId, bool Cancelled, WorkflowStatus Status);
 
     internal static async Task<Results<Ok<QueryResult>, EmptyHttpResult, ValidationProblem>> AskAsync(
-        QueryBody? body, TenantId tenant, HttpContext httpContext, WorkflowService workflows, ServerSentEvents events, CancellationToken cancellationToken)
+        QueryBody? body, TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ServerSentEvents events,
+        CancellationToken cancellationToken)
     {
+        if (SessionHeader.Resolve(httpContext, body?.SessionId) is { Error: { } sessionError })
+        {
+            return Invalid("sessionId", sessionError);
+        }
+
         if (body is null)
         {
             return Invalid("body", "Send a JSON body: {\"query\": \"…\", \"filters\": {…}, \"mode\": \"auto|extractive|model\"}.");
@@ -61,10 +73,11 @@ public static class QueriesApi
             return Invalid("mode", $"Unknown mode '{body.Mode}': use auto, extractive or model.");
         }
 
-        var request = new QueryRequest(body.Query ?? "", body.Filters, mode);
+        var request = new QueryRequest(body.Query ?? "", body.Filters, mode) { Model = body.Model };
+        ConversationTurn turn;
         try
         {
-            workflows.Validate(request);
+            turn = await conversations.BeginTurnAsync(tenant.Value, httpContext.Response.Headers[SessionIds.HeaderName], request, cancellationToken: cancellationToken);
         }
         catch (QueryRejectedException ex)
         {
@@ -74,15 +87,20 @@ public static class QueriesApi
         if (!WantsEventStream(httpContext.Request))
         {
             // The client's token only stops the wait: the workflow goes on and can be followed by id.
-            var final = await workflows.RunAsync(tenant.Value, request, cancellationToken: cancellationToken);
+            var final = await workflows.RunAsync(tenant.Value, turn.Request, workflowId: turn.WorkflowId, cancellationToken: cancellationToken);
+            await conversations.CompleteTurnAsync(tenant.Value, turn.SessionId, final, CancellationToken.None);
             return TypedResults.Ok(ToResult(final));
         }
 
-        var workflowId = WorkflowService.NewWorkflowId();
-        await workflows.StartAsync(tenant.Value, request, workflowId, CancellationToken.None);
-        httpContext.Response.Headers.Location = $"/v1/queries/{workflowId}";
-        httpContext.Response.Headers["X-Workflow-Id"] = workflowId;
-        await events.StreamAsync(httpContext, tenant.Value, WorkflowEvents.StreamId(workflowId), WorkflowEvents.IsFinal, cancellationToken);
+        await workflows.StartAsync(tenant.Value, turn.Request, turn.WorkflowId, CancellationToken.None);
+        httpContext.Response.Headers.Location = $"/v1/queries/{turn.WorkflowId}";
+        httpContext.Response.Headers["X-Workflow-Id"] = turn.WorkflowId;
+        await events.StreamAsync(httpContext, tenant.Value, WorkflowEvents.StreamId(turn.WorkflowId), WorkflowEvents.IsFinal, cancellationToken);
+        if (await workflows.GetAsync(tenant.Value, turn.WorkflowId, CancellationToken.None) is { IsTerminal: true } ended)
+        {
+            await conversations.CompleteTurnAsync(tenant.Value, turn.SessionId, ended, CancellationToken.None);
+        }
+
         return TypedResults.Empty;
     }
 
@@ -132,6 +150,8 @@ public static class QueriesApi
 
     private static QueryResult ToResult(WorkflowState state) => new(
         state.WorkflowId,
+        state.SessionId,
+        state.OriginalQuery,
         state.Status,
         state.Answer?.Answer,
         state.Answer?.Citations ?? [],

@@ -70,6 +70,8 @@ public static class AgentRagWebApplicationExtensions
         app.MapUsageApi();
         app.MapPromptsApi();
         app.MapQueriesApi();
+        app.MapSessionsApi();
+        app.MapChatCompletionsApi();
         app.MapMcpApi();
         return app;
     }

@@ -127,5 +127,61 @@ public static class StoreSchema
                 PRIMARY KEY (tenant_id, actor_type, actor_id, name)
             ) WITHOUT ROWID;
             """),
+        new(5, "approval requests and their audit trail", """
+            CREATE TABLE approvals (
+                tenant_id   TEXT    NOT NULL,
+                id          TEXT    NOT NULL,
+                workflow_id TEXT    NOT NULL,
+                step_id     TEXT    NOT NULL,
+                status      TEXT    NOT NULL, -- pending | approved | rejected | expired | escalated
+                created_at  INTEGER NOT NULL, -- UTC ticks
+                expires_at  INTEGER NOT NULL, -- UTC ticks
+                data        TEXT    NOT NULL, -- JSON (ApprovalRecord)
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX approvals_tenant_created ON approvals (tenant_id, created_at DESC, id DESC);
+            CREATE INDEX approvals_tenant_status_created ON approvals (tenant_id, status, created_at DESC, id DESC);
+            CREATE INDEX approvals_tenant_workflow ON approvals (tenant_id, workflow_id);
+
+            CREATE TABLE approval_audit (
+                tenant_id   TEXT    NOT NULL,
+                approval_id TEXT    NOT NULL,
+                seq         INTEGER NOT NULL, -- 1-based, gapless per approval
+                ts          INTEGER NOT NULL, -- UTC ticks
+                actor       TEXT    NOT NULL,
+                action      TEXT    NOT NULL,
+                data        TEXT    NOT NULL, -- JSON (ApprovalAuditEntry)
+                PRIMARY KEY (tenant_id, approval_id, seq)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX approval_audit_tenant_ts ON approval_audit (tenant_id, ts);
+            """),
+        new(6, "conversation sessions", """
+            CREATE TABLE sessions (
+                tenant_id  TEXT    NOT NULL,
+                id         TEXT    NOT NULL,
+                created_at INTEGER NOT NULL, -- UTC ticks
+                updated_at INTEGER NOT NULL, -- UTC ticks of the last turn; the TTL runs from here
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX sessions_updated ON sessions (updated_at);
+
+            CREATE TABLE session_turns (
+                tenant_id   TEXT    NOT NULL,
+                session_id  TEXT    NOT NULL,
+                seq         INTEGER NOT NULL, -- 1-based per session; only the newest turns are kept
+                question    TEXT    NOT NULL, -- as the user asked it
+                query       TEXT    NOT NULL, -- the standalone question the workflow ran
+                workflow_id TEXT    NOT NULL,
+                answer      TEXT,             -- null until the workflow ends
+                asked_at    INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, session_id, seq),
+                FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+            ) WITHOUT ROWID;
+
+            CREATE INDEX session_turns_workflow ON session_turns (tenant_id, workflow_id);
+            """),
     ];
 }
