@@ -70,6 +70,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapUsageApi();
         app.MapPromptsApi();
         app.MapQueriesApi();
+        app.MapFeedbackApi();
         app.MapMcpApi();
         return app;
     }
