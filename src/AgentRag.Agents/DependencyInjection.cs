@@ -88,6 +88,7 @@ public static class DependencyInjection
 
         services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
         services.TryAddSingleton<StepResilience>();
+        services.TryAddSingleton<AnswerFeedbackService>();
         services.TryAddSingleton(sp => new WorkflowActorServices(
             sp.GetRequiredService<IQueryPlanner>(),
             sp.GetRequiredService<AgentCatalog>(),
@@ -95,7 +96,8 @@ public static class DependencyInjection
             sp.GetRequiredService<Core.Events.IEventLog>(),
             sp.GetRequiredService<ModelCatalog>().IsChatAvailable,
             sp.GetRequiredService<StepResilience>(),
-            sp.GetRequiredService<ILogger<WorkflowActor>>()));
+            sp.GetRequiredService<ILogger<WorkflowActor>>(),
+            sp.GetRequiredService<AnswerFeedbackService>()));
         services.AddSingleton(sp =>
         {
             var actorServices = sp.GetRequiredService<WorkflowActorServices>();

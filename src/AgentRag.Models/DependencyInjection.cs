@@ -1,6 +1,7 @@
 using AgentRag.Models.Caching;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Diagnostics;
+using AgentRag.Models.Feedback;
 using AgentRag.Models.Pipeline;
 using AgentRag.Models.Prompts;
 using AgentRag.Models.Resilience;
@@ -46,6 +47,7 @@ public static class DependencyInjection
         services.TryAddSingleton<ModelResiliencePipelines>();
         services.TryAddSingleton<ModelCaches>();
         services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
+        services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
         services.TryAddSingleton<ModelRouter>();
         services.TryAddSingleton<PromptCatalog>();
         services.TryAddSingleton<ModelProbe>();

@@ -17,7 +17,8 @@ public sealed record WorkflowActorServices(
     IEventLog EventLog,
     bool ModelAvailable,
     StepResilience Resilience,
-    ILogger<WorkflowActor> Logger);
+    ILogger<WorkflowActor> Logger,
+    AnswerFeedbackService? Quality = null);
 
 /// <summary>
 /// One query's workflow, as an actor: the single writer of its state (<see cref="WorkflowState"/>, persisted at every
@@ -368,6 +369,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         if (finished)
         {
             Complete(state);
+            await RecordOutcomeAsync(state);
         }
 
         await CommitAsync();
@@ -378,6 +380,28 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         }
 
         Launch(ready);
+    }
+
+    /// <summary>
+    /// Records the answer's citation support against the workflow's prompt versions before the completion commits, so
+    /// it is durable once <c>done</c> is visible (a restart that completes again rewrites the same rows). A failure
+    /// costs the metric, not the answer: it is logged.
+    /// </summary>
+    private async Task RecordOutcomeAsync(WorkflowState state)
+    {
+        if (services.Quality is not { } quality)
+        {
+            return;
+        }
+
+        try
+        {
+            await quality.RecordOutcomeAsync(state);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            services.Logger.LogWarning(ex, "Workflow {WorkflowId}: could not record the answer outcome for prompt metrics.", state.WorkflowId);
+        }
     }
 
     private void Complete(WorkflowState state)

@@ -23,4 +23,10 @@ public interface IUsageStore
 
     /// <summary>Tokens (input + output) used by one workflow of a tenant.</summary>
     Task<long> GetWorkflowTokensAsync(string tenantId, string workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>The distinct prompt versions and models of one workflow's recorded calls (empty for a workflow that called no model).</summary>
+    Task<WorkflowCalls> GetWorkflowCallsAsync(string tenantId, string workflowId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What a workflow's model calls used: prompt versions (<c>id@version</c> pairs) and model names, each sorted and distinct.</summary>
+public sealed record WorkflowCalls(IReadOnlyList<(string PromptId, string Version)> Prompts, IReadOnlyList<string> Models);

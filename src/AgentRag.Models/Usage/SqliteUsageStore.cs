@@ -101,6 +101,38 @@ public sealed class SqliteUsageStore(SqliteDatabase database) : IUsageStore
         ScalarAsync("SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM usage WHERE tenant_id = @tenant AND workflow_id = @workflow",
             s => s.Bind("@tenant", tenantId).Bind("@workflow", workflowId), cancellationToken);
 
+    public Task<WorkflowCalls> GetWorkflowCallsAsync(string tenantId, string workflowId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(workflowId);
+        return database.ReadAsync(connection =>
+        {
+            var prompts = new List<(string, string)>();
+            using (var statement = connection.Prepare(
+                "SELECT DISTINCT prompt_id, coalesce(prompt_version, '') FROM usage WHERE tenant_id = @tenant AND workflow_id = @workflow AND prompt_id IS NOT NULL ORDER BY 1, 2"))
+            {
+                statement.Bind("@tenant", tenantId).Bind("@workflow", workflowId);
+                while (statement.Step())
+                {
+                    prompts.Add((statement.GetString(0), statement.GetString(1)));
+                }
+            }
+
+            var models = new List<string>();
+            using (var statement = connection.Prepare(
+                "SELECT DISTINCT model FROM usage WHERE tenant_id = @tenant AND workflow_id = @workflow AND operation <> 'embedding' ORDER BY 1"))
+            {
+                statement.Bind("@tenant", tenantId).Bind("@workflow", workflowId);
+                while (statement.Step())
+                {
+                    models.Add(statement.GetString(0));
+                }
+            }
+
+            return new WorkflowCalls(prompts, models);
+        }, cancellationToken);
+    }
+
     private const string Aggregates =
         "count(*), coalesce(sum(outcome <> 'succeeded'), 0), coalesce(sum(estimated), 0), coalesce(sum(input_tokens), 0), " +
         "coalesce(sum(output_tokens), 0), coalesce(sum(cached_tokens), 0), coalesce(sum(cost_nano_usd), 0), coalesce(avg(latency_ms), 0)";

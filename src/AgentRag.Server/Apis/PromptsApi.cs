@@ -1,3 +1,4 @@
+using AgentRag.Models.Feedback;
 using AgentRag.Models.Prompts;
 using AgentRag.Models.Usage;
 using AgentRag.Server.Hosting;
@@ -18,16 +19,26 @@ public static class PromptsApi
     /// <summary>Measured use of one prompt version: calls, latency, tokens and cost (null when it was never used).</summary>
     public sealed record PromptMetrics(long Calls, long FailedCalls, double AverageLatencyMs, long InputTokens, long OutputTokens, decimal CostUsd);
 
+    /// <summary>
+    /// Answer quality of one prompt version: the completed workflows assigned to it, the mean citation support rate of
+    /// their answers (over the <paramref name="RatedWorkflows"/> that had one), and feedback: ups, downs and
+    /// (ups − downs) / count (null when it was never assigned and never rated).
+    /// </summary>
+    public sealed record PromptQualityMetrics(
+        long Workflows, long RatedWorkflows, double? CitationSupportRate, long FeedbackCount, long FeedbackUp, long FeedbackDown, double? FeedbackScore);
+
     /// <param name="Share">The share of workflows the version is assigned (its weight over the agent's total).</param>
     public sealed record PromptVersionResponse(
         string Version, string Profile, float? Temperature, int? MaxTokens, DateOnly Date, int Weight, double Share, IReadOnlyList<string> Placeholders,
-        string Changes, string? Evaluation, PromptMetrics? Metrics);
+        string Changes, string? Evaluation, PromptMetrics? Metrics, PromptQualityMetrics? Quality);
 
     public sealed record PromptResponse(string Id, IReadOnlyList<PromptVersionResponse> Versions);
 
     internal static async Task<Ok<IReadOnlyList<PromptResponse>>> ListAsync(
-        TenantId tenant, PromptCatalog prompts, IUsageStore usage, CancellationToken cancellationToken)
+        TenantId tenant, PromptCatalog prompts, IUsageStore usage, IAnswerQualityStore answers, CancellationToken cancellationToken)
     {
+        var quality = (await answers.QueryPromptQualityAsync(tenant.Value, cancellationToken))
+            .ToDictionary(q => $"{q.PromptId}@{q.Version}", StringComparer.OrdinalIgnoreCase);
         var report = await usage.QueryAsync(new UsageQuery(tenant.Value, null, null, UsageGroupBy.Prompt), cancellationToken);
         var metrics = report.Groups.Where(g => g.Key is not null).ToDictionary(g => g.Key!, g => g.Totals, StringComparer.Ordinal);
         var result = new List<PromptResponse>();
@@ -49,6 +60,10 @@ public static class PromptsApi
                 v.Evaluation,
                 metrics.TryGetValue($"{v.Id}@{v.Version}", out var m)
                     ? new PromptMetrics(m.Calls, m.FailedCalls, Math.Round(m.AverageLatencyMs, 1), m.InputTokens, m.OutputTokens, m.CostUsd)
+                    : null,
+                quality.TryGetValue($"{v.Id}@{v.Version}", out var q)
+                    ? new PromptQualityMetrics(q.Workflows, q.RatedWorkflows, q.CitationSupportRate is { } rate ? Math.Round(rate, 4) : null,
+                        q.FeedbackCount, q.FeedbackUp, q.FeedbackDown, q.FeedbackScore is { } score ? Math.Round(score, 4) : null)
                     : null)).ToList()));
         }
 

@@ -72,6 +72,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapQueriesApi();
         app.MapSessionsApi();
         app.MapChatCompletionsApi();
+        app.MapFeedbackApi();
         app.MapMcpApi();
         return app;
     }

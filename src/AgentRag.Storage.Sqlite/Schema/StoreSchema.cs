@@ -182,6 +182,46 @@ public static class StoreSchema
             ) WITHOUT ROWID;
 
             CREATE INDEX session_turns_workflow ON session_turns (tenant_id, workflow_id);
+        new(7, "answer outcomes and feedback", """
+            -- One row per prompt version a completed workflow was assigned (its A/B arms), with the answer's citation support.
+            CREATE TABLE answer_outcomes (
+                tenant_id             TEXT    NOT NULL,
+                workflow_id           TEXT    NOT NULL,
+                prompt_id             TEXT    NOT NULL,
+                prompt_version        TEXT    NOT NULL,
+                used                  INTEGER NOT NULL, -- 1 when a model call recorded this version
+                mode                  TEXT    NOT NULL, -- the answer's mode
+                citation_support_rate REAL,             -- null when the answer had nothing to verify
+                completed_at          INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, workflow_id, prompt_id)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX answer_outcomes_version ON answer_outcomes (tenant_id, prompt_id, prompt_version);
+
+            -- One rating per workflow and caller; a second one replaces the first.
+            CREATE TABLE feedback (
+                tenant_id   TEXT    NOT NULL,
+                workflow_id TEXT    NOT NULL,
+                user_id     TEXT    NOT NULL,
+                rating      INTEGER NOT NULL, -- +1 up, -1 down
+                comment     TEXT,
+                prompts     TEXT    NOT NULL, -- JSON array of {promptId, version}
+                models      TEXT    NOT NULL, -- JSON array of model names
+                created_at  INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, workflow_id, user_id)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE feedback_prompts (
+                tenant_id      TEXT NOT NULL,
+                workflow_id    TEXT NOT NULL,
+                user_id        TEXT NOT NULL,
+                prompt_id      TEXT NOT NULL,
+                prompt_version TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, workflow_id, user_id, prompt_id),
+                FOREIGN KEY (tenant_id, workflow_id, user_id) REFERENCES feedback (tenant_id, workflow_id, user_id) ON DELETE CASCADE
+            ) WITHOUT ROWID;
+
+            CREATE INDEX feedback_prompts_version ON feedback_prompts (tenant_id, prompt_id, prompt_version);
             """),
     ];
 }

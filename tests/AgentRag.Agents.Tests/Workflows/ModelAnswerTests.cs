@@ -119,6 +119,32 @@ public sealed class ModelAnswerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Feedback_ModelAnswer_IsAttributedToThePromptVersionsAndModelItsCallsUsed()
+    {
+        _model.Chat.Enqueue(ScriptedResponse.Reply("""{"steps": []}""")); // planner
+        _model.Chat.Enqueue(ScriptedResponse.Reply(CitedAnswer)); // synthesis
+        var workflows = await StartAsync();
+        var final = await workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest(Question, Mode: QueryMode.Model));
+        var feedback = _services!.GetRequiredService<AnswerFeedbackService>();
+
+        var (assigned, models) = await feedback.AttributeAsync(Tenancy.DefaultTenant, final.WorkflowId);
+        var (stored, replaced) = await feedback.SubmitAsync(final, "reviewer", "down", "Cites the wrong page.");
+        var quality = await _services!.GetRequiredService<Models.Feedback.IAnswerQualityStore>().QueryPromptQualityAsync(Tenancy.DefaultTenant);
+
+        final.Answer!.CitationSupportRate.ShouldNotBeNull();
+        models.ShouldBe(["primary-model"]);
+        assigned.Where(p => p.Used).Select(p => $"{p.PromptId}@{p.Version}").Order().ShouldBe(["planner@v1", "synthesis@v1"]);
+        stored.Models.ShouldBe(["primary-model"]);
+        stored.Prompts.ShouldContain(new Models.Feedback.PromptVersionRef("synthesis", "v1"));
+        replaced.ShouldBeFalse();
+        var synthesis = quality.Single(q => q.PromptId == "synthesis" && q.Version == "v1");
+        synthesis.Workflows.ShouldBe(1);
+        synthesis.CitationSupportRate.ShouldBe(final.Answer.CitationSupportRate);
+        synthesis.FeedbackDown.ShouldBe(1);
+        synthesis.FeedbackScore.ShouldBe(-1);
+    }
+
+    [Fact]
     public async Task Run_PrimaryModelDown_FallbackModelAnswersWithTheWarningInAnswerAndStream()
     {
         _model.Chat.Enqueue(ScriptedResponse.Error(503), model: "primary-model"); // planner
