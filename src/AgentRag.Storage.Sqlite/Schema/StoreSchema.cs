@@ -182,6 +182,7 @@ public static class StoreSchema
             ) WITHOUT ROWID;
 
             CREATE INDEX session_turns_workflow ON session_turns (tenant_id, workflow_id);
+            """),
         new(7, "answer outcomes and feedback", """
             -- One row per prompt version a completed workflow was assigned (its A/B arms), with the answer's citation support.
             CREATE TABLE answer_outcomes (
