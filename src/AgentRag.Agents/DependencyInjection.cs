@@ -1,4 +1,5 @@
 using AgentRag.Agents.Actors;
+using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
@@ -80,7 +81,8 @@ public static class DependencyInjection
         {
             var actorServices = sp.GetRequiredService<WorkflowActorServices>();
             var interval = sp.GetRequiredService<AgentsOptions>().ResumeInterval;
-            return new ActorRegistration(WorkflowActor.ActorType, () => new WorkflowActor(actorServices) { ResumeInterval = interval });
+            var approvals = sp.GetRequiredService<WorkflowApprovalServices>();
+            return new ActorRegistration(WorkflowActor.ActorType, () => new WorkflowActor(actorServices) { ResumeInterval = interval, Approvals = approvals });
         });
         services.TryAddSingleton(sp => new EmbeddedActorHost(
             sp.GetServices<ActorRegistration>(),
@@ -94,6 +96,7 @@ public static class DependencyInjection
         services.TryAddSingleton<IActorHost>(sp => sp.GetRequiredService<EmbeddedActorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedActorHost>());
         services.TryAddSingleton<WorkflowService>();
+        services.AddApprovals();
         return services;
     }
 }

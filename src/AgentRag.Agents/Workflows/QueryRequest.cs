@@ -19,7 +19,11 @@ public enum QueryMode
 /// <param name="Query">The question, 1 to <see cref="AgentsOptions.MaxQueryLength"/> characters.</param>
 /// <param name="Filters">Restricts retrieval (documents, dates, language).</param>
 /// <param name="Mode">Whether a model may be used.</param>
-public sealed record QueryRequest(string Query, SearchFilters? Filters = null, QueryMode Mode = QueryMode.Auto);
+public sealed record QueryRequest(string Query, SearchFilters? Filters = null, QueryMode Mode = QueryMode.Auto)
+{
+    /// <summary>A gate the query asks for: <see cref="Approvals.ApprovalCheckpoint.BeforeAnswer"/> puts the answer behind a person's approval.</summary>
+    public Approvals.ApprovalCheckpoint Approval { get; init; }
+}
 
 /// <summary>A query that cannot be run; <see cref="Exception.Message"/> says why, naming the field.</summary>
 public sealed class QueryRejectedException(string field, string message) : Exception(message)

@@ -43,6 +43,11 @@ public sealed class WorkflowService(IActorHost host, IActorStateStore store, IEv
             throw new QueryRejectedException("mode", $"Unknown mode '{request.Mode}': use auto, extractive or model.");
         }
 
+        if (!Enum.IsDefined(request.Approval))
+        {
+            throw new QueryRejectedException("approval", $"Unknown approval '{request.Approval}': use none or before_answer.");
+        }
+
         if (request.Mode == QueryMode.Model && !actorServices.ModelAvailable)
         {
             throw new QueryRejectedException("mode", "Mode 'model' needs a chat model, and none is configured: use mode 'auto' or 'extractive'.");

@@ -1,3 +1,4 @@
+using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
@@ -14,6 +15,9 @@ public enum WorkflowStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>Nothing runs: the next steps wait for a person's approval.</summary>
+    AwaitingApproval,
 }
 
 /// <summary>Where a step is in its life.</summary>
@@ -24,6 +28,15 @@ public enum StepStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>Ready, but waiting for a person's approval before it runs.</summary>
+    AwaitingApproval,
+
+    /// <summary>Its approval was refused (rejected, or expired): it did not run.</summary>
+    Rejected,
+
+    /// <summary>It depends on a rejected step: it did not run.</summary>
+    Skipped,
 }
 
 /// <summary>
@@ -41,6 +54,12 @@ public sealed class WorkflowState
     public SearchFilters? Filters { get; init; }
 
     public QueryMode Mode { get; init; }
+
+    /// <summary>The gate the query asked for (<c>before_answer</c>), if any.</summary>
+    public ApprovalCheckpoint Approval { get; init; }
+
+    /// <summary>The approval side of each gated step, by step id (see docs/adr/0009-approvals.md).</summary>
+    public Dictionary<string, StepApproval>? ApprovalSteps { get; set; }
 
     public WorkflowStatus Status { get; set; }
 

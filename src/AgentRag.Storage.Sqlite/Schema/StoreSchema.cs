@@ -127,5 +127,35 @@ public static class StoreSchema
                 PRIMARY KEY (tenant_id, actor_type, actor_id, name)
             ) WITHOUT ROWID;
             """),
+        new(5, "approval requests and their audit trail", """
+            CREATE TABLE approvals (
+                tenant_id   TEXT    NOT NULL,
+                id          TEXT    NOT NULL,
+                workflow_id TEXT    NOT NULL,
+                step_id     TEXT    NOT NULL,
+                status      TEXT    NOT NULL, -- pending | approved | rejected | expired | escalated
+                created_at  INTEGER NOT NULL, -- UTC ticks
+                expires_at  INTEGER NOT NULL, -- UTC ticks
+                data        TEXT    NOT NULL, -- JSON (ApprovalRecord)
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX approvals_tenant_created ON approvals (tenant_id, created_at DESC, id DESC);
+            CREATE INDEX approvals_tenant_status_created ON approvals (tenant_id, status, created_at DESC, id DESC);
+            CREATE INDEX approvals_tenant_workflow ON approvals (tenant_id, workflow_id);
+
+            CREATE TABLE approval_audit (
+                tenant_id   TEXT    NOT NULL,
+                approval_id TEXT    NOT NULL,
+                seq         INTEGER NOT NULL, -- 1-based, gapless per approval
+                ts          INTEGER NOT NULL, -- UTC ticks
+                actor       TEXT    NOT NULL,
+                action      TEXT    NOT NULL,
+                data        TEXT    NOT NULL, -- JSON (ApprovalAuditEntry)
+                PRIMARY KEY (tenant_id, approval_id, seq)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX approval_audit_tenant_ts ON approval_audit (tenant_id, ts);
+            """),
     ];
 }
