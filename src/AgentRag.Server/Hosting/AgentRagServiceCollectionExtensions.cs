@@ -1,4 +1,5 @@
 using AgentRag.Agents;
+using AgentRag.Agents.Tools;
 using AgentRag.Core;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
@@ -26,6 +27,7 @@ public static class AgentRagServiceCollectionExtensions
         services.AddDocumentExtraction();
         services.AddRetrieval(dataFolder.IndexDirectory);
         services.AddIngestionPipeline();
+        services.AddStepTools<ToolRegistryStepTools>();
         services.AddAgents();
         services.AddAgentRagMcp();
         services.AddSingleton<IAskService, WorkflowAskService>();

@@ -67,6 +67,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapDocumentsApi();
         app.MapSearchApi();
         app.MapQueriesApi();
+        app.MapApprovalsApi();
         app.MapMcpApi();
         return app;
     }
