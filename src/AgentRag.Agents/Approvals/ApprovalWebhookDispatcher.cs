@@ -158,8 +158,14 @@ public sealed partial class ApprovalWebhookDispatcher : IAsyncDisposable
     {
         try
         {
-            await _pipeline.ExecuteAsync(async token => await AttemptAsync(delivery, token), _stopping.Token);
+            var attempts = 0;
+            await _pipeline.ExecuteAsync(async token =>
+            {
+                attempts++;
+                await AttemptAsync(delivery, token);
+            }, _stopping.Token);
             Interlocked.Increment(ref _delivered);
+            LogDelivered(delivery.EventType, delivery.DeliveryId, delivery.Webhook.Url.ToString(), attempts);
         }
         catch (WebhookAttemptException ex)
         {
@@ -223,6 +229,9 @@ public sealed partial class ApprovalWebhookDispatcher : IAsyncDisposable
                 string.Create(CultureInfo.InvariantCulture, $"POST {delivery.Webhook.Url} answered {(int)status} {response.ReasonPhrase}"), retryable);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Approval webhook {EventType} (delivery {DeliveryId}) delivered to {Url} after {Attempts} attempt(s).")]
+    private partial void LogDelivered(string eventType, string deliveryId, string url, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Approval webhook attempt {Attempt} failed ({Error}); retrying in {DelayMs} ms.")]
     private partial void LogAttemptFailed(int attempt, double delayMs, string error);

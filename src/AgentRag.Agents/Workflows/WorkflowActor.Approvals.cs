@@ -462,8 +462,8 @@ public sealed partial class WorkflowActor
 
     /// <summary>
     /// Part of every commit, before the workflow's events are appended: sets the waiting status, and makes the turn's
-    /// request changes (with their audit entries) and timers durable, so a published <c>approval.required</c> can be
-    /// decided at once.
+    /// request changes (with their audit entries), timers and the state durable, so a published <c>approval.required</c>
+    /// can be decided at once and the workflow's status already says <c>awaiting_approval</c>.
     /// </summary>
     private async Task PersistApprovalsAsync()
     {
@@ -482,6 +482,14 @@ public sealed partial class WorkflowActor
 
         var now = _context.Time.GetUtcNow();
         var work = new List<Task>();
+        if (_approvalSaves.Count > 0)
+        {
+            // The state (with the results it refers to) is durable before approval.required or approval.resolved is
+            // published, so a client that sees one reads the matching status. The commit writes both again.
+            work.AddRange(_pendingResults.Select(s => _context.WriteStateAsync(ResultKey(s.Id), s.Output)));
+            work.Add(_context.WriteStateAsync(StateKey, state));
+        }
+
         foreach (var changes in _approvalSaves.GroupBy(s => s.Record.Id, StringComparer.Ordinal))
         {
             work.Add(Approvals.Store.SaveAsync(changes.Last().Record, [.. changes.Select(c => c.Audit)]));

@@ -15,6 +15,7 @@ using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentRag.Agents.Tests.Approvals;
 
@@ -48,10 +49,17 @@ public sealed class ApprovalHost : IAsyncDisposable
         IPassageRetriever? retriever = null,
         IDictionary<string, string?>? settings = null,
         Plan? plan = null,
-        IStepToolSource? tools = null)
+        IStepToolSource? tools = null,
+        ILoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(builder =>
+        {
+            if (logs is not null)
+            {
+                builder.AddProvider(logs);
+            }
+        });
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
         services.AddSingleton(time);
         services.AddSingleton(new DataFolder(dataPath));
