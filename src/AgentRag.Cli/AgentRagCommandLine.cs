@@ -21,6 +21,7 @@ public static class AgentRagCommandLine
         root.Add(AskCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(ApprovalsCommand.Create());
         root.Add(McpCommand.Create());
         root.SetAction(_ =>
         {
