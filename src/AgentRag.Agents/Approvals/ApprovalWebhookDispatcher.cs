@@ -45,6 +45,7 @@ public sealed partial class ApprovalWebhookDispatcher : IAsyncDisposable
     private long _delivered;
     private long _failed;
     private long _attempts;
+    private int _disposed;
 
     public ApprovalWebhookDispatcher(ApprovalOptions options, TimeProvider time, ILogger<ApprovalWebhookDispatcher> logger, HttpMessageHandler? handler = null)
     {
@@ -107,8 +108,14 @@ public sealed partial class ApprovalWebhookDispatcher : IAsyncDisposable
         return false;
     }
 
+    /// <summary>Stops delivering: what is queued or in flight is dropped. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
         if (_loop is { } loop)

@@ -28,12 +28,20 @@ public static class ApprovalsApi
         api.MapGet("/audit", ExportAuditAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/history", GetHistoryAsync);
-        api.MapPost("/{id}/approve", (string id, TenantId tenant, HttpContext context, ApprovalService approvals, CancellationToken ct) =>
-            DecideAsync(id, ApprovalDecision.Approve, tenant, context, approvals, ct)).DisableAntiforgery();
-        api.MapPost("/{id}/reject", (string id, TenantId tenant, HttpContext context, ApprovalService approvals, CancellationToken ct) =>
-            DecideAsync(id, ApprovalDecision.Reject, tenant, context, approvals, ct)).DisableAntiforgery();
-        api.MapPost("/{id}/modify", (string id, TenantId tenant, HttpContext context, ApprovalService approvals, CancellationToken ct) =>
-            DecideAsync(id, ApprovalDecision.Modify, tenant, context, approvals, ct)).DisableAntiforgery();
+        foreach (var (action, decision) in new[] { ("approve", ApprovalDecision.Approve), ("reject", ApprovalDecision.Reject), ("modify", ApprovalDecision.Modify) })
+        {
+            api.MapPost($"/{{id}}/{action}", (string id, TenantId tenant, HttpContext context, ApprovalService approvals, CancellationToken ct) =>
+                    DecideAsync(id, decision, tenant, context, approvals, ct))
+                .DisableAntiforgery()
+                .Accepts<DecisionBody>("application/json")
+                .Produces<ApprovalRecord>()
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict)
+                .ProducesProblem(StatusCodes.Status410Gone)
+                .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        }
+
         return api;
     }
 

@@ -139,7 +139,12 @@ public sealed class ApprovalHost : IAsyncDisposable
         return await EventLog.ReadAsync(tenant, WorkflowEvents.StreamId(workflowId), 0, 100_000);
     }
 
-    public Task<WorkflowState?> StateAsync(string workflowId, string tenant = Tenancy.DefaultTenant) => Workflows.GetAsync(tenant, workflowId);
+    /// <summary>
+    /// The workflow's state as its actor has it after the turn in progress: events are published before their turn
+    /// commits, so reading the store right after seeing one could show the state before it.
+    /// </summary>
+    public Task<WorkflowState?> StateAsync(string workflowId, string tenant = Tenancy.DefaultTenant) =>
+        _services.GetRequiredService<EmbeddedActorHost>().AskAsync<WorkflowState?>(WorkflowActor.IdOf(tenant, workflowId), new GetWorkflowState());
 
     public Task<ApprovalDecisionResult> DecideAsync(string approvalId, ApprovalDecision decision, string user = "alice", string? comment = null,
         IReadOnlyDictionary<string, JsonElement>? inputs = null, string tenant = Tenancy.DefaultTenant) =>

@@ -68,7 +68,10 @@ public sealed class ApprovalTimeoutTests : IDisposable
         var firstApproval = await host.WaitForApprovalAsync(first);
         var secondApproval = await host.WaitForApprovalAsync(second);
 
-        _time.Advance(TimeSpan.FromHours(1));
+        _time.Advance(TimeSpan.FromMinutes(48));
+        await host.WaitForEventAsync(first, e => e.Type == WorkflowEvents.ApprovalExpiring);
+        await host.WaitForEventAsync(second, e => e.Type == WorkflowEvents.ApprovalExpiring);
+        _time.Advance(TimeSpan.FromMinutes(12));
         var escalated = await host.WaitForEventAsync(first, e => e.Type == WorkflowEvents.ApprovalEscalated);
         await host.WaitForEventAsync(second, e => e.Type == WorkflowEvents.ApprovalEscalated);
 
@@ -174,7 +177,9 @@ public sealed class ApprovalTimeoutTests : IDisposable
         }
 
         await using var second = await ApprovalHost.StartAsync(_data.Path, _time, settings: Settings());
-        _time.Advance(TimeSpan.FromHours(1));
+        _time.Advance(TimeSpan.FromMinutes(48));
+        await second.WaitForEventAsync(workflowId, e => e.Type == WorkflowEvents.ApprovalExpiring);
+        _time.Advance(TimeSpan.FromMinutes(12));
         var events = await second.WaitForEndAsync(workflowId);
 
         ApprovalHost.Data(events.Single(e => e.Type == WorkflowEvents.ApprovalResolved), "status").ShouldBe("expired");

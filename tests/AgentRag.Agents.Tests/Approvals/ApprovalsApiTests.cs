@@ -239,7 +239,19 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         using var inbox = await SseClient.OpenAsync(client, "/v1/approvals/events", tenant: "inbox-tenant");
         var (workflowId, approvalId, _) = await AskGatedAsync(client, tenant: "inbox-tenant");
 
-        factory.Time.Advance(TimeSpan.FromHours(1));
+        factory.Time.Advance(TimeSpan.FromMinutes(48));
+        using (var expiring = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events", tenant: "inbox-tenant"))
+        {
+            await foreach (var e in SseClient.ReadEventsAsync(expiring, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token))
+            {
+                if (e.Type == "approval.expiring")
+                {
+                    break;
+                }
+            }
+        }
+
+        factory.Time.Advance(TimeSpan.FromMinutes(12));
         using (var follow = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events", tenant: "inbox-tenant"))
         {
             (await ReadToEndAsync(follow))[^1].Type.ShouldBe("done");
