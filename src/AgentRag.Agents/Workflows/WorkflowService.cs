@@ -99,8 +99,10 @@ public sealed class WorkflowService(IActorHost host, IActorStateStore store, IEv
     }
 
     /// <summary>
-    /// Runs a query to its end and returns its final state (completed, failed or cancelled). Cancelling
-    /// <paramref name="cancellationToken"/> stops waiting, not the workflow. Throws <see cref="QueryRejectedException"/>.
+    /// Runs a query to its end and returns its final state (completed, failed or cancelled), or its state once it waits
+    /// for a person's approval (<see cref="WorkflowStatus.AwaitingApproval"/>: decide through the approvals API, then
+    /// follow its stream). Cancelling <paramref name="cancellationToken"/> stops waiting, not the workflow. Throws
+    /// <see cref="QueryRejectedException"/>.
     /// </summary>
     public async Task<WorkflowState> RunAsync(string tenantId, QueryRequest request, Action<StoredEvent>? onEvent = null, CancellationToken cancellationToken = default)
     {
@@ -112,6 +114,13 @@ public sealed class WorkflowService(IActorHost host, IActorStateStore store, IEv
         {
             onEvent?.Invoke(stored);
             if (WorkflowEvents.IsFinal(stored))
+            {
+                break;
+            }
+
+            // Paused for a person (nothing else runs): the caller need not wait for a decision that may take days.
+            if (stored.Type == WorkflowEvents.ApprovalRequired
+                && await host.AskAsync<WorkflowState?>(WorkflowActor.IdOf(tenantId, id), new GetWorkflowState(), cancellationToken) is { Status: WorkflowStatus.AwaitingApproval })
             {
                 break;
             }

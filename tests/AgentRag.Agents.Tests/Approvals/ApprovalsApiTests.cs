@@ -145,6 +145,23 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task PostJson_GatedQuery_ReturnsOnceItWaitsForApproval()
+    {
+        var client = factory.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/queries", new { query = Question, approval = "before_answer" });
+        var result = Json(await response.Content.ReadAsStringAsync());
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        result.GetProperty("status").GetString().ShouldBe("awaiting_approval");
+        result.GetProperty("answer").ValueKind.ShouldBe(JsonValueKind.Null);
+        var workflowId = result.GetProperty("workflowId").GetString()!;
+        var pending = Json(await client.GetStringAsync($"/v1/approvals?workflowId={workflowId}"));
+        pending.GetProperty("items")[0].GetProperty("status").GetString().ShouldBe("pending");
+        (await client.SendAsync(Decide(pending.GetProperty("items")[0].GetProperty("id").GetString()!, "approve"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Reject_WithoutBody_AnonymousAndTheAnswerSaysWhy()
     {
         var client = factory.CreateClient();
