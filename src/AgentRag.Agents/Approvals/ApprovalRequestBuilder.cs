@@ -47,7 +47,9 @@ public sealed class ApprovalRequestBuilder(ApprovalPolicy policy, ApprovalOption
         var sources = SynthesisSources.Collect(input.Dependencies, Math.Max(options.MaxContextSources, 0));
         var tool = step.Agent == ToolAgent.Name ? tools?.Find(input.TenantId, ApprovalPolicy.ToolName(step)) : null;
         var dependents = Dependents(input.Plan, step.Id);
-        var (suggestion, suggestionReason) = Suggest(input, sources.Count, sources.Select(s => s.DocumentId).Distinct().Count());
+        var (suggestion, suggestionReason) = step.Agent == ToolAgent.Name && tool is null
+            ? (ApprovalDecision.Reject, $"The tool '{ApprovalPolicy.ToolName(step)}' is not available now: the step would fail.")
+            : Suggest(input, sources.Count, sources.Select(s => s.DocumentId).Distinct().Count());
         var context = new
         {
             query = input.Query,

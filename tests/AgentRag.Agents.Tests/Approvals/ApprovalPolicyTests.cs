@@ -86,6 +86,14 @@ public sealed class ApprovalPolicyTests
         gates.Reasons["send"].ShouldBe([ApprovalReasons.SideEffects]);
         gates.Reasons["planned"].ShouldBe([ApprovalReasons.Planner]);
         new PlanValidator(Catalog).Validate(gates.Plan).ShouldBeEmpty();
+        var builder = new ApprovalRequestBuilder(Policy(new ApprovalOptions()), new ApprovalOptions(), new RecordingTools());
+        var mystery = builder.Build(new ApprovalRequestInput("default", "wf_0000000000000000", "q", gates.Plan, gates.Plan.Find("mystery")!, gates.Reasons["mystery"], [], DateTimeOffset.UnixEpoch));
+        (mystery.SuggestedDecision, mystery.Risk).ShouldBe((ApprovalDecision.Reject, ApprovalRisk.High));
+        mystery.Rationale.ShouldStartWith("The tool 'drop_database' is not in the registry now, so its side effects cannot be ruled out.");
+        var send = builder.Build(new ApprovalRequestInput("default", "wf_0000000000000000", "q", gates.Plan, gates.Plan.Find("send")!, gates.Reasons["send"], [], DateTimeOffset.UnixEpoch));
+        send.SuggestedDecision.ShouldBe(ApprovalDecision.Approve);
+        send.Id.ShouldBe(ApprovalRequestBuilder.IdFor("default", "wf_0000000000000000", "send"));
+        send.Id.ShouldNotBe(mystery.Id);
     }
 
     [Fact]
