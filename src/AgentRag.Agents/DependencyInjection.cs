@@ -1,4 +1,5 @@
 using AgentRag.Agents.Actors;
+using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
@@ -102,7 +103,8 @@ public static class DependencyInjection
         {
             var actorServices = sp.GetRequiredService<WorkflowActorServices>();
             var interval = sp.GetRequiredService<AgentsOptions>().ResumeInterval;
-            return new ActorRegistration(WorkflowActor.ActorType, () => new WorkflowActor(actorServices) { ResumeInterval = interval });
+            var approvals = sp.GetRequiredService<WorkflowApprovalServices>();
+            return new ActorRegistration(WorkflowActor.ActorType, () => new WorkflowActor(actorServices) { ResumeInterval = interval, Approvals = approvals });
         });
         services.TryAddSingleton(sp => new EmbeddedActorHost(
             sp.GetServices<ActorRegistration>(),
@@ -124,6 +126,7 @@ public static class DependencyInjection
             sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ILogger<FollowUpResolver>>(), ChatModel(sp)));
         services.TryAddSingleton<ConversationService>();
         services.AddHostedService<SessionExpirySweeper>();
+        services.AddApprovals();
         return services;
     }
 

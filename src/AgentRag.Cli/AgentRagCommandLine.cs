@@ -23,6 +23,7 @@ public static class AgentRagCommandLine
         root.Add(BenchCommand.Create());
         root.Add(ModelsCommand.Create());
         root.Add(UsageCommand.Create());
+        root.Add(ApprovalsCommand.Create());
         root.Add(McpCommand.Create());
         root.SetAction(_ =>
         {

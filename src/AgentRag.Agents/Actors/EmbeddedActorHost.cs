@@ -62,6 +62,13 @@ public sealed partial class EmbeddedActorHost : IActorHost, IHostedService, IAsy
     /// <summary>How many reminders the last <see cref="StartAsync"/> re-armed.</summary>
     public int RearmedReminders { get; private set; }
 
+    /// <summary>
+    /// True once <see cref="StartAsync"/> ran in the process that owns the data folder's workflows (it holds the
+    /// recovery lock, or none is configured); false when another process (a server) holds it: this process must not
+    /// drive that process's workflows.
+    /// </summary>
+    public bool OwnsRecovery { get; private set; }
+
     /// <summary>Actors with an activation in memory now.</summary>
     public int ActiveActors => _activations.Count;
 
@@ -85,6 +92,7 @@ public sealed partial class EmbeddedActorHost : IActorHost, IHostedService, IAsy
             }
         }
 
+        OwnsRecovery = true;
         var count = 0;
         foreach (var reminder in await _store.ListRemindersAsync(cancellationToken))
         {

@@ -24,6 +24,9 @@ public sealed record InputProperty(
     double? Maximum = null,
     int? MaxLength = null);
 
+/// <summary>One input that fails its schema: the input's name and the problem, in a phrase naming it.</summary>
+public sealed record InputError(string Field, string Message);
+
 /// <summary>
 /// The inputs an agent accepts: a small JSON-Schema subset (typed properties, required, numeric ranges, string
 /// length) that is enough to check a plan and to describe the agents to a model planner. Unknown inputs are refused
@@ -40,13 +43,17 @@ public sealed class InputSchema
     public IReadOnlyList<InputProperty> Properties { get; }
 
     /// <summary>The problems of <paramref name="inputs"/> against this schema, each naming the step and the input; empty when valid.</summary>
-    public IReadOnlyList<string> Validate(string stepId, IReadOnlyDictionary<string, JsonElement> inputs)
+    public IReadOnlyList<string> Validate(string stepId, IReadOnlyDictionary<string, JsonElement> inputs) =>
+        [.. ValidateFields(inputs).Select(e => $"Step '{stepId}': {e.Message}.")];
+
+    /// <summary>The problems of <paramref name="inputs"/> against this schema, by input name; empty when valid.</summary>
+    public IReadOnlyList<InputError> ValidateFields(IReadOnlyDictionary<string, JsonElement> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var errors = new List<string>();
+        var errors = new List<InputError>();
         foreach (var name in inputs.Keys.Where(k => Properties.All(p => p.Name != k)).Order(StringComparer.Ordinal))
         {
-            errors.Add($"Step '{stepId}': unknown input '{name}' (accepted: {string.Join(", ", Properties.Select(p => p.Name))}).");
+            errors.Add(new InputError(name, $"unknown input '{name}' (accepted: {string.Join(", ", Properties.Select(p => p.Name))})"));
         }
 
         foreach (var property in Properties)
@@ -55,7 +62,7 @@ public sealed class InputSchema
             {
                 if (property.Required)
                 {
-                    errors.Add($"Step '{stepId}': input '{property.Name}' is required ({property.Type.ToString().ToLowerInvariant()}: {property.Description}).");
+                    errors.Add(new InputError(property.Name, $"input '{property.Name}' is required ({property.Type.ToString().ToLowerInvariant()}: {property.Description})"));
                 }
 
                 continue;
@@ -63,7 +70,7 @@ public sealed class InputSchema
 
             if (Check(property, value) is { } problem)
             {
-                errors.Add($"Step '{stepId}': input '{property.Name}' {problem}.");
+                errors.Add(new InputError(property.Name, $"input '{property.Name}' {problem}"));
             }
         }
 

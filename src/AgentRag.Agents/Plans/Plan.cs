@@ -50,7 +50,7 @@ public enum StepRequirement
 /// <summary>How a step is run.</summary>
 /// <param name="Requirement">Required or optional (see <see cref="StepRequirement"/>).</param>
 /// <param name="TimeoutMs">The step's time limit, 1 ms to 10 minutes; exceeding it is a failure of the step.</param>
-/// <param name="RequiresApproval">The step waits for a person's approval before it runs (approvals arrive in a later issue; a plan that asks for one is refused until then).</param>
+/// <param name="RequiresApproval">The step waits for a person's approval before it runs (see docs/adr/0009-approvals.md); the approval policy also sets it.</param>
 public sealed record StepPolicy(StepRequirement Requirement = StepRequirement.Required, int TimeoutMs = StepPolicy.DefaultTimeoutMs, bool RequiresApproval = false)
 {
     public const int DefaultTimeoutMs = 30_000;

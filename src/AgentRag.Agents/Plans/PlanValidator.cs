@@ -71,11 +71,6 @@ public sealed class PlanValidator(AgentCatalog catalog)
             {
                 errors.Add($"Step '{step.Id}': timeoutMs is {step.Policy.TimeoutMs}; it must be between 1 and {StepPolicy.MaxTimeoutMs}.");
             }
-
-            if (step.Policy.RequiresApproval)
-            {
-                errors.Add($"Step '{step.Id}' requires approval, which this version cannot grant: approvals are not available yet.");
-            }
         }
 
         if (!plan.Steps.Any(s => s.DependsOn.Count == 0))

@@ -35,6 +35,8 @@ public sealed record QueryRequest(string Query, SearchFilters? Filters = null, Q
     /// defaults?" after a question about read.table); null when they are the same.
     /// </summary>
     public string? OriginalQuery { get; init; }
+    /// <summary>A gate the query asks for: <see cref="Approvals.ApprovalCheckpoint.BeforeAnswer"/> puts the answer behind a person's approval.</summary>
+    public Approvals.ApprovalCheckpoint Approval { get; init; }
 }
 
 /// <summary>A query that cannot be run; <see cref="Exception.Message"/> says why, naming the field.</summary>

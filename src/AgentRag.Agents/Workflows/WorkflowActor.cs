@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
 using AgentRag.Core.Actors;
@@ -34,9 +35,11 @@ public sealed record WorkflowActorServices(
 /// <item>A durable periodic reminder (<see cref="ResumeReminder"/>) is registered while the workflow runs. After a
 /// restart it reactivates the actor, which re-plans if no plan was recorded and re-runs the steps that were in flight
 /// (at-least-once); completed steps keep their recorded results and never run again.</item>
+/// <item>A step whose policy requires approval waits (<c>awaiting_approval</c>) until a person decides; decisions and
+/// approval timeouts are messages to this actor, so exactly one of them applies (WorkflowActor.Approvals.cs).</item>
 /// </list>
 /// </summary>
-public sealed class WorkflowActor(WorkflowActorServices services) : IActor
+public sealed partial class WorkflowActor(WorkflowActorServices services) : IActor
 {
     public const string ActorType = "workflow";
     public const string StateKey = "workflow";
@@ -76,6 +79,8 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
                     ?? throw new InvalidOperationException($"Workflow {_state.WorkflowId}: the result of completed step '{step.Id}' is missing.");
             }
         }
+
+        await LoadApprovalsAsync(cancellationToken);
     }
 
     public async Task<object?> ReceiveAsync(object message, CancellationToken cancellationToken)
@@ -95,6 +100,11 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
                 return await CancelAsync(cancel.Reason);
             case ReminderFired { Name: ResumeReminder }:
                 await ResumeAsync();
+                return null;
+            case DecideApproval decide:
+                return await DecideApprovalAsync(decide);
+            case ReminderFired fired when IsApprovalReminder(fired.Name):
+                await OnApprovalReminderAsync(fired.Name);
                 return null;
         }
 
@@ -116,6 +126,9 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
                 break;
             case StepFailedReport failed:
                 await OnStepFailedAsync(failed);
+                break;
+            case ApprovalsReconciled:
+                await AdvanceAsync(_state);
                 break;
             case StepTokenReport token:
                 if (IsCurrent(token.StepId, token.Attempt, out var tokenStep))
@@ -166,6 +179,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             SessionId = request.SessionId,
             OriginalQuery = request.OriginalQuery,
             RequestedModel = request.Model,
+            Approval = request.Approval,
             Status = WorkflowStatus.Planning,
             CreatedAt = now,
             UpdatedAt = now,
@@ -202,6 +216,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             return;
         }
 
+        ReconcileApprovals();
         foreach (var step in _state.Steps.Where(s => s.Status == StepStatus.Running))
         {
             // In flight when the process stopped: it runs again (at-least-once).
@@ -255,6 +270,8 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             await FailAsync($"The plan is invalid: {string.Join(" ", errors)}", "invalid_plan", null);
             return;
         }
+
+        result = GateForApproval(result);
 
         state.Plan = result.Plan;
         state.Planner = result.Planner;
@@ -365,7 +382,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
     private async Task AdvanceAsync(WorkflowState state)
     {
         var ready = DispatchReady(resumed: false);
-        var finished = state.Steps.All(s => s.Status == StepStatus.Completed || (s.Status == StepStatus.Failed && s.Requirement == StepRequirement.Optional));
+        var finished = state.Steps.All(s => s.Status is StepStatus.Completed or StepStatus.Rejected or StepStatus.Skipped || (s.Status == StepStatus.Failed && s.Requirement == StepRequirement.Optional));
         if (finished)
         {
             Complete(state);
@@ -418,6 +435,8 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             warnings.Add("The answer's citations were not verified.");
         }
 
+        draft = WithRejections(draft, final is null, warnings);
+
         var answer = new WorkflowAnswer(state.WorkflowId, draft.Text, draft.Citations ?? [], warnings, draft.Mode, draft.CitationSupportRate)
         {
             Declined = draft.Declined,
@@ -453,10 +472,12 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
     {
         var state = _state!;
         _cancellation?.Cancel();
-        foreach (var other in state.Steps.Where(s => s.Status is StepStatus.Running or StepStatus.Pending))
+        foreach (var other in state.Steps.Where(s => s.Status is StepStatus.Running or StepStatus.Pending or StepStatus.AwaitingApproval))
         {
             other.Status = StepStatus.Cancelled;
         }
+
+        CloseOpenApprovals($"The workflow failed: {reason}");
 
         DisposeRuns();
         state.Status = WorkflowStatus.Failed;
@@ -480,10 +501,12 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
             await _cancellation.CancelAsync();
         }
 
-        foreach (var step in state.Steps.Where(s => s.Status is StepStatus.Running or StepStatus.Pending))
+        foreach (var step in state.Steps.Where(s => s.Status is StepStatus.Running or StepStatus.Pending or StepStatus.AwaitingApproval))
         {
             step.Status = StepStatus.Cancelled;
         }
+
+        CloseOpenApprovals($"The workflow was cancelled: {reason}");
 
         DisposeRuns();
         state.Status = WorkflowStatus.Cancelled;
@@ -512,6 +535,11 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         {
             var step = state.FindStep(planStep.Id)!;
             if (step.Status != StepStatus.Pending || !planStep.DependsOn.All(d => IsSatisfied(state.FindStep(d)!)))
+            {
+                continue;
+            }
+
+            if (HoldForApproval(step, planStep))
             {
                 continue;
             }
@@ -566,7 +594,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
                 Query = state.Query,
                 Mode = state.Mode,
                 Filters = state.Filters,
-                Inputs = planStep.Inputs,
+                Inputs = InputsOf(planStep),
                 Dependencies = dependencies,
                 Events = new StepEvents(_context, step.Id, attempt),
                 Attempt = attempt,
@@ -647,6 +675,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
         var state = _state!;
         state.Revision++;
         state.UpdatedAt = _context.Time.GetUtcNow();
+        await PersistApprovalsAsync();
         // A result is written once, with the transition that records it; the state document stays small.
         var writes = _pendingResults.Select(s => _context.WriteStateAsync(ResultKey(s.Id), s.Output)).Append(_context.WriteStateAsync(StateKey, state)).ToList();
         _pendingResults.Clear();
@@ -661,6 +690,7 @@ public sealed class WorkflowActor(WorkflowActorServices services) : IActor
 
         _pendingEvents.Clear();
         await Task.WhenAll(writes);
+        await PublishApprovalsAsync();
     }
 
     private Task AppendLooseAsync(string type, object data) =>

@@ -18,6 +18,10 @@ public static class WorkflowEvents
     public const string Usage = "usage";
     public const string Done = "done";
     public const string Error = "error";
+    public const string ApprovalRequired = Approvals.ApprovalEvents.Required;
+    public const string ApprovalResolved = Approvals.ApprovalEvents.Resolved;
+    public const string ApprovalExpiring = Approvals.ApprovalEvents.Expiring;
+    public const string ApprovalEscalated = Approvals.ApprovalEvents.Escalated;
 
     public static string StreamId(string workflowId) => "workflow:" + workflowId;
 

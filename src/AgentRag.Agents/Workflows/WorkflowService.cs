@@ -53,6 +53,11 @@ public sealed class WorkflowService(
             throw new QueryRejectedException("mode", $"Unknown mode '{request.Mode}': use auto, extractive or model.");
         }
 
+        if (!Enum.IsDefined(request.Approval))
+        {
+            throw new QueryRejectedException("approval", $"Unknown approval '{request.Approval}': use none or before_answer.");
+        }
+
         if (request.Mode == QueryMode.Model && !actorServices.ModelAvailable)
         {
             throw new QueryRejectedException("mode", "Mode 'model' needs a chat model, and none is configured: use mode 'auto' or 'extractive'.");
@@ -117,10 +122,11 @@ public sealed class WorkflowService(
     }
 
     /// <summary>
-    /// Runs a query to its end and returns its final state (completed, failed or cancelled). Cancelling
-    /// <paramref name="cancellationToken"/> stops waiting, not the workflow. <paramref name="workflowId"/> (from
-    /// <see cref="NewWorkflowId"/>) names the workflow, e.g. one already recorded in a session; a new id when null.
-    /// Throws <see cref="QueryRejectedException"/>.
+    /// Runs a query to its end and returns its final state (completed, failed or cancelled), or its state once it waits
+    /// for a person's approval (<see cref="WorkflowStatus.AwaitingApproval"/>: decide through the approvals API, then
+    /// follow its stream). Cancelling <paramref name="cancellationToken"/> stops waiting, not the workflow.
+    /// <paramref name="workflowId"/> (from <see cref="NewWorkflowId"/>) names the workflow, e.g. one already recorded in a
+    /// session; a new id when null. Throws <see cref="QueryRejectedException"/>.
     /// </summary>
     public async Task<WorkflowState> RunAsync(
         string tenantId, QueryRequest request, Action<StoredEvent>? onEvent = null, string? workflowId = null, CancellationToken cancellationToken = default)
@@ -133,6 +139,13 @@ public sealed class WorkflowService(
         {
             onEvent?.Invoke(stored);
             if (WorkflowEvents.IsFinal(stored))
+            {
+                break;
+            }
+
+            // Paused for a person (nothing else runs): the caller need not wait for a decision that may take days.
+            if (stored.Type == WorkflowEvents.ApprovalRequired
+                && await host.AskAsync<WorkflowState?>(WorkflowActor.IdOf(tenantId, id), new GetWorkflowState(), cancellationToken) is { Status: WorkflowStatus.AwaitingApproval })
             {
                 break;
             }

@@ -1,3 +1,4 @@
+using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
@@ -15,6 +16,9 @@ public enum WorkflowStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>Nothing runs: the next steps wait for a person's approval.</summary>
+    AwaitingApproval,
 }
 
 /// <summary>Where a step is in its life.</summary>
@@ -25,6 +29,15 @@ public enum StepStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>Ready, but waiting for a person's approval before it runs.</summary>
+    AwaitingApproval,
+
+    /// <summary>Its approval was refused (rejected, or expired): it did not run.</summary>
+    Rejected,
+
+    /// <summary>It depends on a rejected step: it did not run.</summary>
+    Skipped,
 }
 
 /// <summary>
@@ -54,6 +67,11 @@ public sealed class WorkflowState
 
     /// <summary>Which chat profile the workflow's model calls use and why (cheap or primary); null without a model.</summary>
     public RoutingDecision? Routing { get; set; }
+    /// <summary>The gate the query asked for (<c>before_answer</c>), if any.</summary>
+    public ApprovalCheckpoint Approval { get; init; }
+
+    /// <summary>The approval side of each gated step, by step id (see docs/adr/0009-approvals.md).</summary>
+    public Dictionary<string, StepApproval>? ApprovalSteps { get; set; }
 
     public WorkflowStatus Status { get; set; }
 

@@ -1,5 +1,6 @@
 using AgentRag.Agents.Citations;
 using AgentRag.Agents;
+using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Events;
@@ -29,9 +30,10 @@ public static class QueriesApi
 
     /// <summary>
     /// The request body: the question, optional search filters, <c>auto</c> (default), <c>extractive</c> or <c>model</c>,
-    /// the session (else the <c>X-Session-ID</c> header; a new one when neither), and a model profile name.
+    /// the session (else the <c>X-Session-ID</c> header; a new one when neither), a model profile name, and
+    /// <c>"approval": "before_answer"</c> to put the answer behind a person's approval.
     /// </summary>
-    public sealed record QueryBody(string? Query, SearchFilters? Filters, string? Mode, string? SessionId = null, string? Model = null);
+    public sealed record QueryBody(string? Query, SearchFilters? Filters, string? Mode, string? SessionId = null, string? Model = null, string? Approval = null);
 
     /// <summary>The JSON answer of a query (the <c>done</c> event's fields, plus the workflow's outcome).</summary>
     public sealed record QueryResult(
@@ -73,7 +75,14 @@ public static class QueriesApi
             return Invalid("mode", $"Unknown mode '{body.Mode}': use auto, extractive or model.");
         }
 
-        var request = new QueryRequest(body.Query ?? "", body.Filters, mode) { Model = body.Model };
+        var approval = ApprovalCheckpoint.None;
+        if (!string.IsNullOrEmpty(body.Approval)
+            && (!Enum.TryParse(body.Approval.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out approval) || !Enum.IsDefined(approval) || int.TryParse(body.Approval, out _)))
+        {
+            return Invalid("approval", $"Unknown approval '{body.Approval}': use none or before_answer.");
+        }
+
+                var request = new QueryRequest(body.Query ?? "", body.Filters, mode) { Model = body.Model, Approval = approval };
         ConversationTurn turn;
         try
         {

@@ -1,4 +1,5 @@
 using AgentRag.Agents;
+using AgentRag.Agents.Tools;
 using AgentRag.Core;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
@@ -38,6 +39,7 @@ public static class AgentRagServiceCollectionExtensions
         // After the real indexers, so a search that starts once indexing is done never sees the stale cache.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChunkIndexer, SearchCacheInvalidator>());
         services.AddIngestionPipeline();
+        services.AddStepTools<ToolRegistryStepTools>();
         services.AddAgents();
         services.AddAgentRagMcp();
         services.AddSingleton<IAskService, WorkflowAskService>();

@@ -73,6 +73,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapSessionsApi();
         app.MapChatCompletionsApi();
         app.MapFeedbackApi();
+        app.MapApprovalsApi();
         app.MapMcpApi();
         return app;
     }

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentRag.Agents.Approvals;
+using AgentRag.Core.Approvals;
+using AgentRag.Server.Hosting;
+using AgentRag.Server.Streaming;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentRag.Server.Apis;
+
+/// <summary>
+/// <c>/v1/approvals</c>: the requests for a person's approval that paused workflows wait on. List and read them with
+/// their context and audit trail, decide them (approve, reject, or approve with modified step inputs), follow the
+/// tenant's notifications as server-sent events, and export the audit trail. The approver is the <c>X-User</c> header
+/// (<c>anonymous</c> without one). A decision is final: a second gets 409 with the existing decision, deciding an
+/// expired request gets 410.
+/// </summary>
+public static class ApprovalsApi
+{
+    /// <summary>The header naming the approver until authentication exists.</summary>
+    public const string UserHeader = "X-User";
+
+    public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>();
+        api.MapGet("/", ListAsync);
+        api.MapGet("/events", StreamEventsAsync);
+        api.MapGet("/audit", ExportAuditAsync);
+        api.MapGet("/{id}", GetAsync);
+        api.MapGet("/{id}/history", GetHistoryAsync);
+        foreach (var (action, decision) in new[] { ("approve", ApprovalDecision.Approve), ("reject", ApprovalDecision.Reject), ("modify", ApprovalDecision.Modify) })
+        {
+            api.MapPost($"/{{id}}/{action}", (string id, TenantId tenant, HttpContext context, ApprovalService approvals, CancellationToken ct) =>
+                    DecideAsync(id, decision, tenant, context, approvals, ct))
+                .DisableAntiforgery()
+                .Accepts<DecisionBody>("application/json")
+                .Produces<ApprovalRecord>()
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict)
+                .ProducesProblem(StatusCodes.Status410Gone)
+                .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        }
+
+        return api;
+    }
+
+    /// <summary>A decision's body: an optional comment, and for <c>modify</c> the step inputs to change.</summary>
+    public sealed record DecisionBody(string? Comment, Dictionary<string, JsonElement>? Inputs);
+
+    /// <summary>One page of requests.</summary>
+    public sealed record ApprovalList(IReadOnlyList<ApprovalRecord> Items, int Total, int Offset, int Limit);
+
+    /// <summary>A request's audit trail.</summary>
+    public sealed record ApprovalHistory(string ApprovalId, string WorkflowId, ApprovalStatus Status, IReadOnlyList<ApprovalAuditEntry> Entries);
+
+    /// <summary>The tenant's audit export.</summary>
+    public sealed record AuditExport(string TenantId, DateTimeOffset? From, DateTimeOffset? To, int Count, IReadOnlyList<ApprovalAuditEntry> Entries);
+
+    internal static async Task<Results<Ok<ApprovalList>, ValidationProblem>> ListAsync(
+        TenantId tenant, ApprovalService approvals, string? status, string? workflowId, int? offset, int? limit, CancellationToken cancellationToken)
+    {
+        ApprovalStatus? filter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!TryParseStatus(status, out var parsed))
+            {
+                return Invalid("status", $"Unknown status '{status}': use pending, approved, rejected, expired or escalated.");
+            }
+
+            filter = parsed;
+        }
+
+        var query = new ApprovalQuery(filter, string.IsNullOrEmpty(workflowId) ? null : workflowId, offset ?? 0, limit ?? 100);
+        if (query.Offset < 0)
+        {
+            return Invalid("offset", "offset must be 0 or more.");
+        }
+
+        if (query.Limit is < 1 or > 1000)
+        {
+            return Invalid("limit", "limit must be between 1 and 1000.");
+        }
+
+        var page = await approvals.ListAsync(tenant.Value, query, cancellationToken);
+        return TypedResults.Ok(new ApprovalList(page.Items, page.Total, query.Offset, query.Limit));
+    }
+
+    internal static async Task<Results<Ok<ApprovalRecord>, ProblemHttpResult>> GetAsync(
+        string id, TenantId tenant, ApprovalService approvals, CancellationToken cancellationToken) =>
+        await approvals.GetAsync(tenant.Value, id, cancellationToken) is { } record ? TypedResults.Ok(record) : NotFound(id);
+
+    internal static async Task<Results<Ok<ApprovalHistory>, ProblemHttpResult>> GetHistoryAsync(
+        string id, TenantId tenant, ApprovalService approvals, CancellationToken cancellationToken)
+    {
+        var record = await approvals.GetAsync(tenant.Value, id, cancellationToken);
+        if (record is null)
+        {
+            return NotFound(id);
+        }
+
+        var entries = await approvals.GetHistoryAsync(tenant.Value, id, cancellationToken) ?? [];
+        return TypedResults.Ok(new ApprovalHistory(record.Id, record.WorkflowId, record.Status, entries));
+    }
+
+    internal static async Task<Results<Ok<AuditExport>, ValidationProblem>> ExportAuditAsync(
+        TenantId tenant, ApprovalService approvals, string? from, string? to, int? limit, CancellationToken cancellationToken)
+    {
+        if (!TryParseTime(from, out var fromTime))
+        {
+            return Invalid("from", $"'{from}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
+        }
+
+        if (!TryParseTime(to, out var toTime))
+        {
+            return Invalid("to", $"'{to}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
+        }
+
+        var max = limit ?? 10_000;
+        if (max is < 1 or > 10_000)
+        {
+            return Invalid("limit", "limit must be between 1 and 10000.");
+        }
+
+        var entries = await approvals.ExportAuditAsync(tenant.Value, fromTime, toTime, max, cancellationToken);
+        return TypedResults.Ok(new AuditExport(tenant.Value, fromTime, toTime, entries.Count, entries));
+    }
+
+    internal static async Task<EmptyHttpResult> StreamEventsAsync(TenantId tenant, HttpContext httpContext, ServerSentEvents events, CancellationToken cancellationToken)
+    {
+        // An inbox follows the tenant's notifications until it disconnects; Last-Event-ID replays what it missed.
+        await events.StreamAsync(httpContext, tenant.Value, ApprovalEvents.TenantStreamId, static _ => false, cancellationToken);
+        return TypedResults.Empty;
+    }
+
+    internal static async Task<IResult> DecideAsync(
+        string id, ApprovalDecision decision, TenantId tenant, HttpContext httpContext, ApprovalService approvals, CancellationToken cancellationToken)
+    {
+        DecisionBody? body = null;
+        if (httpContext.Request.ContentLength is > 0 || httpContext.Request.Headers.ContentType.Count > 0)
+        {
+            var (value, problem) = await JsonBody.ReadAsync<DecisionBody>(httpContext.Request, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            body = value;
+        }
+
+        var user = httpContext.Request.Headers[UserHeader].ToString().Trim();
+        var request = new ApprovalDecisionRequest(decision, user.Length == 0 ? ApprovalService.AnonymousUser : user, body?.Comment, body?.Inputs);
+        var result = await approvals.DecideAsync(tenant.Value, id, request, cancellationToken);
+        return result.Outcome switch
+        {
+            ApprovalDecisionOutcome.Applied => TypedResults.Ok(result.Record),
+            ApprovalDecisionOutcome.NotFound => NotFound(id),
+            ApprovalDecisionOutcome.AlreadyDecided => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Already decided",
+                detail: $"Approval {id} was {ApprovalText.Describe(result.Record!)}; a decision is final.",
+                extensions: Extensions(result.Record!)),
+            ApprovalDecisionOutcome.Expired => TypedResults.Problem(
+                statusCode: StatusCodes.Status410Gone,
+                title: "Approval expired",
+                detail: $"Approval {id} expired at {result.Record!.Resolution?.DecidedAt ?? result.Record.ExpiresAt:u} without a decision; it can no longer be decided.",
+                extensions: Extensions(result.Record)),
+            ApprovalDecisionOutcome.InvalidInputs => TypedResults.Problem(new HttpValidationProblemDetails(result.Errors.ToDictionary())
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Invalid inputs",
+                Detail = $"The modified inputs fail the input schema of agent '{result.Record!.Agent}' (step '{result.Record.StepId}'): {string.Join(" ", result.Errors.SelectMany(e => e.Value))}",
+            }),
+            ApprovalDecisionOutcome.Invalid => TypedResults.ValidationProblem(result.Errors.ToDictionary(), detail: string.Join(" ", result.Errors.SelectMany(e => e.Value)), title: "Invalid decision"),
+            _ => throw new InvalidOperationException($"Unknown decision outcome {result.Outcome}."),
+        };
+    }
+
+    private static Dictionary<string, object?> Extensions(ApprovalRecord record) => new()
+    {
+        ["approvalId"] = record.Id,
+        ["status"] = JsonNamingPolicy.SnakeCaseLower.ConvertName(record.Status.ToString()),
+        ["decision"] = record.Resolution,
+    };
+
+    private static bool TryParseStatus(string text, out ApprovalStatus status) =>
+        Enum.TryParse(text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
+
+    private static bool TryParseTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid request");
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Approval not found", detail: $"No approval '{id}' exists for this tenant.");
+}
