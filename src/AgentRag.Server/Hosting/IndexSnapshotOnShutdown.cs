@@ -16,7 +16,8 @@ internal sealed partial class IndexSnapshotOnShutdown(Bm25IndexCatalog catalog, 
         {
             await catalog.SaveAllAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
+        // The catalog may already be disposed when a test host tears down its services first: nothing left to snapshot.
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException or ObjectDisposedException)
         {
             LogSnapshotFailed(ex);
         }
