@@ -380,6 +380,8 @@ public sealed partial class EmbeddedActorHost : IActorHost, IHostedService, IAsy
                     continue;
                 }
 
+                object? result = null;
+                Exception? failure = null;
                 try
                 {
                     if (!_activated)
@@ -388,8 +390,7 @@ public sealed partial class EmbeddedActorHost : IActorHost, IHostedService, IAsy
                         _activated = true;
                     }
 
-                    var result = await _actor.ReceiveAsync(envelope.Message, HostStopping);
-                    envelope.Reply?.TrySetResult(result);
+                    result = await _actor.ReceiveAsync(envelope.Message, HostStopping);
                     if (envelope is { Message: ReminderFired fired, ReminderGeneration: { } generation })
                     {
                         await _host.CompleteOneShotAsync(Id, fired.Name, generation);
@@ -397,16 +398,27 @@ public sealed partial class EmbeddedActorHost : IActorHost, IHostedService, IAsy
                 }
                 catch (Exception ex)
                 {
-                    if (envelope.Reply is null || !envelope.Reply.TrySetException(ex))
-                    {
-                        _host.LogTurnFailed(ex, Id.ToString(), envelope.Message.GetType().Name);
-                    }
+                    failure = ex;
                 }
 
                 if (_deactivateRequested)
                 {
+                    // Retired before the reply: whoever awaited this turn sees the actor gone.
                     Close();
                     _host._activations.TryRemove(new KeyValuePair<ActorId, Activation>(Id, this));
+                }
+
+                if (failure is null)
+                {
+                    envelope.Reply?.TrySetResult(result);
+                }
+                else if (envelope.Reply is null || !envelope.Reply.TrySetException(failure))
+                {
+                    _host.LogTurnFailed(failure, Id.ToString(), envelope.Message.GetType().Name);
+                }
+
+                if (_deactivateRequested)
+                {
                     // Whatever arrived after this turn goes to the next activation.
                     while (_mailbox.Reader.TryRead(out var leftover))
                     {

@@ -679,6 +679,13 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         // A result is written once, with the transition that records it; the state document stays small.
         var writes = _pendingResults.Select(s => _context.WriteStateAsync(ResultKey(s.Id), s.Output)).Append(_context.WriteStateAsync(StateKey, state)).ToList();
         _pendingResults.Clear();
+        if (state.IsTerminal)
+        {
+            // Events reach live subscribers before they commit (ADR 0004); a client that saw the last event must read
+            // the final state, so that state is durable first.
+            await Task.WhenAll(writes);
+        }
+
         var streamId = WorkflowEvents.StreamId(state.WorkflowId);
         for (var i = 0; i < _pendingEvents.Count; i++)
         {
