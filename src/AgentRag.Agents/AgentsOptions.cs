@@ -31,6 +31,17 @@ public sealed class AgentsOptions
     [Range(1, 600_000)]
     public int ReasoningTimeoutMs { get; set; } = 30_000;
 
+    /// <summary>
+    /// Model turns the reasoning agent's tool loop takes at most; when the model still asks for tools after the last
+    /// one, the agent stops with a warning.
+    /// </summary>
+    [Range(1, 50)]
+    public int MaxToolIterations { get; set; } = 8;
+
+    /// <summary>How long one tool call of the reasoning agent may take; a call cut off is reported to the model as a tool error.</summary>
+    [Range(1, 600_000)]
+    public int ToolTimeoutMs { get; set; } = 15_000;
+
     /// <summary>Plan with the chat model when one is configured (falling back to the rules when its plan is invalid).</summary>
     public bool UseModelPlanner { get; set; } = true;
 

@@ -7,6 +7,7 @@ using AgentRag.Agents.Reasoning;
 using AgentRag.Agents.Retrieval;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Synthesis;
+using AgentRag.Agents.Tools;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Actors;
@@ -67,7 +68,8 @@ public static class DependencyInjection
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, SynthesisAgent>(sp => new SynthesisAgent(
             sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<AgentsOptions>(), sp.GetRequiredService<ILogger<SynthesisAgent>>(), ChatModel(sp))));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, CitationAgent>(sp => new CitationAgent(sp.GetRequiredService<AgentsOptions>(), Embeddings(sp))));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, ReasoningAgent>(sp => new ReasoningAgent(ChatModel(sp))));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, ReasoningAgent>(sp => new ReasoningAgent(
+            sp.GetRequiredService<AgentsOptions>(), sp.GetRequiredService<TimeProvider>(), ChatModel(sp), sp.GetService<IStepToolSource>())));
         services.TryAddSingleton(sp => new AgentCatalog(sp.GetServices<IAgent>()));
         services.TryAddSingleton<PlanValidator>();
         services.TryAddSingleton(sp =>
@@ -85,7 +87,8 @@ public static class DependencyInjection
             sp.GetRequiredService<AgentsOptions>(),
             sp.GetRequiredService<ILogger<QueryPlanner>>(),
             ChatModel(sp),
-            sp.GetRequiredService<ModelRouter>()));
+            sp.GetRequiredService<ModelRouter>(),
+            sp.GetService<IStepToolSource>()));
 
         services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
         services.TryAddSingleton<StepResilience>();

@@ -51,6 +51,12 @@ public sealed class StepContext
 
     public double GetDouble(string name, double defaultValue) =>
         Inputs.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : defaultValue;
+
+    /// <summary>The strings of a string-array input; empty when the input is absent.</summary>
+    public IReadOnlyList<string> GetStringList(string name) =>
+        Inputs.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.Array
+            ? [.. value.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
+            : [];
 }
 
 /// <summary>A completed step this step depends on.</summary>

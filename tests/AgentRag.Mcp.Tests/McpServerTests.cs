@@ -20,7 +20,7 @@ public sealed class McpServerTests(McpCorpus corpus) : IClassFixture<McpCorpus>
 
         var tools = await client.ListToolsAsync();
 
-        tools.Select(t => t.Name).ShouldBe(["search", "keyword_search", "ask", "list_documents", "get_document", "get_chunk"], ignoreOrder: true);
+        tools.Select(t => t.Name).ShouldBe(["search", "keyword_search", "ask", "list_documents", "get_document", "get_chunk", "calculator"], ignoreOrder: true);
         foreach (var tool in tools.Where(t => t.Name != "ask"))
         {
             tool.Description.Length.ShouldBeGreaterThan(60, tool.Name);

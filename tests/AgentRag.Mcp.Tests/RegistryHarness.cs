@@ -30,6 +30,9 @@ internal sealed class RegistryHarness : IAsyncDisposable
 
     public ManualTimeProvider Time { get; } = new();
 
+    /// <summary>The product's services around the registry (workflows, ingestion, approvals, the actor host).</summary>
+    public IServiceProvider Services => _services;
+
     public ToolRegistry Registry { get; }
 
     /// <summary>The settings of a stdio server named <paramref name="name"/>: this test assembly as <see cref="TestMcpServer"/>.</summary>

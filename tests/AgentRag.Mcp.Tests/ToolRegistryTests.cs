@@ -39,7 +39,7 @@ public sealed class ToolRegistryTests : IAsyncLifetime
         var catalog = await _harness.WaitForCatalogAsync(c => c.Any(t => t.Source == "tools"), "listed the external tools");
 
         catalog.Where(t => t.Source == AgentTool.BuiltInSource).Select(t => t.Name)
-            .ShouldBe(["search", "keyword_search", "list_documents", "get_document", "get_chunk"], ignoreOrder: true);
+            .ShouldBe(["search", "keyword_search", "list_documents", "get_document", "get_chunk", "calculator"], ignoreOrder: true);
         catalog.Where(t => t.Source == AgentTool.BuiltInSource).ShouldAllBe(t => !t.SideEffects);
         var external = catalog.Where(t => t.Source == "tools").ToDictionary(t => t.Name);
         external.Keys.ShouldBe(["tools__echo", "tools__hang", "tools__write_note"], ignoreOrder: true);

@@ -2,7 +2,8 @@ namespace AgentRag.TestKit;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> whose clock moves only when a test says so, for timers, timeouts, TTLs and retry delays
-/// without real waiting. Timers fire synchronously inside <see cref="Advance"/>, in due order. Thread-safe.
+/// without real waiting. Timers fire synchronously inside <see cref="Advance"/>, in due order; a timer created (or changed)
+/// due now fires at once on the thread pool, as a real one does. Thread-safe.
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
@@ -170,10 +171,30 @@ public sealed class ManualTimeProvider : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
+            var fireNow = false;
             lock (owner._gate)
             {
                 _period = period;
-                DueAt = dueTime == Timeout.InfiniteTimeSpan ? null : owner._now + (dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime);
+                if (dueTime == Timeout.InfiniteTimeSpan)
+                {
+                    DueAt = null;
+                }
+                else if (dueTime <= TimeSpan.Zero)
+                {
+                    // Due now: fires at once on the thread pool, as a real timer does, without waiting for Advance.
+                    fireNow = true;
+                    DueAt = owner._now;
+                    Rearm();
+                }
+                else
+                {
+                    DueAt = owner._now + dueTime;
+                }
+            }
+
+            if (fireNow)
+            {
+                ThreadPool.QueueUserWorkItem(static timer => timer.Fire(), this, preferLocal: false);
             }
 
             if (DueAt is null)

@@ -13,7 +13,8 @@ public sealed record ApprovalGates(Plan Plan, IReadOnlyDictionary<string, IReadO
 /// Decides which steps of a plan wait for a person's approval before they run. A step is gated when:
 /// <list type="bullet">
 /// <item>the plan already marks it (a model planner may);</item>
-/// <item>it is a <c>tool</c> step whose tool has side effects, or whose tool cannot be found (its safety cannot be checked);</item>
+/// <item>it is a <c>tool</c> step whose tool has side effects, or a <c>reasoning</c> step that lists such a tool in its
+/// <c>tools</c> input; a tool that cannot be found counts as one (its safety cannot be checked);</item>
 /// <item>the plan's estimated cost exceeds the tenant's <see cref="ApprovalOptions.CostThresholdUsd"/>: its first model
 /// steps (those no other model step precedes) are gated, so nothing is spent before the approval;</item>
 /// <item>the query asked for <see cref="ApprovalCheckpoint.BeforeAnswer"/>, or the tenant requires review: its answer
@@ -37,7 +38,7 @@ public sealed class ApprovalPolicy(AgentCatalog catalog, ApprovalOptions options
                 reasons[step.Id].Add(ApprovalReasons.Planner);
             }
 
-            if (step.Agent == ToolAgent.Name && HasSideEffects(tenantId, step))
+            if (HasSideEffects(tenantId, step))
             {
                 reasons[step.Id].Add(ApprovalReasons.SideEffects);
             }
@@ -75,9 +76,9 @@ public sealed class ApprovalPolicy(AgentCatalog catalog, ApprovalOptions options
         var sentences = reasons.Select(reason => reason switch
         {
             ApprovalReasons.Planner => "The plan marks this step as needing approval.",
-            ApprovalReasons.SideEffects => tools?.Find(tenantId, ToolName(step)) is { } tool
+            ApprovalReasons.SideEffects => string.Join(" ", SideEffectingTools(tenantId, step).Select(name => tools?.Find(tenantId, name) is { } tool
                 ? $"The tool '{tool.Function.Name}' ({tool.Source}) changes state outside the platform: it has side effects."
-                : $"The tool '{ToolName(step)}' is not in the registry now, so its side effects cannot be ruled out.",
+                : $"The tool '{name}' is not in the registry now, so its side effects cannot be ruled out.")),
             ApprovalReasons.Cost => string.Create(CultureInfo.InvariantCulture,
                 $"The plan's estimated cost, ${plan.Estimate.CostUsd:0.######} ({plan.Estimate.ModelCalls} model call(s)), exceeds the threshold of ${settings.CostThresholdUsd:0.######}; this is its first model step."),
             ApprovalReasons.BeforeAnswer => "The query asked for approval before the answer is written.",
@@ -87,8 +88,20 @@ public sealed class ApprovalPolicy(AgentCatalog catalog, ApprovalOptions options
         return string.Join(" ", sentences);
     }
 
-    private bool HasSideEffects(string tenantId, PlanStep step) =>
-        tools?.Find(tenantId, ToolName(step)) is not { SideEffects: false };
+    private bool HasSideEffects(string tenantId, PlanStep step) => SideEffectingTools(tenantId, step).Any();
+
+    /// <summary>The tools <paramref name="step"/> may call that have side effects or cannot be found.</summary>
+    private IEnumerable<string> SideEffectingTools(string tenantId, PlanStep step) =>
+        StepToolNames(step).Where(name => tools?.Find(tenantId, name) is not { SideEffects: false });
+
+    /// <summary>The tools a step may call: a <c>tool</c> step's tool, or the tools a <c>reasoning</c> step lists.</summary>
+    internal static IEnumerable<string> StepToolNames(PlanStep step) => step.Agent switch
+    {
+        ToolAgent.Name => [ToolName(step)],
+        AgentNames.Reasoning when step.Inputs.TryGetValue("tools", out var listed) && listed.ValueKind == System.Text.Json.JsonValueKind.Array =>
+            listed.EnumerateArray().Where(e => e.ValueKind == System.Text.Json.JsonValueKind.String).Select(e => e.GetString()!),
+        _ => [],
+    };
 
     internal static string ToolName(PlanStep step) =>
         step.Inputs.TryGetValue("tool", out var name) && name.ValueKind == System.Text.Json.JsonValueKind.String ? name.GetString() ?? "" : "";

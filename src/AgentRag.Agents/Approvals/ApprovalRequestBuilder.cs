@@ -6,6 +6,7 @@ using AgentRag.Agents.Tools;
 using AgentRag.Core;
 using AgentRag.Core.Approvals;
 using AgentRag.Core.Serialization;
+using AgentRag.Core.Text;
 
 namespace AgentRag.Agents.Approvals;
 
@@ -140,10 +141,12 @@ public sealed class ApprovalRequestBuilder(ApprovalPolicy policy, ApprovalOption
         return step.Agent switch
         {
             ToolAgent.Name => $"Call the tool '{ApprovalPolicy.ToolName(step)}'{(tool is null ? "" : $" ({tool.Source})")} with arguments {Arguments(step)}.",
-            AgentNames.Synthesis => $"Write the answer to “{Shorten(input.Query, 200)}” from {Count(sourceCount, "retrieved passage")} and show it.",
-            AgentNames.Reasoning => $"Answer “{Shorten(input.Query, 200)}” with the reasoning agent.",
+            AgentNames.Synthesis => $"Write the answer to “{TextPreview.Shorten(input.Query, 200)}” from {Count(sourceCount, "retrieved passage")} and show it.",
+            AgentNames.Reasoning => ApprovalPolicy.StepToolNames(step).ToList() is { Count: > 0 } listed
+                ? $"Answer “{TextPreview.Shorten(input.Query, 200)}” with the reasoning agent, which may call {string.Join(", ", listed.Select(t => $"'{t}'"))}."
+                : $"Answer “{TextPreview.Shorten(input.Query, 200)}” with the reasoning agent.",
             AgentNames.Retrieval or AgentNames.FollowUpRetrieval =>
-                $"Search the documents for “{Shorten(step.Inputs.TryGetValue("query", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()! : input.Query, 200)}”.",
+                $"Search the documents for “{TextPreview.Shorten(step.Inputs.TryGetValue("query", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()! : input.Query, 200)}”.",
             AgentNames.Citation => "Check the answer's citations against their sources.",
             _ => $"Run step '{step.Id}' ({step.Agent}).",
         };
@@ -183,15 +186,13 @@ public sealed class ApprovalRequestBuilder(ApprovalPolicy policy, ApprovalOption
     }
 
     private static string Arguments(PlanStep step) =>
-        step.Inputs.TryGetValue("arguments", out var arguments) ? Shorten(arguments.GetRawText(), 500) : "{}";
+        step.Inputs.TryGetValue("arguments", out var arguments) ? TextPreview.Shorten(arguments.GetRawText(), 500) : "{}";
 
     private static string Excerpt(string text)
     {
         var flat = text.ReplaceLineEndings(" ").Trim();
-        return Shorten(flat, ExcerptLength);
+        return TextPreview.Shorten(flat, ExcerptLength);
     }
 
     private static string Count(int n, string noun) => $"{n.ToString(CultureInfo.InvariantCulture)} {noun}{(n == 1 ? "" : "s")}";
-
-    private static string Shorten(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
 }

@@ -19,6 +19,9 @@ public enum QueryClass
 
     /// <summary>A calculation: a reasoning step that computes it.</summary>
     Arithmetic,
+
+    /// <summary>A request that names a tool of the catalog (<see cref="ToolMentions"/>): a reasoning step that calls it.</summary>
+    Tools,
 }
 
 /// <summary>The class of a query, the rule that decided it, and what the rule extracted.</summary>
@@ -27,7 +30,9 @@ public enum QueryClass
 /// <param name="Explanation">A sentence a person can check.</param>
 /// <param name="Entities">For comparisons, the things compared; else empty.</param>
 /// <param name="Expression">For arithmetic, the normalized expression; else null.</param>
-public sealed record QueryClassification(QueryClass Class, string Rule, string Explanation, IReadOnlyList<string> Entities, string? Expression = null);
+/// <param name="Tools">For <see cref="QueryClass.Tools"/>, the catalog names of the tools the query names; else null.</param>
+public sealed record QueryClassification(
+    QueryClass Class, string Rule, string Explanation, IReadOnlyList<string> Entities, string? Expression = null, IReadOnlyList<string>? Tools = null);
 
 /// <summary>
 /// Deterministic, explainable query classification by ordered rules: arithmetic, conversational, comparison,

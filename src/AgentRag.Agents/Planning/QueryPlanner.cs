@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRag.Agents.Plans;
+using AgentRag.Agents.Tools;
 using AgentRag.Core.Serialization;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Prompts;
@@ -14,7 +15,9 @@ namespace AgentRag.Agents.Planning;
 /// The planner the workflow uses: the <see cref="RuleBasedPlanner"/>, or, when a chat model may be used and
 /// <see cref="AgentsOptions.UseModelPlanner"/> is on, the model's plan in the same JSON schema. A model plan that
 /// cannot be parsed or fails <see cref="PlanValidator"/> is replaced by the rule-based plan with a warning; so is a
-/// failed model call (the model layer has already retried it). Every plan gets estimates. Thread-safe.
+/// failed model call (the model layer has already retried it). Both see the tools of the <see cref="IStepToolSource"/>:
+/// the rules plan a tool step for a query that names one, and the model is shown the catalog. Every plan gets
+/// estimates. Thread-safe.
 /// </summary>
 public sealed class QueryPlanner(
     RuleBasedPlanner rules,
@@ -25,7 +28,8 @@ public sealed class QueryPlanner(
     AgentsOptions options,
     ILogger<QueryPlanner> logger,
     IChatClient? chatClient = null,
-    ModelRouter? router = null) : IQueryPlanner
+    ModelRouter? router = null,
+    IStepToolSource? tools = null) : IQueryPlanner
 {
     public const string ModelPlannerName = "model";
     public const string PromptId = "planner";
@@ -36,7 +40,8 @@ public sealed class QueryPlanner(
     public async Task<PlanningResult> PlanAsync(PlanningRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (rulePlan, classification) = rules.Plan(request.Query);
+        var available = tools?.List(request.TenantId) ?? [];
+        var (rulePlan, classification) = rules.Plan(request.Query, available);
         var modelAvailable = request.UseModel && chatClient is not null;
         // Routing is decided once per workflow, from the question and the size of its rule-based plan, and recorded.
         var routing = modelAvailable && router is not null
@@ -52,7 +57,7 @@ public sealed class QueryPlanner(
         string warning;
         try
         {
-            var modelPlan = await AskModelAsync(request, cancellationToken);
+            var modelPlan = await AskModelAsync(request, available, cancellationToken);
             var errors = validator.Validate(modelPlan);
             if (errors.Count == 0)
             {
@@ -76,13 +81,28 @@ public sealed class QueryPlanner(
 
     private Plan Estimated(Plan plan, bool modelAvailable) => plan with { Estimate = estimator.Estimate(plan, modelAvailable) };
 
-    private async Task<Plan> AskModelAsync(PlanningRequest request, CancellationToken cancellationToken)
+    private async Task<Plan> AskModelAsync(PlanningRequest request, IReadOnlyList<StepTool> available, CancellationToken cancellationToken)
     {
-        var agents = new JsonArray([.. catalog.Descriptors.Select(d => (JsonNode)new JsonObject
+        var agents = new JsonArray([.. catalog.Descriptors.Select(d =>
         {
-            ["name"] = d.Name,
-            ["purpose"] = d.Description,
-            ["inputs"] = d.Inputs.ToJsonSchema(),
+            var entry = new JsonObject
+            {
+                ["name"] = d.Name,
+                ["purpose"] = d.Description,
+                ["inputs"] = d.Inputs.ToJsonSchema(),
+            };
+            if (d.Name == AgentNames.Reasoning && available.Count > 0)
+            {
+                // What the reasoning agent can call; a step that needs a tool lists it in its "tools" input.
+                entry["tools"] = new JsonArray([.. available.Select(t => (JsonNode)new JsonObject
+                {
+                    ["name"] = t.Name,
+                    ["description"] = t.Function.Description,
+                    ["sideEffects"] = t.SideEffects,
+                })]);
+            }
+
+            return (JsonNode)entry;
         })]);
         var prompt = prompts.Select(PromptId, request.WorkflowId);
         var messages = prompt.ToMessages(new Dictionary<string, string>

@@ -1,28 +1,39 @@
 using System.Text.Json;
 using AgentRag.Agents.Plans;
+using AgentRag.Agents.Reasoning;
+using AgentRag.Agents.Tools;
 using AgentRag.Core.Serialization;
 
 namespace AgentRag.Agents.Planning;
 
 /// <summary>
-/// Turns a query into a plan by its <see cref="QueryClassifier"/> class. Deterministic: the same query always gets
-/// the same plan, and the plan's rationale names the rule that decided it. Thread-safe.
+/// Turns a query into a plan by its <see cref="QueryClassifier"/> class, or, when it names an external tool of the
+/// catalog (<see cref="ToolMentions"/>), a reasoning step that may call the named tools. Deterministic: the same query
+/// and catalog always get the same plan, and the plan's rationale names the rule that decided it. Thread-safe.
 /// </summary>
 public sealed class RuleBasedPlanner(AgentsOptions options)
 {
     public const string Name = "rules";
 
     /// <summary>The plan for <paramref name="query"/> (without estimates) and its classification.</summary>
-    public (Plan Plan, QueryClassification Classification) Plan(string query)
+    /// <param name="query">The question.</param>
+    /// <param name="tools">The tools available to the query's tenant now; none when omitted.</param>
+    public (Plan Plan, QueryClassification Classification) Plan(string query, IReadOnlyList<StepTool>? tools = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
-        var classification = QueryClassifier.Classify(query);
+        var named = tools is null ? [] : ToolMentions.Named(query, tools);
+        var classification = named.Count > 0
+            ? new QueryClassification(QueryClass.Tools, ToolMentions.Rule,
+                $"The query names the tool{(named.Count > 1 ? "s" : "")} {string.Join(", ", named.Select(t => t.Name))}.", [], Tools: [.. named.Select(t => t.Name)])
+            : QueryClassifier.Classify(query);
         var steps = classification.Class switch
         {
             QueryClass.Knowledge => Knowledge(query),
             QueryClass.Comparison => Comparison(query, classification.Entities),
             QueryClass.MultiHop => MultiHop(query),
             QueryClass.Arithmetic or QueryClass.Conversational => Reasoning(query, classification),
+            QueryClass.Tools => [Step("reason", AgentNames.Reasoning, StepPolicy.Required(options.ReasoningTimeoutMs), [],
+                ("query", query), ("kind", ReasoningAgent.ToolsKind), ("tools", classification.Tools!))],
             _ => throw new InvalidOperationException($"Unknown query class {classification.Class}."),
         };
         return (new Plan { Steps = steps, Rationale = $"{classification.Class}: {classification.Explanation} (rule {classification.Rule})" }, classification);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentRag.Agents.Plans;
 using AgentRag.Core.Serialization;
+using AgentRag.Core.Text;
 using Microsoft.Extensions.AI;
 
 namespace AgentRag.Agents.Tools;
@@ -42,13 +43,7 @@ public sealed class ToolAgent(IStepToolSource tools) : IAgent
 
         context.Events.Progress($"Calling {name}.");
         var result = await tool.Function.InvokeAsync(arguments, cancellationToken);
-        var text = result switch
-        {
-            null => "",
-            string s => s,
-            JsonElement element => element.ValueKind == JsonValueKind.String ? element.GetString()! : element.GetRawText(),
-            _ => JsonSerializer.Serialize(result, AgentRagJson.Options),
-        };
+        var text = ToolResults.ToText(result);
         var truncated = text.Length > MaxResultLength;
         if (truncated)
         {
@@ -57,14 +52,8 @@ public sealed class ToolAgent(IStepToolSource tools) : IAgent
 
         return StepOutput.Create(
             new ToolCallResult(name, tool.Source, tool.SideEffects, text, truncated),
-            $"Called {name}{(tool.SideEffects ? " (side effects)" : "")}: {Shorten(text, 120)}",
+            $"Called {name}{(tool.SideEffects ? " (side effects)" : "")}: {TextPreview.OneLine(text, 120)}",
             warnings: truncated ? [$"The result of tool '{name}' was cut to {MaxResultLength:N0} characters."] : null);
-    }
-
-    private static string Shorten(string text, int max)
-    {
-        var line = text.ReplaceLineEndings(" ").Trim();
-        return line.Length <= max ? line : string.Concat(line.AsSpan(0, max - 1), "…");
     }
 }
 

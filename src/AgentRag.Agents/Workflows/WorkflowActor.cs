@@ -430,7 +430,8 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             .Concat(ordered.Select(p => state.FindStep(p.Id)!).Where(s => s.Output is not null).SelectMany(s => s.Output!.Warnings))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        if (draft.Citations is null && draft.Mode != AnswerMode.Reasoning && !draft.Text.Equals(Synthesis.ExtractiveSynthesizer.DeclineText, StringComparison.Ordinal))
+        // Only document answers cite; a reasoning step's answer (conversation, tools) has nothing to verify.
+        if (draft.Citations is null && final?.Agent != AgentNames.Reasoning && draft.Mode != AnswerMode.Reasoning && !draft.Text.Equals(Synthesis.ExtractiveSynthesizer.DeclineText, StringComparison.Ordinal))
         {
             warnings.Add("The answer's citations were not verified.");
         }

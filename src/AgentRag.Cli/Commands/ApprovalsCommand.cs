@@ -8,6 +8,7 @@ using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Approvals;
 using AgentRag.Core.Serialization;
+using AgentRag.Core.Text;
 using Spectre.Console;
 
 namespace AgentRag.Cli.Commands;
@@ -85,7 +86,7 @@ internal static class ApprovalsCommand
             var table = new Table().AddColumns("Id", "Workflow", "Step", "Status", "Risk", "Action", "Expires");
             foreach (var r in page.Items)
             {
-                table.AddRow(r.Id, r.WorkflowId, Markup.Escape(r.StepId), Snake(r.Status), Snake(r.Risk), Markup.Escape(Shorten(r.Action, 60)),
+                table.AddRow(r.Id, r.WorkflowId, Markup.Escape(r.StepId), Snake(r.Status), Snake(r.Risk), Markup.Escape(TextPreview.Shorten(r.Action, 60)),
                     r.ExpiresAt.ToString("u", CultureInfo.InvariantCulture));
             }
 
@@ -332,8 +333,6 @@ internal static class ApprovalsCommand
         new($"No approval '{approvalId}' in tenant '{tenantId}'.", ExitCodes.NotFound);
 
     private static string Snake<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
-
-    private static string Shorten(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
 
     private sealed record HistoryBody(IReadOnlyList<ApprovalAuditEntry> Entries);
 }

@@ -5,6 +5,7 @@ using AgentRag.Agents.Citations;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Events;
+using AgentRag.Core.Text;
 
 namespace AgentRag.Cli.Commands;
 
@@ -124,7 +125,7 @@ internal static class AskCommand
             foreach (var citation in result.Citations)
             {
                 Console.Out.WriteLine($"  [{citation.Number}] {citation.Display.Trim('[', ']')}");
-                Console.Out.WriteLine($"      “{Shorten(citation.Quote, 300)}”");
+                Console.Out.WriteLine($"      “{TextPreview.Shorten(citation.Quote, 300)}”");
             }
         }
 
@@ -133,6 +134,4 @@ internal static class AskCommand
             Console.Out.WriteLine($"Warning: {warning}");
         }
     }
-
-    private static string Shorten(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentRag.Core;
 using AgentRag.Mcp.Tools;
 using Microsoft.Extensions.AI;
 using ModelContextProtocol.Protocol;
@@ -15,7 +16,7 @@ namespace AgentRag.Mcp.Registry;
 public sealed class ExternalTool : AgentTool
 {
     /// <summary>Separates the server name from the server's tool name in <see cref="AIFunctionDeclaration.Name"/>.</summary>
-    public const string Separator = "__";
+    public const string Separator = ToolSources.ExternalNameSeparator;
 
     private readonly ExternalMcpServer _server;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentRag.Core;
 using AgentRag.Core.Serialization;
 using Microsoft.Extensions.AI;
 
@@ -13,7 +14,7 @@ namespace AgentRag.Mcp.Tools;
 public abstract class AgentTool : AIFunction
 {
     /// <summary>The <see cref="Source"/> of the platform's own tools.</summary>
-    public const string BuiltInSource = "agentrag";
+    public const string BuiltInSource = ToolSources.BuiltIn;
 
     /// <summary>True when a call changes state outside the platform (sends, writes, deletes): such calls need approval.</summary>
     public abstract bool SideEffects { get; }

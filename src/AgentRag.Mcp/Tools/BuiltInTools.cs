@@ -7,7 +7,7 @@ namespace AgentRag.Mcp.Tools;
 /// <summary>
 /// Creates the platform's own tools for a tenant. A tool is offered only when it can work: <c>vector_search</c> needs
 /// dense retrieval (an embedding provider), <c>rerank</c> a registered <see cref="IReranker"/>, and <c>ask</c> a
-/// registered <see cref="IAskService"/>. Thread-safe; each call returns new, tenant-bound instances.
+/// registered <see cref="IAskService"/>. The <c>calculator</c> is always offered. Thread-safe; each call returns new, tenant-bound instances.
 /// </summary>
 public sealed class BuiltInTools(SearchService search, IDocumentStore store, IEnumerable<IReranker> rerankers, IEnumerable<IAskService> askServices)
 {
@@ -41,6 +41,7 @@ public sealed class BuiltInTools(SearchService search, IDocumentStore store, IEn
         tools.Add(new ListDocumentsTool(tenantId, store));
         tools.Add(new GetDocumentTool(tenantId, store));
         tools.Add(new GetChunkTool(tenantId, store));
+        tools.Add(new CalculatorTool(tenantId));
         return tools;
     }
 }

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.Globalization;
 using System.Net.Http;
 using System.Text.Json;
+using AgentRag.Core.Text;
 using AgentRag.Models.Configuration;
 
 namespace AgentRag.Models.OpenAi;
@@ -90,12 +91,12 @@ internal static class OpenAiErrors
             {
                 if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
                 {
-                    return Truncate(message.GetString()!);
+                    return TextPreview.Shorten(message.GetString()!, 300);
                 }
 
                 if (error.ValueKind == JsonValueKind.String)
                 {
-                    return Truncate(error.GetString()!);
+                    return TextPreview.Shorten(error.GetString()!, 300);
                 }
             }
         }
@@ -104,7 +105,7 @@ internal static class OpenAiErrors
             // Not JSON: show the start of the body instead.
         }
 
-        return Truncate(body.Trim());
+        return TextPreview.Shorten(body.Trim(), 300);
     }
 
     /// <summary>Reads <c>retry-after-ms</c> (OpenAI) or <c>Retry-After</c> (seconds or an HTTP date).</summary>
@@ -137,6 +138,4 @@ internal static class OpenAiErrors
 
         return null;
     }
-
-    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }

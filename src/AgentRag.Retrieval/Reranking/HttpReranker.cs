@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRag.Core;
+using AgentRag.Core.Text;
 using AgentRag.Models;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
@@ -145,7 +146,7 @@ public sealed class HttpReranker : IReranker, IDisposable
                     ModelFailureKind.ModelNotFound => $" Check {_profile.SettingPath}:Endpoint (it must serve /rerank) and :Model.",
                     _ => "",
                 };
-                throw Failure(kind, $"answered HTTP {status}: {Shorten(text)}.{hint}", status, RetryAfter(response), null);
+                throw Failure(kind, $"answered HTTP {status}: {TextPreview.OneLine(text, 300)}.{hint}", status, RetryAfter(response), null);
             }
 
             try
@@ -272,12 +273,6 @@ public sealed class HttpReranker : IReranker, IDisposable
             && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)
             ? TimeSpan.FromMilliseconds(ms)
             : null;
-    }
-
-    private static string Shorten(string text)
-    {
-        text = text.ReplaceLineEndings(" ").Trim();
-        return text.Length <= 300 ? text : text[..300] + "…";
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using AgentRag.Agents.Tools;
 using AgentRag.Mcp.Registry;
+using AgentRag.Mcp.Tools;
 
 namespace AgentRag.Server.Hosting;
 
@@ -13,5 +14,9 @@ internal sealed class ToolRegistryStepTools(IServiceProvider services) : IStepTo
     private readonly Lazy<ToolRegistry> _registry = new(services.GetRequiredService<ToolRegistry>);
 
     public StepTool? Find(string tenantId, string name) =>
-        _registry.Value.FindTool(tenantId, name) is { } tool ? new StepTool(tool, tool.SideEffects, tool.Source) : null;
+        _registry.Value.FindTool(tenantId, name) is { } tool ? ToStepTool(tool) : null;
+
+    public IReadOnlyList<StepTool> List(string tenantId) => [.. _registry.Value.GetTools(tenantId).Select(ToStepTool)];
+
+    private static StepTool ToStepTool(AgentTool tool) => new(tool, tool.SideEffects, tool.Source);
 }

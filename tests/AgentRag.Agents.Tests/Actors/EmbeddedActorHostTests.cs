@@ -6,7 +6,6 @@ using AgentRag.Storage.Sqlite.Actors;
 using AgentRag.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
-using ManualTimeProvider = AgentRag.Agents.Tests.Support.ManualTimeProvider;
 
 namespace AgentRag.Agents.Tests.Actors;
 

@@ -189,6 +189,8 @@ public sealed class RecordingTools : IStepToolSource
 
     public StepTool? Find(string tenantId, string name) => _tools.GetValueOrDefault(name);
 
+    public IReadOnlyList<StepTool> List(string tenantId) => [.. _tools.Values];
+
     /// <summary>A plan step calling <paramref name="tool"/> with <c>{"text": text}</c>.</summary>
     public static PlanStep Step(string id, string tool, string text, params string[] dependsOn) => new()
     {

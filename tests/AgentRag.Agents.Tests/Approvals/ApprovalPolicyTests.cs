@@ -97,6 +97,25 @@ public sealed class ApprovalPolicyTests
     }
 
     [Fact]
+    public void Apply_ReasoningStepsListingTools_GatedWhenAListedToolHasSideEffects()
+    {
+        var tools = new RecordingTools().List("default");
+        var sending = _rules.Plan("Send note: the build is green", tools).Plan;
+        var lookup = _rules.Plan("Send note: the build is green", tools).Plan with
+        {
+            Steps = [sending.Steps[0] with { Inputs = new Dictionary<string, System.Text.Json.JsonElement>(sending.Steps[0].Inputs) { ["tools"] = System.Text.Json.JsonSerializer.SerializeToElement(new[] { "lookup" }) } }],
+        };
+
+        var gates = Policy(new ApprovalOptions()).Apply(sending, "default", ApprovalCheckpoint.None, modelUsed: true);
+
+        Gated(gates).ShouldBe(["reason"]);
+        gates.Reasons["reason"].ShouldBe([ApprovalReasons.SideEffects]);
+        Policy(new ApprovalOptions()).Explain(gates.Reasons["reason"], gates.Plan, gates.Plan.Steps[0], "default")
+            .ShouldBe("The tool 'send_note' (notes) changes state outside the platform: it has side effects.");
+        Gated(Policy(new ApprovalOptions()).Apply(lookup, "default", ApprovalCheckpoint.None, modelUsed: true)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void For_TenantOverrides_ReplaceTheDefaults()
     {
         var options = new ApprovalOptions

@@ -4,7 +4,6 @@ using AgentRag.Core;
 using AgentRag.Core.Approvals;
 using AgentRag.TestKit;
 
-using ManualTimeProvider = AgentRag.Agents.Tests.Support.ManualTimeProvider;
 
 namespace AgentRag.Agents.Tests.Approvals;
 

@@ -7,7 +7,6 @@ using AgentRag.Core.Approvals;
 using AgentRag.Core.Serialization;
 using AgentRag.TestKit;
 
-using ManualTimeProvider = AgentRag.Agents.Tests.Support.ManualTimeProvider;
 
 namespace AgentRag.Agents.Tests.Approvals;
 

@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
-using ManualTimeProvider = AgentRag.Agents.Tests.Support.ManualTimeProvider;
 
 namespace AgentRag.Agents.Tests.Approvals;
 

@@ -36,6 +36,30 @@ public sealed class RuleBasedPlannerTests
         new PlanValidator(TestAgents.Catalog()).Validate(plan).ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData("Please send_note to the team: the build is green")]
+    [InlineData("Send note: the build is green")]
+    [InlineData("Could you SEND_NOTE 'done'?")]
+    public void Plan_QueryNamesAnExternalTool_OneReasoningStepListingIt(string query)
+    {
+        var (plan, classification) = _planner.Plan(query, new Approvals.RecordingTools().List("default"));
+
+        classification.Class.ShouldBe(QueryClass.Tools);
+        classification.Tools.ShouldBe(["send_note"]);
+        PlanShape.Of(plan).ShouldBe("reasoning");
+        var step = plan.Steps.ShouldHaveSingleItem();
+        step.Inputs["kind"].GetString().ShouldBe("tools");
+        step.Inputs["tools"].EnumerateArray().Select(t => t.GetString()).ShouldBe(["send_note"]);
+        plan.Rationale.ShouldContain(ToolMentions.Rule);
+        new PlanValidator(TestAgents.Catalog()).Validate(plan).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("How do I lookup a value in a table?")] // a built-in tool's name is an ordinary word
+    [InlineData("What does resend_notes do?")] // not the whole word
+    public void Plan_QueryDoesNotNameAnExternalTool_ClassifiedAsUsual(string query) =>
+        _planner.Plan(query, new Approvals.RecordingTools().List("default")).Classification.Class.ShouldBe(QueryClass.Knowledge);
+
     [Fact]
     public void Plan_Comparison_RetrievesEachEntityWithTheSharedContext()
     {

@@ -21,7 +21,7 @@ public static class TestAgents
             new FollowUpRetrievalAgent(retriever),
             new SynthesisAgent(Prompts(), options, NullLogger<SynthesisAgent>.Instance),
             new CitationAgent(options),
-            new ReasoningAgent(),
+            new ReasoningAgent(options, TimeProvider.System),
         ]);
     }
 

@@ -1,5 +1,5 @@
-using AgentRag.Agents.Reasoning;
 using AgentRag.Agents.Text;
+using AgentRag.Core.Text;
 
 namespace AgentRag.Agents.Tests.Text;
 

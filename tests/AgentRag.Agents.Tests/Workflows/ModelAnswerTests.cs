@@ -133,7 +133,7 @@ public sealed class ModelAnswerTests : IAsyncLifetime
 
         final.Answer!.CitationSupportRate.ShouldNotBeNull();
         models.ShouldBe(["primary-model"]);
-        assigned.Where(p => p.Used).Select(p => $"{p.PromptId}@{p.Version}").Order().ShouldBe(["planner@v1", "synthesis@v1"]);
+        assigned.Where(p => p.Used).Select(p => $"{p.PromptId}@{p.Version}").Order().ShouldBe(["planner@v2", "synthesis@v1"]);
         stored.Models.ShouldBe(["primary-model"]);
         stored.Prompts.ShouldContain(new Models.Feedback.PromptVersionRef("synthesis", "v1"));
         replaced.ShouldBeFalse();

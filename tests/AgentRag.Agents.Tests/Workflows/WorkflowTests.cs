@@ -6,7 +6,6 @@ using AgentRag.Core.Events;
 using AgentRag.TestKit;
 using AgentRag.TestKit.OpenAi;
 
-using ManualTimeProvider = AgentRag.Agents.Tests.Support.ManualTimeProvider;
 
 namespace AgentRag.Agents.Tests.Workflows;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AgentRag.Agents.Reasoning;
+namespace AgentRag.Core.Text;
 
 /// <summary>
 /// Evaluates arithmetic exactly as written: numbers (decimal point, optional thousands commas), + - * / % ^,
