@@ -145,6 +145,8 @@ public sealed class ToolRegistryUnreachableServerTests
         (await harness.Time.AdvanceToNextTimerAsync(TimeSpan.FromSeconds(5))).ShouldBe(TimeSpan.FromSeconds(1));
         (await harness.Time.AdvanceToNextTimerAsync(TimeSpan.FromSeconds(5))).ShouldBe(TimeSpan.FromSeconds(2));
         (await harness.Time.AdvanceToNextTimerAsync(TimeSpan.FromSeconds(5))).ShouldBe(TimeSpan.FromSeconds(4));
+        // The next backoff is armed once the third attempt has failed and been counted.
+        (await harness.Time.AdvanceToNextTimerAsync(TimeSpan.FromSeconds(10))).ShouldBe(TimeSpan.FromSeconds(8));
 
         var status = harness.Registry.GetServerStatus().Single();
         status.State.ShouldBeOneOf(ExternalServerState.Down, ExternalServerState.Connecting);
