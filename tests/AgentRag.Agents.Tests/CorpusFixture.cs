@@ -1,8 +1,5 @@
-using AgentRag.Agents.Actors;
+using AgentRag.Agents.Tests.Support;
 using AgentRag.Agents.Workflows;
-using AgentRag.Core;
-using AgentRag.Ingestion.Pipeline;
-using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,26 +25,7 @@ public sealed class CorpusFixture : IAsyncLifetime
 
     public WorkflowService Workflows => Services.GetRequiredService<WorkflowService>();
 
-    public async Task InitializeAsync()
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
-        services.AddAgentRagCore(new DataFolder(_data.Path));
-        _services = services.BuildServiceProvider();
-        var ingestion = _services.GetRequiredService<DocumentIngestionService>();
-        foreach (var file in Files)
-        {
-            var submitted = await ingestion.SubmitFileAsync(Tenancy.DefaultTenant, SharedPaths.CorpusFile(file));
-            var document = await ingestion.ProcessAsync(Tenancy.DefaultTenant, submitted.Document.Id);
-            if (document?.Status != Core.Documents.DocumentStatus.Ready)
-            {
-                throw new InvalidOperationException($"{file} did not ingest: {document?.Error}");
-            }
-        }
-
-        await _services.GetRequiredService<EmbeddedActorHost>().StartAsync(CancellationToken.None);
-    }
+    public async Task InitializeAsync() => _services = await ProductServices.StartAsync(_data.Path, new Dictionary<string, string?>(), Files);
 
     public async Task DisposeAsync()
     {

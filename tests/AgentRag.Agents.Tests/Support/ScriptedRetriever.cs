@@ -5,22 +5,15 @@ using AgentRag.Retrieval.Query;
 namespace AgentRag.Agents.Tests.Support;
 
 /// <summary>
-/// An <see cref="IPassageRetriever"/> over a fixed set of passages (ranked by shared words), with hooks: hold calls
-/// until a number of them are in flight together (to prove parallelism), block until released, or fail. Records every call.
+/// An <see cref="IPassageRetriever"/> over a fixed set of passages (ranked by shared words), with hooks: block until
+/// released, or fail. Records every call.
 /// </summary>
 public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) : IPassageRetriever
 {
     private readonly ConcurrentQueue<string> _queries = new();
-    private int _inFlight;
     private int _transientLeft;
-    private int _maxInFlight;
 
     public IReadOnlyCollection<string> Queries => _queries;
-
-    public int MaxConcurrentCalls => Volatile.Read(ref _maxInFlight);
-
-    /// <summary>When set, each call waits until this many calls are in flight at once.</summary>
-    public int? HoldUntilConcurrent { get; set; }
 
     /// <summary>When set, calls wait for it (e.g. to keep a workflow running).</summary>
     public TaskCompletionSource? Gate { get; set; }
@@ -35,8 +28,6 @@ public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) 
         set => _transientLeft = value;
     }
 
-    private readonly TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     /// <summary>Completes when the first call starts.</summary>
     public TaskCompletionSource FirstCall { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -44,57 +35,29 @@ public sealed class ScriptedRetriever(IReadOnlyList<RetrievedPassage> passages) 
     {
         _queries.Enqueue(query);
         FirstCall.TrySetResult();
-        var now = Interlocked.Increment(ref _inFlight);
-        InterlockedMax(ref _maxInFlight, now);
-        try
+        if (Gate is { } gate)
         {
-            if (HoldUntilConcurrent is { } wanted)
-            {
-                if (now >= wanted)
-                {
-                    _allArrived.TrySetResult();
-                }
-
-                // Bounded by the step timeout: if the calls are serialized, the first never sees the second.
-                await _allArrived.Task.WaitAsync(cancellationToken);
-            }
-
-            if (Gate is { } gate)
-            {
-                await gate.Task.WaitAsync(cancellationToken);
-            }
-
-            if (FailWhen?.Invoke(query) == true)
-            {
-                throw new InvalidOperationException($"The index is unavailable for '{query}'.");
-            }
-
-            if (Interlocked.Decrement(ref _transientLeft) >= 0)
-            {
-                throw new IOException("The index file is locked by another process.");
-            }
-
-            var words = AgentRag.Agents.Text.LexicalSimilarity.Terms(query);
-            return passages
-                .Select(p => (p, score: AgentRag.Agents.Text.LexicalSimilarity.Terms(p.Text).Count(words.Contains)))
-                .Where(x => x.score > 0)
-                .OrderByDescending(x => x.score)
-                .Take(k)
-                .Select(x => x.p with { Score = x.score })
-                .ToList();
+            await gate.Task.WaitAsync(cancellationToken);
         }
-        finally
+
+        if (FailWhen?.Invoke(query) == true)
         {
-            Interlocked.Decrement(ref _inFlight);
+            throw new InvalidOperationException($"The index is unavailable for '{query}'.");
         }
-    }
 
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int current;
-        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        if (Interlocked.Decrement(ref _transientLeft) >= 0)
         {
+            throw new IOException("The index file is locked by another process.");
         }
+
+        var words = AgentRag.Agents.Text.LexicalSimilarity.Terms(query);
+        return passages
+            .Select(p => (p, score: AgentRag.Agents.Text.LexicalSimilarity.Terms(p.Text).Count(words.Contains)))
+            .Where(x => x.score > 0)
+            .OrderByDescending(x => x.score)
+            .Take(k)
+            .Select(x => x.p with { Score = x.score })
+            .ToList();
     }
 
     /// <summary>

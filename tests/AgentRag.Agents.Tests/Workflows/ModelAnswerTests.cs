@@ -1,15 +1,12 @@
 using System.Text.Json;
-using AgentRag.Agents.Actors;
+using AgentRag.Agents.Tests.Support;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Events;
-using AgentRag.Ingestion.Pipeline;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Usage;
-using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
 using AgentRag.TestKit.OpenAi;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Agents.Tests.Workflows;
@@ -58,15 +55,7 @@ public sealed class ModelAnswerTests : IAsyncLifetime
             settings[key] = value;
         }
 
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddAgentRagCore(new DataFolder(_data.Path));
-        _services = services.BuildServiceProvider();
-        var ingestion = _services.GetRequiredService<DocumentIngestionService>();
-        var submitted = await ingestion.SubmitFileAsync(Tenancy.DefaultTenant, SharedPaths.CorpusFile("R-intro.pdf"));
-        (await ingestion.ProcessAsync(Tenancy.DefaultTenant, submitted.Document.Id))!.Status.ShouldBe(Core.Documents.DocumentStatus.Ready);
-        await _services.GetRequiredService<EmbeddedActorHost>().StartAsync(CancellationToken.None);
+        _services = await ProductServices.StartAsync(_data.Path, settings, ["R-intro.pdf"]);
         return _services.GetRequiredService<WorkflowService>();
     }
 

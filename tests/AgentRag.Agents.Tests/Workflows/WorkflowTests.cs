@@ -26,23 +26,6 @@ public sealed class WorkflowTests : IDisposable
     private static string Data(StoredEvent stored, string property) => JsonDocument.Parse(stored.Data).RootElement.GetProperty(property).ToString();
 
     [Fact]
-    public async Task Run_ComparisonQuery_BothRetrievalsRunConcurrently()
-    {
-        // Each retrieval call is held until two are in flight: serialized steps would never complete (and time out).
-        var retriever = new ScriptedRetriever(Passages) { HoldUntilConcurrent = 2 };
-        await using var host = await WorkflowHost.StartAsync(_data.Path, retriever, TimeProvider.System, configure: o => o.RetrievalTimeoutMs = 20_000);
-
-        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Compare /tmp and /var/tmp"));
-
-        final.Status.ShouldBe(WorkflowStatus.Completed, final.Error);
-        retriever.MaxConcurrentCalls.ShouldBe(2);
-        retriever.Queries.Order().ShouldBe(["/tmp", "/var/tmp"]);
-        final.Steps.Where(s => s.Agent == AgentNames.Retrieval).ShouldAllBe(s => s.Status == StepStatus.Completed && s.Attempts == 1);
-        final.Answer!.Citations.Select(c => c.ChunkId).ShouldContain("chk_tmp");
-        final.Answer.Citations.Select(c => c.ChunkId).ShouldContain("chk_vartmp");
-    }
-
-    [Fact]
     public async Task Run_KnowledgeQuery_EventsInOrderWithGaplessSequence()
     {
         await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time);

@@ -35,14 +35,16 @@ public sealed record RecordedRequest(
 /// A loopback HTTP server (Kestrel on 127.0.0.1, a free port) that speaks the OpenAI protocol: <c>POST /v1/chat/completions</c>
 /// (JSON or SSE streaming with the <c>stream_options.include_usage</c> usage chunk, tool calls), <c>POST /v1/embeddings</c>
 /// and <c>GET /v1/models</c>. Tests script answers per route and model (<see cref="Chat"/>, <see cref="Embeddings"/>):
-/// errors with <c>Retry-After</c>, held requests, malformed chunks, empty answers, missing usage, broken streams. With no
-/// script queued it answers normally. It logs every request and totals the tokens it reported as served. Thread-safe.
+/// errors with <c>Retry-After</c>, held requests (until released, or until enough wait together at a
+/// <see cref="RequestBarrier"/>), malformed chunks, empty answers, missing usage, broken streams. With no script queued it
+/// answers normally. It logs every request and totals the tokens it reported as served. Thread-safe.
 /// </summary>
 public sealed class OpenAiTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
+    private readonly CancellationTokenSource _stopping = new();
     private long _servedPrompt;
     private long _servedCompletion;
     private long _servedCached;
@@ -131,8 +133,10 @@ public sealed class OpenAiTestServer : IAsyncDisposable
     {
         Chat.ReleaseAll();
         Embeddings.ReleaseAll();
+        await _stopping.CancelAsync(); // ends waits at barriers
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _stopping.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -206,6 +210,28 @@ public sealed class OpenAiTestServer : IAsyncDisposable
 
         var script = (route == "chat" ? Chat : Embeddings).Next(model) ?? ScriptedResponse.Reply();
         script.MarkReceived();
+        if (script.Barrier is { } barrier)
+        {
+            bool opened;
+            try
+            {
+                using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+                opened = await barrier.WaitAsync(Clock, stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // The client gave up, or the server is stopping.
+            }
+
+            if (!opened)
+            {
+                await WriteErrorAsync(context, 504,
+                    $"Held at a barrier for {barrier.Timeout.TotalSeconds:0.###} s, but fewer than {barrier.Participants} requests were waiting together.",
+                    "barrier_timeout");
+                return;
+            }
+        }
+
         if (script.IsHeld)
         {
             try

@@ -31,7 +31,7 @@ public enum ScriptedResponseKind
 /// <summary>
 /// One scripted answer of <see cref="OpenAiTestServer"/>. Build with the static factories; the same script answers a
 /// streaming or a non-streaming request in the matching wire format. <see cref="Held"/> makes the server wait for
-/// <see cref="Release"/> before answering.
+/// <see cref="Release"/> before answering; <see cref="HeldUntil"/> makes it wait at a <see cref="RequestBarrier"/>.
 /// </summary>
 public sealed class ScriptedResponse
 {
@@ -65,6 +65,9 @@ public sealed class ScriptedResponse
     /// <summary>True when the server waits for <see cref="Release"/> before answering.</summary>
     public bool IsHeld { get; private init; }
 
+    /// <summary>The barrier the server waits at before answering (a 504 if it gives up), if any.</summary>
+    public RequestBarrier? Barrier { get; private init; }
+
     /// <summary>Completes when the server has received the request this script answers.</summary>
     public Task Received => _received.Task;
 
@@ -91,7 +94,24 @@ public sealed class ScriptedResponse
         new(ScriptedResponseKind.AbortMidStream) { Text = text, ChunksBeforeAbort = chunksBeforeAbort };
 
     /// <summary>A copy of <paramref name="response"/> that the server holds until <see cref="Release"/> is called.</summary>
-    public static ScriptedResponse Held(ScriptedResponse response) => new(response.Kind)
+    public static ScriptedResponse Held(ScriptedResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return Copy(response, isHeld: true, response.Barrier);
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="response"/> that the server holds until <paramref name="barrier"/> opens (enough requests
+    /// wait there together), or answers with a 504 when the barrier's timeout passes first.
+    /// </summary>
+    public static ScriptedResponse HeldUntil(RequestBarrier barrier, ScriptedResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(barrier);
+        ArgumentNullException.ThrowIfNull(response);
+        return Copy(response, response.IsHeld, barrier);
+    }
+
+    private static ScriptedResponse Copy(ScriptedResponse response, bool isHeld, RequestBarrier? barrier) => new(response.Kind)
     {
         Text = response.Text,
         ToolCalls = response.ToolCalls,
@@ -101,7 +121,8 @@ public sealed class ScriptedResponse
         ErrorMessage = response.ErrorMessage,
         RetryAfter = response.RetryAfter,
         ChunksBeforeAbort = response.ChunksBeforeAbort,
-        IsHeld = true,
+        IsHeld = isHeld,
+        Barrier = barrier,
     };
 
     /// <summary>Lets a held request be answered.</summary>

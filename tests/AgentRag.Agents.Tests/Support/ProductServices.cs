@@ -1,0 +1,49 @@
+using AgentRag.Agents.Actors;
+using AgentRag.Core;
+using AgentRag.Ingestion.Pipeline;
+using AgentRag.Server.Hosting;
+using AgentRag.TestKit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRag.Agents.Tests.Support;
+
+/// <summary>
+/// The product's services over a data folder: the same composition root as the server and CLI
+/// (<see cref="AgentRagServiceCollectionExtensions.AddAgentRagCore"/>), configured in memory, with real corpus documents
+/// ingested for the default tenant and the actor host started.
+/// </summary>
+public static class ProductServices
+{
+    /// <summary>Builds the services, ingests <paramref name="corpusFiles"/> (names in <c>../shared/corpus</c>) and starts the actor host.</summary>
+    /// <exception cref="InvalidOperationException">A file did not ingest; the message names it and the reason.</exception>
+    public static async Task<ServiceProvider> StartAsync(string dataPath, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<string> corpusFiles)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddAgentRagCore(new DataFolder(dataPath));
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            var ingestion = provider.GetRequiredService<DocumentIngestionService>();
+            foreach (var file in corpusFiles)
+            {
+                var submitted = await ingestion.SubmitFileAsync(Tenancy.DefaultTenant, SharedPaths.CorpusFile(file));
+                var document = await ingestion.ProcessAsync(Tenancy.DefaultTenant, submitted.Document.Id);
+                if (document?.Status != Core.Documents.DocumentStatus.Ready)
+                {
+                    throw new InvalidOperationException($"{file} did not ingest: {document?.Error}");
+                }
+            }
+
+            await provider.GetRequiredService<EmbeddedActorHost>().StartAsync(CancellationToken.None);
+            return provider;
+        }
+        catch
+        {
+            await provider.DisposeAsync();
+            throw;
+        }
+    }
+}
