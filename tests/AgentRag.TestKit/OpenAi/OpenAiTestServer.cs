@@ -1,17 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentRag.TestKit.OpenAi;
 
@@ -41,7 +34,7 @@ public sealed record RecordedRequest(
 /// </summary>
 public sealed class OpenAiTestServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackHttpServer _http;
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -50,9 +43,9 @@ public sealed class OpenAiTestServer : IAsyncDisposable
     private long _servedCached;
     private int _completionIds;
 
-    private OpenAiTestServer(WebApplication app, Uri baseUrl)
+    private OpenAiTestServer(LoopbackHttpServer http, Uri baseUrl)
     {
-        _app = app;
+        _http = http;
         BaseUrl = baseUrl;
     }
 
@@ -97,15 +90,9 @@ public sealed class OpenAiTestServer : IAsyncDisposable
 
     public static async Task<OpenAiTestServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         OpenAiTestServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new OpenAiTestServer(app, new Uri(address.TrimEnd('/') + "/v1"));
+        var http = await LoopbackHttpServer.StartAsync(context => server!.HandleAsync(context));
+        server = new OpenAiTestServer(http, new Uri(http.Address, "v1"));
         return server;
     }
 
@@ -134,8 +121,7 @@ public sealed class OpenAiTestServer : IAsyncDisposable
         Chat.ReleaseAll();
         Embeddings.ReleaseAll();
         await _stopping.CancelAsync(); // ends waits at barriers
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _http.DisposeAsync();
         _stopping.Dispose();
     }
 

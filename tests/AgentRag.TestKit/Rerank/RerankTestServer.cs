@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentRag.TestKit.Rerank;
 
@@ -50,13 +43,13 @@ public sealed record RerankScript(RerankScriptKind Kind, int StatusCode = 200, s
 /// </summary>
 public sealed class RerankTestServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackHttpServer _http;
     private readonly ConcurrentQueue<RerankScript> _scripts = new();
     private readonly ConcurrentQueue<RerankRequest> _requests = new();
 
-    private RerankTestServer(WebApplication app, Uri baseUrl)
+    private RerankTestServer(LoopbackHttpServer http, Uri baseUrl)
     {
-        _app = app;
+        _http = http;
         BaseUrl = baseUrl;
     }
 
@@ -70,15 +63,9 @@ public sealed class RerankTestServer : IAsyncDisposable
 
     public static async Task<RerankTestServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         RerankTestServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new RerankTestServer(app, new Uri(address.TrimEnd('/') + "/v1"));
+        var http = await LoopbackHttpServer.StartAsync(context => server!.HandleAsync(context));
+        server = new RerankTestServer(http, new Uri(http.Address, "v1"));
         return server;
     }
 
@@ -100,8 +87,7 @@ public sealed class RerankTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _http.DisposeAsync();
     }
 
     private static HashSet<string> Words(string text)
