@@ -11,4 +11,13 @@ public static class Tenancy
         !string.IsNullOrEmpty(tenantId)
         && tenantId.Length <= 64
         && tenantId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    /// <summary>Throws <see cref="ArgumentException"/> saying what a tenant id may hold unless <see cref="IsValidTenantId"/>.</summary>
+    public static void ThrowIfInvalid(string? tenantId, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(tenantId))] string? paramName = null)
+    {
+        if (!IsValidTenantId(tenantId))
+        {
+            throw new ArgumentException($"Invalid tenant id '{tenantId}': use 1–64 letters, digits, '-', '_' or '.'.", paramName);
+        }
+    }
 }

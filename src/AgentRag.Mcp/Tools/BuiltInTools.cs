@@ -17,10 +17,7 @@ public sealed class BuiltInTools(SearchService search, IDocumentStore store, IEn
     /// <summary>The tools for <paramref name="tenantId"/>. Throws <see cref="ArgumentException"/> for a malformed tenant id.</summary>
     public IReadOnlyList<BuiltInTool> Create(string tenantId)
     {
-        if (!Tenancy.IsValidTenantId(tenantId))
-        {
-            throw new ArgumentException($"Invalid tenant id '{tenantId}': use 1–64 letters, digits, '-', '_' or '.'.", nameof(tenantId));
-        }
+        Tenancy.ThrowIfInvalid(tenantId);
 
         List<BuiltInTool> tools = [SearchTool.Hybrid(tenantId, search), SearchTool.Keyword(tenantId, search)];
         if (search.HasDenseRetrieval)

@@ -17,11 +17,10 @@ public sealed class Bm25IndexCatalog : IDisposable
     public const string SnapshotFileName = "bm25.snapshot";
     public const string JournalFileName = "bm25.journal";
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<TenantIndex>>> _tenants = new(StringComparer.Ordinal);
     private readonly string _root;
     private readonly Bm25Options _options;
     private readonly ILogger _logger;
-    private bool _disposed;
+    private readonly TenantLoader<TenantIndex> _tenants;
 
     /// <param name="dataDirectory">The data folder; indexes live in its <c>index</c> subfolder.</param>
     public Bm25IndexCatalog(string dataDirectory, Bm25Options options, ILogger<Bm25IndexCatalog>? logger = null)
@@ -32,6 +31,7 @@ public sealed class Bm25IndexCatalog : IDisposable
         _root = Path.Combine(Path.GetFullPath(dataDirectory), "index");
         _options = options;
         _logger = logger ?? NullLogger<Bm25IndexCatalog>.Instance;
+        _tenants = new TenantLoader<TenantIndex>(Load);
     }
 
     public Bm25Options Options => _options;
@@ -117,35 +117,13 @@ public sealed class Bm25IndexCatalog : IDisposable
     /// <summary>Snapshots every loaded tenant's index (e.g. at shutdown) so the next start replays no journal.</summary>
     public async Task SaveAllAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var (tenantId, lazy) in _tenants)
+        foreach (var tenantId in _tenants.Loaded)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            {
-                await SaveAsync(tenantId, cancellationToken);
-            }
+            await SaveAsync(tenantId, cancellationToken);
         }
     }
 
-    private async Task<TenantIndex> GetTenantAsync(string tenantId, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!Tenancy.IsValidTenantId(tenantId))
-        {
-            throw new ArgumentException($"Invalid tenant id '{tenantId}': use 1-64 letters, digits, '-', '_' or '.'.", nameof(tenantId));
-        }
-
-        var lazy = _tenants.GetOrAdd(tenantId, id => new Lazy<Task<TenantIndex>>(() => Task.Run(() => Load(id))));
-        try
-        {
-            return await lazy.Value.WaitAsync(cancellationToken);
-        }
-        catch (Exception) when (lazy.Value.IsFaulted)
-        {
-            // Forget the failed load so a later call retries (e.g. after the operator fixed the folder).
-            _tenants.TryRemove(KeyValuePair.Create(tenantId, lazy));
-            throw;
-        }
-    }
+    private Task<TenantIndex> GetTenantAsync(string tenantId, CancellationToken cancellationToken) => _tenants.GetAsync(tenantId, cancellationToken);
 
     private TenantIndex Load(string tenantId)
     {
@@ -178,22 +156,7 @@ public sealed class Bm25IndexCatalog : IDisposable
         return new TenantIndex(directory, index, journal);
     }
 
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        foreach (var lazy in _tenants.Values)
-        {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            {
-                lazy.Value.Result.Dispose();
-            }
-        }
-    }
+    public void Dispose() => _tenants.Dispose();
 
     private sealed class TenantIndex(string directory, Bm25Index index, Bm25Journal journal) : IDisposable
     {

@@ -34,11 +34,10 @@ public sealed class VectorIndexCatalog : IDisposable
     private const byte ReplaceOperation = 1;
     private const byte RemoveOperation = 2;
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<TenantVectors>>> _tenants = new(StringComparer.Ordinal);
     private readonly string _root;
     private readonly VectorIndexOptions _options;
     private readonly ILogger _logger;
-    private bool _disposed;
+    private readonly TenantLoader<TenantVectors> _tenants;
 
     /// <param name="dataDirectory">The data folder; indexes live in its <c>index</c> subfolder.</param>
     public VectorIndexCatalog(string dataDirectory, VectorIndexOptions options, ILogger<VectorIndexCatalog>? logger = null)
@@ -49,6 +48,7 @@ public sealed class VectorIndexCatalog : IDisposable
         _root = Path.Combine(Path.GetFullPath(dataDirectory), "index");
         _options = options;
         _logger = logger ?? NullLogger<VectorIndexCatalog>.Instance;
+        _tenants = new TenantLoader<TenantVectors>(Load);
     }
 
     public VectorIndexOptions Options => _options;
@@ -98,8 +98,8 @@ public sealed class VectorIndexCatalog : IDisposable
     public async Task RemoveDocumentAsync(string tenantId, string documentId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(documentId);
-        ValidateTenant(tenantId);
-        if (!_tenants.ContainsKey(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        Tenancy.ThrowIfInvalid(tenantId);
+        if (!_tenants.IsKnown(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
         {
             return; // Nothing was ever embedded for this tenant: don't create its files just to record a no-op.
         }
@@ -133,8 +133,8 @@ public sealed class VectorIndexCatalog : IDisposable
         string tenantId, string model, ReadOnlyMemory<float> query, int k, IReadOnlySet<string>? allowedDocuments = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
-        ValidateTenant(tenantId);
-        if (!_tenants.ContainsKey(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        Tenancy.ThrowIfInvalid(tenantId);
+        if (!_tenants.IsKnown(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
         {
             return [];
         }
@@ -168,12 +168,9 @@ public sealed class VectorIndexCatalog : IDisposable
     /// <summary>Snapshots every loaded tenant (e.g. at shutdown) so the next start replays no journal.</summary>
     public async Task SaveAllAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var (tenantId, lazy) in _tenants)
+        foreach (var tenantId in _tenants.Loaded)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            {
-                await SaveAsync(tenantId, cancellationToken);
-            }
+            await SaveAsync(tenantId, cancellationToken);
         }
     }
 
@@ -199,30 +196,7 @@ public sealed class VectorIndexCatalog : IDisposable
         tenant.Journal.Truncate();
     }
 
-    private static void ValidateTenant(string tenantId)
-    {
-        if (!Tenancy.IsValidTenantId(tenantId))
-        {
-            throw new ArgumentException($"Invalid tenant id '{tenantId}': use 1-64 letters, digits, '-', '_' or '.'.", nameof(tenantId));
-        }
-    }
-
-    private async Task<TenantVectors> GetTenantAsync(string tenantId, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ValidateTenant(tenantId);
-        var lazy = _tenants.GetOrAdd(tenantId, id => new Lazy<Task<TenantVectors>>(() => Task.Run(() => Load(id))));
-        try
-        {
-            return await lazy.Value.WaitAsync(cancellationToken);
-        }
-        catch (Exception) when (lazy.Value.IsFaulted)
-        {
-            // Forget the failed load so a later call retries (e.g. after the operator fixed the folder).
-            _tenants.TryRemove(KeyValuePair.Create(tenantId, lazy));
-            throw;
-        }
-    }
+    private Task<TenantVectors> GetTenantAsync(string tenantId, CancellationToken cancellationToken) => _tenants.GetAsync(tenantId, cancellationToken);
 
     private TenantVectors Load(string tenantId)
     {
@@ -315,22 +289,7 @@ public sealed class VectorIndexCatalog : IDisposable
         return payload.ToArray();
     }
 
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        foreach (var lazy in _tenants.Values)
-        {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            {
-                lazy.Value.Result.Dispose();
-            }
-        }
-    }
+    public void Dispose() => _tenants.Dispose();
 
     /// <summary>One tenant's vectors and the document → chunks map that deletes by document.</summary>
     private sealed class TenantVectors(string directory) : IDisposable
