@@ -6,15 +6,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentRag.Agents.Tests;
 
 /// <summary>
-/// A data folder with real corpus documents ingested once for the test collection, and the product's services over it
-/// (the same composition root as the server and CLI), with the actor host started.
+/// A data folder with every document of the shared corpus ingested once for the test collection, and the product's
+/// services over it (the same composition root as the server and CLI), with the actor host started.
 /// </summary>
 public sealed class CorpusFixture : IAsyncLifetime
 {
-    public static readonly string[] Files =
-    [
-        "R-intro.pdf", "R-data.pdf", "nodejs-process.md", "nodejs-url.md", "fhs-3.0.html", "debian-menu-policy-ch2.docx", "debian-policy-README.txt",
-    ];
+    /// <summary>The corpus files, in ordinal order: all of them, as a user who ingests the folder would have.</summary>
+    public static readonly string[] Files = [.. Directory.GetFiles(SharedPaths.Corpus).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
 
     private readonly TempDirectory _data = new("agentrag-agents-corpus");
     private ServiceProvider? _services;

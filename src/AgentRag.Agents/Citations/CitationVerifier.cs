@@ -232,7 +232,8 @@ public sealed partial class CitationVerifier(double minimumSupport)
     private static partial Regex SpaceBeforePunctuation();
 
     // A sentence ends after its terminator and the markers that follow it, or after markers that end a clause
-    // ("… [2] Next …"), before whitespace and a capital or the end.
-    [GeneratedRegex(@"(?:[.!?](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*|\[\d{1,3}(?:\s*,\s*\d{1,3})*\](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*)(?=\s+[A-Z0-9“""‘(]|\s*$)")]
+    // ("… [2] Next …"), before whitespace and a capital or the end. A terminator followed by markers ends one whatever
+    // comes next: quoted sentences may begin in lower case ("… directory. [1] the user's HOME directory … [2]").
+    [GeneratedRegex(@"[.!?](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+(?=\s|$)|(?:[.!?](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*|\[\d{1,3}(?:\s*,\s*\d{1,3})*\](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*)(?=\s+[A-Z0-9“""‘(]|\s*$)")]
     private static partial Regex AnswerSentenceEnd();
 }

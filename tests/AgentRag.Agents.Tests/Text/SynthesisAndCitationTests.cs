@@ -60,6 +60,19 @@ public sealed class SynthesisAndCitationTests
     }
 
     [Fact]
+    public async Task Verify_CitedSentenceFollowedByOneInLowerCase_EachSentenceCheckedAgainstItsOwnSource()
+    {
+        // An extractive answer quotes sentences as they are; one that begins mid-chunk may begin in lower case.
+        const string answer = "The file contains the process id in ASCII. [1] programs that create lock files must remove them. [2]";
+
+        var result = await new CitationVerifier(minimumSupport: 0.5).VerifyAsync("default", answer, Passages);
+
+        result.Answer.ShouldBe(answer);
+        result.CitationSupportRate.ShouldBe(1.0);
+        result.Citations.Select(c => (c.Number, c.Support)).ShouldBe([(1, 1.0), (2, 1.0)]);
+    }
+
+    [Fact]
     public void Display_PagedAndPagelessSources() =>
         (CitationVerifier.Display("R-intro.pdf", 14, "2 Simple > 2.1 Vectors"), CitationVerifier.Display("url.md", null, "URL > url.port"), CitationVerifier.Display("a.txt", null, ""))
             .ShouldBe(("[R-intro.pdf, p. 14]", "[url.md, URL > url.port]", "[a.txt]"));
