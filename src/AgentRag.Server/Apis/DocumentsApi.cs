@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AgentRag.Core.Documents;
 using AgentRag.Core.Events;
 using AgentRag.Core.Storage;
@@ -200,11 +201,9 @@ public static class DocumentsApi
             return DocumentNotFound(id);
         }
 
-        // A client that already saw the end of a finished document gets an empty stream rather than a wait.
+        // A client that already saw the end of the document's current run gets an empty stream rather than a wait.
         var streamId = DocumentEventRecorder.StreamId(id);
-        if (document.Status is DocumentStatus.Ready or DocumentStatus.Failed
-            && (await eventLog.ReadAsync(tenant.Value, streamId, ServerSentEvents.ParseLastEventId(httpContext.Request), 1, cancellationToken)).Count == 0
-            && ServerSentEvents.ParseLastEventId(httpContext.Request) > 0)
+        if (await SawTheEndAsync(eventLog, tenant.Value, streamId, ServerSentEvents.ParseLastEventId(httpContext.Request), document, cancellationToken))
         {
             httpContext.Response.Headers.ContentType = "text/event-stream";
             return TypedResults.Empty;
@@ -212,6 +211,31 @@ public static class DocumentsApi
 
         await events.StreamAsync(httpContext, tenant.Value, streamId, DocumentEventRecorder.IsFinal, cancellationToken);
         return TypedResults.Empty;
+    }
+
+    /// <summary>
+    /// True when the client has seen (<paramref name="lastEventId"/> at or past it) the final event of the document's
+    /// current run: the document is finished, and the log's last event is final and as recent as the document's last
+    /// change. Events reach the log shortly after the document changes (<see cref="DocumentEventRecorder"/>), so a run
+    /// that has just ended (say, after a reprocess) may not be logged yet; such a client gets the live stream instead.
+    /// </summary>
+    private static async Task<bool> SawTheEndAsync(
+        IEventLog eventLog, string tenantId, string streamId, long lastEventId, Document document, CancellationToken cancellationToken)
+    {
+        if (lastEventId <= 0 || document.Status is not (DocumentStatus.Ready or DocumentStatus.Failed))
+        {
+            return false;
+        }
+
+        // A document's stream is short (one event per stage and progress step, per run).
+        var logged = await eventLog.ReadAsync(tenantId, streamId, 0, 100_000, cancellationToken);
+        if (logged is not [.., var last] || !DocumentEventRecorder.IsFinal(last) || lastEventId < last.Sequence)
+        {
+            return false;
+        }
+
+        using var data = JsonDocument.Parse(last.Data);
+        return data.RootElement.TryGetProperty("timestamp", out var timestamp) && timestamp.GetDateTimeOffset() >= document.UpdatedAt;
     }
 
     internal static async Task<Results<Accepted<Document>, ProblemHttpResult>> ReprocessAsync(
