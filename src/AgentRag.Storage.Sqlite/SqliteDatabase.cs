@@ -361,27 +361,27 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
     private void Complete(List<(WriteItem Item, Exception? Error)> group, Exception? groupError)
     {
-        var committed = 0;
-        foreach (var (item, error) in group)
-        {
-            var failure = error ?? groupError;
-            if (failure is null)
-            {
-                committed++;
-                item.Succeed();
-            }
-            else if (!item.Fail(failure))
-            {
-                _logger.LogError(failure, "A queued write to {Database} failed and was rolled back.", FilePath);
-            }
-        }
-
+        // Counted first: a writer that sees its item complete also sees its group in the metrics and statistics.
+        var committed = group.Count(g => (g.Error ?? groupError) is null);
         SqliteStorageMetrics.RecordGroup(committed, group.Count - committed);
         Interlocked.Add(ref _itemsCommitted, committed);
         Interlocked.Add(ref _itemsFailed, group.Count - committed);
         if (group.Count > _largestBatch)
         {
             Volatile.Write(ref _largestBatch, group.Count);
+        }
+
+        foreach (var (item, error) in group)
+        {
+            var failure = error ?? groupError;
+            if (failure is null)
+            {
+                item.Succeed();
+            }
+            else if (!item.Fail(failure))
+            {
+                _logger.LogError(failure, "A queued write to {Database} failed and was rolled back.", FilePath);
+            }
         }
     }
 }
