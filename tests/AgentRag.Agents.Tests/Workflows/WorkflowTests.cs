@@ -113,6 +113,30 @@ public sealed class WorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_EmbeddingModelFailsAtTheOptionalCitationStep_AnswerKeptWithTheWarning()
+    {
+        await using var model = await OpenAiTestServer.StartAsync();
+        model.Chat.Enqueue(ScriptedResponse.Reply("not a plan")); // the planner's call
+        model.Chat.Enqueue(ScriptedResponse.Reply("Lock files go in /var/lock [1].")); // synthesis
+        model.Embeddings.Enqueue(ScriptedResponse.Error(500, "embedding backend down")); // the citation check's similarity
+        await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time, model,
+            settings: new Dictionary<string, string?> { ["AGENTRAG_EMBEDDING_MODEL"] = "embed-test" });
+
+        var final = await host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"));
+        var events = await host.WaitForEndAsync(final.WorkflowId);
+
+        final.Status.ShouldBe(WorkflowStatus.Completed);
+        model.Count("embeddings").ShouldBe(1);
+        final.FindStep("cite")!.Status.ShouldBe(StepStatus.Failed);
+        final.Answer!.Mode.ShouldBe(AnswerMode.Model);
+        final.Answer.Answer.ShouldBe("Lock files go in /var/lock [1].");
+        final.Answer.Warnings.ShouldContain(w => w.StartsWith("Optional step 'cite' (citation) failed:", StringComparison.Ordinal));
+        final.Answer.Warnings.ShouldContain("The answer's citations were not verified.");
+        var failed = events.Single(e => e.Type == WorkflowEvents.StepFailed);
+        (Data(failed, "stepId"), Data(failed, "action")).ShouldBe(("cite", "continue"));
+    }
+
+    [Fact]
     public async Task Run_ModelSynthesisTimesOut_FallbackRunsExtractive()
     {
         await using var model = await OpenAiTestServer.StartAsync();
