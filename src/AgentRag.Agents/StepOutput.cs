@@ -11,6 +11,13 @@ namespace AgentRag.Agents;
 /// </summary>
 public sealed record StepOutput
 {
+    /// <summary>
+    /// The value <see cref="Create{T}"/> serialized into <see cref="Data"/>, kept in memory so that the steps that depend
+    /// on this one in the same process read it without a JSON round trip. A result read back from the state store has
+    /// only <see cref="Data"/>.
+    /// </summary>
+    private object? _value;
+
     public JsonElement Data { get; init; }
 
     /// <summary>For people: e.g. "8 passages from 3 documents".</summary>
@@ -23,13 +30,18 @@ public sealed record StepOutput
     public static StepOutput Create<T>(T data, string summary, AnswerDraft? answer = null, IReadOnlyList<string>? warnings = null) => new()
     {
         Data = JsonSerializer.SerializeToElement(data, AgentRagJson.Options),
+        _value = data,
         Summary = summary,
         Answer = answer,
         Warnings = warnings ?? [],
     };
 
-    /// <summary>Reads <see cref="Data"/> as <typeparamref name="T"/>; throws <see cref="JsonException"/> when it has another shape.</summary>
-    public T Read<T>() => Data.Deserialize<T>(AgentRagJson.Options)
+    /// <summary>
+    /// Reads <see cref="Data"/> as <typeparamref name="T"/>; throws <see cref="JsonException"/> when it has another shape.
+    /// Returns the value the step produced when it is a <typeparamref name="T"/> (results are immutable records, shared
+    /// by the steps that read them; don't modify them).
+    /// </summary>
+    public T Read<T>() => _value is T value ? value : Data.Deserialize<T>(AgentRagJson.Options)
         ?? throw new JsonException($"The step's data is null, not a {typeof(T).Name}.");
 }
 

@@ -20,6 +20,9 @@ namespace AgentRag.Agents.Citations;
 /// </summary>
 public sealed partial class CitationVerifier(double minimumSupport)
 {
+    /// <summary>The quote windows of passage texts, memoized: passages are cited again and again.</summary>
+    private static readonly TextMemo<IReadOnlyList<Window>> WindowsOf = new(Windows, maxCharacters: 2_000_000);
+
     /// <summary>
     /// Verifies <paramref name="answer"/> against <paramref name="sources"/> (marker n is <c>sources[n-1]</c>).
     /// <paramref name="similarity"/>, when given, returns the cosine similarity of two texts (embeddings).
@@ -39,7 +42,6 @@ public sealed partial class CitationVerifier(double minimumSupport)
         var citing = 0;
         var supported = 0;
         var rewritten = new List<string>();
-        var windows = new Dictionary<int, IReadOnlyList<Window>>();
 
         foreach (var sentence in sentences)
         {
@@ -52,7 +54,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
 
             citing++;
             var claim = Marker().Replace(sentence, "").Trim();
-            var claimTerms = LexicalSimilarity.Terms(claim);
+            var claimTerms = LexicalSimilarity.TermSet(claim);
             var kept = new List<int>();
             var allKept = true;
             foreach (var number in markers.SelectMany(m => Numbers(m.Value)).Distinct())
@@ -64,12 +66,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
                     continue;
                 }
 
-                if (!windows.TryGetValue(number, out var candidates))
-                {
-                    candidates = Windows(sources[number - 1].Text);
-                    windows[number] = candidates;
-                }
-
+                var candidates = WindowsOf.Get(sources[number - 1].Text);
                 var (best, lexical) = BestWindow(claimTerms, candidates);
                 var support = lexical;
                 if (similarity is not null && best is not null)
@@ -159,7 +156,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
         };
     }
 
-    private static (Window? Best, double Coverage) BestWindow(HashSet<string> claimTerms, IReadOnlyList<Window> windows)
+    private static (Window? Best, double Coverage) BestWindow(IReadOnlySet<string> claimTerms, IReadOnlyList<Window> windows)
     {
         Window? best = null;
         var bestCoverage = -1.0;
@@ -220,7 +217,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
         marker.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(n => int.Parse(n, NumberStyles.None, CultureInfo.InvariantCulture));
 
-    private sealed record Window(string Text, int Start, HashSet<string> Terms);
+    private sealed record Window(string Text, int Start, IReadOnlySet<string> Terms);
 
     [GeneratedRegex(@"\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")]
     private static partial Regex Marker();

@@ -86,7 +86,7 @@ public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalo
             return passages;
         }
 
-        var texts = passages.Select(p => LexicalSimilarity.Terms($"{p.HeadingPath} {p.Text}")).ToList();
+        var texts = passages.Select(p => LexicalSimilarity.TermSet($"{p.HeadingPath} {p.Text}")).ToList();
         var topic = QuestionText.TopicTerms(question);
         var naming = NamingStrengths(topic, passages, texts);
 
@@ -111,7 +111,7 @@ public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalo
     /// term most candidates contain (the corpus's subject, like "R" in the R manuals) says next to nothing about which
     /// section is meant.
     /// </summary>
-    internal static Dictionary<string, double> TopicWeights(HashSet<string> topic, IReadOnlyList<HashSet<string>> texts) =>
+    internal static Dictionary<string, double> TopicWeights(HashSet<string> topic, IReadOnlyList<IReadOnlySet<string>> texts) =>
         topic.ToDictionary(
             t => t,
             t =>
@@ -126,7 +126,7 @@ public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalo
     /// with dots removed so that "Node.js" in a question meets "nodejs" in a file name.
     /// </summary>
     internal static HashSet<string> NameTerms(string fileName) =>
-        new(LexicalSimilarity.Terms(Path.GetFileNameWithoutExtension(fileName)).Select(WithoutDots), StringComparer.Ordinal);
+        new(LexicalSimilarity.TermSet(Path.GetFileNameWithoutExtension(fileName)).Select(WithoutDots), StringComparer.Ordinal);
 
     /// <summary>
     /// How surely each topic term that is in a candidate document's file name points at the documents it names: of the
@@ -136,7 +136,7 @@ public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalo
     /// names no candidate's document.
     /// </summary>
     internal static Dictionary<string, double> NamingStrengths(
-        HashSet<string> topic, IReadOnlyList<RetrievedPassage> passages, IReadOnlyList<HashSet<string>> texts)
+        HashSet<string> topic, IReadOnlyList<RetrievedPassage> passages, IReadOnlyList<IReadOnlySet<string>> texts)
     {
         var names = passages.Select(p => p.DocumentName).Distinct(StringComparer.Ordinal).ToDictionary(n => n, NameTerms, StringComparer.Ordinal);
         var strengths = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -193,8 +193,8 @@ public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalo
         }
 
         var headings = headingPath.Split(" > ");
-        var own = LexicalSimilarity.Terms(headings[^1]);
-        var enclosing = LexicalSimilarity.Terms(string.Join(' ', headings[..^1]));
+        var own = LexicalSimilarity.TermSet(headings[^1]);
+        var enclosing = LexicalSimilarity.TermSet(string.Join(' ', headings[..^1]));
         var score = 0.0;
         foreach (var (term, weight) in topicWeights)
         {

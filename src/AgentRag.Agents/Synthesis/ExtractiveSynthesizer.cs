@@ -39,6 +39,9 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
 
     private const double RedundancyJaccard = 0.5;
 
+    /// <summary>The sentences of passage texts, memoized: the same passages answer query after query.</summary>
+    private static readonly TextMemo<IReadOnlyList<TextSegment>> SentencesOf = new(SentenceSplitter.Split, maxCharacters: 2_000_000);
+
     /// <summary>A sentence's score is measured against the weights of at most this many of the question's terms.</summary>
     private const int MaxTermsCounted = 5;
 
@@ -55,13 +58,13 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         {
             // A sentence is read in its section: the section's own heading counts as context of each of its sentences.
             var heading = passages[p].HeadingPath.Split(" > ")[^1];
-            foreach (var segment in SentenceSplitter.Split(passages[p].Text))
+            foreach (var segment in SentencesOf.Get(passages[p].Text))
             {
                 var words = segment.Text.Split(' ').Length;
                 if (segment.Kind == SegmentKind.Sentence && words >= 4)
                 {
-                    var terms = LexicalSimilarity.Terms(segment.Text);
-                    candidates.Add(new Candidate(p, segment, terms, LexicalSimilarity.Terms($"{segment.Text} {heading}"), words));
+                    var terms = LexicalSimilarity.TermSet(segment.Text);
+                    candidates.Add(new Candidate(p, segment, terms, LexicalSimilarity.TermSet($"{segment.Text} {heading}"), words));
                 }
             }
         }
@@ -144,15 +147,15 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         return weights;
     }
 
-    private sealed class Candidate(int passage, TextSegment segment, HashSet<string> terms, HashSet<string> contextTerms, int words)
+    private sealed class Candidate(int passage, TextSegment segment, IReadOnlySet<string> terms, IReadOnlySet<string> contextTerms, int words)
     {
-        public HashSet<string> ContextTerms { get; } = contextTerms;
+        public IReadOnlySet<string> ContextTerms { get; } = contextTerms;
 
         public int Passage { get; } = passage;
 
         public TextSegment Segment { get; } = segment;
 
-        public HashSet<string> Terms { get; } = terms;
+        public IReadOnlySet<string> Terms { get; } = terms;
 
         public int Words { get; } = words;
 

@@ -20,8 +20,8 @@ namespace AgentRag.Agents.Synthesis;
 /// attributed to the step (<see cref="StepModelCalls"/>); the model layer's warnings (fallback model, budgets) join the
 /// answer's. If the model call fails (after the model layer's own retries and fallback model), the streamed tokens
 /// are voided (<see cref="IStepEvents.ResetTokens"/>) and the answer is extractive, with a warning.</item>
-/// <item>Without one, or as the step's fallback: the <see cref="ExtractiveSynthesizer"/>'s answer, streamed word by word
-/// and labelled extractive.</item>
+/// <item>Without one, or as the step's fallback: the <see cref="ExtractiveSynthesizer"/>'s answer, streamed in short phrases
+/// (<see cref="Phrases"/>; clients must not depend on token boundaries) and labelled extractive.</item>
 /// </list>
 /// Thread-safe.
 /// </summary>
@@ -32,6 +32,9 @@ public sealed class SynthesisAgent(
     IChatClient? chatClient = null) : IAgent
 {
     public const string PromptId = "synthesis";
+
+    /// <summary>Most words in one token of an extractive answer.</summary>
+    public const int MaxWordsPerToken = 4;
 
     /// <summary>Most passages put in the context.</summary>
     public const int MaxSources = 10;
@@ -101,10 +104,10 @@ public sealed class SynthesisAgent(
             answer = new ExtractiveAnswer(ExtractiveSynthesizer.DeclineText, [], answer.Sources, Declined: true);
         }
 
-        foreach (var word in Words(answer.Text))
+        foreach (var phrase in Phrases(answer.Text))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            context.Events.Token(word);
+            context.Events.Token(phrase);
         }
 
         // Yield once so a cancellation or timeout that raced with the last word is observed before completing.
@@ -191,13 +194,31 @@ public sealed class SynthesisAgent(
         return builder.ToString().TrimEnd();
     }
 
-    /// <summary>The answer as streamed: each word with the space after it.</summary>
-    internal static IEnumerable<string> Words(string text)
+    /// <summary>
+    /// The answer as streamed: phrases of up to <see cref="MaxWordsPerToken"/> words, ending early after punctuation or a
+    /// citation marker, each with the space after it. Each token is an event (appended to the workflow's log and written
+    /// to every stream), so a phrase costs what a word did.
+    /// </summary>
+    internal static IEnumerable<string> Phrases(string text)
     {
         var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var phrase = new StringBuilder();
+        var count = 0;
         for (var i = 0; i < words.Length; i++)
         {
-            yield return i < words.Length - 1 ? words[i] + " " : words[i];
+            var last = i == words.Length - 1;
+            phrase.Append(words[i]);
+            if (!last)
+            {
+                phrase.Append(' ');
+            }
+
+            if (last || ++count == MaxWordsPerToken || words[i][^1] is '.' or ',' or ';' or ':' or '?' or '!' or ']')
+            {
+                yield return phrase.ToString();
+                phrase.Clear();
+                count = 0;
+            }
         }
     }
 }

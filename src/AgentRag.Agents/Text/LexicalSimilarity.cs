@@ -8,8 +8,28 @@ namespace AgentRag.Agents.Text;
 /// </summary>
 public static class LexicalSimilarity
 {
-    /// <summary>The distinct analyzed terms of <paramref name="text"/>.</summary>
-    public static HashSet<string> Terms(string text) => new(EnglishAnalyzer.Default.Analyze(text), StringComparer.Ordinal);
+    /// <summary>
+    /// Analyzed term sets by text, about 8 MB of text at most: re-ranking, sentence selection and citation checks analyze
+    /// the same passages and sentences query after query.
+    /// </summary>
+    private static readonly TextMemo<HashSet<string>> Memo = new(Analyze, maxCharacters: 4_000_000);
+
+    /// <summary>The distinct analyzed terms of <paramref name="text"/>, as a new set the caller owns (not memoized).</summary>
+    public static HashSet<string> Terms(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Analyze(text);
+    }
+
+    /// <summary>
+    /// The distinct analyzed terms of <paramref name="text"/>, memoized: the same read-only set for the same text. For
+    /// texts analyzed repeatedly (passages, their sentences and headings).
+    /// </summary>
+    public static IReadOnlySet<string> TermSet(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Memo.Get(text);
+    }
 
     /// <summary>The share of <paramref name="claim"/>'s terms found in <paramref name="source"/> (0 when the claim has none).</summary>
     public static double Coverage(IReadOnlySet<string> claim, IReadOnlySet<string> source)
@@ -41,5 +61,22 @@ public static class LexicalSimilarity
 
         var shared = a.Count(b.Contains);
         return (double)shared / (a.Count + b.Count - shared);
+    }
+
+    private static HashSet<string> Analyze(string text)
+    {
+        var sink = new SetSink(new HashSet<string>(StringComparer.Ordinal));
+        EnglishAnalyzer.Default.Analyze(text.AsSpan(), ref sink);
+        return sink.Set;
+    }
+
+    /// <summary>Collects distinct terms, allocating a string only for a term not seen yet.</summary>
+    private struct SetSink(HashSet<string> set) : ITermSink
+    {
+        private HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup = set.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public readonly HashSet<string> Set => set;
+
+        public void OnTerm(ReadOnlySpan<char> term, int position) => _lookup.Add(term);
     }
 }

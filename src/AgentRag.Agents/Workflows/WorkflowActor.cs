@@ -27,8 +27,9 @@ public sealed record WorkflowActorServices(
 /// <list type="bullet">
 /// <item>Planning and steps run outside the actor's turn and report back as messages; every step whose dependencies are
 /// complete starts at once, so independent steps run in parallel.</item>
-/// <item>A transition is committed (state and its events, awaited) before the steps it makes ready start, so a step
-/// never runs on a result that is not durable. Tokens and progress are appended without waiting (group commit).</item>
+/// <item>A transition is committed (state and its events, awaited) before the actor handles the next report. The steps
+/// it makes ready start while it is written, and report back in a later turn, so no completion is ever recorded on a
+/// result that is not durable. Tokens and progress are appended without waiting (group commit).</item>
 /// <item>Each step run has a timeout (<see cref="StepPolicy.TimeoutMs"/>, on the host's clock). A failed or timed-out
 /// optional step adds a warning and the workflow goes on; a required step runs its agent's fallback once when it has
 /// one, else the workflow fails with the reason.</item>
@@ -293,9 +294,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             steps = result.Plan.Steps,
             warnings = result.Warnings,
         });
-        var ready = DispatchReady(resumed: false);
-        await CommitAsync();
-        Launch(ready);
+        await CommitAndLaunchAsync(DispatchReady(resumed: false));
     }
 
     private async Task OnStepFinishedAsync(StepFinished finished)
@@ -387,16 +386,41 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         {
             Complete(state);
             await RecordOutcomeAsync(state);
-        }
-
-        await CommitAsync();
-        if (finished)
-        {
+            await CommitAsync();
             await EndAsync();
             return;
         }
 
+        await CommitAndLaunchAsync(ready);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="ready"/> and commits the transition that made them ready, both at once: the steps' work
+    /// overlaps the write. Still, no completion is recorded on a result that is not durable: a step reports back by
+    /// message, handled in a later turn, after this commit. If the process dies before the commit, the step that just
+    /// finished was never recorded as completed, so it runs again with its dependents (at-least-once, as any step in
+    /// flight). If the commit fails, the steps are cancelled.
+    /// </summary>
+    private async Task CommitAndLaunchAsync(List<StepState> ready)
+    {
         Launch(ready);
+        try
+        {
+            await CommitAsync();
+        }
+        catch
+        {
+            foreach (var step in ready)
+            {
+                if (_running.Remove(step.Id, out var run))
+                {
+                    run.Cancel();
+                    run.Dispose();
+                }
+            }
+
+            throw;
+        }
     }
 
     /// <summary>

@@ -14,6 +14,19 @@ public sealed class SynthesisAndCitationTests
     ];
 
     [Fact]
+    public void Phrases_ExtractiveAnswer_ShortPiecesThatJoinToTheAnswer()
+    {
+        const string answer = "Lock files go in /var/lock. [1] The name of a lock file for a device is LCK.. followed by the base name of the device. [1]";
+
+        var phrases = SynthesisAgent.Phrases(answer).ToList();
+
+        string.Concat(phrases).ShouldBe(answer);
+        phrases.ShouldAllBe(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= SynthesisAgent.MaxWordsPerToken);
+        phrases.Count.ShouldBeGreaterThan(5);
+        phrases[0].ShouldBe("Lock files go in ");
+    }
+
+    [Fact]
     public void Compose_RelevantPassages_CitedSentencesWithoutRedundancy()
     {
         var answer = new ExtractiveSynthesizer().Compose("What should a device lock file be named and contain?", Passages);

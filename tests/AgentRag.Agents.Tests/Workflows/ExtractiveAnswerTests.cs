@@ -16,7 +16,7 @@ public sealed class ExtractiveAnswerTests(CorpusFixture corpus)
 
         final.Status.ShouldBe(WorkflowStatus.Completed, final.Error);
         final.Answer!.Mode.ShouldBe(AnswerMode.Extractive);
-        tokens.Count.ShouldBeGreaterThan(10); // streamed word by word
+        tokens.Count.ShouldBeGreaterThan(10); // streamed in phrases
         var first = final.Answer.Citations[0];
         (first.Number, first.DocumentName, first.Page, first.Display).ShouldBe((1, "R-intro.pdf", (int?)14, "[R-intro.pdf, p. 14]"));
         first.Quote.ShouldContain("assignment operator (‘<-’)");
