@@ -1,3 +1,4 @@
+using AgentRag.Models.Budgets;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Diagnostics;
@@ -47,6 +48,7 @@ public static class DependencyInjection
         services.TryAddSingleton<ModelResiliencePipelines>();
         services.TryAddSingleton<ModelCaches>();
         services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
+        services.TryAddSingleton<BudgetLedger>();
         services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
         services.TryAddSingleton<ModelRouter>();
         services.TryAddSingleton<PromptCatalog>();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
@@ -21,24 +20,19 @@ namespace AgentRag.Models.Budgets;
 /// </summary>
 public sealed class BudgetChatClient : DelegatingChatClient
 {
-    private const string ModelSection = ModelsOptions.SectionName + ":Budgets";
-
     private readonly ModelCatalog _catalog;
-    private readonly IUsageStore _store;
-    private readonly TimeProvider _time;
+    private readonly BudgetLedger _ledger;
     private readonly ModelBudgetOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, long> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
 
     public BudgetChatClient(
-        IChatClient innerClient, ModelCatalog catalog, IUsageStore store, IOptions<ModelsOptions> options, TimeProvider timeProvider,
-        ILogger<BudgetChatClient>? logger = null)
+        IChatClient innerClient, ModelCatalog catalog, BudgetLedger ledger, IOptions<ModelsOptions> options, ILogger<BudgetChatClient>? logger = null)
         : base(innerClient)
     {
         _catalog = catalog;
-        _store = store;
-        _time = timeProvider;
+        _ledger = ledger;
         _options = options.Value.Budgets;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -98,7 +92,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
     {
         var context = options.GetContext();
         var profileName = options.GetProfile();
-        if (!HasAnyBudget || !_catalog.TryGet(profileName, out var profile))
+        if (!_ledger.HasAnyBudget || !_catalog.TryGet(profileName, out var profile))
         {
             return new Admission(options, [], []);
         }
@@ -138,45 +132,9 @@ public sealed class BudgetChatClient : DelegatingChatClient
         throw error;
     }
 
-    private bool HasAnyBudget =>
-        _options.MaxTokensPerRequest is not null || _options.MaxUsdPerSession is not null
-        || _options.MaxUsdPerTenantPerDay is not null || _options.MaxUsdPerTenantPerMonth is not null;
-
     private async Task<List<BudgetScope>> ReadScopesAsync(ModelCallContext context, CancellationToken cancellationToken)
     {
-        var scopes = new List<BudgetScope>();
-        var now = _time.GetUtcNow().ToUniversalTime();
-        if (_options.MaxTokensPerRequest is { } maxTokens)
-        {
-            var key = context.WorkflowId is { } workflow ? $"tokens|{context.TenantId}|{workflow}" : null;
-            var used = context.WorkflowId is { } id ? await _store.GetWorkflowTokensAsync(context.TenantId, id, cancellationToken) : 0;
-            scopes.Add(new BudgetScope(BudgetNames.RequestTokens, $"{ModelSection}:MaxTokensPerRequest", "tokens", maxTokens, used, key,
-                context.WorkflowId is { } w ? $"workflow '{w}'" : "this request", null));
-        }
-
-        if (_options.MaxUsdPerSession is { } maxSession && context.SessionId is { } session)
-        {
-            var used = await _store.GetSessionCostAsync(context.TenantId, session, cancellationToken);
-            scopes.Add(new BudgetScope(BudgetNames.SessionUsd, $"{ModelSection}:MaxUsdPerSession", "usd", ModelPrices.UsdToNanoUsd(maxSession), used,
-                $"session|{context.TenantId}|{session}", $"session '{session}'", null));
-        }
-
-        if (_options.MaxUsdPerTenantPerDay is { } maxDay)
-        {
-            var day = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
-            var used = await _store.GetTenantCostAsync(context.TenantId, day, day.AddDays(1), cancellationToken);
-            scopes.Add(new BudgetScope(BudgetNames.TenantDailyUsd, $"{ModelSection}:MaxUsdPerTenantPerDay", "usd", ModelPrices.UsdToNanoUsd(maxDay), used,
-                $"day|{context.TenantId}|{day:yyyy-MM-dd}", $"tenant '{context.TenantId}' on {day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}", day.AddDays(1)));
-        }
-
-        if (_options.MaxUsdPerTenantPerMonth is { } maxMonth)
-        {
-            var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-            var used = await _store.GetTenantCostAsync(context.TenantId, month, month.AddMonths(1), cancellationToken);
-            scopes.Add(new BudgetScope(BudgetNames.TenantMonthlyUsd, $"{ModelSection}:MaxUsdPerTenantPerMonth", "usd", ModelPrices.UsdToNanoUsd(maxMonth), used,
-                $"month|{context.TenantId}|{month:yyyy-MM}", $"tenant '{context.TenantId}' in {month.ToString("yyyy-MM", CultureInfo.InvariantCulture)}", month.AddMonths(1)));
-        }
-
+        var scopes = await _ledger.ReadScopesAsync(context, cancellationToken);
         foreach (var scope in scopes)
         {
             scope.Used += scope.Key is not null && _inFlight.TryGetValue(scope.Key, out var reserved) ? reserved : 0;
@@ -241,39 +199,4 @@ public sealed class BudgetChatClient : DelegatingChatClient
     }
 
     private sealed record Admission(ChatOptions? Options, IReadOnlyList<string> Warnings, IReadOnlyList<(string Key, long Amount)> Reservations);
-
-    /// <summary>One budget as it applies to a call: limit and use in its unit (tokens, or nano-USD).</summary>
-    private sealed class BudgetScope(string name, string setting, string unit, long limit, long used, string? key, string description, DateTimeOffset? resetsAt)
-    {
-        public string Name { get; } = name;
-
-        public string? Key { get; } = key;
-
-        public string Description { get; } = description;
-
-        public long Limit { get; } = limit;
-
-        public long Used { get; set; } = used;
-
-        public long Need((long Tokens, long CostNanoUsd) estimate) => unit == "tokens" ? estimate.Tokens : estimate.CostNanoUsd;
-
-        public string Format(long value) => BudgetExceededException.Format(ToUnit(value), unit);
-
-        public BudgetExceededException ToException((long Tokens, long CostNanoUsd) estimate) =>
-            new(Name, setting, unit, ToUnit(Limit), ToUnit(Used), ToUnit(Need(estimate)), resetsAt, Description);
-
-        public Dictionary<string, object?> ToData((long Tokens, long CostNanoUsd) estimate) => new()
-        {
-            ["budget"] = Name,
-            ["setting"] = setting,
-            ["unit"] = unit,
-            ["limit"] = ToUnit(Limit),
-            ["used"] = ToUnit(Used),
-            ["estimated"] = ToUnit(Need(estimate)),
-            ["resetsAt"] = resetsAt,
-            ["scope"] = Description,
-        };
-
-        private decimal ToUnit(long value) => unit == "tokens" ? value : ModelPrices.NanoUsdToUsd(value);
-    }
 }

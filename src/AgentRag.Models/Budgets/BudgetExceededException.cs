@@ -18,7 +18,9 @@ public static class BudgetNames
 public sealed class BudgetExceededException(
     string budget, string setting, string unit, decimal limit, decimal used, decimal estimated, DateTimeOffset? resetsAt, string scope)
     : ModelException(
-        $"Budget '{budget}' exceeded for {scope}: used {Format(used, unit)} of {Format(limit, unit)}, and this call needs about {Format(estimated, unit)}. "
+        (estimated > 0
+            ? $"Budget '{budget}' exceeded for {scope}: used {Format(used, unit)} of {Format(limit, unit)}, and this call needs about {Format(estimated, unit)}. "
+            : $"Budget '{budget}' is used up for {scope}: used {Format(used, unit)} of {Format(limit, unit)}. ")
         + (resetsAt is { } reset ? $"It resets at {reset.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}. " : "It does not reset. ")
         + $"Setting: {setting}.")
 {

@@ -27,8 +27,8 @@ internal static class ModelPipelineFactory
             .ToDictionary(p => p.Name, p => CreateProfileChatClient(services, p, resilient: true), StringComparer.OrdinalIgnoreCase);
         IChatClient client = new ProfileChatClient(catalog, clients);
         client = new FallbackChatClient(client, catalog, services.GetService<ILogger<FallbackChatClient>>());
-        client = new BudgetChatClient(client, catalog, services.GetRequiredService<IUsageStore>(), services.GetRequiredService<IOptions<ModelsOptions>>(),
-            services.GetRequiredService<TimeProvider>(), services.GetService<ILogger<BudgetChatClient>>());
+        client = new BudgetChatClient(client, catalog, services.GetRequiredService<BudgetLedger>(), services.GetRequiredService<IOptions<ModelsOptions>>(),
+            services.GetService<ILogger<BudgetChatClient>>());
         client = new ResponseCachingChatClient(client, services.GetRequiredService<ModelCaches>());
         return new LoggingChatClient(client, Logger<LoggingChatClient>(services), services.GetRequiredService<TimeProvider>());
     }

@@ -4,6 +4,7 @@ using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Events;
+using AgentRag.Models.Budgets;
 using AgentRag.Retrieval.Query;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Streaming;
@@ -51,9 +52,9 @@ public static class QueriesApi
     /// <summary>The outcome of a cancellation request.</summary>
     public sealed record CancelResult(string WorkflowId, bool Cancelled, WorkflowStatus Status);
 
-    internal static async Task<Results<Ok<QueryResult>, EmptyHttpResult, ValidationProblem>> AskAsync(
+    internal static async Task<Results<Ok<QueryResult>, EmptyHttpResult, ValidationProblem, ProblemHttpResult>> AskAsync(
         QueryBody? body, TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ServerSentEvents events,
-        CancellationToken cancellationToken)
+        BudgetLedger budgets, CancellationToken cancellationToken)
     {
         if (SessionHeader.Resolve(httpContext, body?.SessionId) is { Error: { } sessionError })
         {
@@ -82,7 +83,15 @@ public static class QueriesApi
             return Invalid("approval", $"Unknown approval '{body.Approval}': use none or before_answer.");
         }
 
-                var request = new QueryRequest(body.Query ?? "", body.Filters, mode) { Model = body.Model, Approval = approval };
+        // A query that must use a model is refused up front when a spending budget is used up (in auto mode the answer
+        // falls back to extractive with a "Budget reached" warning instead).
+        if (mode == QueryMode.Model
+            && await budgets.FindExhaustedAsync(tenant.Value, NullIfEmpty(httpContext.Response.Headers[SessionIds.HeaderName].ToString()), cancellationToken) is { } exhausted)
+        {
+            return ModelProblems.BudgetExceeded(exhausted);
+        }
+
+        var request = new QueryRequest(body.Query ?? "", body.Filters, mode) { Model = body.Model, Approval = approval };
         ConversationTurn turn;
         try
         {
@@ -174,4 +183,6 @@ public static class QueriesApi
 
     private static ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Query not found", detail: $"No query '{id}' exists for this tenant.");
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }
