@@ -53,6 +53,30 @@ public sealed class BudgetTests
     }
 
     [Fact]
+    public async Task GenerateEmbeddings_TenantDailyBudgetSpent_RejectsBeforeCallingWhateverThePolicy()
+    {
+        await using var harness = await ModelHarness.StartAsync(settings =>
+        {
+            PricedAtOneDollar(settings);
+            settings["AgentRag:Models:Profiles:embedding:InputPricePer1M"] = "1";
+            settings["AgentRag:Models:Budgets:MaxUsdPerTenantPerDay"] = "0.01";
+            settings["AgentRag:Models:Budgets:OnExceeded"] = "Downgrade"; // no cheaper embedding model: still refused
+        });
+        // A chat call reports 9,000 + 1,000 tokens: the day's $0.01 is spent.
+        harness.Server.Chat.Enqueue(ScriptedResponse.Reply("first", new ScriptedUsage(9_000, 1_000)));
+        await harness.Chat.GetResponseAsync(ModelHarness.Ask("first"), new ChatOptions { MaxOutputTokens = 100 });
+        await harness.Embeddings.GenerateAsync(["fits: another tenant"], new EmbeddingGenerationOptions().WithContext(new ModelCallContext { TenantId = "other" }));
+        var embeddingCalls = harness.Server.Count("embeddings");
+
+        var error = await Should.ThrowAsync<BudgetExceededException>(() => harness.Embeddings.GenerateAsync(["a chunk of text to embed"]));
+
+        error.Budget.ShouldBe(BudgetNames.TenantDailyUsd);
+        error.Message.ShouldContain("It resets at 2025-03-15T00:00:00Z");
+        harness.Server.Count("embeddings").ShouldBe(embeddingCalls); // refused before the call
+        embeddingCalls.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task GetResponse_OverBudgetWithDowngrade_RunsOnCheapWithWarningAndEvent()
     {
         await using var harness = await ModelHarness.StartAsync(settings =>

@@ -42,6 +42,19 @@ public sealed class BudgetLedger(IUsageStore store, IOptions<ModelsOptions> opti
         return scopes.FirstOrDefault(s => s.Unit == "usd" && s.Used >= s.Limit)?.ToException((0, 0));
     }
 
+    /// <summary>
+    /// Throws the <see cref="BudgetExceededException"/> of the first budget that a call for <paramref name="context"/>
+    /// needing <paramref name="estimate"/> would take past its limit (recorded use only; calls in flight are the caller's).
+    /// </summary>
+    internal async Task ThrowIfExceededAsync(ModelCallContext context, (long Tokens, long CostNanoUsd) estimate, CancellationToken cancellationToken)
+    {
+        var scopes = await ReadScopesAsync(context, cancellationToken);
+        if (scopes.FirstOrDefault(s => s.Used + s.Need(estimate) > s.Limit) is { } exceeded)
+        {
+            throw exceeded.ToException(estimate);
+        }
+    }
+
     internal async Task<List<BudgetScope>> ReadScopesAsync(ModelCallContext context, CancellationToken cancellationToken)
     {
         var scopes = new List<BudgetScope>();

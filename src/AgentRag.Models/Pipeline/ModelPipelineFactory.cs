@@ -55,6 +55,7 @@ internal static class ModelPipelineFactory
         }
 
         var generator = CreateProfileEmbeddingGenerator(services, profile, resilient: true);
+        generator = new BudgetEmbeddingGenerator(generator, profile, services.GetRequiredService<BudgetLedger>(), services.GetService<ILogger<BudgetEmbeddingGenerator>>());
         generator = new CachingEmbeddingGenerator(generator, profile.Model, services.GetRequiredService<ModelCaches>());
         return new LoggingEmbeddingGenerator(generator, Logger<LoggingEmbeddingGenerator>(services), services.GetRequiredService<TimeProvider>());
     }
