@@ -2,8 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AgentRag.Core.Serialization;
+using AgentRag.Models;
+using AgentRag.Models.Configuration;
+using AgentRag.Retrieval.Dense;
 using AgentRag.Retrieval.Evaluation;
 using AgentRag.Retrieval.Keyword;
+using AgentRag.Retrieval.Vectors;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
 namespace AgentRag.Cli.Commands;
@@ -30,7 +35,9 @@ internal static class EvalCommand
         {
             var directory = parseResult.GetValue(dataset)
                 ?? throw new CliException("Give the dataset folder with --dataset DIR (or use a subcommand, e.g. 'eval planner').", ExitCodes.Usage);
-            var evaluator = new BeirEvaluator(host.Get<IOptions<Bm25Options>>().Value);
+            var evaluator = new BeirEvaluator(host.Get<IOptions<Bm25Options>>().Value, new BeirDenseModels(
+                host.Get<IEmbeddingGenerator<string, Embedding<float>>>(), host.Get<ModelCatalog>(),
+                host.Get<IOptions<DenseRetrievalOptions>>().Value, host.Get<IOptions<VectorIndexOptions>>().Value));
             BeirEvaluationReport report;
             try
             {
@@ -43,9 +50,9 @@ internal static class EvalCommand
                     DataDirectory = parseResult.GetResult(CommonOptions.Data) is null ? null : host.DataFolder.Root,
                 }, cancellationToken);
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException)
+            catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or ModelException)
             {
-                throw new CliException(ex.Message, ex is NotSupportedException ? ExitCodes.Configuration : ExitCodes.Failure);
+                throw new CliException(ex.Message, ex is NotSupportedException or ModelUnavailableException ? ExitCodes.Configuration : ExitCodes.Failure);
             }
 
             if (parseResult.GetValue(output) is { } path)

@@ -1,9 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using AgentRag.Core.Documents;
+using AgentRag.Models.Configuration;
 using AgentRag.Retrieval.Analysis;
+using AgentRag.Retrieval.Dense;
+using AgentRag.Retrieval.Fusion;
 using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Query;
+using AgentRag.Retrieval.Vectors;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 
 namespace AgentRag.Retrieval.Evaluation;
 
@@ -14,7 +20,7 @@ public sealed record BeirEvaluationRequest
 
     public string Split { get; init; } = "test";
 
-    /// <summary>Retrieval mode; only <c>bm25</c> runs without an embedding provider.</summary>
+    /// <summary>Retrieval mode: <c>bm25</c>, or <c>dense</c> or <c>hybrid</c> (BM25 and dense fused by RRF), which need an embedding model.</summary>
     public string Mode { get; init; } = "bm25";
 
     /// <summary>Query expansion: null for none, or RM3 settings.</summary>
@@ -57,27 +63,44 @@ public sealed record BeirEvaluationReport(
     [property: JsonPropertyName("query_ms_p95")] double QueryMsP95,
     [property: JsonIgnore] IReadOnlyList<BeirQueryResult> PerQuery);
 
+/// <summary>The embedding model and settings dense and hybrid evaluations use (the model layer's, as the product's search).</summary>
+public sealed record BeirDenseModels(
+    IEmbeddingGenerator<string, Embedding<float>> Generator, ModelCatalog Models, DenseRetrievalOptions Dense, VectorIndexOptions Vectors);
+
 /// <summary>
 /// Runs a BEIR-format dataset through the product's own indexing path (<see cref="Bm25ChunkIndexer"/>, one chunk
 /// per BEIR document with the document's id, text = title + " " + text as in Anserini's flat indexes) and reports
 /// trec_eval-style metrics. Queries are free text (bag of words), not query syntax. Rankings are ordered for
-/// scoring as trec_eval orders runs: score descending, ties by document id descending.
+/// scoring as trec_eval orders runs: score descending, ties by document id descending. Dense and hybrid modes embed
+/// the corpus and the queries with <see cref="BeirDenseModels"/> through the product's <see cref="EmbeddingChunkIndexer"/>
+/// and <see cref="DenseRetriever"/>; hybrid fuses the BM25 and dense rankings (depth 100 each) by reciprocal rank.
 /// </summary>
-public sealed class BeirEvaluator(Bm25Options? bm25Options = null)
+public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseModels? denseModels = null)
 {
     public const string TenantId = "beir";
     private const int Depth = 100;
 
+    /// <summary>The one pseudo-document the corpus is embedded as, so its passages go to the model in full batches.</summary>
+    private const string CorpusDocumentId = "beir-corpus";
+
     /// <summary>
     /// Evaluates the dataset. Throws what <see cref="BeirDataset.LoadAsync"/> throws, and
-    /// <see cref="NotSupportedException"/> for a mode other than <c>bm25</c>.
+    /// <see cref="NotSupportedException"/> for <c>dense</c> or <c>hybrid</c> without an embedding model, or an unknown
+    /// mode; <see cref="Models.ModelException"/> when the embedding model fails.
     /// </summary>
     public async Task<BeirEvaluationReport> EvaluateAsync(BeirEvaluationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!string.Equals(request.Mode, "bm25", StringComparison.OrdinalIgnoreCase))
+        var mode = request.Mode.ToLowerInvariant();
+        if (mode is not ("bm25" or "dense" or "hybrid"))
         {
-            throw new NotSupportedException($"Evaluation mode '{request.Mode}' needs an embedding provider; only 'bm25' runs offline.");
+            throw new NotSupportedException($"Unknown evaluation mode '{request.Mode}': use bm25, dense or hybrid.");
+        }
+
+        if (mode != "bm25" && denseModels is not { Models.IsEmbeddingAvailable: true })
+        {
+            throw new NotSupportedException(
+                $"Evaluation mode '{mode}' needs an embedding model: set AGENTRAG_EMBEDDING_MODEL (and OPENAI_BASE_URL) or AgentRag:Models:Profiles:embedding; 'bm25' runs offline.");
         }
 
         request.Rm3?.Validate();
@@ -97,44 +120,69 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null)
         try
         {
             using var catalog = new Bm25IndexCatalog(dataDirectory, options);
-            var indexer = new Bm25ChunkIndexer(catalog);
+            using var vectors = mode == "bm25" ? null : new VectorIndexCatalog(dataDirectory, denseModels!.Vectors);
             var stopwatch = Stopwatch.StartNew();
-            foreach (var document in dataset.Corpus)
+            var chunks = dataset.Corpus.Select(document => new Chunk
             {
-                var text = document.FlatText;
-                var chunk = new Chunk
+                Id = document.Id,
+                DocumentId = document.Id,
+                TenantId = TenantId,
+                Ordinal = 0,
+                Text = document.FlatText,
+                TokenCount = CountTokens(document.FlatText),
+            }).ToList();
+            if (mode != "dense")
+            {
+                var indexer = new Bm25ChunkIndexer(catalog);
+                foreach (var chunk in chunks)
                 {
-                    Id = document.Id,
-                    DocumentId = document.Id,
-                    TenantId = TenantId,
-                    Ordinal = 0,
-                    Text = text,
-                    TokenCount = CountTokens(text),
-                };
-                await indexer.IndexAsync(TenantId, document.Id, [chunk], cancellationToken);
+                    await indexer.IndexAsync(TenantId, chunk.DocumentId, [chunk], cancellationToken);
+                }
+
+                if (!throwaway)
+                {
+                    await catalog.SaveAsync(TenantId, cancellationToken);
+                }
             }
 
-            if (!throwaway)
+            DenseRetriever? dense = null;
+            if (vectors is not null)
             {
-                await catalog.SaveAsync(TenantId, cancellationToken);
+                var denseOptions = Options.Create(denseModels!.Dense);
+                await new EmbeddingChunkIndexer(denseModels.Generator, denseModels.Models, vectors, denseOptions)
+                    .IndexAsync(TenantId, CorpusDocumentId, [.. chunks.Select(c => c with { DocumentId = CorpusDocumentId })], cancellationToken);
+                dense = new DenseRetriever(denseModels.Generator, denseModels.Models, vectors, denseOptions);
             }
 
             var indexSeconds = stopwatch.Elapsed.TotalSeconds;
-            var index = await catalog.GetIndexAsync(TenantId, cancellationToken);
+            var index = mode == "dense" ? null : await catalog.GetIndexAsync(TenantId, cancellationToken);
+            var fusion = new ReciprocalRankFusion();
             var results = new List<BeirQueryResult>(dataset.Queries.Count);
             foreach (var query in dataset.Queries)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var started = Stopwatch.GetTimestamp();
-                var hits = index.Search(KeywordQuery.FreeText(query.Text), Depth + 1, rm3: request.Rm3);
+                List<RankedList> lists = [];
+                if (index is not null)
+                {
+                    lists.Add(new RankedList("bm25", [.. index.Search(KeywordQuery.FreeText(query.Text), Depth + 1, rm3: request.Rm3).Select(h => new ScoredId(h.ChunkId, h.Score))]));
+                }
+
+                if (dense is not null)
+                {
+                    var hits = await dense.SearchAsync(TenantId, query.Text, Depth + 1, null, cancellationToken);
+                    lists.Add(new RankedList("dense", [.. hits.Select(h => new ScoredId(h.ChunkId, h.Score))]));
+                }
+
+                var run = lists.Count == 1 ? lists[0].Hits : [.. fusion.Fuse(lists, Depth + 1).Select(h => new ScoredId(h.Id, h.Score))];
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                results.Add(Score(query, hits, dataset.Qrels[query.Id], request.IgnoreIdenticalIds, elapsed));
+                results.Add(Score(query, run, dataset.Qrels[query.Id], request.IgnoreIdenticalIds, elapsed));
             }
 
             var latencies = results.Select(r => r.QueryMilliseconds).Order().ToArray();
             return new BeirEvaluationReport(
                 dataset.Name,
-                "bm25",
+                mode,
                 request.Rm3 is null ? null : "rm3",
                 results.Count,
                 dataset.Corpus.Count,
@@ -164,15 +212,15 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null)
         }
     }
 
-    private static BeirQueryResult Score(BeirQuery query, IReadOnlyList<KeywordHit> hits, IReadOnlyDictionary<string, int> judgments, bool ignoreIdentical, double milliseconds)
+    private static BeirQueryResult Score(BeirQuery query, IReadOnlyList<ScoredId> hits, IReadOnlyDictionary<string, int> judgments, bool ignoreIdentical, double milliseconds)
     {
         var run = hits
-            .Where(h => !ignoreIdentical || h.ChunkId != query.Id)
+            .Where(h => !ignoreIdentical || h.Id != query.Id)
             .Take(Depth)
             .OrderByDescending(h => h.Score)
-            .ThenByDescending(h => h.ChunkId, StringComparer.Ordinal)
+            .ThenByDescending(h => h.Id, StringComparer.Ordinal)
             .ToList();
-        var ranking = run.ConvertAll(h => h.ChunkId);
+        var ranking = run.ConvertAll(h => h.Id);
         return new BeirQueryResult(
             query.Id,
             RetrievalMetrics.NdcgAtK(ranking, judgments, 10),
@@ -181,7 +229,7 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null)
             RetrievalMetrics.PrecisionAtK(ranking, judgments, 5),
             RetrievalMetrics.AveragePrecisionAtK(ranking, judgments, 100),
             milliseconds,
-            run.Take(10).Select(h => new BeirHit(h.ChunkId, h.Score)).ToArray());
+            run.Take(10).Select(h => new BeirHit(h.Id, (float)h.Score)).ToArray());
     }
 
     private static double Mean(List<BeirQueryResult> results, Func<BeirQueryResult, double> metric) =>
