@@ -171,6 +171,18 @@ public sealed class ReasoningToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_ModelRepliesWithOnlyWhitespace_TheAnswerSaysSoWithAWarning()
+    {
+        _model.Chat.Enqueue(ScriptedResponse.Reply("  \n "));
+
+        var final = await Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("hello"));
+
+        final.Status.ShouldBe(WorkflowStatus.Completed, final.Error);
+        final.Answer!.Answer.ShouldBe(ReasoningAgent.EmptyReplyAnswer);
+        final.Answer.Warnings.ShouldContain("The chat model returned an empty reply.");
+    }
+
+    [Fact]
     public async Task Run_ModelKeepsCallingTools_StopsAtTheIterationCapWithAWarning()
     {
         for (var i = 1; i <= 3; i++)

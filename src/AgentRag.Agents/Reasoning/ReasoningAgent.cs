@@ -35,6 +35,8 @@ public sealed class ReasoningAgent(AgentsOptions options, TimeProvider timeProvi
     public const string ToolsNeedModelAnswer =
         "This question needs tools, and calling tools needs a chat model, which is not configured (set AGENTRAG_CHAT_MODEL).";
 
+    public const string EmptyReplyAnswer = "The model returned no answer. Try rephrasing the question.";
+
     /// <summary>The <c>kind</c> of a step that answers with tools.</summary>
     public const string ToolsKind = "tools";
 
@@ -154,6 +156,13 @@ public sealed class ReasoningAgent(AgentsOptions options, TimeProvider timeProvi
             var requested = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
             if (requested.Count == 0)
             {
+                if (string.IsNullOrWhiteSpace(text.ToString()))
+                {
+                    // A reply with neither text nor tool calls: say so rather than show an empty answer.
+                    context.Events.Token(EmptyReplyAnswer);
+                    return Finish(EmptyReplyAnswer, toolCalls, [.. calls.Warnings, .. warnings, "The chat model returned an empty reply."]);
+                }
+
                 return Finish(text.ToString().Trim(), toolCalls, [.. calls.Warnings, .. warnings]);
             }
 
