@@ -1,3 +1,7 @@
+using AgentRag.Core;
+using AgentRag.Models.Calls;
+using AgentRag.Models.Configuration;
+
 namespace AgentRag.Models.Usage;
 
 /// <summary>How a model call ended.</summary>
@@ -64,7 +68,7 @@ public sealed record UsageRecord
     /// <summary>Cost in nano-USD (10⁻⁹ USD), exact for summing.</summary>
     public long CostNanoUsd { get; init; }
 
-    public decimal CostUsd => Configuration.ModelPrices.NanoUsdToUsd(CostNanoUsd);
+    public decimal CostUsd => ModelPrices.NanoUsdToUsd(CostNanoUsd);
 
     public UsageOutcome Outcome { get; init; }
 
@@ -75,4 +79,42 @@ public sealed record UsageRecord
     public string? RoutingReason { get; init; }
 
     public long TotalTokens => InputTokens + OutputTokens;
+
+    /// <summary>How a call that threw <paramref name="failure"/> (null: none) ended.</summary>
+    public static UsageOutcome OutcomeOf(Exception? failure) => failure switch
+    {
+        null => UsageOutcome.Succeeded,
+        OperationCanceledException => UsageOutcome.Cancelled,
+        _ => UsageOutcome.Failed,
+    };
+
+    /// <summary>
+    /// A new row for a <paramref name="operation"/> call on <paramref name="profile"/> that started at
+    /// <paramref name="startedAt"/>, attributed as <paramref name="context"/> says, with its outcome; the caller sets
+    /// tokens, cost and latency.
+    /// </summary>
+    public static UsageRecord For(ModelCallContext context, ModelProfile profile, string operation, DateTimeOffset startedAt, Exception? failure)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(profile);
+        return new UsageRecord
+        {
+            Id = Ids.New("use"),
+            Timestamp = startedAt,
+            TenantId = context.TenantId,
+            UserId = context.UserId,
+            SessionId = context.SessionId,
+            WorkflowId = context.WorkflowId,
+            StepId = context.StepId,
+            Agent = context.Agent,
+            Profile = profile.Name,
+            Model = profile.Model,
+            Operation = operation,
+            PromptId = context.PromptId,
+            PromptVersion = context.PromptVersion,
+            RoutingReason = context.RoutingReason,
+            Outcome = OutcomeOf(failure),
+            Error = failure?.Message,
+        };
+    }
 }

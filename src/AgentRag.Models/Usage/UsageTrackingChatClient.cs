@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using AgentRag.Core;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Telemetry;
@@ -118,12 +117,7 @@ internal sealed class UsageRecorder(ModelProfile profile, IUsageStore store, Tim
         Func<long> estimateInput, Func<long> estimateOutput, Exception? failure)
     {
         var latency = timeProvider.GetElapsedTime(startedTimestamp);
-        var outcome = failure switch
-        {
-            null => UsageOutcome.Succeeded,
-            OperationCanceledException => UsageOutcome.Cancelled,
-            _ => UsageOutcome.Failed,
-        };
+        var outcome = UsageRecord.OutcomeOf(failure);
         var hasUsage = usage?.InputTokenCount is not null || usage?.OutputTokenCount is not null;
         long input, output, cached;
         bool estimated;
@@ -155,30 +149,14 @@ internal sealed class UsageRecorder(ModelProfile profile, IUsageStore store, Tim
             estimated = false;
         }
 
-        var record = new UsageRecord
+        var record = UsageRecord.For(context, profile, operation, startedAt, failure) with
         {
-            Id = Ids.New("use"),
-            Timestamp = startedAt,
-            TenantId = context.TenantId,
-            UserId = context.UserId,
-            SessionId = context.SessionId,
-            WorkflowId = context.WorkflowId,
-            StepId = context.StepId,
-            Agent = context.Agent,
-            Profile = profile.Name,
-            Model = profile.Model,
-            Operation = operation,
-            PromptId = context.PromptId,
-            PromptVersion = context.PromptVersion,
             InputTokens = input,
             OutputTokens = output,
             CachedTokens = cached,
             Estimated = estimated,
             Latency = latency,
             CostNanoUsd = profile.Prices.CostNanoUsd(input, output, cached),
-            Outcome = outcome,
-            Error = failure?.Message,
-            RoutingReason = context.RoutingReason,
         };
         ModelsTelemetry.RecordCall(profile.Name, profile.Model, SqliteUsageStore.OutcomeText(outcome), input, output, cached, record.CostUsd, latency);
         try

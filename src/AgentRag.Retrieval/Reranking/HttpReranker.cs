@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AgentRag.Core;
 using AgentRag.Core.Text;
 using AgentRag.Models;
 using AgentRag.Models.Calls;
@@ -216,30 +215,12 @@ public sealed class HttpReranker : IReranker, IDisposable
         var tokens = reportedTokens ?? (succeeded ? TokenEstimator.Estimate(query) * documents.Count + documents.Sum(TokenEstimator.Estimate) : 0);
         try
         {
-            await _usage.RecordAsync(new UsageRecord
+            await _usage.RecordAsync(UsageRecord.For(context, _profile, UsageOperation, startedAt, failure) with
             {
-                Id = Ids.New("use"),
-                Timestamp = startedAt,
-                TenantId = context.TenantId,
-                UserId = context.UserId,
-                SessionId = context.SessionId,
-                WorkflowId = context.WorkflowId,
-                StepId = context.StepId,
-                Agent = context.Agent,
-                Profile = _profile.Name,
-                Model = _profile.Model,
-                Operation = UsageOperation,
                 InputTokens = tokens,
                 Estimated = succeeded && reportedTokens is null,
                 Latency = _time.GetElapsedTime(started),
                 CostNanoUsd = _profile.Prices.CostNanoUsd(tokens, 0, 0),
-                Outcome = failure switch
-                {
-                    null => UsageOutcome.Succeeded,
-                    OperationCanceledException => UsageOutcome.Cancelled,
-                    _ => UsageOutcome.Failed,
-                },
-                Error = failure?.Message,
             }, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
