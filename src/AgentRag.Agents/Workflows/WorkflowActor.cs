@@ -493,25 +493,9 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         });
     }
 
-    private async Task FailAsync(string reason, string code, StepState? step)
-    {
-        var state = _state!;
-        _cancellation?.Cancel();
-        foreach (var other in state.Steps.Where(s => s.Status is StepStatus.Running or StepStatus.Pending or StepStatus.AwaitingApproval))
-        {
-            other.Status = StepStatus.Cancelled;
-        }
-
-        CloseOpenApprovals($"The workflow failed: {reason}");
-
-        DisposeRuns();
-        state.Status = WorkflowStatus.Failed;
-        state.Error = reason;
-        state.CompletedAt = _context.Time.GetUtcNow();
-        Emit(WorkflowEvents.Error, new { workflowId = state.WorkflowId, code, message = reason, stepId = step?.Id, agent = step?.Agent });
-        await CommitAsync();
-        await EndAsync();
-    }
+    private Task FailAsync(string reason, string code, StepState? step) =>
+        EndWithoutAnswerAsync(WorkflowStatus.Failed, reason, $"The workflow failed: {reason}",
+            new { workflowId = _state!.WorkflowId, code, message = reason, stepId = step?.Id, agent = step?.Agent });
 
     private async Task<bool> CancelAsync(string reason)
     {
@@ -521,6 +505,15 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             return false;
         }
 
+        await EndWithoutAnswerAsync(WorkflowStatus.Cancelled, reason, $"The workflow was cancelled: {reason}",
+            new { workflowId = state.WorkflowId, code = "cancelled", message = reason });
+        return true;
+    }
+
+    /// <summary>Ends the workflow without an answer: the unfinished steps are cancelled, open approvals closed, and the <c>error</c> event committed.</summary>
+    private async Task EndWithoutAnswerAsync(WorkflowStatus status, string reason, string approvalReason, object errorEvent)
+    {
+        var state = _state!;
         if (_cancellation is not null)
         {
             await _cancellation.CancelAsync();
@@ -531,16 +524,14 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             step.Status = StepStatus.Cancelled;
         }
 
-        CloseOpenApprovals($"The workflow was cancelled: {reason}");
-
+        CloseOpenApprovals(approvalReason);
         DisposeRuns();
-        state.Status = WorkflowStatus.Cancelled;
+        state.Status = status;
         state.Error = reason;
         state.CompletedAt = _context.Time.GetUtcNow();
-        Emit(WorkflowEvents.Error, new { workflowId = state.WorkflowId, code = "cancelled", message = reason });
+        Emit(WorkflowEvents.Error, errorEvent);
         await CommitAsync();
         await EndAsync();
-        return true;
     }
 
     private async Task EndAsync()
