@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using AgentRag.Core;
+using AgentRag.Retrieval.Persistence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -28,7 +29,7 @@ public sealed class Bm25IndexCatalog : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _root = Path.Combine(Path.GetFullPath(dataDirectory), "index");
+        _root = SnapshotFiles.IndexRoot(dataDirectory);
         _options = options;
         _logger = logger ?? NullLogger<Bm25IndexCatalog>.Instance;
         _tenants = new TenantLoader<TenantIndex>(Load);
@@ -102,15 +103,7 @@ public sealed class Bm25IndexCatalog : IDisposable
 
     private void WriteSnapshot(TenantIndex tenant)
     {
-        var path = Path.Combine(tenant.Directory, SnapshotFileName);
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            tenant.Index.WriteSnapshot(stream);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        SnapshotFiles.WriteAtomically(Path.Combine(tenant.Directory, SnapshotFileName), tenant.Index.WriteSnapshot);
         tenant.Journal.Truncate();
     }
 

@@ -45,7 +45,7 @@ public sealed class VectorIndexCatalog : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _root = Path.Combine(Path.GetFullPath(dataDirectory), "index");
+        _root = SnapshotFiles.IndexRoot(dataDirectory);
         _options = options;
         _logger = logger ?? NullLogger<VectorIndexCatalog>.Instance;
         _tenants = new TenantLoader<TenantVectors>(Load);
@@ -184,15 +184,7 @@ public sealed class VectorIndexCatalog : IDisposable
 
     private static void WriteSnapshot(TenantVectors tenant)
     {
-        var path = Path.Combine(tenant.Directory, SnapshotFileName);
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            tenant.WriteSnapshot(stream);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        SnapshotFiles.WriteAtomically(Path.Combine(tenant.Directory, SnapshotFileName), tenant.WriteSnapshot);
         tenant.Journal.Truncate();
     }
 
