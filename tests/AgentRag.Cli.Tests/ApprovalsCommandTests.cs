@@ -70,22 +70,7 @@ public sealed class ApprovalsCommandTests
         var ask = new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = "What does the beforeExit event do in Node.js?", approval = "before_answer" }) };
         ask.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await http.SendAsync(ask, HttpCompletionOption.ResponseHeadersRead);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-        using var reader = new StreamReader(body);
-        var isRequired = false;
-        while (await reader.ReadLineAsync(timeout.Token) is { } line)
-        {
-            if (line == "event: approval.required")
-            {
-                isRequired = true;
-            }
-            else if (isRequired && line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                return JsonDocument.Parse(line["data: ".Length..]).RootElement.GetProperty("approvalId").GetString()!;
-            }
-        }
-
-        throw new InvalidOperationException("The stream ended without approval.required.");
+        var required = await SseClient.ReadUntilAsync(response, "approval.required", TimeSpan.FromMinutes(1));
+        return JsonDocument.Parse(required.Data).RootElement.GetProperty("approvalId").GetString()!;
     }
 }

@@ -30,8 +30,8 @@ public sealed class ApprovalsServeTests
             using var stream = await http.SendAsync(ask, HttpCompletionOption.ResponseHeadersRead);
             stream.StatusCode.ShouldBe(HttpStatusCode.OK);
             workflowId = stream.Headers.GetValues("X-Workflow-Id").Single();
-            var required = await ReadUntilAsync(stream, "approval.required");
-            requiredId = required.Id;
+            var required = await SseClient.ReadUntilAsync(stream, "approval.required", TimeSpan.FromMinutes(1));
+            requiredId = required.Id!.Value;
             approvalId = JsonDocument.Parse(required.Data).RootElement.GetProperty("approvalId").GetString()!;
             (await http.GetFromJsonAsync<JsonElement>($"/v1/approvals/{approvalId}")).GetProperty("status").GetString().ShouldBe("pending");
 
@@ -52,13 +52,13 @@ public sealed class ApprovalsServeTests
             follow.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
             follow.Headers.Add("Last-Event-ID", requiredId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             using var events = await http.SendAsync(follow, HttpCompletionOption.ResponseHeadersRead);
-            var rest = await ReadAllAsync(events);
+            var rest = await SseClient.ReadAllAsync(events);
 
             rest[0].Type.ShouldBe("approval.resolved");
             rest[0].Id.ShouldBe(requiredId + 1);
             var resolved = JsonDocument.Parse(rest[0].Data).RootElement;
             (resolved.GetProperty("status").GetString(), resolved.GetProperty("decidedBy").GetString()).ShouldBe(("approved", "dana"));
-            rest.Select(e => e.Id).ShouldBe(Enumerable.Range(0, rest.Count).Select(i => requiredId + 1 + i));
+            rest.Select(e => e.Id).ShouldBe(Enumerable.Range(0, rest.Count).Select(i => (long?)(requiredId + 1 + i)));
             var afterDecision = rest.Select(e => e.Type).Where(t => t != "token").ToList();
             afterDecision.ShouldBe(["approval.resolved", "step.started", "step.completed", "step.started", "step.completed", "citations", "usage", "done"]);
             rest.ShouldContain(e => e.Type == "token");
@@ -71,74 +71,4 @@ public sealed class ApprovalsServeTests
     }
 
     private static CliProcess StartServer(string data, string url) => CliProcess.Start(["serve", "--urls", url, "--data", data, "--log-format", "text"]);
-
-    private sealed record Event(long Id, string Type, string Data);
-
-    private static async Task<Event> ReadUntilAsync(HttpResponseMessage response, string type)
-    {
-        await foreach (var e in ReadEventsAsync(response))
-        {
-            if (e.Type == type)
-            {
-                return e;
-            }
-        }
-
-        throw new InvalidOperationException($"The stream ended without {type}.");
-    }
-
-    private static async Task<List<Event>> ReadAllAsync(HttpResponseMessage response)
-    {
-        var events = new List<Event>();
-        await foreach (var e in ReadEventsAsync(response))
-        {
-            events.Add(e);
-        }
-
-        return events;
-    }
-
-    /// <summary>Server-sent events until the stream ends (heartbeat comments skipped); gives up after a minute.</summary>
-    private static async IAsyncEnumerable<Event> ReadEventsAsync(HttpResponseMessage response)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-        using var reader = new StreamReader(body);
-        long id = 0;
-        string type = "message";
-        var data = new List<string>();
-        while (await reader.ReadLineAsync(timeout.Token) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (data.Count > 0)
-                {
-                    yield return new Event(id, type, string.Join('\n', data));
-                }
-
-                (type, data) = ("message", []);
-                continue;
-            }
-
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon == 0)
-            {
-                continue;
-            }
-
-            var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
-            switch (colon < 0 ? line : line[..colon])
-            {
-                case "id":
-                    id = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-                    break;
-                case "event":
-                    type = value;
-                    break;
-                case "data":
-                    data.Add(value);
-                    break;
-            }
-        }
-    }
 }

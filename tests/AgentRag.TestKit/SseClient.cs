@@ -25,6 +25,34 @@ public static class SseClient
         return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
+    /// <summary>The first event of <paramref name="type"/>; throws when the stream ends first or after <paramref name="timeout"/> (60 s by default).</summary>
+    public static async Task<SseEvent> ReadUntilAsync(HttpResponseMessage response, string type, TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        await foreach (var e in ReadEventsAsync(response, cancellation.Token))
+        {
+            if (e.Type == type)
+            {
+                return e;
+            }
+        }
+
+        throw new InvalidOperationException($"The stream ended without {type}.");
+    }
+
+    /// <summary>Every event of the stream until the server ends it (at most <paramref name="timeout"/>, 60 s by default).</summary>
+    public static async Task<List<SseEvent>> ReadAllAsync(HttpResponseMessage response, TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        var events = new List<SseEvent>();
+        await foreach (var e in ReadEventsAsync(response, cancellation.Token))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
     /// <summary>Yields events until the stream ends; comments (heartbeats) are skipped.</summary>
     public static async IAsyncEnumerable<SseEvent> ReadEventsAsync(HttpResponseMessage response, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -85,26 +85,8 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        await foreach (var e in SseClient.ReadEventsAsync(response, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token))
-        {
-            if (e.Type == "approval.required")
-            {
-                return (response.Headers.GetValues("X-Workflow-Id").Single(), Json(e.Data).GetProperty("approvalId").GetString()!, e.Id!.Value);
-            }
-        }
-
-        throw new InvalidOperationException("The stream ended without approval.required.");
-    }
-
-    private static async Task<List<SseEvent>> ReadToEndAsync(HttpResponseMessage response)
-    {
-        var events = new List<SseEvent>();
-        await foreach (var e in SseClient.ReadEventsAsync(response, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token))
-        {
-            events.Add(e);
-        }
-
-        return events;
+        var required = await SseClient.ReadUntilAsync(response, "approval.required");
+        return (response.Headers.GetValues("X-Workflow-Id").Single(), Json(required.Data).GetProperty("approvalId").GetString()!, required.Id!.Value);
     }
 
     [Fact]
@@ -129,7 +111,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         record.GetProperty("resolution").GetProperty("decidedBy").GetString().ShouldBe("alice");
 
         using var follow = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events", lastEventId: eventId);
-        var rest = await ReadToEndAsync(follow);
+        var rest = await SseClient.ReadAllAsync(follow);
         rest[0].Type.ShouldBe("approval.resolved");
         rest.Where(e => e.Type != "token").Select(e => e.Type).Skip(1).ShouldBe(
             ["step.started", "step.completed", "step.started", "step.completed", "citations", "usage", "done"]);
@@ -168,7 +150,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
 
         var rejected = await client.PostAsync($"/v1/approvals/{approvalId}/reject", null);
         using var follow = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events", lastEventId: eventId);
-        var rest = await ReadToEndAsync(follow);
+        var rest = await SseClient.ReadAllAsync(follow);
 
         rejected.StatusCode.ShouldBe(HttpStatusCode.OK);
         Json(await rejected.Content.ReadAsStringAsync()).GetProperty("resolution").GetProperty("decidedBy").GetString().ShouldBe("anonymous");
@@ -215,7 +197,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         var export = Json(await client.GetStringAsync("/v1/approvals/audit"));
         export.GetProperty("entries").EnumerateArray().ShouldContain(e => e.GetProperty("approvalId").GetString() == approvalId && e.GetProperty("action").GetString() == "modified");
         using var follow = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events");
-        (await ReadToEndAsync(follow))[^1].Type.ShouldBe("done");
+        (await SseClient.ReadAllAsync(follow))[^1].Type.ShouldBe("done");
     }
 
     [Fact]
@@ -270,7 +252,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         factory.Time.Advance(TimeSpan.FromMinutes(12));
         using (var follow = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events", tenant: "inbox-tenant"))
         {
-            (await ReadToEndAsync(follow))[^1].Type.ShouldBe("done");
+            (await SseClient.ReadAllAsync(follow))[^1].Type.ShouldBe("done");
         }
 
         var late = await client.SendAsync(Decide(approvalId, "approve", tenant: "inbox-tenant"));

@@ -61,24 +61,13 @@ public sealed class QueriesApiTests(QueryServerFactory factory) : IClassFixture<
         return request;
     }
 
-    private static async Task<List<SseEvent>> ReadAllAsync(HttpResponseMessage response)
-    {
-        var events = new List<SseEvent>();
-        await foreach (var e in SseClient.ReadEventsAsync(response, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token))
-        {
-            events.Add(e);
-        }
-
-        return events;
-    }
-
     [Fact]
     public async Task Post_EventStream_StreamsPlanStepsTokensCitationsAndDoneInOrder()
     {
         var client = factory.CreateClient();
 
         using var response = await client.SendAsync(Post(Question, stream: true), HttpCompletionOption.ResponseHeadersRead);
-        var events = await ReadAllAsync(response);
+        var events = await SseClient.ReadAllAsync(response);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
@@ -105,13 +94,13 @@ public sealed class QueriesApiTests(QueryServerFactory factory) : IClassFixture<
     {
         var client = factory.CreateClient();
         using var first = await client.SendAsync(Post(Question, stream: true), HttpCompletionOption.ResponseHeadersRead);
-        var all = await ReadAllAsync(first);
+        var all = await SseClient.ReadAllAsync(first);
         var id = first.Headers.GetValues("X-Workflow-Id").Single();
 
         using var replay = await SseClient.OpenAsync(client, $"/v1/queries/{id}/events", lastEventId: 3);
-        var replayed = await ReadAllAsync(replay);
+        var replayed = await SseClient.ReadAllAsync(replay);
         using var beyond = await SseClient.OpenAsync(client, $"/v1/queries/{id}/events", lastEventId: all.Count + 10);
-        var nothing = await ReadAllAsync(beyond);
+        var nothing = await SseClient.ReadAllAsync(beyond);
 
         replayed.Select(e => (e.Id, e.Type, e.Data)).ShouldBe(all.Skip(3).Select(e => (e.Id, e.Type, e.Data)));
         nothing.ShouldBeEmpty();
@@ -203,7 +192,7 @@ public sealed class QueriesApiTests(QueryServerFactory factory) : IClassFixture<
 
         // Reconnecting follows the same workflow to its end.
         using var follow = await SseClient.OpenAsync(client, $"/v1/queries/{id}/events");
-        var events = await ReadAllAsync(follow);
+        var events = await SseClient.ReadAllAsync(follow);
 
         events[^1].Type.ShouldBe("done");
         JsonDocument.Parse(await client.GetStringAsync($"/v1/queries/{id}")).RootElement.GetProperty("status").GetString().ShouldBe("completed");
