@@ -20,16 +20,12 @@ public sealed class BudgetApiTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _model = await OpenAiTestServer.StartAsync();
-        _server = new ConversationServerFactory(new Dictionary<string, string?>
+        _server = await ConversationServerFactory.StartWithModelAsync(_model, new Dictionary<string, string?>
         {
-            ["OPENAI_BASE_URL"] = _model.BaseUrl.ToString(),
-            ["AGENTRAG_CHAT_MODEL"] = "primary-model",
-            ["AgentRag:Models:Resilience:MaxRetries"] = "0",
             ["AgentRag:Models:Profiles:primary:InputPricePer1M"] = "1",
             ["AgentRag:Models:Profiles:primary:OutputPricePer1M"] = "1",
             ["AgentRag:Models:Budgets:MaxUsdPerTenantPerDay"] = "0.01",
         });
-        await ((IAsyncLifetime)_server).InitializeAsync();
     }
 
     public async Task DisposeAsync()

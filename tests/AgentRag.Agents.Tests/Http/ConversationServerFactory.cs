@@ -2,6 +2,7 @@ using AgentRag.Core;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
+using AgentRag.TestKit.OpenAi;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,28 @@ public sealed class ConversationServerFactory : WebApplicationFactory<Program>, 
     }
 
     internal ConversationServerFactory(IReadOnlyDictionary<string, string?> settings) => _settings = settings;
+
+    /// <summary>
+    /// Started over <paramref name="model"/> as the chat model (profile <c>primary</c>, model <c>primary-model</c>, no
+    /// retries, so each scripted failure is one request), with <paramref name="extra"/> settings on top.
+    /// </summary>
+    internal static async Task<ConversationServerFactory> StartWithModelAsync(OpenAiTestServer model, IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = model.BaseUrl.ToString(),
+            ["AGENTRAG_CHAT_MODEL"] = "primary-model",
+            ["AgentRag:Models:Resilience:MaxRetries"] = "0",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var server = new ConversationServerFactory(settings);
+        await ((IAsyncLifetime)server).InitializeAsync();
+        return server;
+    }
 
     public async Task InitializeAsync()
     {

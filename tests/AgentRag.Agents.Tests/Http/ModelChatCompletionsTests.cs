@@ -24,13 +24,7 @@ public sealed class ModelChatCompletionsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _model = await OpenAiTestServer.StartAsync();
-        _server = new ConversationServerFactory(new Dictionary<string, string?>
-        {
-            ["OPENAI_BASE_URL"] = _model.BaseUrl.ToString(),
-            ["AGENTRAG_CHAT_MODEL"] = "primary-model",
-            ["AgentRag:Models:Resilience:MaxRetries"] = "0",
-        });
-        await ((IAsyncLifetime)_server).InitializeAsync();
+        _server = await ConversationServerFactory.StartWithModelAsync(_model);
     }
 
     public async Task DisposeAsync()
