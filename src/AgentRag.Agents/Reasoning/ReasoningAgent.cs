@@ -97,17 +97,16 @@ public sealed class ReasoningAgent(AgentsOptions options, TimeProvider timeProvi
         return await ToolLoopAsync(context, chatClient, query, cancellationToken);
     }
 
-    /// <summary>The tools offered to the model for <paramref name="context"/>'s step.</summary>
-    public IReadOnlyList<StepTool> ToolsFor(StepContext context)
+    /// <summary>The tools offered to the model for <paramref name="context"/>'s step: those without side effects, and the side-effecting ones the step lists.</summary>
+    private List<StepTool> ToolsFor(StepContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         var listed = context.GetStringList("tools").ToHashSet(StringComparer.Ordinal);
-        return [.. (tools?.List(context.TenantId) ?? []).Where(t => !t.SideEffects || listed.Contains(t.Function.Name))];
+        return [.. (tools?.List(context.TenantId) ?? []).Where(t => !t.SideEffects || listed.Contains(t.Name))];
     }
 
     private async Task<StepOutput> ToolLoopAsync(StepContext context, IChatClient chat, string query, CancellationToken cancellationToken)
     {
-        var offered = ToolsFor(context).ToDictionary(t => t.Function.Name, StringComparer.Ordinal);
+        var offered = ToolsFor(context).ToDictionary(t => t.Name, StringComparer.Ordinal);
         var calls = new StepModelCalls(context, AgentNames.Reasoning);
         var chatOptions = calls.Options(offered.Count > 0
             ? new ChatOptions { Tools = [.. offered.Values.Select(t => t.Function)], ToolMode = ChatToolMode.Auto }
