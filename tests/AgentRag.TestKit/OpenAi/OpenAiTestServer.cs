@@ -29,7 +29,7 @@ public sealed record RecordedRequest(
 /// (JSON or SSE streaming with the <c>stream_options.include_usage</c> usage chunk, tool calls), <c>POST /v1/embeddings</c>
 /// and <c>GET /v1/models</c>. Tests script answers per route and model (<see cref="Chat"/>, <see cref="Embeddings"/>):
 /// errors with <c>Retry-After</c>, held requests (until released, or until enough wait together at a
-/// <see cref="RequestBarrier"/>), malformed chunks, empty answers, missing usage, broken streams. With no script queued it
+/// <see cref="RequestBarrier"/>), streams paused part-way (<see cref="ScriptedResponse.PausedAfter"/>), malformed chunks, empty answers, missing usage, broken streams. With no script queued it
 /// answers normally. It logs every request and totals the tokens it reported as served. Thread-safe.
 /// </summary>
 public sealed class OpenAiTestServer : IAsyncDisposable
@@ -336,9 +336,22 @@ public sealed class OpenAiTestServer : IAsyncDisposable
             return;
         }
 
-        foreach (var piece in pieces)
+        for (var i = 0; i < pieces.Count; i++)
         {
-            await WriteEventAsync(context, Chunk(new JsonObject { ["content"] = piece }).ToJsonString());
+            if (i == script.PauseAfterChunks)
+            {
+                script.MarkPaused();
+                try
+                {
+                    await script.ReleasedTask.WaitAsync(context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return; // The client gave up mid-answer.
+                }
+            }
+
+            await WriteEventAsync(context, Chunk(new JsonObject { ["content"] = pieces[i] }).ToJsonString());
         }
 
         for (var i = 0; i < script.ToolCalls.Count; i++)

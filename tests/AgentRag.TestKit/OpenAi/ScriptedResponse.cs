@@ -37,6 +37,7 @@ public sealed class ScriptedResponse
 {
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _paused = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ScriptedResponse(ScriptedResponseKind kind) => Kind = kind;
 
@@ -67,6 +68,12 @@ public sealed class ScriptedResponse
 
     /// <summary>The barrier the server waits at before answering (a 504 if it gives up), if any.</summary>
     public RequestBarrier? Barrier { get; private init; }
+
+    /// <summary>When set, a streamed answer stops after this many text chunks until <see cref="Release"/> (a model that writes slowly).</summary>
+    public int? PauseAfterChunks { get; private init; }
+
+    /// <summary>Completes when a <see cref="PausedAfter"/> stream has sent (and flushed) its first chunks and waits for <see cref="Release"/>.</summary>
+    public Task Paused => _paused.Task;
 
     /// <summary>Completes when the server has received the request this script answers.</summary>
     public Task Received => _received.Task;
@@ -111,7 +118,19 @@ public sealed class ScriptedResponse
         return Copy(response, response.IsHeld, barrier);
     }
 
-    private static ScriptedResponse Copy(ScriptedResponse response, bool isHeld, RequestBarrier? barrier) => new(response.Kind)
+    /// <summary>
+    /// A copy of <paramref name="response"/> that, when streamed, sends its first <paramref name="chunks"/> text chunks and then
+    /// waits for <see cref="Release"/> before the rest (<see cref="Paused"/> completes when it starts waiting): a model
+    /// still writing its answer, without a clock.
+    /// </summary>
+    public static ScriptedResponse PausedAfter(int chunks, ScriptedResponse response)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(chunks);
+        ArgumentNullException.ThrowIfNull(response);
+        return Copy(response, response.IsHeld, response.Barrier, chunks);
+    }
+
+    private static ScriptedResponse Copy(ScriptedResponse response, bool isHeld, RequestBarrier? barrier, int? pauseAfterChunks = null) => new(response.Kind)
     {
         Text = response.Text,
         ToolCalls = response.ToolCalls,
@@ -123,10 +142,13 @@ public sealed class ScriptedResponse
         ChunksBeforeAbort = response.ChunksBeforeAbort,
         IsHeld = isHeld,
         Barrier = barrier,
+        PauseAfterChunks = pauseAfterChunks ?? response.PauseAfterChunks,
     };
 
     /// <summary>Lets a held request be answered.</summary>
     public void Release() => _released.TrySetResult();
 
     internal void MarkReceived() => _received.TrySetResult();
+
+    internal void MarkPaused() => _paused.TrySetResult();
 }
