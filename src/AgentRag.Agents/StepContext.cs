@@ -75,10 +75,11 @@ public interface IStepEvents
     void Token(string text);
 
     /// <summary>
-    /// Emits <c>step.progress</c> with <c>resetTokens: true</c>: the tokens this step streamed so far are void (its
-    /// model call failed and the fallback starts over). Clients drop the step's earlier tokens.
+    /// Emits <c>token.reset</c>: the tokens this step streamed so far are void, and its answer starts over with the tokens
+    /// that follow. <paramref name="cause"/> says why: the answer restarts (its model call failed and a fallback starts over)
+    /// or the text of a model turn that ended in tool calls is dropped. Clients drop the step's earlier tokens.
     /// </summary>
-    void ResetTokens(string reason);
+    void ResetTokens(string reason, TokenResetCause cause = TokenResetCause.Restart);
 
     /// <summary>
     /// Emits <c>step.progress</c> with a <c>warning</c> of <paramref name="kind"/> (e.g. <c>model.fallback</c>,
@@ -88,4 +89,14 @@ public interface IStepEvents
 
     /// <summary>Emits <c>step.progress</c> describing a tool call: the tool, its arguments (JSON) and a summary of its result.</summary>
     void ToolCall(string tool, string arguments, string resultSummary);
+}
+
+/// <summary>Why a step's streamed tokens were voided (<c>token.reset</c>'s <c>cause</c>).</summary>
+public enum TokenResetCause
+{
+    /// <summary>The answer is rewritten from its start (fallback model, extractive fallback, a re-run of the step).</summary>
+    Restart,
+
+    /// <summary>The text of a model turn that ended in tool calls; the answer follows the tools' results.</summary>
+    ToolCalls,
 }

@@ -7,7 +7,7 @@ namespace AgentRag.Agents;
 /// The model calls of one step run: builds their <see cref="ModelCallContext"/> (tenant, session, workflow, step, agent;
 /// the prompt id and version are added by <see cref="Models.Prompts.PromptTemplate.CreateOptions"/>), and relays what the
 /// model layer reports about them to the step's stream (<c>step.progress</c> with a <c>warning</c>, and
-/// <c>resetTokens</c> when a stream restarts on the fallback profile) and to the answer's warnings. Thread-safe.
+/// <c>token.reset</c> when a stream restarts on the fallback profile) and to the answer's warnings. Thread-safe.
 /// </summary>
 public sealed class StepModelCalls : IModelEventSink
 {

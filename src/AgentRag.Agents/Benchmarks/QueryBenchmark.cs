@@ -28,10 +28,14 @@ public sealed record QueryBenchmarkOptions
     public string Mode { get; init; } = "extractive";
 }
 
-/// <summary>Latencies of concurrent streaming queries, in milliseconds.</summary>
+/// <summary>
+/// Latencies of concurrent streaming queries, in milliseconds. Time to first token is that of the answer that stands: a
+/// <c>token.reset</c> voids the tokens before it, so the first token after the last reset counts. <see cref="TokenResets"/>
+/// counts those resets over all queries.
+/// </summary>
 public sealed record QueryBenchmarkResult(
     int Queries, int Errors, double TimeToFirstTokenP50Ms, double TimeToFirstTokenP95Ms, double TotalP50Ms, double TotalP95Ms, double TotalP99Ms,
-    double WallSeconds, IReadOnlyList<string> ErrorSamples);
+    double WallSeconds, IReadOnlyList<string> ErrorSamples, int TokenResets = 0);
 
 /// <summary>Orchestration overhead: the same plans run through the workflow actor and by calling the agents directly.</summary>
 public sealed record OrchestrationOverheadResult(int Runs, double DirectMeanMs, double WorkflowMeanMs, double StepsPerRun, double OverheadPerStepMs);
@@ -69,7 +73,8 @@ public static class QueryBenchmark
             Percentile(totals, 0.95),
             Percentile(totals, 0.99),
             Math.Round(wall.Elapsed.TotalSeconds, 3),
-            [.. outcomes.Where(o => o.Error is not null).Select(o => o.Error!).Distinct().Take(5)]);
+            [.. outcomes.Where(o => o.Error is not null).Select(o => o.Error!).Distinct().Take(5)],
+            outcomes.Sum(o => o.Resets));
     }
 
     /// <summary>
@@ -126,7 +131,7 @@ public static class QueryBenchmark
         }
     }
 
-    private static async Task<(double? FirstTokenMs, double TotalMs, string? Error)> AskOnceAsync(
+    private static async Task<(double? FirstTokenMs, double TotalMs, string? Error, int Resets)> AskOnceAsync(
         HttpClient client, string question, QueryBenchmarkOptions options, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -138,12 +143,13 @@ public static class QueryBenchmark
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, 0, $"HTTP {(int)response.StatusCode}");
+                return (null, 0, $"HTTP {(int)response.StatusCode}", 0);
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
             using var reader = new StreamReader(stream);
             double? firstToken = null;
+            var resets = 0;
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
                 if (!line.StartsWith("event: ", StringComparison.Ordinal))
@@ -156,21 +162,27 @@ public static class QueryBenchmark
                 {
                     firstToken = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
+                else if (type == WorkflowEvents.TokenReset)
+                {
+                    // The tokens so far are void: the answer's first token is yet to come.
+                    firstToken = null;
+                    resets++;
+                }
                 else if (type == WorkflowEvents.Done)
                 {
-                    return (firstToken, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
+                    return (firstToken, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null, resets);
                 }
                 else if (type == WorkflowEvents.Error)
                 {
-                    return (firstToken, 0, "error event");
+                    return (firstToken, 0, "error event", resets);
                 }
             }
 
-            return (firstToken, 0, "the stream ended without 'done'");
+            return (firstToken, 0, "the stream ended without 'done'", resets);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
         {
-            return (null, 0, ex.GetType().Name + ": " + ex.Message);
+            return (null, 0, ex.GetType().Name + ": " + ex.Message, 0);
         }
     }
 
@@ -189,7 +201,7 @@ public static class QueryBenchmark
         {
         }
 
-        public void ResetTokens(string reason)
+        public void ResetTokens(string reason, TokenResetCause cause = TokenResetCause.Restart)
         {
         }
 

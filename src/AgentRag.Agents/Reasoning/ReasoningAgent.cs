@@ -24,7 +24,7 @@ namespace AgentRag.Agents.Reasoning;
 /// <item>after <see cref="AgentsOptions.MaxToolIterations"/> model turns it stops with a warning;</item>
 /// <item>a budget refusal stops it with a partial answer and a <c>budget</c> warning.</item>
 /// </list>
-/// The answer is the last model turn's text; text of a turn that ends in tool calls is voided (<c>resetTokens</c>).
+/// The answer is the last model turn's text; text of a turn that ends in tool calls is voided (<c>token.reset</c>, cause <c>tool_calls</c>).
 /// Thread-safe.
 /// </summary>
 public sealed class ReasoningAgent(AgentsOptions options, TimeProvider timeProvider, IChatClient? chatClient = null, IStepToolSource? tools = null) : IAgent
@@ -167,7 +167,7 @@ public sealed class ReasoningAgent(AgentsOptions options, TimeProvider timeProvi
 
             if (text.Length > 0)
             {
-                context.Events.ResetTokens("The model called tools; its answer follows their results.");
+                context.Events.ResetTokens("The model called tools; its answer follows their results.", TokenResetCause.ToolCalls);
             }
 
             if (turn >= options.MaxToolIterations)

@@ -52,6 +52,9 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
     private readonly Dictionary<string, RunningStep> _running = new(StringComparer.Ordinal);
     private readonly List<(string Type, object Data)> _pendingEvents = [];
     private readonly List<StepState> _pendingResults = [];
+
+    /// <summary>Steps that streamed tokens in this process (a re-run of one voids them with <c>token.reset</c>).</summary>
+    private readonly HashSet<string> _streamed = new(StringComparer.Ordinal);
     private IActorContext _context = null!;
     private WorkflowState? _state;
     private CancellationTokenSource? _cancellation;
@@ -134,7 +137,15 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             case StepTokenReport token:
                 if (IsCurrent(token.StepId, token.Attempt, out var tokenStep))
                 {
+                    _streamed.Add(token.StepId);
                     await AppendLooseAsync(WorkflowEvents.Token, new { stepId = token.StepId, agent = tokenStep.Agent, attempt = token.Attempt, text = token.Text });
+                }
+
+                break;
+            case StepTokenResetReport reset:
+                if (IsCurrent(reset.StepId, reset.Attempt, out var resetStep))
+                {
+                    await AppendLooseAsync(WorkflowEvents.TokenReset, TokenReset(resetStep, reset.Attempt, reset.Cause, reset.Reason));
                 }
 
                 break;
@@ -147,7 +158,6 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                         agent = progressStep.Agent,
                         attempt = progress.Attempt,
                         message = progress.Message,
-                        resetTokens = progress.ResetTokens,
                         warning = progress.WarningKind is null ? null : new { kind = progress.WarningKind, message = progress.Message },
                         tool = progress.Tool,
                     });
@@ -573,6 +583,14 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                 resumed,
                 dependsOn = planStep.DependsOn,
             });
+
+            // A re-run starts its answer over: what an earlier run streamed is void. After a restart of the process it is
+            // not known whether the interrupted run streamed, so a resumed re-run always says so.
+            if (step.Attempts > 1 && (resumed || _streamed.Remove(step.Id)))
+            {
+                var why = resumed ? "The step runs again after a restart" : step.Fallback ? "The step failed; its fallback runs" : "The step runs again";
+                Emit(WorkflowEvents.TokenReset, TokenReset(step, step.Attempts, TokenResetCause.Restart, $"{why} (attempt {step.Attempts.ToString(CultureInfo.InvariantCulture)})."));
+            }
         }
 
         return ready;
@@ -685,6 +703,15 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
 
     private void Emit(string type, object data) => _pendingEvents.Add((type, data));
 
+    private static object TokenReset(StepState step, int attempt, TokenResetCause cause, string reason) => new
+    {
+        stepId = step.Id,
+        agent = step.Agent,
+        attempt,
+        cause,
+        reason,
+    };
+
     /// <summary>Persists the state and appends the queued events; returns once both are durable.</summary>
     private async Task CommitAsync()
     {
@@ -736,7 +763,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
     /// <summary>A step run's event channel: posts to the actor, which appends (the actor stays the stream's single writer).</summary>
     private sealed class StepEvents(IActorContext context, string stepId, int attempt) : IStepEvents
     {
-        public void Progress(string message) => context.Post(new StepProgressReport(stepId, attempt, message, ResetTokens: false));
+        public void Progress(string message) => context.Post(new StepProgressReport(stepId, attempt, message));
 
         public void Token(string text)
         {
@@ -746,11 +773,11 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             }
         }
 
-        public void ResetTokens(string reason) => context.Post(new StepProgressReport(stepId, attempt, reason, ResetTokens: true));
+        public void ResetTokens(string reason, TokenResetCause cause = TokenResetCause.Restart) => context.Post(new StepTokenResetReport(stepId, attempt, reason, cause));
 
-        public void Warning(string kind, string message) => context.Post(new StepProgressReport(stepId, attempt, message, ResetTokens: false, WarningKind: kind));
+        public void Warning(string kind, string message) => context.Post(new StepProgressReport(stepId, attempt, message, WarningKind: kind));
 
         public void ToolCall(string tool, string arguments, string resultSummary) => context.Post(new StepProgressReport(
-            stepId, attempt, $"Called {tool}: {resultSummary}", ResetTokens: false, Tool: new ToolCallProgress(tool, arguments, resultSummary)));
+            stepId, attempt, $"Called {tool}: {resultSummary}", Tool: new ToolCallProgress(tool, arguments, resultSummary)));
     }
 }

@@ -14,6 +14,15 @@ public static class WorkflowEvents
     public const string StepCompleted = "step.completed";
     public const string StepFailed = "step.failed";
     public const string Token = "token";
+
+    /// <summary>
+    /// <c>{stepId, agent, attempt, cause, reason}</c>: every <c>token</c> of <c>stepId</c> sent before this event is void; the
+    /// step's answer starts over with the tokens that follow (from <c>attempt</c>). <c>cause</c> is <c>restart</c> (the
+    /// answer is rewritten from its start: a fallback model, an extractive fallback, a re-run after a failure, timeout or
+    /// restart of the process) or <c>tool_calls</c> (the text of a model turn that ended in tool calls; the answer follows
+    /// their results).
+    /// </summary>
+    public const string TokenReset = "token.reset";
     public const string Citations = "citations";
     public const string Usage = "usage";
     public const string Done = "done";

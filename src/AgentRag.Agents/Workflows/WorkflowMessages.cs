@@ -19,7 +19,9 @@ internal sealed record StepFinished(string StepId, int Attempt, StepOutput Outpu
 
 internal sealed record StepFailedReport(string StepId, int Attempt, string Error, bool TimedOut, double DurationMs);
 
-internal sealed record StepProgressReport(string StepId, int Attempt, string Message, bool ResetTokens, string? WarningKind = null, ToolCallProgress? Tool = null);
+internal sealed record StepProgressReport(string StepId, int Attempt, string Message, string? WarningKind = null, ToolCallProgress? Tool = null);
+
+internal sealed record StepTokenResetReport(string StepId, int Attempt, string Reason, TokenResetCause Cause);
 
 /// <summary>A tool call as reported on the stream: the tool, its JSON arguments and a summary of the result.</summary>
 public sealed record ToolCallProgress(string Name, string Arguments, string Result);

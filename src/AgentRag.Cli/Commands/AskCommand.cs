@@ -83,7 +83,7 @@ internal static class AskCommand
         return command;
     }
 
-    /// <summary>Streams tokens to standard output as they arrive; a step that restarts its answer starts a new paragraph.</summary>
+    /// <summary>Streams tokens to standard output as they arrive; after a <c>token.reset</c> the answer starts again on a new line, below the reason.</summary>
     private static void WriteLive(StoredEvent stored)
     {
         switch (stored.Type)
@@ -95,14 +95,12 @@ internal static class AskCommand
                 }
 
                 break;
-            case WorkflowEvents.StepProgress:
-                using (var progress = JsonDocument.Parse(stored.Data))
+            case WorkflowEvents.TokenReset:
+                using (var reset = JsonDocument.Parse(stored.Data))
                 {
-                    if (progress.RootElement.TryGetProperty("resetTokens", out var reset) && reset.GetBoolean())
-                    {
-                        Console.Out.WriteLine();
-                        Console.Out.WriteLine($"({progress.RootElement.GetProperty("message").GetString()})");
-                    }
+                    // What was printed cannot be taken back: say it is void, and the answer starts again below.
+                    Console.Out.WriteLine();
+                    Console.Out.WriteLine($"({reset.RootElement.GetProperty("reason").GetString()})");
                 }
 
                 break;

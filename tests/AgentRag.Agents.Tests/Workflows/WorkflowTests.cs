@@ -106,10 +106,42 @@ public sealed class WorkflowTests : IDisposable
         final.Answer.Warnings.ShouldContain(w => w.StartsWith("The model's plan was not valid JSON", StringComparison.Ordinal));
         final.Answer.Citations.ShouldNotBeEmpty();
         // Whatever the model streamed before the connection broke is voided; the extractive answer follows.
-        var reset = events.Single(e => e.Type == WorkflowEvents.StepProgress && Data(e, "resetTokens") == "True");
+        var reset = events.Single(e => e.Type == WorkflowEvents.TokenReset);
+        (Data(reset, "stepId"), Data(reset, "attempt"), Data(reset, "cause")).ShouldBe(("synthesize", "1", "restart"));
         string.Concat(events.Where(e => e.Type == WorkflowEvents.Token && e.Sequence > reset.Sequence).Select(e => Data(e, "text")))
             .ShouldBe(Data(events.Single(e => e.Type == WorkflowEvents.Done), "answer"));
         model.Count("chat").ShouldBe(2); // the step did not retry the model call
+    }
+
+    [Fact]
+    public async Task Run_SynthesisTimesOutAfterStreaming_FallbackRunStartsWithTokenReset()
+    {
+        await using var model = await OpenAiTestServer.StartAsync();
+        model.Chat.Enqueue(ScriptedResponse.Reply("not a plan")); // the planner's call
+        var synthesis = model.Chat.Enqueue(ScriptedResponse.PausedAfter(2, ScriptedResponse.Reply("Lock files go in /var/lock [1].")));
+        await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time, model);
+        var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var run = host.Workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest("Where do lock files go?"), e =>
+        {
+            if (e.Type == WorkflowEvents.Token)
+            {
+                firstToken.TrySetResult();
+            }
+        });
+        await synthesis.Paused.WaitAsync(TimeSpan.FromSeconds(30));
+        await firstToken.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the model's first words are on the stream
+        _time.Advance(TimeSpan.FromMilliseconds(new AgentsOptions().SynthesisTimeoutMs + 1));
+        var final = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        var events = await host.WaitForEndAsync(final.WorkflowId);
+
+        final.Status.ShouldBe(WorkflowStatus.Completed, final.Error);
+        final.FindStep("synthesize")!.Attempts.ShouldBe(2);
+        var reset = events.Single(e => e.Type == WorkflowEvents.TokenReset);
+        (Data(reset, "stepId"), Data(reset, "attempt"), Data(reset, "cause")).ShouldBe(("synthesize", "2", "restart"));
+        events.Where(e => e.Type == WorkflowEvents.Token && e.Sequence < reset.Sequence).ShouldAllBe(e => Data(e, "attempt") == "1");
+        string.Concat(events.Where(e => e.Type == WorkflowEvents.Token && e.Sequence > reset.Sequence).Select(e => Data(e, "text")))
+            .ShouldBe(Data(events.Single(e => e.Type == WorkflowEvents.Done), "answer"));
     }
 
     [Fact]
