@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
+using AgentRag.Core.Events;
 using AgentRag.Core.Serialization;
 using AgentRag.Models;
 using AgentRag.Models.Configuration;
@@ -15,76 +17,74 @@ namespace AgentRag.Server.Apis;
 
 /// <summary>
 /// The OpenAI-compatible surface: <c>POST /v1/chat/completions</c> (streaming and not) and <c>GET /v1/models</c>, so
-/// existing OpenAI clients can ask the documents. The last message (a user message) is the question; the earlier user
-/// messages are the conversation's history (else the stored history of the <c>X-Session-ID</c> session), used to resolve
-/// follow-ups. <c>model</c> is <c>agentrag</c> (the router decides) or a model profile name. The answer's content ends
-/// with a "Sources:" footer; the citations are also in the extension field <c>citations</c>; <c>usage</c> holds the real
-/// token totals of the workflow's model calls (0 for extractive answers). Errors use OpenAI's shape
+/// existing OpenAI clients can ask the documents. The body is a <see cref="ChatCompletionRequest"/>: the last message (a
+/// user message) is the question; the earlier user messages are the conversation's history (else the stored history of
+/// the <c>X-Session-ID</c> session), used to resolve follow-ups. <c>model</c> is one of the ids <c>GET /v1/models</c>
+/// lists: <c>agentrag</c> (the router decides) or a chat model profile name; another is a 404 <c>model_not_found</c>.
+/// The answer's content ends with a "Sources:" footer; the citations are also in the extension field <c>citations</c>,
+/// the answer's warnings in <c>warnings</c>, a decline in <c>declined</c>; <c>usage</c> holds the real token totals of
+/// the workflow's model calls (0 for extractive answers). Errors use OpenAI's shape
 /// <c>{"error": {"message", "type", "param", "code"}}</c>.
+/// <para>
+/// Streaming relays the answer's tokens as the workflow writes them (ADR 0016). That text is the raw synthesis: the
+/// final chunk carries the checked answer (<c>answer</c>, equal to the non-streaming <c>message.content</c>) and the
+/// citations, and the two can differ (citation markers the check removed; a decline after synthesis, which ends with
+/// <c>finish_reason: "content_filter"</c>). When the answer restarts after part of it was sent (a fallback model, a
+/// re-run of the step), the stream ends with an error chunk (code <c>answer_restarted</c>) rather than a second copy.
+/// </para>
 /// </summary>
 public static class ChatCompletionsApi
 {
-    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "developer", "user", "assistant", "tool" };
+    /// <summary>The <c>code</c> of the error chunk that ends a stream whose answer restarted after part of it was sent.</summary>
+    public const string AnswerRestartedCode = "answer_restarted";
+
+    /// <summary>Appended to a streamed answer that the citation check withheld after it was sent.</summary>
+    public const string WithdrawnNotice = "(The answer above is withdrawn: the documents do not support it.)";
 
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1").WithTags("OpenAI-compatible").AddEndpointFilter<TenantEndpointFilter>();
-        api.MapPost("/chat/completions", CompleteAsync).DisableAntiforgery();
-        api.MapGet("/models", ListModels);
+        api.MapPost("/chat/completions", CompleteAsync)
+            .DisableAntiforgery()
+            .Accepts<ChatCompletionRequest>("application/json")
+            .WithName("CreateChatCompletion")
+            .WithSummary("Answer the last user message from the documents, OpenAI-style (JSON, or SSE with \"stream\": true).");
+        api.MapGet("/models", ListModels).WithName("ListModels").WithSummary("The model ids /v1/chat/completions accepts.");
         return app;
     }
 
-    /// <summary>A chat completion request, validated.</summary>
-    internal sealed record ChatRequest(string Question, IReadOnlyList<string> EarlierQuestions, string Model, bool Stream, bool IncludeUsage, string? SessionId);
-
-    /// <summary>A request that cannot run, in OpenAI's error terms.</summary>
-    internal sealed record ChatRequestError(string Message, string? Param, string Code);
+    /// <summary>The ids <c>GET /v1/models</c> lists and <c>/v1/chat/completions</c> accepts: <c>agentrag</c>, then the chat profiles.</summary>
+    internal static IReadOnlyList<string> ModelIds(ModelCatalog models) =>
+        [WorkflowService.DefaultModelName, .. models.Profiles.Where(p => p.Name != ModelProfileNames.Embedding).Select(p => p.Name)];
 
     internal static IResult ListModels(ModelCatalog models)
     {
-        var data = new JsonArray { Model(WorkflowService.DefaultModelName) };
-        foreach (var profile in models.Profiles.Where(p => p.Name != ModelProfileNames.Embedding))
-        {
-            data.Add(Model(profile.Name));
-        }
-
+        var data = new JsonArray([.. ModelIds(models).Select(id => (JsonNode)new JsonObject { ["id"] = id, ["object"] = "model", ["created"] = 0, ["owned_by"] = "agentrag" })]);
         return TypedResults.Json(new JsonObject { ["object"] = "list", ["data"] = data });
-
-        static JsonObject Model(string id) => new() { ["id"] = id, ["object"] = "model", ["created"] = 0, ["owned_by"] = "agentrag" };
     }
 
     internal static async Task CompleteAsync(
-        TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, IUsageStore usage, TimeProvider time,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ModelCatalog models, IUsageStore usage,
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var created = time.GetUtcNow().ToUnixTimeSeconds();
-        JsonDocument document;
-        try
+        var (body, readError) = await ChatCompletionRequestValidator.ReadAsync(httpContext.Request.Body, cancellationToken);
+        if (readError is not null)
         {
-            document = await JsonDocument.ParseAsync(httpContext.Request.Body, cancellationToken: cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            await WriteErrorAsync(httpContext, StatusCodes.Status400BadRequest, new($"The request body is not valid JSON: {ex.Message}", null, "invalid_json"));
+            await WriteErrorAsync(httpContext, readError);
             return;
         }
 
-        ChatRequest request;
-        using (document)
+        var (request, error) = ChatCompletionRequestValidator.Validate(body!, ModelIds(models));
+        if (error is not null)
         {
-            var parsed = Parse(document.RootElement);
-            if (parsed.Error is { } error)
-            {
-                await WriteErrorAsync(httpContext, StatusCodes.Status400BadRequest, error);
-                return;
-            }
-
-            request = parsed.Request!;
+            await WriteErrorAsync(httpContext, error);
+            return;
         }
 
-        if (SessionHeader.Resolve(httpContext, request.SessionId) is { Error: { } sessionError })
+        if (SessionHeader.Resolve(httpContext, request!.SessionId) is { Error: { } sessionError })
         {
-            await WriteErrorAsync(httpContext, StatusCodes.Status400BadRequest, new(sessionError, "sessionId", "invalid_value"));
+            await WriteErrorAsync(httpContext, new(sessionError, "sessionId", "invalid_value"));
             return;
         }
 
@@ -103,239 +103,251 @@ public static class ChatCompletionsApi
                 "query" => ("messages", "invalid_value"),
                 _ => (ex.Field, "invalid_value"),
             };
-            await WriteErrorAsync(httpContext, StatusCodes.Status400BadRequest, new(ex.Message, param, code));
+            await WriteErrorAsync(httpContext, new(ex.Message, param, code));
             return;
         }
 
         httpContext.Response.Headers["X-Workflow-Id"] = turn.WorkflowId;
-        var completionId = $"chatcmpl-{turn.WorkflowId}";
+        var completion = new Completion($"chatcmpl-{turn.WorkflowId}", created, request.Model, turn);
         if (request.Stream)
         {
-            httpContext.Response.ContentType = "text/event-stream";
-            httpContext.Response.Headers.CacheControl = "no-cache";
-            await httpContext.Response.StartAsync(cancellationToken);
-
-            // The assistant's turn starts at once; its content follows when the answer is final (see below).
-            await WriteEventAsync(httpContext, Chunk(completionId, created, request.Model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null), cancellationToken);
+            await StreamAsync(httpContext, completion, request, tenant.Value, workflows, conversations, usage, loggers, cancellationToken);
+            return;
         }
 
         // The client's token only stops the wait: the workflow goes on and can be followed by id.
         var state = await workflows.RunAsync(tenant.Value, turn.Request, workflowId: turn.WorkflowId, cancellationToken: cancellationToken);
         await conversations.CompleteTurnAsync(tenant.Value, turn.SessionId, state, CancellationToken.None);
-        if (state.Status != WorkflowStatus.Completed || state.Answer is null)
+        if (Unanswered(state) is { } failure)
         {
-            var failure = new ChatRequestError($"The question could not be answered ({state.Status.ToString().ToLowerInvariant()}): {state.Error}", null, "workflow_failed");
-            if (request.Stream)
-            {
-                await WriteEventAsync(httpContext, ErrorBody(failure, "server_error"), cancellationToken);
-                await WriteDoneAsync(httpContext, cancellationToken);
-            }
-            else
-            {
-                await WriteErrorAsync(httpContext, StatusCodes.Status500InternalServerError, failure, "server_error");
-            }
-
+            await WriteErrorAsync(httpContext, failure, "server_error");
             return;
         }
 
-        var content = WithSourcesFooter(state.Answer.Answer, state.Answer.Citations);
-        var tokens = await WorkflowTokensAsync(usage, tenant.Value, state, cancellationToken);
-        loggers.CreateLogger("AgentRag.ChatCompletions").LogInformation(
-            "Chat completion {CompletionId} answered in session {SessionId} ({InputTokens} input, {OutputTokens} output tokens)",
-            completionId, turn.SessionId, tokens.InputTokens, tokens.OutputTokens);
-        if (!request.Stream)
+        var answer = state.Answer!;
+        var tokens = await AnsweredAsync(usage, tenant.Value, state, completion, loggers, cancellationToken);
+        var response = new JsonObject
         {
-            var body = new JsonObject
+            ["id"] = completion.Id,
+            ["object"] = "chat.completion",
+            ["created"] = created,
+            ["model"] = request.Model,
+            ["choices"] = new JsonArray(new JsonObject
             {
-                ["id"] = completionId,
-                ["object"] = "chat.completion",
-                ["created"] = created,
-                ["model"] = request.Model,
-                ["choices"] = new JsonArray(new JsonObject
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = WithSourcesFooter(answer.Answer, answer.Citations) },
+                ["finish_reason"] = "stop",
+            }),
+            ["usage"] = Usage(tokens),
+        };
+        AddExtensions(response, state, completion);
+        await TypedResults.Json(response).ExecuteAsync(httpContext);
+    }
+
+    /// <summary>What every chunk of one completion repeats.</summary>
+    private sealed record Completion(string Id, long Created, string Model, ConversationTurn Turn);
+
+    /// <summary>
+    /// Streams the completion: the role at once, then each <c>token</c> of the workflow as a content chunk when it is
+    /// written, then the "Sources:" footer and the final chunk with the checked answer (see the class remarks).
+    /// </summary>
+    private static async Task StreamAsync(
+        HttpContext httpContext, Completion completion, ChatRequest request, string tenantId, WorkflowService workflows, ConversationService conversations,
+        IUsageStore usage, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var response = httpContext.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.StartAsync(cancellationToken);
+        await WriteEventAsync(httpContext, Chunk(completion, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null), cancellationToken);
+
+        // The workflow's events arrive on its subscription's thread; they are written here, in order, as they come.
+        var events = Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = RunAsync();
+        var relay = new TokenRelay();
+        try
+        {
+            await foreach (var stored in events.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (stored.Type == WorkflowEvents.Token)
                 {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
-                    ["finish_reason"] = "stop",
-                }),
-                ["usage"] = Usage(tokens),
-                ["citations"] = Citations(state.Answer.Citations),
-                ["session_id"] = turn.SessionId,
-                ["workflow_id"] = turn.WorkflowId,
-            };
-            await TypedResults.Json(body).ExecuteAsync(httpContext);
+                    using var token = JsonDocument.Parse(stored.Data);
+                    var piece = relay.Add(token.RootElement.GetProperty("stepId").GetString()!, token.RootElement.GetProperty("text").GetString() ?? "");
+                    if (piece.Length > 0)
+                    {
+                        await WriteEventAsync(httpContext, Chunk(completion, new JsonObject { ["content"] = piece }, null), cancellationToken);
+                    }
+                }
+                else if (stored.Type == WorkflowEvents.TokenReset)
+                {
+                    using var reset = JsonDocument.Parse(stored.Data);
+                    var stepId = reset.RootElement.GetProperty("stepId").GetString()!;
+                    if (!relay.HasSent(stepId))
+                    {
+                        continue; // nothing of that step reached the client
+                    }
+
+                    if (reset.RootElement.GetProperty("cause").GetString() != "restart")
+                    {
+                        relay.Separate(); // text before tool calls stays; the answer follows in a new paragraph
+                        continue;
+                    }
+
+                    // An OpenAI stream cannot take text back: end it rather than send the answer's start a second time.
+                    var restarted = new ChatRequestError(
+                        $"The answer restarted after part of it was sent ({reset.RootElement.GetProperty("reason").GetString()}); the partial text is void. "
+                        + $"Read the complete answer at GET /v1/queries/{completion.Turn.WorkflowId}, or ask again without streaming.",
+                        null, AnswerRestartedCode);
+                    await WriteEventAsync(httpContext, ErrorBody(restarted, "server_error", completion.Turn.WorkflowId), cancellationToken);
+                    await WriteDoneAsync(httpContext, cancellationToken);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            await stopWaiting.CancelAsync();
+            try
+            {
+                await run;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped waiting: the workflow goes on, and its answer reaches the session when it ends.
+            }
+        }
+
+        var state = await run;
+        await conversations.CompleteTurnAsync(tenantId, completion.Turn.SessionId, state, CancellationToken.None);
+        if (Unanswered(state) is { } failure)
+        {
+            await WriteEventAsync(httpContext, ErrorBody(failure, "server_error", completion.Turn.WorkflowId), cancellationToken);
+            await WriteDoneAsync(httpContext, cancellationToken);
             return;
         }
 
-        // The answer is streamed once the workflow has checked its citations and assessed it, so the streamed content is
-        // exactly the non-streaming content: the synthesis tokens can be voided or corrected afterwards (fallback,
-        // unsupported citations removed, declining), and an OpenAI stream cannot take text back.
-        foreach (var piece in Pieces(content))
+        var answer = state.Answer!;
+        var finishReason = "stop";
+        var tail = new StringBuilder();
+        if (!relay.HasSentAny)
         {
-            await WriteEventAsync(httpContext, Chunk(completionId, created, request.Model, new JsonObject { ["content"] = piece }, null), cancellationToken);
+            tail.Append(answer.Answer.Trim()); // nothing was streamed (e.g. an answer resumed after approval): send it whole
+        }
+        else if (answer.Declined && !string.Equals(relay.Text, answer.Answer.Trim(), StringComparison.Ordinal))
+        {
+            // The check withheld what was streamed: say so in the text too, for clients that show only the content.
+            finishReason = "content_filter";
+            tail.Append("\n\n").Append(WithdrawnNotice).Append(' ').Append(answer.Answer.Trim());
         }
 
-        var last = Chunk(completionId, created, request.Model, new JsonObject(), "stop");
-        last["citations"] = Citations(state.Answer.Citations);
+        tail.Append(WithSourcesFooter("", answer.Citations));
+        if (tail.Length > 0)
+        {
+            await WriteEventAsync(httpContext, Chunk(completion, new JsonObject { ["content"] = tail.ToString() }, null), cancellationToken);
+        }
+
+        var tokens = await AnsweredAsync(usage, tenantId, state, completion, loggers, cancellationToken);
+        var last = Chunk(completion, new JsonObject(), finishReason);
+        last["answer"] = WithSourcesFooter(answer.Answer, answer.Citations);
+        AddExtensions(last, state, completion);
         await WriteEventAsync(httpContext, last, cancellationToken);
         if (request.IncludeUsage)
         {
-            var usageChunk = Chunk(completionId, created, request.Model, null, null);
+            var usageChunk = Chunk(completion, null, null);
             usageChunk["usage"] = Usage(tokens);
             await WriteEventAsync(httpContext, usageChunk, cancellationToken);
         }
 
         await WriteDoneAsync(httpContext, cancellationToken);
+
+        async Task<WorkflowState> RunAsync()
+        {
+            try
+            {
+                // The client's token only stops the wait: the workflow goes on and can be followed by id.
+                return await workflows.RunAsync(tenantId, completion.Turn.Request, e => events.Writer.TryWrite(e), completion.Turn.WorkflowId, stopWaiting.Token);
+            }
+            finally
+            {
+                events.Writer.TryComplete();
+            }
+        }
     }
 
-    /// <summary>Validates an OpenAI chat completion request body; exactly one of the results is set.</summary>
-    internal static (ChatRequest? Request, ChatRequestError? Error) Parse(JsonElement root)
+    /// <summary>The error of a workflow that ended without an answer, or null when it answered.</summary>
+    private static ChatRequestError? Unanswered(WorkflowState state) =>
+        state.Status == WorkflowStatus.Completed && state.Answer is not null
+            ? null
+            : new($"The question could not be answered ({state.Status.ToString().ToLowerInvariant()}): {state.Error}", null, "workflow_failed",
+                StatusCodes.Status500InternalServerError);
+
+    /// <summary>The workflow's token totals, logged with the completion.</summary>
+    private static async Task<UsageTotals> AnsweredAsync(
+        IUsageStore usage, string tenantId, WorkflowState state, Completion completion, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            return (null, new("The request body must be a JSON object.", null, "invalid_type"));
-        }
-
-        var model = WorkflowService.DefaultModelName;
-        if (root.TryGetProperty("model", out var modelElement) && modelElement.ValueKind != JsonValueKind.Null)
-        {
-            if (modelElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(modelElement.GetString()))
-            {
-                return (null, new("'model' must be a non-empty string: 'agentrag' or a model profile name.", "model", "invalid_type"));
-            }
-
-            model = modelElement.GetString()!.Trim();
-        }
-
-        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind == JsonValueKind.Null)
-        {
-            return (null, new("'messages' is required: an array of {\"role\", \"content\"} objects ending with a user message.", "messages", "missing_required_parameter"));
-        }
-
-        if (messages.ValueKind != JsonValueKind.Array)
-        {
-            return (null, new($"'messages' must be an array, not {Kind(messages)}.", "messages", "invalid_type"));
-        }
-
-        if (messages.GetArrayLength() == 0)
-        {
-            return (null, new("'messages' is empty: send at least one user message.", "messages", "empty_array"));
-        }
-
-        var users = new List<string>();
-        var index = 0;
-        string? lastRole = null;
-        foreach (var message in messages.EnumerateArray())
-        {
-            var path = $"messages[{index.ToString(CultureInfo.InvariantCulture)}]";
-            if (message.ValueKind != JsonValueKind.Object)
-            {
-                return (null, new($"'{path}' must be an object with 'role' and 'content', not {Kind(message)}.", path, "invalid_type"));
-            }
-
-            if (!message.TryGetProperty("role", out var roleElement) || roleElement.ValueKind != JsonValueKind.String)
-            {
-                return (null, new($"'{path}.role' is required: one of system, developer, user, assistant, tool.", $"{path}.role", "missing_required_parameter"));
-            }
-
-            var role = roleElement.GetString()!;
-            if (!Roles.Contains(role))
-            {
-                return (null, new($"'{path}.role' is '{role}': use system, developer, user, assistant or tool.", $"{path}.role", "invalid_value"));
-            }
-
-            var (text, contentError) = ReadContent(message, path, role);
-            if (contentError is not null)
-            {
-                return (null, contentError);
-            }
-
-            if (role == "user")
-            {
-                users.Add(text!);
-            }
-
-            lastRole = role;
-            index++;
-        }
-
-        var lastPath = $"messages[{(index - 1).ToString(CultureInfo.InvariantCulture)}]";
-        if (lastRole != "user")
-        {
-            return (null, new($"The last message ('{lastPath}') is from '{lastRole}': it must be the user's question.", $"{lastPath}.role", "invalid_value"));
-        }
-
-        if (string.IsNullOrWhiteSpace(users[^1]))
-        {
-            return (null, new($"The question ('{lastPath}.content') is empty.", $"{lastPath}.content", "invalid_value"));
-        }
-
-        var stream = false;
-        if (root.TryGetProperty("stream", out var streamElement) && streamElement.ValueKind != JsonValueKind.Null)
-        {
-            if (streamElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-            {
-                return (null, new("'stream' must be true or false.", "stream", "invalid_type"));
-            }
-
-            stream = streamElement.GetBoolean();
-        }
-
-        var includeUsage = root.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind == JsonValueKind.Object
-            && streamOptions.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
-        string? sessionId = null;
-        if (root.TryGetProperty("sessionId", out var session) && session.ValueKind != JsonValueKind.Null)
-        {
-            if (session.ValueKind != JsonValueKind.String)
-            {
-                return (null, new("'sessionId' must be a string.", "sessionId", "invalid_type"));
-            }
-
-            sessionId = session.GetString();
-        }
-
-        return (new ChatRequest(users[^1].Trim(), users.Take(users.Count - 1).Where(q => !string.IsNullOrWhiteSpace(q)).ToList(), model, stream, includeUsage, sessionId), null);
+        var tokens = await WorkflowTokensAsync(usage, tenantId, state, cancellationToken);
+        loggers.CreateLogger("AgentRag.ChatCompletions").LogInformation(
+            "Chat completion {CompletionId} answered in session {SessionId} ({InputTokens} input, {OutputTokens} output tokens)",
+            completion.Id, completion.Turn.SessionId, tokens.InputTokens, tokens.OutputTokens);
+        return tokens;
     }
 
-    /// <summary>A message's text: a string, or an array of text parts (joined); null content only for an assistant's tool call.</summary>
-    private static (string? Text, ChatRequestError? Error) ReadContent(JsonElement message, string path, string role)
+    /// <summary>AgentRag's extension fields of a completion (or its final chunk).</summary>
+    private static void AddExtensions(JsonObject target, WorkflowState state, Completion completion)
     {
-        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
-        {
-            return role is "assistant"
-                ? ("", null)
-                : (null, new($"'{path}.content' is required for a {role} message.", $"{path}.content", "missing_required_parameter"));
-        }
+        target["citations"] = Citations(state.Answer!.Citations);
+        target["warnings"] = new JsonArray([.. state.Answer.Warnings.Select(w => (JsonNode)JsonValue.Create(w))]);
+        target["declined"] = state.Answer.Declined;
+        target["session_id"] = completion.Turn.SessionId;
+        target["workflow_id"] = completion.Turn.WorkflowId;
+    }
 
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return (content.GetString(), null);
-        }
+    /// <summary>
+    /// The streamed text and the steps it came from. Whitespace at a token's end is held until more text follows, so an
+    /// answer streamed unchanged equals the checked answer (which is trimmed) exactly. Not thread-safe.
+    /// </summary>
+    private sealed class TokenRelay
+    {
+        private readonly HashSet<string> _steps = new(StringComparer.Ordinal);
+        private readonly StringBuilder _text = new();
+        private string _pending = "";
 
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            return (null, new($"'{path}.content' must be a string or an array of text parts, not {Kind(content)}.", $"{path}.content", "invalid_type"));
-        }
+        public bool HasSentAny => _text.Length > 0;
 
-        var text = new StringBuilder();
-        var part = 0;
-        foreach (var element in content.EnumerateArray())
+        public string Text => _text.ToString();
+
+        public bool HasSent(string stepId) => _steps.Contains(stepId);
+
+        /// <summary>The text to send for <paramref name="token"/> (possibly empty).</summary>
+        public string Add(string stepId, string token)
         {
-            var partPath = $"{path}.content[{part.ToString(CultureInfo.InvariantCulture)}]";
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+            var piece = _pending + token;
+            if (_text.Length == 0)
             {
-                return (null, new($"'{partPath}' must be an object with a 'type'.", partPath, "invalid_type"));
+                piece = piece.TrimStart();
             }
 
-            if (type.GetString() != "text" || !element.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
+            var sent = piece.TrimEnd();
+            _pending = piece[sent.Length..];
+            if (sent.Length > 0)
             {
-                return (null, new($"'{partPath}' is a '{type.GetString()}' part: only text parts ({{\"type\": \"text\", \"text\": \"…\"}}) are supported.", partPath, "invalid_value"));
+                _text.Append(sent);
+                _steps.Add(stepId);
             }
 
-            text.Append(text.Length > 0 ? "\n" : "").Append(partText.GetString());
-            part++;
+            return sent;
         }
 
-        return (text.ToString(), null);
+        /// <summary>The next text starts a new paragraph.</summary>
+        public void Separate()
+        {
+            if (_text.Length > 0)
+            {
+                _pending = "\n\n";
+            }
+        }
     }
 
     /// <summary>The answer followed by its numbered sources, as readers of plain chat clients see them.</summary>
@@ -373,44 +385,40 @@ public static class ChatCompletionsApi
     private static JsonNode? Citations(IReadOnlyList<Citation> citations) =>
         JsonSerializer.SerializeToNode(citations, AgentRagJson.Options);
 
-    private static JsonObject Chunk(string id, long created, string model, JsonObject? delta, string? finishReason) => new()
+    private static JsonObject Chunk(Completion completion, JsonObject? delta, string? finishReason) => new()
     {
-        ["id"] = id,
+        ["id"] = completion.Id,
         ["object"] = "chat.completion.chunk",
-        ["created"] = created,
-        ["model"] = model,
+        ["created"] = completion.Created,
+        ["model"] = completion.Model,
         ["choices"] = delta is null
             ? new JsonArray()
             : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
     };
 
-    /// <summary>The content in word-sized pieces (each keeps its leading whitespace), as a token stream would deliver it.</summary>
-    private static IEnumerable<string> Pieces(string content)
+    /// <summary>OpenAI's error object; <paramref name="workflowId"/> (an extension) names the workflow that can still be followed.</summary>
+    private static JsonObject ErrorBody(ChatRequestError error, string type = "invalid_request_error", string? workflowId = null)
     {
-        var start = 0;
-        for (var i = 1; i <= content.Length; i++)
+        var body = new JsonObject
         {
-            if (i == content.Length || (char.IsWhiteSpace(content[i]) && !char.IsWhiteSpace(content[i - 1])))
+            ["error"] = new JsonObject
             {
-                yield return content[start..i];
-                start = i;
-            }
+                ["message"] = error.Message,
+                ["type"] = type,
+                ["param"] = error.Param,
+                ["code"] = error.Code,
+            },
+        };
+        if (workflowId is not null)
+        {
+            body["workflow_id"] = workflowId;
         }
+
+        return body;
     }
 
-    private static JsonObject ErrorBody(ChatRequestError error, string type = "invalid_request_error") => new()
-    {
-        ["error"] = new JsonObject
-        {
-            ["message"] = error.Message,
-            ["type"] = type,
-            ["param"] = error.Param,
-            ["code"] = error.Code,
-        },
-    };
-
-    private static Task WriteErrorAsync(HttpContext httpContext, int status, ChatRequestError error, string type = "invalid_request_error") =>
-        TypedResults.Json(ErrorBody(error, type), statusCode: status).ExecuteAsync(httpContext);
+    private static Task WriteErrorAsync(HttpContext httpContext, ChatRequestError error, string type = "invalid_request_error") =>
+        TypedResults.Json(ErrorBody(error, type), statusCode: error.Status).ExecuteAsync(httpContext);
 
     private static async Task WriteEventAsync(HttpContext httpContext, JsonNode data, CancellationToken cancellationToken)
     {
@@ -423,14 +431,4 @@ public static class ChatCompletionsApi
         await httpContext.Response.WriteAsync("data: [DONE]\n\n", cancellationToken);
         await httpContext.Response.Body.FlushAsync(cancellationToken);
     }
-
-    private static string Kind(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }

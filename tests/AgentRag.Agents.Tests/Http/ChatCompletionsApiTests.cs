@@ -170,6 +170,128 @@ public sealed class ChatCompletionsApiTests(ConversationServerFactory factory) :
     }
 
     [Fact]
+    public async Task Post_EveryFieldOpenAiDocuments_IsAcceptedAndAnswered()
+    {
+        const string Body = """
+            {"model": "agentrag", "messages": [{"role": "developer", "content": "Be brief.", "name": "dev"}, {"role": "user", "content": "How do I read a data frame from a file with read.table?", "name": "ann"}],
+             "stream": false, "stream_options": null, "n": 1, "temperature": 0.2, "top_p": 0.9, "presence_penalty": 0.5, "frequency_penalty": -0.5,
+             "seed": 42, "max_tokens": 300, "max_completion_tokens": 300, "logit_bias": {"50256": -100}, "logprobs": false, "top_logprobs": 0,
+             "response_format": {"type": "text"}, "tools": [], "tool_choice": "none", "parallel_tool_calls": false, "functions": [], "function_call": "auto",
+             "stop": ["\n\nUser:"], "user": "user-1234", "metadata": {"source": "test"}, "store": false, "service_tier": "auto", "modalities": ["text"],
+             "audio": null, "prediction": {"type": "content", "content": "x"}, "reasoning_effort": "low", "verbosity": "low", "web_search_options": null,
+             "prompt_cache_key": "k", "safety_identifier": "s"}
+            """;
+
+        var response = await factory.CreateClient().PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        body.GetProperty("choices").GetArrayLength().ShouldBe(1);
+        body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!.ShouldContain("read.table");
+    }
+
+    [Theory]
+    [InlineData("\"n\": 2", "n", "unsupported_value")]
+    [InlineData("\"n\": 0", "n", "invalid_value")]
+    [InlineData("\"logprobs\": true", "logprobs", "unsupported_value")]
+    [InlineData("\"top_logprobs\": 5", "top_logprobs", "unsupported_value")]
+    [InlineData("\"temperature\": 2.5", "temperature", "invalid_value")]
+    [InlineData("\"top_p\": -0.1", "top_p", "invalid_value")]
+    [InlineData("\"max_tokens\": 0", "max_tokens", "invalid_value")]
+    [InlineData("\"logit_bias\": {\"50256\": 101}", "logit_bias", "invalid_value")]
+    [InlineData("\"response_format\": {\"type\": \"json_object\"}", "response_format", "unsupported_value")]
+    [InlineData("\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]", "tools", "unsupported_value")]
+    [InlineData("\"tool_choice\": \"required\"", "tool_choice", "unsupported_value")]
+    [InlineData("\"stop\": [\"a\", \"b\", \"c\", \"d\", \"e\"]", "stop", "invalid_value")]
+    [InlineData("\"modalities\": [\"text\", \"audio\"]", "modalities", "unsupported_value")]
+    [InlineData("\"audio\": {\"voice\": \"alloy\", \"format\": \"mp3\"}", "audio", "unsupported_value")]
+    [InlineData("\"temperature\": \"hot\"", "temperature", "invalid_type")]
+    [InlineData("\"stream\": \"yes\"", "stream", "invalid_type")]
+    [InlineData("\"temprature\": 0.2", "temprature", "unknown_parameter")]
+    [InlineData("\"stream_options\": {\"include_usage\": true, \"extra\": 1}", "stream_options.extra", "unknown_parameter")]
+    public async Task Post_UnsupportedOrInvalidValue_Is400NamingTheParameter(string member, string param, string code)
+    {
+        var json = $$"""{"model": "agentrag", "messages": [{"role": "user", "content": "{{Question}}"}], {{member}}}""";
+
+        var response = await factory.CreateClient().PostAsync("/v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        error.GetProperty("type").GetString().ShouldBe("invalid_request_error");
+        (error.GetProperty("param").GetString(), error.GetProperty("code").GetString()).ShouldBe((param, code));
+        error.GetProperty("message").GetString()!.ShouldContain(param.Split('.')[^1]);
+    }
+
+    [Fact]
+    public async Task Post_ModelNotListed_Is404ModelNotFoundAndListedIdsAnswer()
+    {
+        var listed = (await factory.CreateClient().GetFromJsonAsync<JsonElement>("/v1/models")).GetProperty("data").EnumerateArray()
+            .Select(m => m.GetProperty("id").GetString()!).ToList();
+
+        var response = await factory.CreateClient().PostAsJsonAsync("/v1/chat/completions", new
+        {
+            model = "gpt-4o",
+            messages = new object[] { new { role = "user", content = Question } },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        (error.GetProperty("param").GetString(), error.GetProperty("code").GetString()).ShouldBe(("model", "model_not_found"));
+        error.GetProperty("type").GetString().ShouldBe("invalid_request_error");
+        error.GetProperty("message").GetString()!.ShouldContain("'gpt-4o'");
+        foreach (var id in listed)
+        {
+            var ok = await factory.CreateClient().PostAsJsonAsync("/v1/chat/completions", new { model = id, messages = new object[] { new { role = "user", content = Question } } });
+            ok.StatusCode.ShouldBe(HttpStatusCode.OK, id);
+            (await ok.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("model").GetString().ShouldBe(id);
+        }
+    }
+
+    [Fact]
+    public async Task CompleteChatStreaming_SdkWithSamplingOptionsAndStreamOptions_IsAnswered()
+    {
+        var options = new ChatCompletionOptions
+        {
+            Temperature = 0.3f,
+            TopP = 0.9f,
+            FrequencyPenalty = 0.1f,
+            PresencePenalty = 0.1f,
+            EndUserId = "user-1",
+            MaxOutputTokenCount = 400,
+            StoredOutputEnabled = false,
+            StopSequences = { "\n\nUser:" },
+            ResponseFormat = ChatResponseFormat.CreateTextFormat(),
+            Metadata = { ["source"] = "test" },
+        };
+        var text = new StringBuilder();
+
+        await foreach (var update in SdkClient().CompleteChatStreamingAsync([new UserChatMessage(Question)], options))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+        }
+
+        text.ToString().ShouldContain("read.table");
+    }
+
+    [Fact]
+    public async Task GetOpenApi_ChatCompletions_DocumentsTheRequestBodySchema()
+    {
+        var document = await factory.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var operation = document.GetProperty("paths").GetProperty("/v1/chat/completions").GetProperty("post");
+        var schema = operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        var name = schema.GetProperty("$ref").GetString()!.Split('/')[^1];
+        var properties = document.GetProperty("components").GetProperty("schemas").GetProperty(name).GetProperty("properties");
+        foreach (var field in new[] { "model", "messages", "stream", "stream_options", "n", "temperature", "user", "metadata", "tools", "sessionId" })
+        {
+            properties.TryGetProperty(field, out _).ShouldBeTrue(field);
+        }
+    }
+
+    [Fact]
     public async Task CompleteChat_MalformedMessagesViaSdk_ThrowsClientResultExceptionWith400()
     {
         var ex = await Should.ThrowAsync<ClientResultException>(() => SdkClient().CompleteChatAsync([new AssistantChatMessage("no question")]));
