@@ -30,13 +30,15 @@ public static class HttpSecurityExtensions
         services.AddSingleton<IValidateOptions<HttpSecurityOptions>, HttpSecurityOptionsValidator>();
         services.AddSingleton<BrowserOrigins>();
 
-        // Host filtering: WebApplication's defaults read the top-level AllowedHosts only when these are empty.
+        // Host filtering: WebApplication's defaults read the top-level AllowedHosts only when these are empty. Its
+        // refusals ("The host '…' does not match an allowed host.") are logged at Information: show them.
         services.AddOptions<HostFilteringOptions>()
             .Configure<IOptions<HttpSecurityOptions>>((filtering, security) =>
             {
                 filtering.AllowedHosts = [.. security.Value.EffectiveAllowedHosts];
                 filtering.AllowEmptyHosts = true;
             });
+        services.Configure<LoggerFilterOptions>(logging => logging.AddFilter("Microsoft.AspNetCore.HostFiltering", LogLevel.Information));
 
         services.AddCors();
         services.AddOptions<CorsOptions>()
