@@ -116,12 +116,9 @@ public sealed class BrowserDefenseTests : IClassFixture<BrowserDefenseTests.Serv
     [InlineData("[::1]:5080", HttpStatusCode.OK)]
     public async Task AnyRequest_HostOutsideLoopbackNames_Returns400(string host, HttpStatusCode expected)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/documents");
-        request.Headers.Host = host;
+        var status = await ListDocumentsStatusAsync(_server.Factory.CreateClient(), host);
 
-        var response = await _server.Factory.CreateClient().SendAsync(request);
-
-        response.StatusCode.ShouldBe(expected);
+        status.ShouldBe(expected);
     }
 
     [Theory]
@@ -242,6 +239,15 @@ public sealed class BrowserDefenseTests : IClassFixture<BrowserDefenseTests.Serv
         }
 
         return request;
+    }
+
+    /// <summary>The status of <c>GET /v1/documents</c> sent with <paramref name="host"/> as its <c>Host</c> header.</summary>
+    internal static async Task<HttpStatusCode> ListDocumentsStatusAsync(HttpClient client, string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/documents");
+        request.Headers.Host = host;
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
     }
 
     internal static HttpRequestMessage McpInitialize(string method)
