@@ -6,7 +6,7 @@ using AgentRag.TestKit;
 
 namespace AgentRag.Cli.Tests;
 
-/// <summary><c>agentrag serve</c> as a child process: crash recovery over HTTP.</summary>
+/// <summary><c>agentrag serve</c> as a child process: crash recovery over HTTP, start-up failures.</summary>
 public sealed class ServeCommandTests
 {
     [Fact]
@@ -65,6 +65,20 @@ public sealed class ServeCommandTests
 
         result.ExitCode.ShouldBe(1, result.ToString());
         result.StandardError.ShouldContain($"cannot listen on http://127.0.0.1:{port}");
+    }
+
+    [Fact]
+    public async Task Serve_UnparsableKnownProxy_ExitsWithAConfigurationErrorNamingTheSetting()
+    {
+        using var data = new TempDirectory();
+
+        var result = await CliProcess.RunAsync(
+            ["serve", "--urls", $"http://127.0.0.1:{FreePort.Next()}", "--data", data.Path],
+            new Dictionary<string, string?> { ["AgentRag__Server__KnownProxies__0"] = "proxy.internal" },
+            timeout: TimeSpan.FromMinutes(1));
+
+        result.ExitCode.ShouldBe(3, result.ToString());
+        result.StandardError.ShouldContain("AgentRag:Server:KnownProxies:0 ('proxy.internal') is not an IP address");
     }
 
     private static CliProcess StartServer(string data, string url, bool holdAtChunking) => CliProcess.Start(

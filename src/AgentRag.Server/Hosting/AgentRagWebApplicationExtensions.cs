@@ -3,6 +3,7 @@ using AgentRag.Core.Serialization;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Logging;
+using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
@@ -40,6 +41,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();
+        services.AddAgentRagHttpSecurity();
         services.AddOpenApi();
         services.AddAgentRagHealthChecks();
         services.AddAgentRagTelemetry(builder.Logging);
@@ -60,6 +62,7 @@ public static class AgentRagWebApplicationExtensions
 
     public static WebApplication MapAgentRag(this WebApplication app)
     {
+        app.UseAgentRagHttpSecurity();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAgentRagRequestTelemetry();
