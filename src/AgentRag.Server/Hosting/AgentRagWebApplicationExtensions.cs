@@ -3,6 +3,7 @@ using AgentRag.Core.Serialization;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Logging;
+using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
@@ -29,6 +30,7 @@ public static class AgentRagWebApplicationExtensions
 
         var services = builder.Services;
         services.AddAgentRagCore(dataFolder);
+        services.AddAgentRagSecurity();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -63,7 +65,9 @@ public static class AgentRagWebApplicationExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAgentRagRequestTelemetry();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapHealthApi();
         app.MapDocumentsApi();
         app.MapSearchApi();
@@ -75,6 +79,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapFeedbackApi();
         app.MapApprovalsApi();
         app.MapMcpApi();
+        app.MapKeysApi();
         return app;
     }
 
