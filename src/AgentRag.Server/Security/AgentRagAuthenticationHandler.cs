@@ -138,12 +138,13 @@ public sealed class AgentRagAuthenticationHandler(
         SecurityTokenNotYetValidException => "it is not valid yet.",
         SecurityTokenInvalidIssuerException => "its issuer is not accepted (AgentRag:Auth:Jwt:Issuer).",
         SecurityTokenInvalidAudienceException => "its audience is not accepted (AgentRag:Auth:Jwt:Audience).",
-        SecurityTokenSignatureKeyNotFoundException => "it is signed with an unknown key.",
+        SecurityTokenSignatureKeyNotFoundException => "its signature does not verify with any configured key.",
         SecurityTokenInvalidSignatureException => "its signature does not verify.",
         SecurityTokenInvalidAlgorithmException => "its signing algorithm is not accepted.",
         SecurityTokenMalformedException or ArgumentException => "it is malformed.",
+        SecurityTokenException => $"it was not accepted ({failure.GetType().Name}).",
         null => "it was not accepted.",
-        _ => "it was not accepted.",
+        _ => $"it was not accepted ({failure.GetType().Name}).",
     };
 
     private AuthenticateResult Success(ClaimsPrincipal principal) =>
