@@ -25,6 +25,7 @@ public static class AgentRagCommandLine
         root.Add(UsageCommand.Create());
         root.Add(ApprovalsCommand.Create());
         root.Add(McpCommand.Create());
+        root.Add(KeysCommand.Create());
         root.SetAction(_ =>
         {
             // No command: show the help rather than doing anything.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AgentRag.Core;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -17,18 +18,27 @@ internal static class ServeCommand
             Description = "Addresses to listen on, separated by ';'.",
             DefaultValueFactory = _ => ServerOptions.DefaultUrl,
         };
-        var command = new Command("serve", "Run the HTTP API (and background ingestion) on the data folder.") { urls };
+        var auth = new Option<AuthMode?>("--auth")
+        {
+            Description = "open (no credentials; loopback addresses only) or required (API keys or JWTs). Default: AgentRag:Auth:Mode, else open.",
+        };
+        var command = new Command("serve", "Run the HTTP API (and background ingestion) on the data folder.") { urls, auth };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            string[] args =
+            List<string> args =
             [
                 "--urls", parseResult.GetValue(urls)!,
                 "--" + AgentRagWebApplicationExtensions.DataKey, DataDirectory.Resolve(parseResult.GetValue(CommonOptions.Data)),
                 "--log-format", parseResult.GetValue(CommonOptions.LogFormat).ToString(),
             ];
+            if (parseResult.GetValue(auth) is { } mode)
+            {
+                args.AddRange([$"--{AuthOptions.SectionName}:{nameof(AuthOptions.Mode)}", mode.ToString()]);
+            }
+
             try
             {
-                var builder = WebApplication.CreateBuilder(args);
+                var builder = WebApplication.CreateBuilder([.. args]);
                 builder.AddAgentRag();
                 await using var app = builder.Build();
                 app.MapAgentRag();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentRag.Agents.Approvals;
 using AgentRag.Core.Approvals;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -11,18 +12,15 @@ namespace AgentRag.Server.Apis;
 /// <summary>
 /// <c>/v1/approvals</c>: the requests for a person's approval that paused workflows wait on. List and read them with
 /// their context and audit trail, decide them (approve, reject, or approve with modified step inputs), follow the
-/// tenant's notifications as server-sent events, and export the audit trail. The approver is the <c>X-User</c> header
-/// (<c>anonymous</c> without one). A decision is final: a second gets 409 with the existing decision, deciding an
+/// tenant's notifications as server-sent events, and export the audit trail. The approver is the authenticated caller
+/// (<see cref="AgentRagClaims.CallerOf"/>). A decision is final: a second gets 409 with the existing decision, deciding an
 /// expired request gets 410.
 /// </summary>
 public static class ApprovalsApi
 {
-    /// <summary>The header naming the approver until authentication exists.</summary>
-    public const string UserHeader = "X-User";
-
     public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>();
+        var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
         api.MapGet("/", ListAsync);
         api.MapGet("/events", StreamEventsAsync);
         api.MapGet("/audit", ExportAuditAsync);
@@ -148,8 +146,8 @@ public static class ApprovalsApi
             body = value;
         }
 
-        var user = httpContext.Request.Headers[UserHeader].ToString().Trim();
-        var request = new ApprovalDecisionRequest(decision, user.Length == 0 ? ApprovalService.AnonymousUser : user, body?.Comment, body?.Inputs);
+        // The approver is the authenticated caller; no header can claim another identity.
+        var request = new ApprovalDecisionRequest(decision, AgentRagClaims.CallerOf(httpContext.User), body?.Comment, body?.Inputs);
         var result = await approvals.DecideAsync(tenant.Value, id, request, cancellationToken);
         return result.Outcome switch
         {

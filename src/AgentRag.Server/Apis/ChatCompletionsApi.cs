@@ -12,6 +12,7 @@ using AgentRag.Models;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Usage;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 
 namespace AgentRag.Server.Apis;
 
@@ -43,7 +44,7 @@ public static class ChatCompletionsApi
 
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1").WithTags("OpenAI-compatible").AddEndpointFilter<TenantEndpointFilter>();
+        var api = app.MapGroup("/v1").WithTags("OpenAI-compatible").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
         api.MapPost("/chat/completions", CompleteAsync)
             .DisableAntiforgery()
             .Accepts<ChatCompletionRequest>("application/json")

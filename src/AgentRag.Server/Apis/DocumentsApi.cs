@@ -4,6 +4,7 @@ using AgentRag.Core.Events;
 using AgentRag.Core.Storage;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
@@ -17,15 +18,15 @@ public static class DocumentsApi
 {
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>();
-        api.MapPost("/", UploadAsync).DisableAntiforgery();
+        var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
+        api.MapPost("/", UploadAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member);
         api.MapGet("/", ListAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/chunks", GetChunksAsync);
         api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
         api.MapGet("/{id}/events", StreamEventsAsync);
-        api.MapPost("/{id}/reprocess", ReprocessAsync);
-        api.MapDelete("/{id}", DeleteAsync);
+        api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member);
+        api.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Member);
         return api;
     }
 

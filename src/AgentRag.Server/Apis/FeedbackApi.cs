@@ -1,24 +1,22 @@
 using AgentRag.Agents.Workflows;
 using AgentRag.Models.Feedback;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
 
 /// <summary>
 /// <c>/v1/queries/{id}/feedback</c>: a caller's thumbs up or down (and optional comment) on a query's answer, attributed
-/// to the workflow's prompt versions and models. The caller is the <c>X-User</c> header (else <c>anonymous</c>); one
+/// to the workflow's prompt versions and models. The caller is the authenticated identity (the API key's id, the token's subject, or <c>local</c> in open mode); one
 /// feedback per workflow and caller, a second one replaces the first.
 /// </summary>
 public static class FeedbackApi
 {
-    /// <summary>The request header naming the caller.</summary>
-    public const string UserHeader = "X-User";
-
     public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>();
-        api.MapPost("/{id}/feedback", SubmitAsync).DisableAntiforgery();
+        var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
+        api.MapPost("/{id}/feedback", SubmitAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member);
         api.MapGet("/{id}/feedback", GetAsync);
         return api;
     }
@@ -72,10 +70,7 @@ public static class FeedbackApi
                 detail: $"User '{user}' has given no feedback on query '{id}'.");
     }
 
-    private static string UserOf(HttpContext httpContext) =>
-        httpContext.Request.Headers[UserHeader].ToString() is { Length: > 0 } user && !string.IsNullOrWhiteSpace(user)
-            ? user.Trim()
-            : AnswerFeedbackService.AnonymousUser;
+    private static string UserOf(HttpContext httpContext) => AgentRagClaims.CallerOf(httpContext.User);
 
     private static FeedbackResult ToResult(AnswerFeedback stored, bool replaced) =>
         new(stored.WorkflowId, stored.UserId, stored.Rating, stored.Comment, stored.Prompts, stored.Models, stored.CreatedAt, replaced);

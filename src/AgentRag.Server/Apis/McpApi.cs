@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentRag.Mcp.Server;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.Features;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -24,7 +25,7 @@ public static class McpApi
 
     public static RouteGroupBuilder MapMcpApi(this IEndpointRouteBuilder app)
     {
-        var mcp = app.MapGroup(Route).WithTags("MCP").AddEndpointFilter<TenantEndpointFilter>().ExcludeFromDescription();
+        var mcp = app.MapGroup(Route).WithTags("MCP").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer).ExcludeFromDescription();
         mcp.MapPost("/", PostAsync);
         mcp.MapMethods("/", [HttpMethods.Get, HttpMethods.Delete], MethodNotAllowedAsync);
         return mcp;

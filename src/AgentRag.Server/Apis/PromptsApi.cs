@@ -2,6 +2,7 @@ using AgentRag.Models.Feedback;
 using AgentRag.Models.Prompts;
 using AgentRag.Models.Usage;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
@@ -11,7 +12,7 @@ public static class PromptsApi
 {
     public static RouteGroupBuilder MapPromptsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/prompts").WithTags("Prompts").AddEndpointFilter<TenantEndpointFilter>();
+        var api = app.MapGroup("/v1/prompts").WithTags("Prompts").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
         api.MapGet("/", ListAsync);
         return api;
     }

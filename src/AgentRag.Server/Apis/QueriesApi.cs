@@ -7,6 +7,7 @@ using AgentRag.Core.Events;
 using AgentRag.Models.Budgets;
 using AgentRag.Retrieval.Query;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,7 +22,7 @@ public static class QueriesApi
 {
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>();
+        var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
         api.MapPost("/", AskAsync).DisableAntiforgery();
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/events", StreamEventsAsync);

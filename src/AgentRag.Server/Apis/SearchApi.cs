@@ -1,6 +1,7 @@
 using AgentRag.Retrieval.Query;
 using AgentRag.Retrieval.Search;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
@@ -10,7 +11,7 @@ public static class SearchApi
 {
     public static RouteGroupBuilder MapSearchApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/search").WithTags("Search").AddEndpointFilter<TenantEndpointFilter>();
+        var api = app.MapGroup("/v1/search").WithTags("Search").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
         api.MapPost("/", SearchAsync).Accepts<SearchRequest>("application/json");
         return api;
     }

@@ -1,5 +1,6 @@
 using AgentRag.Agents.Sessions;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
@@ -12,7 +13,7 @@ public static class SessionsApi
 {
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/sessions").WithTags("Sessions").AddEndpointFilter<TenantEndpointFilter>();
+        var api = app.MapGroup("/v1/sessions").WithTags("Sessions").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
         api.MapGet("/{id}", GetAsync);
         api.MapDelete("/{id}", DeleteAsync);
         return api;

@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Security.Claims;
 using AgentRag.Core;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Usage;
 using AgentRag.Retrieval.Search;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
@@ -16,7 +18,7 @@ public static class UsageApi
 
     public static RouteGroupBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/usage").WithTags("Usage").AddEndpointFilter<TenantEndpointFilter>();
+        var api = app.MapGroup("/v1/usage").WithTags("Usage").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
         api.MapGet("/", GetAsync);
         return api;
     }
@@ -40,7 +42,7 @@ public static class UsageApi
         IReadOnlyList<CacheHitRate> Caches);
 
     internal static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetAsync(
-        TenantId tenant, IUsageStore store, ModelCaches caches, SearchResultCache searchCache, string? from, string? to, string? groupBy, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tenant")] string? tenantFilter,
+        TenantId tenant, ClaimsPrincipal user, IUsageStore store, ModelCaches caches, SearchResultCache searchCache, string? from, string? to, string? groupBy, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tenant")] string? tenantFilter,
         CancellationToken cancellationToken)
     {
         var grouping = UsageGroupBy.Model;
@@ -60,22 +62,22 @@ public static class UsageApi
             return Problem("Invalid time range", $"'from' ({fromTime:O}) must be before 'to' ({toTime:O}).");
         }
 
-        // Until authentication lands, any caller may ask for another tenant or for all ("*"), as the design allows.
+        // Another tenant's usage, or every tenant's ("*"), is for platform administrators only.
         string? tenantId = tenant.Value;
-        if (!string.IsNullOrEmpty(tenantFilter))
+        if (!string.IsNullOrEmpty(tenantFilter) && tenantFilter != tenant.Value)
         {
-            if (tenantFilter == AllTenants)
-            {
-                tenantId = null;
-            }
-            else if (Tenancy.IsValidTenantId(tenantFilter))
-            {
-                tenantId = tenantFilter;
-            }
-            else
+            if (tenantFilter != AllTenants && !Tenancy.IsValidTenantId(tenantFilter))
             {
                 return Problem("Invalid tenant", $"'tenant' must be '{AllTenants}' or 1–64 letters, digits, '-', '_' or '.'; got '{tenantFilter}'.");
             }
+
+            if (!AgentRagClaims.IsPlatformAdmin(user))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                    detail: $"Only a platform administrator may read usage of other tenants ('tenant={tenantFilter}').");
+            }
+
+            tenantId = tenantFilter == AllTenants ? null : tenantFilter;
         }
 
         var report = await store.QueryAsync(new UsageQuery(tenantId, fromTime, toTime, grouping), cancellationToken);

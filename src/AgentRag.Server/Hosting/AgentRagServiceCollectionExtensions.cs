@@ -9,6 +9,7 @@ using AgentRag.Models;
 using AgentRag.Core.Storage;
 using AgentRag.Retrieval;
 using AgentRag.Retrieval.Search;
+using AgentRag.Server.Security;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,6 +44,7 @@ public static class AgentRagServiceCollectionExtensions
         services.AddAgents();
         services.AddAgentRagMcp();
         services.AddSingleton<IAskService, WorkflowAskService>();
+        services.AddApiKeys();
         return services;
     }
 }

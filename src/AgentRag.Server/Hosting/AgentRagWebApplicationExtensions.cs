@@ -30,6 +30,7 @@ public static class AgentRagWebApplicationExtensions
 
         var services = builder.Services;
         services.AddAgentRagCore(dataFolder);
+        services.AddAgentRagSecurity();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -66,7 +67,9 @@ public static class AgentRagWebApplicationExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAgentRagRequestTelemetry();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapHealthApi();
         app.MapDocumentsApi();
         app.MapSearchApi();
@@ -78,6 +81,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapFeedbackApi();
         app.MapApprovalsApi();
         app.MapMcpApi();
+        app.MapKeysApi();
         return app;
     }
 

@@ -1,10 +1,12 @@
 using AgentRag.Core;
+using AgentRag.Server.Security;
 
 namespace AgentRag.Server.Hosting;
 
 /// <summary>
-/// Resolves the caller's tenant from the <c>X-Tenant-ID</c> header (default <c>default</c>) for every <c>/v1</c> route.
-/// Until authentication lands this is the only place tenancy is decided. A malformed id is refused with 400.
+/// Decides the caller's tenant for every <c>/v1</c> route and <c>/mcp</c>: the tenant the credential belongs to. The
+/// <c>X-Tenant-ID</c> header may name another tenant only for a platform administrator (in open mode every caller is
+/// one), and is refused with 403 otherwise; a malformed id is refused with 400.
 /// </summary>
 public sealed class TenantEndpointFilter : IEndpointFilter
 {
@@ -12,8 +14,9 @@ public sealed class TenantEndpointFilter : IEndpointFilter
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var tenantId = Resolve(context.HttpContext);
-        if (!Tenancy.IsValidTenantId(tenantId))
+        var httpContext = context.HttpContext;
+        var requested = RequestedTenant(httpContext);
+        if (requested is not null && !Tenancy.IsValidTenantId(requested))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status400BadRequest,
@@ -21,21 +24,36 @@ public sealed class TenantEndpointFilter : IEndpointFilter
                 detail: $"The {HeaderName} header must be 1–64 letters, digits, '-', '_' or '.'.");
         }
 
-        using var scope = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>()
+        var own = AgentRagClaims.TenantOf(httpContext.User);
+        if (requested is not null && requested != own && !AgentRagClaims.IsPlatformAdmin(httpContext.User))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Forbidden",
+                detail: $"This credential belongs to another tenant than the one {HeaderName} names; only a platform administrator may act for another tenant.");
+        }
+
+        var tenantId = Resolve(httpContext);
+        using var scope = httpContext.RequestServices.GetRequiredService<ILoggerFactory>()
             .CreateLogger("AgentRag.Tenancy").BeginScope(new Dictionary<string, object?> { ["TenantId"] = tenantId });
         System.Diagnostics.Activity.Current?.SetTag("agentrag.tenant", tenantId);
         return await next(context);
     }
 
-    /// <summary>The tenant named by the request (not yet validated: the filter refuses malformed ids).</summary>
-    public static string Resolve(HttpContext httpContext)
-    {
-        var header = httpContext.Request.Headers[HeaderName].ToString();
-        return string.IsNullOrWhiteSpace(header) ? Tenancy.DefaultTenant : header.Trim();
-    }
+    /// <summary>
+    /// The tenant the request acts for: <c>X-Tenant-ID</c> for a platform administrator that sends it (not yet
+    /// validated: the filter refuses malformed ids before a handler runs), else the credential's tenant.
+    /// </summary>
+    public static string Resolve(HttpContext httpContext) =>
+        AgentRagClaims.IsPlatformAdmin(httpContext.User) && RequestedTenant(httpContext) is { } requested
+            ? requested
+            : AgentRagClaims.TenantOf(httpContext.User);
+
+    private static string? RequestedTenant(HttpContext httpContext) =>
+        httpContext.Request.Headers[HeaderName].ToString() is { } header && !string.IsNullOrWhiteSpace(header) ? header.Trim() : null;
 }
 
-/// <summary>The caller's tenant, bindable as a minimal-API handler parameter (validated by <see cref="TenantEndpointFilter"/>).</summary>
+/// <summary>The caller's tenant, bindable as a minimal-API handler parameter (checked by <see cref="TenantEndpointFilter"/>).</summary>
 public readonly record struct TenantId(string Value)
 {
     public static ValueTask<TenantId> BindAsync(HttpContext httpContext) =>

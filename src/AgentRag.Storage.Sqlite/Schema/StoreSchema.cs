@@ -224,5 +224,23 @@ public static class StoreSchema
 
             CREATE INDEX feedback_prompts_version ON feedback_prompts (tenant_id, prompt_id, prompt_version);
             """),
+        new(8, "API keys", """
+            -- Keys are found by their keyed hash (HMAC-SHA256 with the server's secret); the key itself is never stored.
+            CREATE TABLE api_keys (
+                id             TEXT    NOT NULL PRIMARY KEY,
+                tenant_id      TEXT    NOT NULL,
+                hash           BLOB    NOT NULL UNIQUE,
+                prefix         TEXT    NOT NULL,
+                name           TEXT    NOT NULL,
+                role           TEXT    NOT NULL, -- viewer | member | admin
+                platform_admin INTEGER NOT NULL, -- 1: may act for any tenant
+                created_at     INTEGER NOT NULL, -- UTC ticks
+                expires_at     INTEGER,          -- UTC ticks
+                last_used_at   INTEGER,          -- UTC ticks
+                revoked_at     INTEGER           -- UTC ticks
+            );
+
+            CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at DESC);
+            """),
     ];
 }
