@@ -121,7 +121,7 @@ public sealed class Bm25IndexCatalog : IDisposable
     private TenantIndex Load(string tenantId)
     {
         var stopwatch = Stopwatch.StartNew();
-        var directory = Path.Combine(_root, tenantId);
+        var directory = Tenancy.ResolveFolder(_root, tenantId);
         Directory.CreateDirectory(directory);
         var snapshot = Path.Combine(directory, SnapshotFileName);
         Bm25Index index;

@@ -99,7 +99,7 @@ public sealed class VectorIndexCatalog : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(documentId);
         Tenancy.ThrowIfInvalid(tenantId);
-        if (!_tenants.IsKnown(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        if (!_tenants.IsKnown(tenantId) && !HasFiles(tenantId))
         {
             return; // Nothing was ever embedded for this tenant: don't create its files just to record a no-op.
         }
@@ -134,7 +134,7 @@ public sealed class VectorIndexCatalog : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         Tenancy.ThrowIfInvalid(tenantId);
-        if (!_tenants.IsKnown(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        if (!_tenants.IsKnown(tenantId) && !HasFiles(tenantId))
         {
             return [];
         }
@@ -188,12 +188,19 @@ public sealed class VectorIndexCatalog : IDisposable
         tenant.Journal.Truncate();
     }
 
+    /// <summary>True when the tenant has vector files on disk (it has embedded something before).</summary>
+    private bool HasFiles(string tenantId)
+    {
+        var directory = Tenancy.ResolveFolder(_root, tenantId);
+        return File.Exists(Path.Combine(directory, SnapshotFileName)) || File.Exists(Path.Combine(directory, JournalFileName));
+    }
+
     private Task<TenantVectors> GetTenantAsync(string tenantId, CancellationToken cancellationToken) => _tenants.GetAsync(tenantId, cancellationToken);
 
     private TenantVectors Load(string tenantId)
     {
         var stopwatch = Stopwatch.StartNew();
-        var directory = Path.Combine(_root, tenantId);
+        var directory = Tenancy.ResolveFolder(_root, tenantId);
         Directory.CreateDirectory(directory);
         var snapshot = Path.Combine(directory, SnapshotFileName);
         var tenant = new TenantVectors(directory);

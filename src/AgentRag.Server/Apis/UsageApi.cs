@@ -74,7 +74,7 @@ public static class UsageApi
             }
             else
             {
-                return Problem("Invalid tenant", $"'tenant' must be '{AllTenants}' or 1–64 letters, digits, '-', '_' or '.'; got '{tenantFilter}'.");
+                return Problem("Invalid tenant", $"'tenant' must be '{AllTenants}' or {Tenancy.Rule}; got '{tenantFilter}'.");
             }
         }
 
