@@ -2,11 +2,13 @@ using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Server.Tests;
 
-/// <summary>The real server over a temp data folder of its own, with optional extra settings.</summary>
-public sealed class AgentRagServerFactory(IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+/// <summary>The real server over a temp data folder of its own, with optional extra settings and clock.</summary>
+public sealed class AgentRagServerFactory(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null) : WebApplicationFactory<Program>
 {
     private readonly TempDirectory _data = new("agentrag-server");
 
@@ -19,6 +21,11 @@ public sealed class AgentRagServerFactory(IReadOnlyDictionary<string, string?>? 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+
+        if (time is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(time));
         }
     }
 
