@@ -41,7 +41,7 @@ internal sealed class CliHost : IAsyncDisposable
         var tenantId = parseResult.GetValue(CommonOptions.Tenant) ?? Tenancy.DefaultTenant;
         if (!Tenancy.IsValidTenantId(tenantId))
         {
-            throw new CliException($"Invalid --tenant '{tenantId}': use 1–64 letters, digits, '-', '_' or '.'.", ExitCodes.Usage);
+            throw new CliException($"Invalid --tenant '{tenantId}': use {Tenancy.Rule}.", ExitCodes.Usage);
         }
 
         var dataFolder = new DataFolder(dataDirectory ?? DataDirectory.Resolve(parseResult.GetValue(CommonOptions.Data)));

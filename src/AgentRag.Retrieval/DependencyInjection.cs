@@ -67,6 +67,12 @@ public static class DependencyInjection
         services.TryAddSingleton(sp => new BeirEvaluator(sp.GetRequiredService<IOptions<Bm25Options>>().Value));
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SearchResultCache>();
+        services.TryAddSingleton(sp => new IndexChangeObserver(
+            sp.GetRequiredService<Bm25IndexCatalog>(),
+            sp.GetService<VectorIndexCatalog>(),
+            sp.GetRequiredService<SearchResultCache>(),
+            sp.GetRequiredService<IOptions<SearchOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<SearchService>();
         services.TryAddSingleton<FollowUpRetriever>();
         return services;
@@ -142,7 +148,8 @@ public static class DependencyInjection
                 dense,
                 ChooseReranker(sp, catalog, options.Value.Reranker),
                 rewriters,
-                sp.GetRequiredService<SearchResultCache>());
+                sp.GetRequiredService<SearchResultCache>(),
+                sp.GetRequiredService<IndexChangeObserver>());
         }));
         return services;
     }

@@ -55,6 +55,21 @@ public sealed class IngestCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    public async Task Ingest_DotTenant_UsageErrorAndNothingStored(string tenant)
+    {
+        using var data = new TempDirectory();
+
+        var result = await CliProcess.RunAsync(["ingest", SharedPaths.CorpusFile("nodejs-url.md"), "--tenant", tenant, "--data", data.Path]);
+
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.StandardError.ShouldContain($"Invalid --tenant '{tenant}'");
+        result.StandardError.ShouldContain("other than '.' and '..'");
+        Directory.EnumerateFiles(data.Path, "*", SearchOption.AllDirectories).ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task Ingest_SameFileTwice_ReturnsTheExistingDocument()
     {

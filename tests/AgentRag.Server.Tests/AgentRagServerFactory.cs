@@ -2,13 +2,15 @@ using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Server.Tests;
 
-/// <summary>The real server over a temp data folder of its own, with optional extra settings and services.</summary>
+/// <summary>The real server over a temp data folder of its own, with optional extra settings, services and clock.</summary>
 public sealed class AgentRagServerFactory(
-    IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null) : WebApplicationFactory<Program>
+    IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null, TimeProvider? time = null)
+    : WebApplicationFactory<Program>
 {
     private readonly TempDirectory _data = new("agentrag-server");
 
@@ -26,6 +28,11 @@ public sealed class AgentRagServerFactory(
         if (configureServices is not null)
         {
             builder.ConfigureServices(configureServices);
+        }
+
+        if (time is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(time));
         }
     }
 

@@ -251,6 +251,34 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
         await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest, "X-Tenant-ID");
     }
 
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task Tenant_DotSegment_400AndNothingWrittenOutsideTheTenantFolders(string tenant)
+    {
+        var before = FoldersOutsideTenants();
+
+        var upload = await PostFilesAsync(Client(tenant), ("dot-tenant.txt", Encoding.UTF8.GetBytes("A note that must not be stored outside its tenant folder.")));
+        var search = await Client(tenant).PostAsJsonAsync("/v1/search", new { query = "note" });
+
+        await ShouldBeProblemAsync(upload, HttpStatusCode.BadRequest, "other than '.' and '..'");
+        await ShouldBeProblemAsync(search, HttpStatusCode.BadRequest, "X-Tenant-ID");
+        FoldersOutsideTenants().ShouldBe(before);
+        File.Exists(Path.Combine(_server.Factory.DataPath, "bm25.journal")).ShouldBeFalse();
+        File.Exists(Path.Combine(_server.Factory.DataPath, "index", "bm25.journal")).ShouldBeFalse();
+    }
+
+    /// <summary>Entries of the data folder, its files/ and its index/ that are not tenant folders' contents (what a '.' or '..' tenant would add).</summary>
+    private string[] FoldersOutsideTenants()
+    {
+        var root = _server.Factory.DataPath;
+        return [.. new[] { root, Path.Combine(root, "files"), Path.Combine(root, "index") }
+            .Where(Directory.Exists)
+            .SelectMany(Directory.EnumerateFileSystemEntries)
+            .Where(e => Path.GetFileName(e).StartsWith("doc_", StringComparison.Ordinal) || Path.GetFileName(e).StartsWith("bm25.", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)];
+    }
+
     [Fact]
     public async Task PagesAndChunks_ReadyPdf_ServeStoredPageText()
     {

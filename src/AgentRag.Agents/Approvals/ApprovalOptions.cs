@@ -133,7 +133,7 @@ public sealed class ApprovalOptionsValidator : IValidateOptions<ApprovalOptions>
             var key = $"{ApprovalOptions.SectionName}:Tenants:{tenantId}";
             if (!Tenancy.IsValidTenantId(tenantId))
             {
-                failures.Add($"{key}: '{tenantId}' is not a tenant id (1–64 letters, digits, '-', '_' or '.').");
+                failures.Add($"{key}: '{tenantId}' is not a tenant id ({Tenancy.Rule}).");
             }
 
             if (tenant is null)

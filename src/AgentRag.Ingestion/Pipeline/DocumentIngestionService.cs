@@ -130,8 +130,8 @@ public sealed partial class DocumentIngestionService
             }
 
             var id = Ids.New("doc");
-            var storedPath = Path.Combine("files", tenantId, id, SafeFileName(fileName));
-            var absolute = Path.Combine(_dataFolder.Root, storedPath);
+            var absolute = Path.Combine(Tenancy.ResolveFolder(_dataFolder.FilesDirectory, tenantId), id, SafeFileName(fileName));
+            var storedPath = Path.GetRelativePath(_dataFolder.Root, absolute);
             Directory.CreateDirectory(Path.GetDirectoryName(absolute)!);
             File.Move(tempPath, absolute);
 

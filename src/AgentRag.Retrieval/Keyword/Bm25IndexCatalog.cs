@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using AgentRag.Core;
 using AgentRag.Retrieval.Persistence;
@@ -11,7 +10,9 @@ namespace AgentRag.Retrieval.Keyword;
 /// The BM25 indexes of all tenants, one per tenant, persisted under <c>&lt;data&gt;/index/&lt;tenant&gt;/</c> as a
 /// snapshot (<c>bm25.snapshot</c>, replaced atomically by write-temp-then-rename) plus a journal of the changes
 /// since (<c>bm25.journal</c>), so a restart loads instead of re-indexing. A tenant's index loads on first use.
-/// Every change is journaled before it is applied. Thread-safe; changes to one tenant are serialized.
+/// Every change is journaled before it is applied. Other processes may write the same data folder (a CLI command beside
+/// a running server): writes catch up with theirs first, and <see cref="RefreshAsync"/> applies theirs for readers (see
+/// <see cref="SharedIndexFiles{TState}"/>). Thread-safe; changes to one tenant are serialized.
 /// </summary>
 public sealed class Bm25IndexCatalog : IDisposable
 {
@@ -21,7 +22,8 @@ public sealed class Bm25IndexCatalog : IDisposable
     private readonly string _root;
     private readonly Bm25Options _options;
     private readonly ILogger _logger;
-    private readonly TenantLoader<TenantIndex> _tenants;
+    private readonly TenantLoader<SharedIndexFiles<Bm25Index>> _tenants;
+    private readonly SharedIndexFiles<Bm25Index>.Codec _codec;
 
     /// <param name="dataDirectory">The data folder; indexes live in its <c>index</c> subfolder.</param>
     public Bm25IndexCatalog(string dataDirectory, Bm25Options options, ILogger<Bm25IndexCatalog>? logger = null)
@@ -32,14 +34,15 @@ public sealed class Bm25IndexCatalog : IDisposable
         _root = SnapshotFiles.IndexRoot(dataDirectory);
         _options = options;
         _logger = logger ?? NullLogger<Bm25IndexCatalog>.Instance;
-        _tenants = new TenantLoader<TenantIndex>(Load);
+        _tenants = new TenantLoader<SharedIndexFiles<Bm25Index>>(Load);
+        _codec = new(ReadSnapshot, (index, payload) => Bm25Journal.Apply(payload, index), (index, stream) => index.WriteSnapshot(stream));
     }
 
     public Bm25Options Options => _options;
 
     /// <summary>The tenant's index, loaded from disk on first use. Throws <see cref="ArgumentException"/> for an invalid tenant id.</summary>
     public async Task<Bm25Index> GetIndexAsync(string tenantId, CancellationToken cancellationToken = default) =>
-        (await GetTenantAsync(tenantId, cancellationToken)).Index;
+        (await GetTenantAsync(tenantId, cancellationToken)).State;
 
     /// <summary>Replaces the document's chunks in the tenant's index (journaled first). Idempotent.</summary>
     public async Task ReplaceDocumentAsync(string tenantId, string documentId, IReadOnlyList<(string ChunkId, string Text)> chunks, CancellationToken cancellationToken = default)
@@ -47,17 +50,8 @@ public sealed class Bm25IndexCatalog : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(documentId);
         ArgumentNullException.ThrowIfNull(chunks);
         var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        await tenant.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            tenant.Journal.AppendReplace(documentId, chunks);
-            tenant.Index.ReplaceDocument(documentId, chunks);
-            SnapshotIfJournalIsLarge(tenant);
-        }
-        finally
-        {
-            tenant.Gate.Release();
-        }
+        await tenant.WriteAsync(
+            _ => Bm25Journal.EncodeReplace(documentId, chunks), index => index.ReplaceDocument(documentId, chunks), _options.JournalSnapshotBytes, cancellationToken);
     }
 
     /// <summary>Removes the document's chunks; the next search no longer sees them. Idempotent.</summary>
@@ -65,47 +59,21 @@ public sealed class Bm25IndexCatalog : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(documentId);
         var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        await tenant.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            tenant.Journal.AppendRemove(documentId);
-            tenant.Index.RemoveDocument(documentId);
-            SnapshotIfJournalIsLarge(tenant);
-        }
-        finally
-        {
-            tenant.Gate.Release();
-        }
+        await tenant.WriteAsync(
+            _ => Bm25Journal.EncodeRemove(documentId), index => index.RemoveDocument(documentId), _options.JournalSnapshotBytes, cancellationToken);
     }
+
+    /// <summary>
+    /// Applies the changes other processes made to the tenant's index files since this catalog last read or wrote them
+    /// (appended journal records, or a new snapshot), and returns true if there were any. False, and nothing loaded, for
+    /// a tenant this catalog has not loaded (it reads the files afresh on first use).
+    /// </summary>
+    public async Task<bool> RefreshAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        _tenants.IsKnown(tenantId) && await (await GetTenantAsync(tenantId, cancellationToken)).RefreshAsync(cancellationToken);
 
     /// <summary>Writes a fresh snapshot of the tenant's index and empties its journal.</summary>
-    public async Task SaveAsync(string tenantId, CancellationToken cancellationToken = default)
-    {
-        var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        await tenant.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            WriteSnapshot(tenant);
-        }
-        finally
-        {
-            tenant.Gate.Release();
-        }
-    }
-
-    private void SnapshotIfJournalIsLarge(TenantIndex tenant)
-    {
-        if (tenant.Journal.Length >= _options.JournalSnapshotBytes)
-        {
-            WriteSnapshot(tenant);
-        }
-    }
-
-    private void WriteSnapshot(TenantIndex tenant)
-    {
-        SnapshotFiles.WriteAtomically(Path.Combine(tenant.Directory, SnapshotFileName), tenant.Index.WriteSnapshot);
-        tenant.Journal.Truncate();
-    }
+    public async Task SaveAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        await (await GetTenantAsync(tenantId, cancellationToken)).SaveAsync(cancellationToken);
 
     /// <summary>Snapshots every loaded tenant's index (e.g. at shutdown) so the next start replays no journal.</summary>
     public async Task SaveAllAsync(CancellationToken cancellationToken = default)
@@ -116,55 +84,35 @@ public sealed class Bm25IndexCatalog : IDisposable
         }
     }
 
-    private Task<TenantIndex> GetTenantAsync(string tenantId, CancellationToken cancellationToken) => _tenants.GetAsync(tenantId, cancellationToken);
+    private Task<SharedIndexFiles<Bm25Index>> GetTenantAsync(string tenantId, CancellationToken cancellationToken) => _tenants.GetAsync(tenantId, cancellationToken);
 
-    private TenantIndex Load(string tenantId)
+    private Bm25Index ReadSnapshot(Stream? snapshot)
+    {
+        if (snapshot is null)
+        {
+            return new Bm25Index(_options);
+        }
+
+        try
+        {
+            return Bm25Index.ReadSnapshot(snapshot, _options);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"BM25 index snapshot '{(snapshot as FileStream)?.Name}' is unreadable: {e.Message} Delete the tenant's index folder and re-index.", e);
+        }
+    }
+
+    private SharedIndexFiles<Bm25Index> Load(string tenantId)
     {
         var stopwatch = Stopwatch.StartNew();
-        var directory = Path.Combine(_root, tenantId);
-        Directory.CreateDirectory(directory);
-        var snapshot = Path.Combine(directory, SnapshotFileName);
-        Bm25Index index;
-        if (File.Exists(snapshot))
-        {
-            using var stream = new FileStream(snapshot, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            try
-            {
-                index = Bm25Index.ReadSnapshot(stream, _options);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"BM25 index snapshot '{snapshot}' is unreadable: {e.Message} Delete the tenant's index folder and re-index.", e);
-            }
-        }
-        else
-        {
-            index = new Bm25Index(_options);
-        }
-
-        var journal = Bm25Journal.OpenAndReplay(Path.Combine(directory, JournalFileName), index, _options.SyncJournalWrites, out var replayed);
+        var files = SharedIndexFiles<Bm25Index>.Open(
+            Tenancy.ResolveFolder(_root, tenantId), SnapshotFileName, JournalFileName, _codec, _options.SyncJournalWrites, out var replayed);
         _logger.LogInformation(
             "Loaded BM25 index of tenant {TenantId}: {Chunks} chunks, {Replayed} journal records, in {Milliseconds} ms",
-            tenantId, index.ChunkCount, replayed, stopwatch.ElapsedMilliseconds);
-        return new TenantIndex(directory, index, journal);
+            tenantId, files.State.ChunkCount, replayed, stopwatch.ElapsedMilliseconds);
+        return files;
     }
 
     public void Dispose() => _tenants.Dispose();
-
-    private sealed class TenantIndex(string directory, Bm25Index index, Bm25Journal journal) : IDisposable
-    {
-        public string Directory { get; } = directory;
-
-        public Bm25Index Index { get; } = index;
-
-        public Bm25Journal Journal { get; } = journal;
-
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        public void Dispose()
-        {
-            Journal.Dispose();
-            Gate.Dispose();
-        }
-    }
 }

@@ -4,25 +4,15 @@ using AgentRag.Retrieval.Persistence;
 namespace AgentRag.Retrieval.Keyword;
 
 /// <summary>
-/// Log of BM25 index changes since the last snapshot, as <see cref="RecordJournal"/> records (replace a document's
-/// chunks, or remove a document). Not thread-safe: the catalog serializes writers per tenant.
+/// The records of the BM25 journal (a <see cref="RecordJournal"/>): replace a document's chunks, or remove a document.
+/// Pure functions; thread-safe.
 /// </summary>
-internal sealed class Bm25Journal : IDisposable
+internal static class Bm25Journal
 {
     private const byte ReplaceOperation = 1;
     private const byte RemoveOperation = 2;
 
-    private readonly RecordJournal _journal;
-
-    private Bm25Journal(RecordJournal journal) => _journal = journal;
-
-    public long Length => _journal.Length;
-
-    /// <summary>Opens (creating) the journal, applies its valid records to <paramref name="index"/>, and cuts any torn tail.</summary>
-    public static Bm25Journal OpenAndReplay(string path, Bm25Index index, bool sync, out int replayed) =>
-        new(RecordJournal.OpenAndReplay(path, payload => Apply(payload, index), sync, out replayed));
-
-    public void AppendReplace(string documentId, IReadOnlyList<(string ChunkId, string Text)> chunks)
+    public static byte[] EncodeReplace(string documentId, IReadOnlyList<(string ChunkId, string Text)> chunks)
     {
         using var payload = new MemoryStream();
         using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
@@ -37,10 +27,10 @@ internal sealed class Bm25Journal : IDisposable
             }
         }
 
-        _journal.Append(payload.GetBuffer().AsSpan(0, (int)payload.Length));
+        return payload.ToArray();
     }
 
-    public void AppendRemove(string documentId)
+    public static byte[] EncodeRemove(string documentId)
     {
         using var payload = new MemoryStream();
         using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
@@ -49,13 +39,11 @@ internal sealed class Bm25Journal : IDisposable
             writer.Write(documentId);
         }
 
-        _journal.Append(payload.GetBuffer().AsSpan(0, (int)payload.Length));
+        return payload.ToArray();
     }
 
-    /// <summary>Empties the journal once a snapshot holds its changes.</summary>
-    public void Truncate() => _journal.Truncate();
-
-    private static void Apply(byte[] payload, Bm25Index index)
+    /// <summary>Applies one record to <paramref name="index"/>. Throws <see cref="InvalidDataException"/> for an unknown operation.</summary>
+    public static void Apply(byte[] payload, Bm25Index index)
     {
         using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
         var operation = reader.ReadByte();
@@ -79,6 +67,4 @@ internal sealed class Bm25Journal : IDisposable
                 throw new InvalidDataException($"Unknown BM25 journal operation {operation}.");
         }
     }
-
-    public void Dispose() => _journal.Dispose();
 }

@@ -11,6 +11,13 @@ public sealed class SearchOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ResultCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often a tenant's search checks the index files for changes made by another process on the same data folder
+    /// (e.g. <c>agentrag ingest</c> or <c>docs delete</c> beside a running server); 0 checks before every search.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan IndexChangeCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Most cached search responses (oldest evicted first).</summary>
     [Range(1, 1_000_000)]
     public int ResultCacheEntries { get; set; } = 10_000;

@@ -15,7 +15,8 @@ namespace AgentRag.Retrieval.Search;
 /// multi-query rewrites fused with RRF), optionally reranks the top candidates, and returns hydrated hits of
 /// <c>ready</c> documents only. Hybrid search without embeddings degrades to BM25 and says so in
 /// <see cref="SearchResponse.Modes"/> and its warnings; so does a failing embedding, rewrite or rerank call in hybrid
-/// mode (the warning names the failure). Thread-safe.
+/// mode (the warning names the failure). Sees changes other processes made to the indexes through
+/// <see cref="IndexChangeObserver"/>. Thread-safe.
 /// </summary>
 public sealed class SearchService(
     KeywordSearcher keyword,
@@ -25,7 +26,8 @@ public sealed class SearchService(
     IEnumerable<IDenseRetriever> denseRetrievers,
     IEnumerable<IReranker> rerankers,
     IEnumerable<IQueryRewriter> queryRewriters,
-    SearchResultCache? cache = null)
+    SearchResultCache? cache = null,
+    IndexChangeObserver? indexChanges = null)
 {
     /// <summary>The <see cref="SearchRequest.Expand"/> values understood.</summary>
     public static IReadOnlyList<string> Expansions { get; } = ["rm3", "llm"];
@@ -54,6 +56,7 @@ public sealed class SearchService(
     {
         Validate(request);
         var parsed = KeywordQueryParser.Parse(request.Query);
+        await ObserveIndexChangesAsync(tenantId, cancellationToken);
         if (cache is null)
         {
             return await SearchParsedAsync(tenantId, request, parsed, DenseText(request.Query, parsed), cancellationToken);
@@ -74,6 +77,7 @@ public sealed class SearchService(
         string tenantId, SearchRequest request, KeywordQuery parsed, string? denseText, CancellationToken cancellationToken)
     {
         Validate(request);
+        await ObserveIndexChangesAsync(tenantId, cancellationToken);
         if (request.Mode == SearchMode.Dense && _dense is null)
         {
             throw new SearchUnavailableException(
@@ -168,6 +172,15 @@ public sealed class SearchService(
         }
 
         return new SearchResponse([.. hits.Take(request.K)], modes, warnings) { Rewrites = rewrites };
+    }
+
+    /// <summary>Picks up index changes other processes made (before the cache is consulted, so it is dropped when they did).</summary>
+    private async Task ObserveIndexChangesAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        if (indexChanges is not null)
+        {
+            await indexChanges.ObserveAsync(tenantId, cancellationToken);
+        }
     }
 
     private void Validate(SearchRequest request)

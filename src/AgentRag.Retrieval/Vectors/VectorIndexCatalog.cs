@@ -20,7 +20,9 @@ public sealed record VectorIndexInfo(string? Model, int Dimensions, int Vectors,
 /// <see cref="VectorIndexOptions.ExactSearchLimit"/> vectors, HNSW above), persisted under
 /// <c>&lt;data&gt;/index/&lt;tenant&gt;/</c> beside the BM25 index as a snapshot (<c>vectors.snapshot</c>, replaced
 /// atomically) plus a journal of the changes since (<c>vectors.journal</c>), so a restart loads instead of re-embedding.
-/// Every change is journaled before it is applied. A tenant's index records the embedding model that made it; vectors of
+/// Every change is journaled before it is applied. Other processes may write the same data folder (a CLI command beside
+/// a running server): writes catch up with theirs first, and <see cref="RefreshAsync"/> applies theirs for readers (see
+/// <see cref="SharedIndexFiles{TState}"/>). A tenant's index records the embedding model that made it; vectors of
 /// another model are never mixed in (see <see cref="ReplaceDocumentAsync"/>). A tenant loads on first use.
 /// Thread-safe: searches run concurrently with writes; writes to one tenant are serialized.
 /// </summary>
@@ -37,7 +39,7 @@ public sealed class VectorIndexCatalog : IDisposable
     private readonly string _root;
     private readonly VectorIndexOptions _options;
     private readonly ILogger _logger;
-    private readonly TenantLoader<TenantVectors> _tenants;
+    private readonly TenantLoader<SharedIndexFiles<TenantVectors>> _tenants;
 
     /// <param name="dataDirectory">The data folder; indexes live in its <c>index</c> subfolder.</param>
     public VectorIndexCatalog(string dataDirectory, VectorIndexOptions options, ILogger<VectorIndexCatalog>? logger = null)
@@ -48,7 +50,7 @@ public sealed class VectorIndexCatalog : IDisposable
         _root = SnapshotFiles.IndexRoot(dataDirectory);
         _options = options;
         _logger = logger ?? NullLogger<VectorIndexCatalog>.Instance;
-        _tenants = new TenantLoader<TenantVectors>(Load);
+        _tenants = new TenantLoader<SharedIndexFiles<TenantVectors>>(Load);
     }
 
     public VectorIndexOptions Options => _options;
@@ -81,17 +83,8 @@ public sealed class VectorIndexCatalog : IDisposable
         }
 
         var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        await tenant.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            tenant.Journal.Append(EncodeReplace(documentId, model, vectors));
-            tenant.Replace(documentId, model, vectors, _options, _logger);
-            SnapshotIfJournalIsLarge(tenant);
-        }
-        finally
-        {
-            tenant.Gate.Release();
-        }
+        await tenant.WriteAsync(
+            _ => EncodeReplace(documentId, model, vectors), state => state.Replace(documentId, model, vectors, _options, _logger), _options.JournalSnapshotBytes, cancellationToken);
     }
 
     /// <summary>Removes the document's vectors; the next search no longer sees them. Idempotent; a tenant with no vectors is left untouched on disk.</summary>
@@ -99,28 +92,14 @@ public sealed class VectorIndexCatalog : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(documentId);
         Tenancy.ThrowIfInvalid(tenantId);
-        if (!_tenants.IsKnown(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        if (!_tenants.IsKnown(tenantId) && !HasFiles(tenantId))
         {
             return; // Nothing was ever embedded for this tenant: don't create its files just to record a no-op.
         }
 
         var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        await tenant.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!tenant.HasDocument(documentId))
-            {
-                return;
-            }
-
-            tenant.Journal.Append(EncodeRemove(documentId));
-            tenant.Remove(documentId);
-            SnapshotIfJournalIsLarge(tenant);
-        }
-        finally
-        {
-            tenant.Gate.Release();
-        }
+        await tenant.WriteAsync(
+            state => state.HasDocument(documentId) ? EncodeRemove(documentId) : null, state => state.Remove(documentId), _options.JournalSnapshotBytes, cancellationToken);
     }
 
     /// <summary>
@@ -134,36 +113,32 @@ public sealed class VectorIndexCatalog : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         Tenancy.ThrowIfInvalid(tenantId);
-        if (!_tenants.IsKnown(tenantId) && !File.Exists(Path.Combine(_root, tenantId, SnapshotFileName)) && !File.Exists(Path.Combine(_root, tenantId, JournalFileName)))
+        if (!_tenants.IsKnown(tenantId) && !HasFiles(tenantId))
         {
             return [];
         }
 
         var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        return tenant.Search(tenantId, model, query.Span, k, allowedDocuments);
+        return tenant.State.Search(tenantId, model, query.Span, k, allowedDocuments);
     }
 
     /// <summary>What the tenant's index holds (empty when nothing was embedded).</summary>
     public async Task<VectorIndexInfo> GetInfoAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        return tenant.Info;
+        return tenant.State.Info;
     }
 
+    /// <summary>
+    /// Applies the changes other processes made to the tenant's vector files since this catalog last read or wrote them,
+    /// and returns true if there were any. False, and nothing loaded, for a tenant this catalog has not loaded.
+    /// </summary>
+    public async Task<bool> RefreshAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        _tenants.IsKnown(tenantId) && await (await GetTenantAsync(tenantId, cancellationToken)).RefreshAsync(cancellationToken);
+
     /// <summary>Writes a fresh snapshot of the tenant's vectors and empties its journal.</summary>
-    public async Task SaveAsync(string tenantId, CancellationToken cancellationToken = default)
-    {
-        var tenant = await GetTenantAsync(tenantId, cancellationToken);
-        await tenant.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            WriteSnapshot(tenant);
-        }
-        finally
-        {
-            tenant.Gate.Release();
-        }
-    }
+    public async Task SaveAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        await (await GetTenantAsync(tenantId, cancellationToken)).SaveAsync(cancellationToken);
 
     /// <summary>Snapshots every loaded tenant (e.g. at shutdown) so the next start replays no journal.</summary>
     public async Task SaveAllAsync(CancellationToken cancellationToken = default)
@@ -174,48 +149,48 @@ public sealed class VectorIndexCatalog : IDisposable
         }
     }
 
-    private void SnapshotIfJournalIsLarge(TenantVectors tenant)
+    /// <summary>True when the tenant has vector files on disk (it has embedded something before).</summary>
+    private bool HasFiles(string tenantId)
     {
-        if (tenant.Journal.Length >= _options.JournalSnapshotBytes)
-        {
-            WriteSnapshot(tenant);
-        }
+        var directory = Tenancy.ResolveFolder(_root, tenantId);
+        return File.Exists(Path.Combine(directory, SnapshotFileName)) || File.Exists(Path.Combine(directory, JournalFileName));
     }
 
-    private static void WriteSnapshot(TenantVectors tenant)
-    {
-        SnapshotFiles.WriteAtomically(Path.Combine(tenant.Directory, SnapshotFileName), tenant.WriteSnapshot);
-        tenant.Journal.Truncate();
-    }
+    private Task<SharedIndexFiles<TenantVectors>> GetTenantAsync(string tenantId, CancellationToken cancellationToken) => _tenants.GetAsync(tenantId, cancellationToken);
 
-    private Task<TenantVectors> GetTenantAsync(string tenantId, CancellationToken cancellationToken) => _tenants.GetAsync(tenantId, cancellationToken);
-
-    private TenantVectors Load(string tenantId)
+    private SharedIndexFiles<TenantVectors> Load(string tenantId)
     {
         var stopwatch = Stopwatch.StartNew();
-        var directory = Path.Combine(_root, tenantId);
-        Directory.CreateDirectory(directory);
-        var snapshot = Path.Combine(directory, SnapshotFileName);
-        var tenant = new TenantVectors(directory);
-        if (File.Exists(snapshot))
-        {
-            using var stream = new FileStream(snapshot, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            try
-            {
-                tenant.ReadSnapshot(stream, _options);
-            }
-            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
-            {
-                throw new InvalidDataException($"Vector index snapshot '{snapshot}' is unreadable: {e.Message} Delete it and reprocess the tenant's documents.", e);
-            }
-        }
-
-        tenant.Journal = RecordJournal.OpenAndReplay(
-            Path.Combine(directory, JournalFileName), payload => Apply(payload, tenant), _options.SyncJournalWrites, out var replayed);
-        var info = tenant.Info;
+        var directory = Tenancy.ResolveFolder(_root, tenantId);
+        var codec = new SharedIndexFiles<TenantVectors>.Codec(
+            snapshot => ReadSnapshot(directory, snapshot),
+            (tenant, payload) => Apply(payload, tenant),
+            (tenant, stream) => tenant.WriteSnapshot(stream));
+        var files = SharedIndexFiles<TenantVectors>.Open(directory, SnapshotFileName, JournalFileName, codec, _options.SyncJournalWrites, out var replayed);
+        var info = files.State.Info;
         _logger.LogInformation(
             "Loaded vector index of tenant {TenantId}: {Vectors} vectors of {Dimensions} dimensions ({Model}), {Replayed} journal records, in {Milliseconds} ms",
             tenantId, info.Vectors, info.Dimensions, info.Model ?? "no model yet", replayed, stopwatch.ElapsedMilliseconds);
+        return files;
+    }
+
+    private TenantVectors ReadSnapshot(string directory, Stream? snapshot)
+    {
+        var tenant = new TenantVectors(directory);
+        if (snapshot is null)
+        {
+            return tenant;
+        }
+
+        try
+        {
+            tenant.ReadSnapshot(snapshot, _options);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
+        {
+            throw new InvalidDataException($"Vector index snapshot '{Path.Combine(directory, SnapshotFileName)}' is unreadable: {e.Message} Delete it and reprocess the tenant's documents.", e);
+        }
+
         return tenant;
     }
 
@@ -284,7 +259,7 @@ public sealed class VectorIndexCatalog : IDisposable
     public void Dispose() => _tenants.Dispose();
 
     /// <summary>One tenant's vectors and the document → chunks map that deletes by document.</summary>
-    private sealed class TenantVectors(string directory) : IDisposable
+    private sealed class TenantVectors(string directory)
     {
         private readonly Dictionary<string, string[]> _chunksByDocument = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, string> _documentByChunk = new(StringComparer.Ordinal);
@@ -292,10 +267,6 @@ public sealed class VectorIndexCatalog : IDisposable
         private string? _model;
 
         public string Directory { get; } = directory;
-
-        public RecordJournal Journal { get; set; } = null!;
-
-        public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public VectorIndexInfo Info
         {
@@ -464,12 +435,6 @@ public sealed class VectorIndexCatalog : IDisposable
             }
 
             _index = TieredVectorIndex.Read(stream, options);
-        }
-
-        public void Dispose()
-        {
-            Journal?.Dispose();
-            Gate.Dispose();
         }
     }
 }

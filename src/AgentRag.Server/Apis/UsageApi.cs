@@ -68,7 +68,7 @@ public static class UsageApi
         {
             if (tenantFilter != AllTenants && !Tenancy.IsValidTenantId(tenantFilter))
             {
-                return Problem("Invalid tenant", $"'tenant' must be '{AllTenants}' or 1–64 letters, digits, '-', '_' or '.'; got '{tenantFilter}'.");
+                return Problem("Invalid tenant", $"'tenant' must be '{AllTenants}' or {Tenancy.Rule}; got '{tenantFilter}'.");
             }
 
             if (!AgentRagClaims.IsPlatformAdmin(user))

@@ -21,7 +21,7 @@ public sealed class TenantEndpointFilter : IEndpointFilter
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status400BadRequest,
                 title: "Invalid tenant",
-                detail: $"The {HeaderName} header must be 1–64 letters, digits, '-', '_' or '.'.");
+                detail: $"The {HeaderName} header must be {Tenancy.Rule}; got '{tenantId}'.");
         }
 
         var own = AgentRagClaims.TenantOf(httpContext.User);

@@ -158,11 +158,5 @@ public sealed class SqliteApprovalStore(SqliteDatabase database) : IApprovalStor
 
     private static string StatusText(ApprovalStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 
-    private static void RequireTenant(string tenantId)
-    {
-        if (!Tenancy.IsValidTenantId(tenantId))
-        {
-            throw new ArgumentException($"'{tenantId}' is not a valid tenant id.", nameof(tenantId));
-        }
-    }
+    private static void RequireTenant(string tenantId) => Tenancy.ThrowIfInvalid(tenantId);
 }

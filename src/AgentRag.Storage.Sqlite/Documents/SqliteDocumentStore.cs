@@ -401,13 +401,7 @@ public sealed class SqliteDocumentStore(SqliteDatabase database) : IDocumentStor
         }
     }
 
-    private static void RequireTenant(string tenantId)
-    {
-        if (!Tenancy.IsValidTenantId(tenantId))
-        {
-            throw new ArgumentException($"'{tenantId}' is not a valid tenant id: use 1–64 letters, digits, '-', '_' or '.'.", nameof(tenantId));
-        }
-    }
+    private static void RequireTenant(string tenantId) => Tenancy.ThrowIfInvalid(tenantId);
 
     private static void ValidateDocument(Document document)
     {

@@ -155,7 +155,7 @@ public sealed class ApprovalPolicyTests
         result.Failed.ShouldBeTrue();
         result.Failures.ShouldContain("AgentRag:Approvals:WebhookUrl 'ftp://hooks.example/x' must be an absolute http or https URL.");
         result.Failures.ShouldContain("AgentRag:Approvals:WebhookSecret must be at least 16 characters: it signs every webhook body (HMAC-SHA256).");
-        result.Failures.ShouldContain("AgentRag:Approvals:Tenants:bad tenant: 'bad tenant' is not a tenant id (1–64 letters, digits, '-', '_' or '.').");
+        result.Failures.ShouldContain("AgentRag:Approvals:Tenants:bad tenant: 'bad tenant' is not a tenant id (1–64 letters, digits, '-', '_' or '.', other than '.' and '..').");
         result.Failures.ShouldContain("AgentRag:Approvals:Tenants:acme:WebhookSecret must be at least 16 characters: it signs every webhook body (HMAC-SHA256).");
         result.Failures.ShouldContain(f => f.StartsWith("AgentRag:Approvals:Tenants:acme: The field Timeout must be between", StringComparison.Ordinal));
         new ApprovalOptionsValidator().Validate(null, new ApprovalOptions()).ShouldBe(ValidateOptionsResult.Success);
