@@ -46,6 +46,22 @@ public sealed class PlainTextExtractorTests : IDisposable
         document.Pages[0].Text.ShouldBe("Grüße aus Köln\nZweite Zeile");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ExtractAsync_DebianPolicyReadmeInUtf16WithoutBom_ReadsTheSameTextAsUtf8(bool bigEndian)
+    {
+        var original = SharedPaths.CorpusFile("debian-policy-README.txt");
+        var path = _temp.Combine("debian-policy-README.txt");
+        await File.WriteAllBytesAsync(path, new UnicodeEncoding(bigEndian, byteOrderMark: false).GetBytes(await File.ReadAllTextAsync(original)));
+
+        var (expected, _) = await ExtractedCorpus.ChunkAsync(original);
+        var (document, chunks) = await ExtractedCorpus.ChunkAsync(path);
+
+        document.Pages.Select(p => p.Text).ShouldBe(expected.Pages.Select(p => p.Text));
+        chunks.ShouldNotBeEmpty();
+    }
+
     [Fact]
     public async Task ExtractAsync_Latin1Bytes_DecodesAsLatin1()
     {
