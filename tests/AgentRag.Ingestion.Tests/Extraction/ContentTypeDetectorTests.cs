@@ -61,8 +61,7 @@ public sealed class ContentTypeDetectorTests : IDisposable
     [InlineData("fhs-3.0.html", true, ContentTypes.Html)]
     public void Detect_Utf16WithoutByteOrderMark_IsTextByItsZeroBytePattern(string file, bool bigEndian, string expected)
     {
-        var path = _temp.Combine(file);
-        File.WriteAllBytes(path, new UnicodeEncoding(bigEndian, byteOrderMark: false).GetBytes(File.ReadAllText(SharedPaths.CorpusFile(file))));
+        var path = _temp.WriteUtf16WithoutBom(file, bigEndian);
 
         _detector.Detect(path).ShouldBe(expected);
         var withoutExtension = _temp.Combine(Path.GetFileNameWithoutExtension(file) + (bigEndian ? "-be" : "-le"));
