@@ -81,7 +81,14 @@ public sealed class McpCorpus : IAsyncLifetime
                 StandardErrorLines = standardErrorLines,
             },
             NullLoggerFactory.Instance);
-        return await McpClient.CreateAsync(transport, new McpClientOptions { ClientInfo = new Implementation { Name = "tests", Version = "1" } });
+
+        // The SDK gives its server/discover probe 5 s, then falls back to initialize; a spawned server that starts slower
+        // (a loaded machine) answers the probe late and refuses the fallback, so the probe waits like the handshake does.
+        return await McpClient.CreateAsync(transport, new McpClientOptions
+        {
+            ClientInfo = new Implementation { Name = "tests", Version = "1" },
+            DiscoverProbeTimeout = Timeout.InfiniteTimeSpan,
+        });
     }
 
     /// <summary>Connects to <c>/mcp</c> of an in-memory server, as the tenant given (the default tenant when null).</summary>
