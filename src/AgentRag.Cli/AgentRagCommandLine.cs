@@ -40,6 +40,7 @@ public static class AgentRagCommandLine
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args)
     {
+        Spectre.Console.AnsiConsole.Console = CliConsole.Create();
         var parseResult = Build().Parse(args);
         try
         {

@@ -4,7 +4,8 @@ namespace AgentRag.Storage.Sqlite;
 
 /// <summary>
 /// Readiness of the embedded store: a read through the pool and a round trip through the writer queue both
-/// complete. Unhealthy (with the exception) when either fails or the check's deadline passes.
+/// complete. Unhealthy (with the exception) when either fails or the check's deadline passes. The description names
+/// the database file but not its folder, since health probes answer unauthenticated callers.
 /// </summary>
 public sealed class SqliteHealthCheck(SqliteDatabase database) : IHealthCheck
 {
@@ -21,7 +22,7 @@ public sealed class SqliteHealthCheck(SqliteDatabase database) : IHealthCheck
             await database.FlushAsync(cancellationToken);
 
             var statistics = database.WriterStatistics;
-            return HealthCheckResult.Healthy($"{database.FilePath}: schema v{database.SchemaVersion}, {tables} tables.", new Dictionary<string, object>
+            return HealthCheckResult.Healthy($"{Path.GetFileName(database.FilePath)}: schema v{database.SchemaVersion}, {tables} tables.", new Dictionary<string, object>
             {
                 ["commits"] = statistics.Commits,
                 ["itemsCommitted"] = statistics.ItemsCommitted,
@@ -30,7 +31,7 @@ public sealed class SqliteHealthCheck(SqliteDatabase database) : IHealthCheck
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"The SQLite store '{database.FilePath}' is not usable: {ex.Message}", ex);
+            return HealthCheckResult.Unhealthy($"The SQLite store {Path.GetFileName(database.FilePath)} is not usable: {ex.Message}", ex);
         }
     }
 }

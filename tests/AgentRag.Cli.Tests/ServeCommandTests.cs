@@ -54,17 +54,20 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public async Task Serve_PortInUse_ExitsWithAClearError()
+    public async Task Serve_PortInUse_OneClearLineAndTheConfigurationExitCode()
     {
         using var data = new TempDirectory();
         using var blocker = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         blocker.Start();
         var port = ((IPEndPoint)blocker.LocalEndpoint).Port;
 
-        var result = await CliProcess.RunAsync(["serve", "--urls", $"http://127.0.0.1:{port}", "--data", data.Path], timeout: TimeSpan.FromMinutes(1));
+        var result = await CliProcess.RunAsync(
+            ["serve", "--urls", $"http://127.0.0.1:{port}", "--data", data.Path, "--log-format", "text"], timeout: TimeSpan.FromMinutes(1));
 
-        result.ExitCode.ShouldBe(1, result.ToString());
-        result.StandardError.ShouldContain($"cannot listen on http://127.0.0.1:{port}");
+        result.ExitCode.ShouldBe(3, result.ToString());
+        var line = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ShouldHaveSingleItem(result.ToString());
+        line.ShouldBe($"agentrag: cannot listen on http://127.0.0.1:{port}: the address is already in use (is another server running?); stop it or choose another address with --urls.");
+        result.StandardOutput.ShouldBeEmpty();
     }
 
     [Fact]

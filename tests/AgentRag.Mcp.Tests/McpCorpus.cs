@@ -59,19 +59,36 @@ public sealed class McpCorpus : IAsyncLifetime
     public Task<McpClient> ConnectAsync(string transport, string? tenant = null) =>
         transport == "stdio" ? ConnectStdioAsync(tenant) : ConnectHttpAsync(Http, tenant);
 
-    /// <summary>Spawns <c>dotnet agentrag.dll mcp --data …</c> through the SDK's stdio client transport.</summary>
-    public async Task<McpClient> ConnectStdioAsync(string? tenant = null)
+    /// <summary>
+    /// Spawns <c>dotnet agentrag.dll mcp --data …</c> (with <paramref name="extraArguments"/>) through the SDK's stdio client
+    /// transport; <paramref name="standardErrorLines"/>, when given, receives the server's standard error line by line.
+    /// </summary>
+    public async Task<McpClient> ConnectStdioAsync(string? tenant = null, IEnumerable<string>? extraArguments = null, Action<string>? standardErrorLines = null)
     {
-        List<string> arguments = [CliProcess.CliAssemblyPath, "mcp", "--data", _data.Path];
+        List<string> arguments = [CliProcess.CliAssemblyPath, "mcp", "--data", _data.Path, .. extraArguments ?? []];
         if (tenant is not null)
         {
             arguments.AddRange(["--tenant", tenant]);
         }
 
         var transport = new StdioClientTransport(
-            new StdioClientTransportOptions { Name = "agentrag", Command = "dotnet", Arguments = arguments, ShutdownTimeout = TimeSpan.FromSeconds(5) },
+            new StdioClientTransportOptions
+            {
+                Name = "agentrag",
+                Command = "dotnet",
+                Arguments = arguments,
+                ShutdownTimeout = TimeSpan.FromSeconds(5),
+                StandardErrorLines = standardErrorLines,
+            },
             NullLoggerFactory.Instance);
-        return await McpClient.CreateAsync(transport, new McpClientOptions { ClientInfo = new Implementation { Name = "tests", Version = "1" } });
+
+        // The SDK gives its server/discover probe 5 s, then falls back to initialize; a spawned server that starts slower
+        // (a loaded machine) answers the probe late and refuses the fallback, so the probe waits like the handshake does.
+        return await McpClient.CreateAsync(transport, new McpClientOptions
+        {
+            ClientInfo = new Implementation { Name = "tests", Version = "1" },
+            DiscoverProbeTimeout = Timeout.InfiniteTimeSpan,
+        });
     }
 
     /// <summary>Connects to <c>/mcp</c> of an in-memory server, as the tenant given (the default tenant when null).</summary>

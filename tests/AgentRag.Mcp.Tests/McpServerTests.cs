@@ -193,6 +193,30 @@ public sealed class McpServerTests(McpCorpus corpus) : IClassFixture<McpCorpus>
     }
 
     [Fact]
+    public async Task McpCommand_UnknownToolCalled_LoggedAsAWarningWithoutAStackTrace()
+    {
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using (var client = await corpus.ConnectStdioAsync(extraArguments: ["--log-format", "text"], standardErrorLines: log.Enqueue))
+        {
+            var unknownTool = await Should.ThrowAsync<McpProtocolException>(async () => await client.CallToolAsync("drop_database", Args()));
+            unknownTool.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+            (await client.CallToolAsync("search", Args(("query", "spreadsheet")))).IsError.ShouldNotBe(true); // the server carries on
+        }
+
+        var lines = log.ToList();
+        var all = string.Join("\n", lines);
+        lines.ShouldContain(l => l.Contains("drop_database", StringComparison.Ordinal), all);
+        foreach (var line in lines.Where(l => l.Contains("drop_database", StringComparison.Ordinal)))
+        {
+            line.ShouldStartWith("warn: ", Case.Sensitive, all);
+            line.ShouldContain("Unknown tool: 'drop_database'", Case.Sensitive, all);
+        }
+
+        all.ShouldNotContain(" at ModelContextProtocol.", Case.Sensitive, all);
+        all.ShouldNotMatch("(?m)^(fail|crit): ", all);
+    }
+
+    [Fact]
     public async Task McpCommand_ClientClosesStandardInput_ExitsCleanlyWithNothingButProtocolOnStandardOutput()
     {
         var result = await CliProcess.RunAsync(["mcp", "--data", corpus.DataPath, "--log-level", "Debug", "--log-format", "text"], timeout: TimeSpan.FromMinutes(1));

@@ -30,6 +30,22 @@ public sealed class HealthAndTelemetryTests
     }
 
     [Fact]
+    public async Task HealthReady_UnauthenticatedCaller_ShowsNoAbsolutePaths()
+    {
+        using var factory = new AgentRagServerFactory();
+        var client = factory.CreateClient();
+
+        var body = await client.GetStringAsync("/health/ready");
+
+        body.ShouldNotContain(factory.DataPath);
+        body.ShouldNotMatch(@"(^|[\s'""(=:])/[\w.-]+/", "an absolute path: " + body);
+        var checks = JsonDocument.Parse(body).RootElement.GetProperty("checks");
+        checks.GetProperty("sqlite").GetProperty("description").GetString()!.ShouldMatch(@"^agentrag\.db: schema v\d+, \d+ tables\.$");
+        checks.GetProperty("data-folder").GetProperty("description").GetString().ShouldBe("The data folder is writable.");
+        checks.GetProperty("pdftotext").GetProperty("description").GetString().ShouldBe("pdftotext is on the PATH.");
+    }
+
+    [Fact]
     public async Task OpenApi_Document_ListsTheDocumentsRoutes()
     {
         using var factory = new AgentRagServerFactory();

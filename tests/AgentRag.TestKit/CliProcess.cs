@@ -35,15 +35,19 @@ public sealed class CliProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Runs the CLI to completion (or kills it after <paramref name="timeout"/>, default 5 minutes).</summary>
-    public static async Task<CliResult> RunAsync(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs the CLI to completion (or kills it after <paramref name="timeout"/>, default 5 minutes), in
+    /// <paramref name="workingDirectory"/> when given (else the test's own).
+    /// </summary>
+    public static async Task<CliResult> RunAsync(
+        IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, TimeSpan? timeout = null, string? workingDirectory = null)
     {
-        await using var cli = Start(arguments, environment);
+        await using var cli = Start(arguments, environment, workingDirectory);
         return await cli.WaitForExitAsync(timeout ?? TimeSpan.FromMinutes(5));
     }
 
     /// <summary>Starts the CLI and returns at once; use <see cref="WaitForOutputAsync"/> and <see cref="Kill"/>.</summary>
-    public static CliProcess Start(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
+    public static CliProcess Start(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         if (!File.Exists(CliAssemblyPath))
         {
@@ -58,6 +62,7 @@ public sealed class CliProcess : IAsyncDisposable
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
+            WorkingDirectory = workingDirectory ?? "",
         };
         start.ArgumentList.Add(CliAssemblyPath);
         foreach (var argument in arguments)

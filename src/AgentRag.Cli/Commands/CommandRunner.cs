@@ -5,13 +5,18 @@ namespace AgentRag.Cli.Commands;
 /// <summary>Runs a command body on a <see cref="CliHost"/>, turning <see cref="CliException"/>s into exit codes.</summary>
 internal static class CommandRunner
 {
-    public static void SetHostedAction(this Command command, Func<CliHost, ParseResult, CancellationToken, Task<int>> body)
+    /// <summary>Sets <paramref name="body"/> as the command's action, run on a host over the folder <paramref name="folder"/> says.</summary>
+    public static void SetHostedAction(
+        this Command command, Func<CliHost, ParseResult, CancellationToken, Task<int>> body, HostFolder folder = HostFolder.Data)
     {
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            var scratch = folder == HostFolder.Scratch || (folder == HostFolder.ScratchUnlessDataGiven && parseResult.GetResult(CommonOptions.Data) is null)
+                ? Path.Combine(Path.GetTempPath(), $"agentrag-{command.Name}-{Guid.NewGuid():N}")
+                : null;
             try
             {
-                await using var host = CliHost.Start(parseResult);
+                await using var host = CliHost.Start(parseResult, scratch);
                 return await body(host, parseResult, cancellationToken);
             }
             catch (CliException ex)
@@ -24,6 +29,29 @@ internal static class CommandRunner
                 await Console.Error.WriteLineAsync("agentrag: cancelled.");
                 return 130;
             }
+            finally
+            {
+                if (scratch is not null && Directory.Exists(scratch))
+                {
+                    Directory.Delete(scratch, recursive: true);
+                }
+            }
         });
     }
+}
+
+/// <summary>The data folder a command's host runs on.</summary>
+internal enum HostFolder
+{
+    /// <summary>The data folder: <c>--data</c>, else env <c>AGENTRAG_DATA</c>, else <c>./data</c> (created when missing).</summary>
+    Data,
+
+    /// <summary>
+    /// The folder <c>--data</c> names, else a throwaway folder deleted afterwards, so a command that only reads its
+    /// inputs (an evaluation) leaves no <c>./data</c> behind.
+    /// </summary>
+    ScratchUnlessDataGiven,
+
+    /// <summary>Always a throwaway folder deleted afterwards; <c>--data</c> is not touched.</summary>
+    Scratch,
 }

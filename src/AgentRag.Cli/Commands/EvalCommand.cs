@@ -13,7 +13,12 @@ using Microsoft.Extensions.Options;
 
 namespace AgentRag.Cli.Commands;
 
-/// <summary><c>agentrag eval --dataset DIR</c>: retrieval quality on a BEIR-format dataset.</summary>
+/// <summary>
+/// <c>agentrag eval --dataset DIR [--data DIR]</c>: retrieval quality on a BEIR-format dataset, indexed into a throwaway
+/// folder, or into the <c>--data</c> folder (kept for inspection) when it holds no evaluation index yet: indexing a
+/// second dataset on top of another would merge them and report wrong figures, so that is refused (exit code 2).
+/// Without <c>--data</c> nothing is written to the working directory.
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Create()
@@ -50,6 +55,10 @@ internal static class EvalCommand
                     DataDirectory = parseResult.GetResult(CommonOptions.Data) is null ? null : host.DataFolder.Root,
                 }, cancellationToken);
             }
+            catch (BeirIndexNotEmptyException ex)
+            {
+                throw new CliException(ex.Message, ExitCodes.Usage);
+            }
             catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or ModelException)
             {
                 throw new CliException(ex.Message, ex is NotSupportedException or ModelUnavailableException ? ExitCodes.Configuration : ExitCodes.Failure);
@@ -73,7 +82,7 @@ internal static class EvalCommand
             }
 
             return ExitCodes.Success;
-        });
+        }, HostFolder.ScratchUnlessDataGiven);
         return command;
     }
 }

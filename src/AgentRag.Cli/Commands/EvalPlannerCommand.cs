@@ -58,7 +58,7 @@ internal static class EvalPlannerCommand
             }
 
             return report.ShapeAccuracy + 1e-9 >= parseResult.GetValue(minimum) ? ExitCodes.Success : ExitCodes.Failure;
-        });
+        }, HostFolder.ScratchUnlessDataGiven);
         return command;
     }
 }

@@ -23,36 +23,13 @@ internal static class EvalQaCommand
         var docs = new Option<string>("--docs") { Description = "The folder of documents the questions are about.", Required = true };
         var mode = new Option<QueryMode?>("--mode") { Description = "auto, extractive or model (default: model when a chat model is configured, else extractive)." };
         var command = new Command("qa", "Measure answer quality on labelled questions over a folder of documents.") { questions, docs, mode };
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var scratch = Path.Combine(Path.GetTempPath(), $"agentrag-eval-qa-{Guid.NewGuid():N}");
-            try
-            {
-                return await RunAsync(parseResult, parseResult.GetValue(questions)!, parseResult.GetValue(docs)!, parseResult.GetValue(mode), scratch, cancellationToken);
-            }
-            catch (CliException ex)
-            {
-                await Console.Error.WriteLineAsync($"agentrag: {ex.Message}");
-                return ex.ExitCode;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await Console.Error.WriteLineAsync("agentrag: cancelled.");
-                return 130;
-            }
-            finally
-            {
-                if (Directory.Exists(scratch))
-                {
-                    Directory.Delete(scratch, recursive: true);
-                }
-            }
-        });
+        command.SetHostedAction(
+            (host, parseResult, cancellationToken) => RunAsync(host, parseResult.GetValue(questions)!, parseResult.GetValue(docs)!, parseResult.GetValue(mode), cancellationToken),
+            HostFolder.Scratch);
         return command;
     }
 
-    private static async Task<int> RunAsync(
-        ParseResult parseResult, string questionsPath, string docsPath, QueryMode? mode, string scratch, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliHost host, string questionsPath, string docsPath, QueryMode? mode, CancellationToken cancellationToken)
     {
         IReadOnlyList<QaQuestion> set;
         try
@@ -75,7 +52,6 @@ internal static class EvalQaCommand
             throw new CliException($"--docs '{docsPath}' holds no files.", ExitCodes.Usage);
         }
 
-        await using var host = CliHost.Start(parseResult, scratch);
         var ingestion = host.Get<DocumentIngestionService>();
         var ready = 0;
         foreach (var file in files)

@@ -101,7 +101,7 @@ public sealed class ContentTypeDetector
             return ContentTypes.Markdown;
         }
 
-        if (_htmlExtensions.Contains(extension) || StartsWithHtmlMarkup(encoding.GetString(TextEncodingDetector.SkipPreamble(sample, encoding))))
+        if (_htmlExtensions.Contains(extension) || StartsWithHtmlMarkup(TextEncodingDetector.DecodeSample(sample, encoding)))
         {
             return ContentTypes.Html;
         }

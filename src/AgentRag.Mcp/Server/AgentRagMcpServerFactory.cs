@@ -27,6 +27,9 @@ public sealed class AgentRagMcpServerFactory(BuiltInTools tools, DocumentResourc
     private static readonly string Version =
         typeof(AgentRagMcpServerFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
 
+    /// <summary>The SDK's logs, with a client's ordinary errors as warnings without stack traces.</summary>
+    private readonly ILoggerFactory _sdkLoggers = new ClientErrorLoggerFactory(loggerFactory);
+
     /// <summary>The server identity sent in the handshake.</summary>
     public static Implementation Implementation { get; } = new() { Name = ServerName, Title = "AgentRag knowledge base", Version = Version };
 
@@ -54,7 +57,7 @@ public sealed class AgentRagMcpServerFactory(BuiltInTools tools, DocumentResourc
 
     /// <summary>A server for <paramref name="tenantId"/> over <paramref name="transport"/>; the caller runs and disposes it.</summary>
     public McpServer Create(ITransport transport, string tenantId) =>
-        McpServer.Create(transport, CreateOptions(tenantId), loggerFactory, services);
+        McpServer.Create(transport, CreateOptions(tenantId), _sdkLoggers, services);
 
     /// <summary>
     /// Serves <paramref name="tenantId"/> over this process's standard input and output until the client closes its end
@@ -63,8 +66,8 @@ public sealed class AgentRagMcpServerFactory(BuiltInTools tools, DocumentResourc
     public async Task RunStdioAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         var options = CreateOptions(tenantId);
-        await using var transport = new StdioServerTransport(options, loggerFactory);
-        await using var server = McpServer.Create(transport, options, loggerFactory, services);
+        await using var transport = new StdioServerTransport(options, _sdkLoggers);
+        await using var server = McpServer.Create(transport, options, _sdkLoggers, services);
         await server.RunAsync(cancellationToken);
     }
 }

@@ -26,7 +26,10 @@ public sealed record BeirEvaluationRequest
     /// <summary>Query expansion: null for none, or RM3 settings.</summary>
     public Rm3Options? Rm3 { get; init; }
 
-    /// <summary>Data folder to index into; null uses a throwaway folder that is deleted afterwards.</summary>
+    /// <summary>
+    /// Data folder to index into, which must hold no evaluation index yet (<see cref="BeirIndexNotEmptyException"/>);
+    /// null uses a throwaway folder that is deleted afterwards.
+    /// </summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>Drop a hit whose id equals the query id, as BEIR's evaluator does (matters for ArguAna, Quora).</summary>
@@ -86,7 +89,8 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
     /// <summary>
     /// Evaluates the dataset. Throws what <see cref="BeirDataset.LoadAsync"/> throws, and
     /// <see cref="NotSupportedException"/> for <c>dense</c> or <c>hybrid</c> without an embedding model, or an unknown
-    /// mode; <see cref="Models.ModelException"/> when the embedding model fails.
+    /// mode; <see cref="Models.ModelException"/> when the embedding model fails; <see cref="BeirIndexNotEmptyException"/>
+    /// when <see cref="BeirEvaluationRequest.DataDirectory"/> already holds an evaluation index (nothing is written then).
     /// </summary>
     public async Task<BeirEvaluationReport> EvaluateAsync(BeirEvaluationRequest request, CancellationToken cancellationToken = default)
     {
@@ -121,6 +125,11 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
         {
             using var catalog = new Bm25IndexCatalog(dataDirectory, options);
             using var vectors = mode == "bm25" ? null : new VectorIndexCatalog(dataDirectory, denseModels!.Vectors);
+            if (!throwaway)
+            {
+                await EnsureNoIndexAsync(dataDirectory, mode == "dense" ? null : catalog, vectors, cancellationToken);
+            }
+
             var stopwatch = Stopwatch.StartNew();
             var chunks = dataset.Corpus.Select(document => new Chunk
             {
@@ -212,6 +221,20 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
         }
     }
 
+    /// <summary>Throws <see cref="BeirIndexNotEmptyException"/> when a catalog this run writes to already holds an evaluation index.</summary>
+    private static async Task EnsureNoIndexAsync(string dataDirectory, Bm25IndexCatalog? keyword, VectorIndexCatalog? vectors, CancellationToken cancellationToken)
+    {
+        var documents = Math.Max(
+            keyword is null ? 0 : (await keyword.GetIndexAsync(TenantId, cancellationToken)).ChunkCount,
+            vectors is null ? 0 : (await vectors.GetInfoAsync(TenantId, cancellationToken)).Vectors);
+        if (documents > 0)
+        {
+            throw new BeirIndexNotEmptyException(
+                $"The data folder '{dataDirectory}' already holds an evaluation index of {documents} documents: evaluating a dataset on top of it "
+                + "would merge the two and report wrong figures. Give --data an empty folder, or leave --data out to evaluate on a throwaway index.");
+        }
+    }
+
     private static BeirQueryResult Score(BeirQuery query, IReadOnlyList<ScoredId> hits, IReadOnlyDictionary<string, int> judgments, bool ignoreIdentical, double milliseconds)
     {
         var run = hits
@@ -252,3 +275,6 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
         public void OnToken(int start, int length) => Count++;
     }
 }
+
+/// <summary>The data folder given for an evaluation already holds an evaluation index; indexing into it would merge two datasets.</summary>
+public sealed class BeirIndexNotEmptyException(string message) : Exception(message);

@@ -9,7 +9,8 @@ namespace AgentRag.Server.Apis;
 
 /// <summary>
 /// <c>/health/live</c> (the process is up), <c>/health/ready</c> (the store is writable and pdftotext is present)
-/// and <c>/health/startup</c> (migrations ran and interrupted ingestions were resumed). Each check is reported by name.
+/// and <c>/health/startup</c> (migrations ran and interrupted ingestions were resumed). Each check is reported by name,
+/// with a description that names no absolute path: the probes answer unauthenticated callers.
 /// </summary>
 public static class HealthApi
 {
@@ -56,11 +57,13 @@ public static class HealthApi
                 var probe = Path.Combine(dataFolder.Root, ".health-probe");
                 await File.WriteAllTextAsync(probe, "ok", cancellationToken);
                 File.Delete(probe);
-                return HealthCheckResult.Healthy($"Data folder {dataFolder.Root} is writable.");
+                return HealthCheckResult.Healthy("The data folder is writable.");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return HealthCheckResult.Unhealthy($"Data folder {dataFolder.Root} is not writable: {ex.Message}");
+                // The exception (with the path) goes to the log; the unauthenticated response names no path.
+                return HealthCheckResult.Unhealthy(
+                    $"The data folder is not writable: {ex.Message.Replace(dataFolder.Root, "<data>", StringComparison.Ordinal)}", ex);
             }
         }
     }
@@ -75,7 +78,7 @@ public static class HealthApi
                 .Select(dir => Path.Combine(dir, "pdftotext"))
                 .FirstOrDefault(File.Exists);
             return Task.FromResult(found is not null
-                ? HealthCheckResult.Healthy($"pdftotext found at {found}.")
+                ? HealthCheckResult.Healthy("pdftotext is on the PATH.")
                 : HealthCheckResult.Unhealthy("pdftotext is not on the PATH: install poppler-utils."));
         }
     }

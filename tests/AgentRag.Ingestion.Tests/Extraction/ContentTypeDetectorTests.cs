@@ -54,6 +54,52 @@ public sealed class ContentTypeDetectorTests : IDisposable
         _detector.Detect(path).ShouldBe(ContentTypes.PlainText);
     }
 
+    [Theory]
+    [InlineData("debian-policy-README.txt", false, ContentTypes.PlainText)]
+    [InlineData("debian-policy-README.txt", true, ContentTypes.PlainText)]
+    [InlineData("nodejs-url.md", false, ContentTypes.Markdown)]
+    [InlineData("fhs-3.0.html", true, ContentTypes.Html)]
+    public void Detect_Utf16WithoutByteOrderMark_IsTextByItsZeroBytePattern(string file, bool bigEndian, string expected)
+    {
+        var path = _temp.WriteUtf16WithoutBom(file, bigEndian);
+
+        _detector.Detect(path).ShouldBe(expected);
+        var withoutExtension = _temp.Combine(Path.GetFileNameWithoutExtension(file) + (bigEndian ? "-be" : "-le"));
+        File.Copy(path, withoutExtension);
+        _detector.Detect(withoutExtension).ShouldBe(expected == ContentTypes.Markdown ? ContentTypes.PlainText : expected);
+    }
+
+    [Fact]
+    public void Detect_SixteenBitSamplesWithZeroHighBytes_IsStillBinary()
+    {
+        var path = _temp.Combine("samples.raw");
+        File.WriteAllBytes(path, [.. Enumerable.Range(0, 4096).SelectMany(i => BitConverter.GetBytes((ushort)(i % 256)))]);
+
+        _detector.Detect(path).ShouldBe(ContentTypes.Binary);
+    }
+
+    [Theory]
+    [InlineData("utf-8")]
+    [InlineData("utf-16le")]
+    [InlineData("utf-16le-bom")]
+    public void Detect_SampleEndsInsideACharacter_IsText(string encodingName)
+    {
+        // The detector reads the first 8,192 bytes; put a multi-byte character across that boundary.
+        var encoding = encodingName switch
+        {
+            "utf-8" => (Encoding)new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
+            "utf-16le" => new UnicodeEncoding(bigEndian: false, byteOrderMark: false),
+            _ => new UnicodeEncoding(bigEndian: false, byteOrderMark: true),
+        };
+        var preamble = encoding.GetPreamble().Length;
+        var filler = encodingName == "utf-8" ? 8191 - preamble : (8190 - preamble) / 2;
+        var text = new string('a', filler) + "\U0001F600 smile\n";
+        var path = _temp.Combine("notes-" + encodingName + ".txt");
+        File.WriteAllBytes(path, [.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+
+        _detector.Detect(path).ShouldBe(ContentTypes.PlainText);
+    }
+
     [Fact]
     public void Detect_BinaryBytes_IsBinary()
     {

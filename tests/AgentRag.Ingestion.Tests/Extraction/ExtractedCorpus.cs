@@ -24,6 +24,16 @@ internal static class ExtractedCorpus
         return (document, chunks);
     }
 
+    /// <summary>Extracts <paramref name="path"/> and the corpus file <paramref name="corpusFile"/>; their pages' text must be the same.</summary>
+    public static async Task<ExtractedDocument> ShouldReadAsTheCorpusFileAsync(string path, string corpusFile)
+    {
+        var (expected, _) = await ChunkCorpusFileAsync(corpusFile);
+        var (document, chunks) = await ChunkAsync(path);
+        document.Pages.Select(p => p.Text).ShouldBe(expected.Pages.Select(p => p.Text));
+        chunks.ShouldNotBeEmpty();
+        return document;
+    }
+
     public static Task<(ExtractedDocument Document, IReadOnlyList<Chunk> Chunks)> ChunkCorpusFileAsync(string name) =>
         ChunkAsync(SharedPaths.CorpusFile(name));
 

@@ -39,6 +39,17 @@ public sealed class HtmlExtractorTests : IDisposable
             .ShouldAllBe(c => c.Text.Contains(header));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ExtractAsync_FhsHtmlInUtf16WithoutBom_ReadsTheSameTextAsUtf8(bool bigEndian)
+    {
+        // The page declares <meta charset=UTF-8>, which its UTF-16 bytes contradict: the bytes must win.
+        var document = await ExtractedCorpus.ShouldReadAsTheCorpusFileAsync(_temp.WriteUtf16WithoutBom("fhs-3.0.html", bigEndian), "fhs-3.0.html");
+
+        document.Pages[0].Text.ShouldContain("Filesystem Hierarchy Standard");
+    }
+
     [Fact]
     public async Task ExtractAsync_PageChrome_KeepsOnlyContent()
     {

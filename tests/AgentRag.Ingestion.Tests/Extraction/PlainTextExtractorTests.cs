@@ -46,6 +46,12 @@ public sealed class PlainTextExtractorTests : IDisposable
         document.Pages[0].Text.ShouldBe("Grüße aus Köln\nZweite Zeile");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task ExtractAsync_DebianPolicyReadmeInUtf16WithoutBom_ReadsTheSameTextAsUtf8(bool bigEndian) =>
+        ExtractedCorpus.ShouldReadAsTheCorpusFileAsync(_temp.WriteUtf16WithoutBom("debian-policy-README.txt", bigEndian), "debian-policy-README.txt");
+
     [Fact]
     public async Task ExtractAsync_Latin1Bytes_DecodesAsLatin1()
     {

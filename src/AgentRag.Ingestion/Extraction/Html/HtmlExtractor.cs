@@ -9,7 +9,8 @@ namespace AgentRag.Ingestion.Extraction.Html;
 
 /// <summary>
 /// Extracts HTML with AngleSharp (the browser parsing algorithm, so broken markup parses as a browser would; the
-/// encoding comes from the byte order mark or the &lt;meta charset&gt;). Page chrome and non-content is dropped:
+/// encoding comes from the byte order mark or the &lt;meta charset&gt;, except for UTF-16 without a byte order mark,
+/// which <see cref="TextEncodingDetector"/> recognizes). Page chrome and non-content is dropped:
 /// script, style, template, nav, forms' controls, hidden elements, and header/footer outside an article or section.
 /// h1–h6 become headings, lists keep their nesting and numbering, tables keep rows with the header identified
 /// (thead, or leading rows of th cells), pre is kept as code. Stateless and thread-safe.
@@ -43,7 +44,15 @@ public sealed class HtmlExtractor : IDocumentExtractor
         try
         {
             await using var stream = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
-            document = await new HtmlParser().ParseDocumentAsync(stream, cancellationToken);
+            var head = new byte[(int)Math.Min(stream.Length, 8192)];
+            await stream.ReadExactlyAsync(head, cancellationToken);
+            stream.Position = 0;
+
+            // AngleSharp reads the encoding from a byte order mark or <meta charset>; UTF-16 without a byte order mark
+            // has neither it can read (its meta, if any, names what the file was before), so its text is decoded here.
+            document = TextEncodingDetector.DetectUtf16WithoutBom(head) is null
+                ? await new HtmlParser().ParseDocumentAsync(stream, cancellationToken)
+                : await new HtmlParser().ParseDocumentAsync(await TextEncodingDetector.ReadAllTextAsync(source.Path, source.FileName, cancellationToken), cancellationToken);
         }
         catch (IOException ex)
         {
