@@ -59,7 +59,9 @@ public sealed class AgentRagAuthenticationHandler(
             });
         }
 
-        return Success(AgentRagClaims.Create(SchemeName, "api_key", key.Id, key.TenantId, key.Role, key.PlatformAdmin));
+        // Audits name the key by its name and id ("alice (key_…)"): readable, and unambiguous when names repeat.
+        var caller = key.Name == key.Id ? key.Id : $"{key.Name} ({key.Id})";
+        return Success(AgentRagClaims.Create(SchemeName, "api_key", caller, key.TenantId, key.Role, key.PlatformAdmin));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

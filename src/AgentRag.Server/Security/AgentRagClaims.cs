@@ -14,7 +14,7 @@ public static class AgentRagClaims
     /// <summary><c>api_key</c>, <c>jwt</c> or <c>open</c>.</summary>
     public const string Credential = "agentrag:credential";
 
-    /// <summary>The identity used in audits (the API key's id, the token's subject, or <c>local</c> in open mode).</summary>
+    /// <summary>The identity used in audits: <c>name (key_…)</c> for an API key, the token's subject, or <c>local</c> in open mode.</summary>
     public const string Name = ClaimTypes.Name;
 
     /// <summary>The name of the caller in open mode, where there is no credential.</summary>

@@ -7,6 +7,7 @@ using AgentRag.Agents.Tests.Http;
 using AgentRag.Core;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -52,7 +53,9 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
-    private static HttpRequestMessage Decide(string approvalId, string action, object? body = null, string? user = null, string? tenant = null)
+    private CallerKeys Callers { get; } = new(factory.Services);
+
+    private Task<HttpRequestMessage> DecideAsync(string approvalId, string action, object? body = null, string? user = null, string? tenant = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/approvals/{approvalId}/{action}");
         if (body is not null)
@@ -60,17 +63,12 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
             request.Content = JsonContent.Create(body);
         }
 
-        if (user is not null)
-        {
-            request.Headers.Add("X-User", user);
-        }
-
         if (tenant is not null)
         {
             request.Headers.Add("X-Tenant-ID", tenant);
         }
 
-        return request;
+        return Callers.AsAsync(request, user);
     }
 
     /// <summary>Posts a gated query as SSE, reads up to <c>approval.required</c>, and returns (workflow id, approval id, that event's id).</summary>
@@ -104,11 +102,11 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         request.GetProperty("context").GetProperty("sources")[0].GetProperty("documentName").GetString().ShouldBe("nodejs-process.md");
         request.GetProperty("suggestedDecision").GetString().ShouldBe("approve");
 
-        var approved = await client.SendAsync(Decide(approvalId, "approve", new { comment = "Looks right." }, user: "alice"));
+        var approved = await client.SendAsync(await DecideAsync(approvalId, "approve", new { comment = "Looks right." }, user: "alice"));
         approved.StatusCode.ShouldBe(HttpStatusCode.OK);
         var record = Json(await approved.Content.ReadAsStringAsync());
         record.GetProperty("status").GetString().ShouldBe("approved");
-        record.GetProperty("resolution").GetProperty("decidedBy").GetString().ShouldBe("alice");
+        record.GetProperty("resolution").GetProperty("decidedBy").GetString().ShouldBe(await Callers.IdentityAsync("alice"));
 
         using var follow = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events", lastEventId: eventId);
         var rest = await SseClient.ReadAllAsync(follow);
@@ -117,12 +115,12 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
             ["step.started", "step.completed", "step.started", "step.completed", "citations", "usage", "done"]);
         Json(rest[^1].Data).GetProperty("answer").GetString()!.ShouldContain("beforeExit");
 
-        var second = await client.SendAsync(Decide(approvalId, "reject", new { comment = "too late" }, user: "bob"));
+        var second = await client.SendAsync(await DecideAsync(approvalId, "reject", new { comment = "too late" }, user: "bob"));
         second.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         var conflict = Json(await second.Content.ReadAsStringAsync());
         conflict.GetProperty("status").GetString().ShouldBe("approved");
-        conflict.GetProperty("decision").GetProperty("decidedBy").GetString().ShouldBe("alice");
-        conflict.GetProperty("detail").GetString()!.ShouldContain("approved by alice");
+        conflict.GetProperty("decision").GetProperty("decidedBy").GetString().ShouldBe(await Callers.IdentityAsync("alice"));
+        conflict.GetProperty("detail").GetString()!.ShouldContain($"approved by {await Callers.IdentityAsync("alice")}");
     }
 
     [Fact]
@@ -139,7 +137,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         var workflowId = result.GetProperty("workflowId").GetString()!;
         var pending = Json(await client.GetStringAsync($"/v1/approvals?workflowId={workflowId}"));
         pending.GetProperty("items")[0].GetProperty("status").GetString().ShouldBe("pending");
-        (await client.SendAsync(Decide(pending.GetProperty("items")[0].GetProperty("id").GetString()!, "approve"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.SendAsync(await DecideAsync(pending.GetProperty("items")[0].GetProperty("id").GetString()!, "approve"))).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -153,9 +151,9 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         var rest = await SseClient.ReadAllAsync(follow);
 
         rejected.StatusCode.ShouldBe(HttpStatusCode.OK);
-        Json(await rejected.Content.ReadAsStringAsync()).GetProperty("resolution").GetProperty("decidedBy").GetString().ShouldBe("anonymous");
+        Json(await rejected.Content.ReadAsStringAsync()).GetProperty("resolution").GetProperty("decidedBy").GetString().ShouldBe(AgentRagClaims.OpenModeCaller);
         rest.Select(e => e.Type).ShouldBe(["approval.resolved", "citations", "usage", "done"]);
-        Json(rest[^1].Data).GetProperty("answer").GetString()!.ShouldContain("anonymous rejected it");
+        Json(rest[^1].Data).GetProperty("answer").GetString()!.ShouldContain($"{AgentRagClaims.OpenModeCaller} rejected it");
         var state = Json(await client.GetStringAsync($"/v1/queries/{workflowId}"));
         state.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("status").GetString()).ShouldBe(["completed", "rejected", "skipped"]);
     }
@@ -166,17 +164,17 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         var client = factory.CreateClient();
         var (workflowId, approvalId, _) = await AskGatedAsync(client);
 
-        var invalid = await client.SendAsync(Decide(approvalId, "modify", new { inputs = new { style = 5, tone = "formal" } }));
+        var invalid = await client.SendAsync(await DecideAsync(approvalId, "modify", new { inputs = new { style = 5, tone = "formal" } }));
         invalid.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         var problem = Json(await invalid.Content.ReadAsStringAsync());
         problem.GetProperty("errors").GetProperty("inputs.style")[0].GetString().ShouldBe("Input 'style' must be a string, not a number.");
         problem.GetProperty("errors").GetProperty("inputs.tone")[0].GetString()!.ShouldStartWith("Unknown input 'tone' (accepted: query, style, entities");
-        var noInputs = await client.SendAsync(Decide(approvalId, "modify", new { comment = "x" }));
+        var noInputs = await client.SendAsync(await DecideAsync(approvalId, "modify", new { comment = "x" }));
         noInputs.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         Json(await noInputs.Content.ReadAsStringAsync()).GetProperty("errors").GetProperty("inputs")[0].GetString()!.ShouldContain("needs \"inputs\"");
         (await client.GetStringAsync($"/v1/approvals/{approvalId}")).ShouldContain("\"status\":\"pending\"");
 
-        var modified = await client.SendAsync(Decide(approvalId, "modify", new { inputs = new { query = "What does the beforeExit event do?" }, comment = "narrower" }, user: "carol"));
+        var modified = await client.SendAsync(await DecideAsync(approvalId, "modify", new { inputs = new { query = "What does the beforeExit event do?" }, comment = "narrower" }, user: "carol"));
         modified.StatusCode.ShouldBe(HttpStatusCode.OK);
         var record = Json(await modified.Content.ReadAsStringAsync());
         record.GetProperty("resolution").GetProperty("decision").GetString().ShouldBe("modify");
@@ -186,7 +184,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         var entries = history.GetProperty("entries").EnumerateArray().ToList();
         entries.Select(e => e.GetProperty("action").GetString()).ShouldBe(["requested", "modified"]);
         var decision = entries[1];
-        decision.GetProperty("actor").GetString().ShouldBe("carol");
+        decision.GetProperty("actor").GetString().ShouldBe(await Callers.IdentityAsync("carol"));
         decision.GetProperty("comment").GetString().ShouldBe("narrower");
         decision.GetProperty("status").GetString().ShouldBe("approved");
         decision.GetProperty("modifications").GetProperty("query").GetString().ShouldBe("What does the beforeExit event do?");
@@ -206,9 +204,9 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         var client = factory.CreateClient();
         var (_, approvalId, _) = await AskGatedAsync(client);
 
-        (await client.SendAsync(Decide("apr_0000000000000000", "approve"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await client.SendAsync(Decide("not-an-id", "approve"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await client.SendAsync(Decide(approvalId, "approve", tenant: "acme"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.SendAsync(await DecideAsync("apr_0000000000000000", "approve"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.SendAsync(await DecideAsync("not-an-id", "approve"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.SendAsync(await DecideAsync(approvalId, "approve", tenant: "acme"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var otherTenantGet = new HttpRequestMessage(HttpMethod.Get, $"/v1/approvals/{approvalId}");
         otherTenantGet.Headers.Add("X-Tenant-ID", "acme");
         (await client.SendAsync(otherTenantGet)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -218,7 +216,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         var bad = await client.SendAsync(malformed);
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await bad.Content.ReadAsStringAsync()).ShouldContain("not valid JSON");
-        var inputsOnApprove = await client.SendAsync(Decide(approvalId, "approve", new { inputs = new { query = "x" } }));
+        var inputsOnApprove = await client.SendAsync(await DecideAsync(approvalId, "approve", new { inputs = new { query = "x" } }));
         inputsOnApprove.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await client.GetAsync("/v1/approvals?status=maybe")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await client.GetAsync("/v1/approvals?limit=0")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
@@ -227,7 +225,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
         badApproval.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await badApproval.Content.ReadAsStringAsync()).ShouldContain("Unknown approval 'later': use none or before_answer.");
         (await client.GetStringAsync($"/v1/approvals/{approvalId}")).ShouldContain("\"status\":\"pending\"");
-        (await client.SendAsync(Decide(approvalId, "approve"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.SendAsync(await DecideAsync(approvalId, "approve"))).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -255,7 +253,7 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
             (await SseClient.ReadAllAsync(follow))[^1].Type.ShouldBe("done");
         }
 
-        var late = await client.SendAsync(Decide(approvalId, "approve", tenant: "inbox-tenant"));
+        var late = await client.SendAsync(await DecideAsync(approvalId, "approve", tenant: "inbox-tenant"));
         late.StatusCode.ShouldBe(HttpStatusCode.Gone);
         Json(await late.Content.ReadAsStringAsync()).GetProperty("status").GetString().ShouldBe("expired");
 

@@ -6,6 +6,7 @@ using AgentRag.Core;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Models.Prompts;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -91,23 +92,20 @@ public sealed class FeedbackApiTests(FeedbackServerFactory factory) : IClassFixt
         return (body.GetProperty("workflowId").GetString()!, rate.ValueKind == JsonValueKind.Null ? null : rate.GetDouble());
     }
 
-    private static HttpRequestMessage Feedback(string workflowId, object body, string? user = null, string? tenant = null) =>
+    private CallerKeys Callers { get; } = new(factory.Services);
+
+    private Task<HttpRequestMessage> Feedback(string workflowId, object body, string? user = null, string? tenant = null) =>
         FeedbackRaw(workflowId, JsonSerializer.Serialize(body), user, tenant);
 
-    private static HttpRequestMessage FeedbackRaw(string workflowId, string json, string? user = null, string? tenant = null)
+    private Task<HttpRequestMessage> FeedbackRaw(string workflowId, string json, string? user = null, string? tenant = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/queries/{workflowId}/feedback") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        if (user is not null)
-        {
-            request.Headers.Add("X-User", user);
-        }
-
         if (tenant is not null)
         {
             request.Headers.Add("X-Tenant-ID", tenant);
         }
 
-        return request;
+        return Callers.AsAsync(request, user);
     }
 
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
@@ -119,9 +117,9 @@ public sealed class FeedbackApiTests(FeedbackServerFactory factory) : IClassFixt
         var client = factory.CreateClient();
         var (workflowId, _) = await AskAsync(client, Questions[0]);
 
-        using var unknown = await client.SendAsync(Feedback("wf_0000000000000000", new { rating = "up" }));
-        using var malformedId = await client.SendAsync(Feedback("not-a-workflow", new { rating = "up" }));
-        using var otherTenant = await client.SendAsync(Feedback(workflowId, new { rating = "up" }, tenant: "acme"));
+        using var unknown = await client.SendAsync(await Feedback("wf_0000000000000000", new { rating = "up" }));
+        using var malformedId = await client.SendAsync(await Feedback("not-a-workflow", new { rating = "up" }));
+        using var otherTenant = await client.SendAsync(await Feedback(workflowId, new { rating = "up" }, tenant: "acme"));
         using var otherTenantRead = new HttpRequestMessage(HttpMethod.Get, $"/v1/queries/{workflowId}/feedback");
         otherTenantRead.Headers.Add("X-Tenant-ID", "acme");
         using var read = await client.SendAsync(otherTenantRead);
@@ -142,7 +140,7 @@ public sealed class FeedbackApiTests(FeedbackServerFactory factory) : IClassFixt
         var client = factory.CreateClient();
         var (workflowId, _) = await AskAsync(client, Questions[1]);
 
-        using var response = await client.SendAsync(FeedbackRaw(workflowId, json.Replace("COMMENT", new string('x', 2_001), StringComparison.Ordinal)));
+        using var response = await client.SendAsync(await FeedbackRaw(workflowId, json.Replace("COMMENT", new string('x', 2_001), StringComparison.Ordinal)));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
@@ -158,7 +156,7 @@ public sealed class FeedbackApiTests(FeedbackServerFactory factory) : IClassFixt
         var client = factory.CreateClient();
         var (workflowId, _) = await AskAsync(client, Questions[2]);
 
-        using var response = await client.SendAsync(FeedbackRaw(workflowId, """{"rating": "up",,}"""));
+        using var response = await client.SendAsync(await FeedbackRaw(workflowId, """{"rating": "up",,}"""));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await JsonAsync(response)).GetProperty("detail").GetString()!.ShouldContain("not valid JSON");
@@ -170,23 +168,21 @@ public sealed class FeedbackApiTests(FeedbackServerFactory factory) : IClassFixt
         var client = factory.CreateClient();
         var (workflowId, _) = await AskAsync(client, Questions[3]);
 
-        using var first = await client.SendAsync(Feedback(workflowId, new { rating = "down", comment = "Too vague." }, user: "ana"));
-        using var other = await client.SendAsync(Feedback(workflowId, new { rating = "up" }));
-        using var second = await client.SendAsync(Feedback(workflowId, new { rating = "UP", comment = "  Better on a second read.  " }, user: "ana"));
-        using var anaRead = new HttpRequestMessage(HttpMethod.Get, $"/v1/queries/{workflowId}/feedback");
-        anaRead.Headers.Add("X-User", "ana");
-        using var ana = await client.SendAsync(anaRead);
+        using var first = await client.SendAsync(await Feedback(workflowId, new { rating = "down", comment = "Too vague." }, user: "ana"));
+        using var other = await client.SendAsync(await Feedback(workflowId, new { rating = "up" }));
+        using var second = await client.SendAsync(await Feedback(workflowId, new { rating = "UP", comment = "  Better on a second read.  " }, user: "ana"));
+        using var ana = await client.SendAsync(await Callers.AsAsync(new HttpRequestMessage(HttpMethod.Get, $"/v1/queries/{workflowId}/feedback"), "ana"));
         using var anonymous = await client.GetAsync($"/v1/queries/{workflowId}/feedback");
 
         first.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await JsonAsync(first)).GetProperty("replaced").GetBoolean().ShouldBeFalse();
         (await JsonAsync(second)).GetProperty("replaced").GetBoolean().ShouldBeTrue();
         var stored = await JsonAsync(ana);
-        stored.GetProperty("user").GetString().ShouldBe("ana");
+        stored.GetProperty("user").GetString().ShouldBe(await Callers.IdentityAsync("ana"));
         stored.GetProperty("rating").GetString().ShouldBe("up");
         stored.GetProperty("comment").GetString().ShouldBe("Better on a second read.");
         var anonymousStored = await JsonAsync(anonymous);
-        anonymousStored.GetProperty("user").GetString().ShouldBe("anonymous");
+        anonymousStored.GetProperty("user").GetString().ShouldBe(AgentRagClaims.OpenModeCaller);
         anonymousStored.GetProperty("rating").GetString().ShouldBe("up");
         anonymousStored.GetProperty("comment").ValueKind.ShouldBe(JsonValueKind.Null);
     }
@@ -198,7 +194,7 @@ public sealed class FeedbackApiTests(FeedbackServerFactory factory) : IClassFixt
         var catalog = factory.Services.GetRequiredService<PromptCatalog>();
         var (workflowId, _) = await AskAsync(client, Questions[4]);
 
-        using var response = await client.SendAsync(Feedback(workflowId, new { rating = "up" }, user: "attribution"));
+        using var response = await client.SendAsync(await Feedback(workflowId, new { rating = "up" }, user: "attribution"));
 
         var stored = await JsonAsync(response);
         var prompts = stored.GetProperty("prompts").EnumerateArray()
@@ -227,15 +223,15 @@ public sealed class FeedbackApiTests(FeedbackServerFactory factory) : IClassFixt
         // Up on even runs, down on odd ones; one caller changes their mind on the first run (replacing, not adding).
         for (var i = 0; i < runs.Count; i++)
         {
-            using var rated = await client.SendAsync(Feedback(runs[i].WorkflowId, new { rating = i % 2 == 0 ? "up" : "down" }, tenant: tenant));
+            using var rated = await client.SendAsync(await Feedback(runs[i].WorkflowId, new { rating = i % 2 == 0 ? "up" : "down" }, tenant: tenant));
             rated.StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
-        using var changed = await client.SendAsync(Feedback(runs[0].WorkflowId, new { rating = "down" }, tenant: tenant));
+        using var changed = await client.SendAsync(await Feedback(runs[0].WorkflowId, new { rating = "down" }, tenant: tenant));
         var ratings = runs.Select((r, i) => i == 0 ? -1 : (i % 2 == 0 ? 1 : -1)).ToList();
         // Another tenant's workflow and feedback must not count.
         var (elsewhere, _) = await AskAsync(client, Questions[0]);
-        using var elsewhereRated = await client.SendAsync(Feedback(elsewhere, new { rating = "up" }));
+        using var elsewhereRated = await client.SendAsync(await Feedback(elsewhere, new { rating = "up" }));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/prompts");
         request.Headers.Add("X-Tenant-ID", tenant);
