@@ -21,7 +21,7 @@ public sealed class TenantEndpointFilter : IEndpointFilter
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status400BadRequest,
                 title: "Invalid tenant",
-                detail: $"The {HeaderName} header must be {Tenancy.Rule}; got '{tenantId}'.");
+                detail: $"The {HeaderName} header must be {Tenancy.Rule}; got '{requested}'.");
         }
 
         var own = AgentRagClaims.TenantOf(httpContext.User);
