@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AgentRag.Core.Security;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Security;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -15,7 +17,7 @@ namespace AgentRag.Agents.Tests.Http;
 /// README.md for what it holds), on a manual clock pinned just after the fixture was made, so neither its 24-hour
 /// approval nor its 7-day sessions have expired. The fixture itself is never opened in place.
 /// </summary>
-public sealed class UpgradeFixtureServer : WebApplicationFactory<Program>
+public class UpgradeFixtureServer : WebApplicationFactory<Program>
 {
     /// <summary>Just after the fixture was made (2026-12-06T19:55Z).</summary>
     public static readonly DateTimeOffset PinnedNow = new(2026, 12, 6, 20, 0, 0, TimeSpan.Zero);
@@ -159,5 +161,42 @@ public sealed class UpgradeFixtureTests(UpgradeFixtureServer server) : IClassFix
         done.GetProperty("answer").GetString()!.ShouldContain("url", Case.Insensitive);
         done.GetProperty("citations").EnumerateArray().ShouldContain(c => c.GetProperty("documentId").GetString() == "doc_7mqbq8yn032cdyre", done.ToString());
         (await JsonAsync(await client.GetAsync($"/v1/queries/{workflowId}"))).GetProperty("status").GetString().ShouldBe("completed");
+    }
+}
+
+/// <summary>The same v1 fixture served with authentication required.</summary>
+public sealed class RequiredAuthUpgradeFixtureServer : UpgradeFixtureServer
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("AgentRag:Auth:Mode", "Required");
+    }
+}
+
+/// <summary>Turning authentication on over a v1 data folder: its existing data belongs to the tenants it had.</summary>
+public sealed class UpgradeFixtureAuthTests(RequiredAuthUpgradeFixtureServer server) : IClassFixture<RequiredAuthUpgradeFixtureServer>
+{
+    [Fact]
+    public async Task RequiredMode_KeysSeeOnlyTheirTenantsExistingData()
+    {
+        var keys = server.Services.GetRequiredService<ApiKeyService>();
+        var acme = server.CreateClient();
+        acme.DefaultRequestHeaders.Authorization = new("Bearer", (await keys.CreateAsync("acme", TenantRole.Viewer, "acme reader", null)).Key);
+        var owner = server.CreateClient();
+        owner.DefaultRequestHeaders.Authorization = new("Bearer", (await keys.CreateAsync(Core.Tenancy.DefaultTenant, TenantRole.Admin, "default admin", null)).Key);
+
+        var acmeDocuments = await acme.GetStringAsync("/v1/documents");
+        var ownerDocuments = await owner.GetStringAsync("/v1/documents");
+
+        acmeDocuments.ShouldContain("doc_k83csjdr71cwvc6k");
+        acmeDocuments.ShouldNotContain("doc_r6d5bzffzah70ndm");
+        ownerDocuments.ShouldContain("doc_r6d5bzffzah70ndm");
+        ownerDocuments.ShouldContain("doc_nnrxnf56y7g60s3v");
+        ownerDocuments.ShouldNotContain("doc_k83csjdr71cwvc6k");
+        (await acme.GetAsync("/v1/sessions/sess-acme")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await acme.GetAsync("/v1/sessions/sess-fixture")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await owner.GetStringAsync("/v1/approvals")).ShouldContain("apr_dfthaabyj83evabv");
+        (await server.CreateClient().GetAsync("/v1/documents")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 }
