@@ -11,10 +11,9 @@ namespace AgentRag.Server.Security;
 /// <summary>
 /// The one authentication scheme of the API. It reads the credential from <c>Authorization: Bearer …</c> (what OpenAI
 /// SDKs send) or <c>X-API-Key</c>: a JWT (three dot-separated parts) goes to the JWT bearer handler and its claims are
-/// mapped to tenant and role; anything else is an API key. With no credential, open mode authenticates the caller as
-/// the local platform administrator and required mode leaves the request anonymous (the authorization policies then
-/// answer 401). A credential that is presented but invalid is always refused, in either mode. Challenges and
-/// refusals are RFC 9457 ProblemDetails.
+/// mapped to tenant and role; anything else is an API key. In required mode a request without a valid credential stays
+/// anonymous (the authorization policies then answer 401 saying why). In open mode a valid credential keeps its
+/// identity and anything else is the local platform administrator. Challenges and refusals are RFC 9457 ProblemDetails.
 /// </summary>
 public sealed class AgentRagAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
@@ -34,13 +33,17 @@ public sealed class AgentRagAuthenticationHandler(
     {
         var options = authOptions.Value;
         var credential = ReadCredential(Request);
-        if (credential is null)
-        {
-            return options.Mode == AuthMode.Open
-                ? Success(AgentRagClaims.Create(SchemeName, "open", AgentRagClaims.OpenModeCaller, Tenancy.DefaultTenant, TenantRole.Admin, platformAdmin: true))
-                : AuthenticateResult.NoResult();
-        }
+        var result = credential is null ? AuthenticateResult.NoResult() : await AuthenticateCredentialAsync(credential, options);
 
+        // Open mode (loopback only) has no boundary to defend: a caller without a valid credential, e.g. an OpenAI SDK
+        // that must send some api_key, is the local platform administrator. A valid credential keeps its identity.
+        return options.Mode == AuthMode.Open && !result.Succeeded
+            ? Success(AgentRagClaims.Create(SchemeName, "open", AgentRagClaims.OpenModeCaller, Tenancy.DefaultTenant, TenantRole.Admin, platformAdmin: true))
+            : result;
+    }
+
+    private async Task<AuthenticateResult> AuthenticateCredentialAsync(string credential, AuthOptions options)
+    {
         if (LooksLikeJwt(credential))
         {
             return options.Jwt.Enabled
