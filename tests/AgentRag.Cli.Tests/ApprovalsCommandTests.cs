@@ -15,7 +15,7 @@ public sealed class ApprovalsCommandTests
         (await CliProcess.RunAsync(["ingest", SharedPaths.CorpusFile("nodejs-process.md"), "--data", data.Path])).ExitCode.ShouldBe(0);
         var url = $"http://127.0.0.1:{FreePort.Next()}";
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
-        string first, second;
+        string first, second, erin;
 
         await using (var server = CliProcess.Start(["serve", "--urls", url, "--data", data.Path, "--log-format", "text"]))
         {
@@ -28,7 +28,12 @@ public sealed class ApprovalsCommandTests
             JsonDocument.Parse(list.StandardOutput).RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).Order()
                 .ShouldBe(new[] { first, second }.Order());
 
-            var reject = await CliProcess.RunAsync(["approvals", "reject", first, "--comment", "not now", "--user", "erin", "--url", url, "--json", "--data", data.Path]);
+            var key = await CliProcess.RunAsync(["keys", "create", "--role", "admin", "--name", "erin", "--json", "--data", data.Path]);
+            key.ExitCode.ShouldBe(0, key.ToString());
+            var erinKey = JsonDocument.Parse(key.StandardOutput).RootElement;
+            erin = $"erin ({erinKey.GetProperty("id").GetString()})";
+            var reject = await CliProcess.RunAsync(
+                ["approvals", "reject", first, "--comment", "not now", "--user", "mallory", "--url", url, "--api-key", erinKey.GetProperty("key").GetString()!, "--json", "--data", data.Path]);
             reject.ExitCode.ShouldBe(0, reject.ToString());
             JsonDocument.Parse(reject.StandardOutput).RootElement.GetProperty("approval").GetProperty("status").GetString().ShouldBe("rejected");
 
@@ -52,9 +57,9 @@ public sealed class ApprovalsCommandTests
 
         var show = await CliProcess.RunAsync(["approvals", "show", first, "--data", data.Path]);
         show.ExitCode.ShouldBe(0, show.ToString());
-        show.StandardOutput.ShouldContain("rejected by erin");
+        show.StandardOutput.ShouldContain($"rejected by {erin}");
         show.StandardOutput.ShouldContain("History:");
-        show.StandardOutput.ShouldContain("erin rejected: not now");
+        show.StandardOutput.ShouldContain($"{erin} rejected: not now");
         show.StandardOutput.ShouldContain("nodejs-process.md");
 
         var missing = await CliProcess.RunAsync(["approvals", "show", "apr_0000000000000000", "--data", data.Path]);

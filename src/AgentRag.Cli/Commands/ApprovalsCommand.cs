@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AgentRag.Core;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -14,7 +15,7 @@ using Spectre.Console;
 namespace AgentRag.Cli.Commands;
 
 /// <summary>
-/// <c>agentrag approvals list|show &lt;id&gt;|approve &lt;id&gt;|reject &lt;id&gt; [--comment] [--user] [--url]</c>: the
+/// <c>agentrag approvals list|show &lt;id&gt;|approve &lt;id&gt;|reject &lt;id&gt; [--comment] [--user] [--url [--api-key]]</c>: the
 /// requests paused workflows wait on. Without <c>--url</c> the command works on the data folder: listing and showing
 /// read the store; deciding drives the workflow in this process (it waits until the workflow ends or pauses again),
 /// which is refused while a server owns the folder. With <c>--url</c> every subcommand goes through that server's API.
@@ -28,9 +29,16 @@ internal static class ApprovalsCommand
         Recursive = true,
     };
 
+    /// <summary>The credential sent to <see cref="Url"/>; the server records its holder as the approver.</summary>
+    private static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "With --url: the API key to send (else env AGENTRAG_API_KEY); the server records its holder as the approver.",
+        Recursive = true,
+    };
+
     public static Command Create()
     {
-        var command = new Command("approvals", "List, inspect and decide the approvals paused workflows wait on.") { Url };
+        var command = new Command("approvals", "List, inspect and decide the approvals paused workflows wait on.") { Url, ApiKey };
         command.Add(CreateList());
         command.Add(CreateShow());
         command.Add(CreateDecide("approve", ApprovalDecision.Approve, "Approve: the step runs and the workflow continues."));
@@ -171,7 +179,10 @@ internal static class ApprovalsCommand
     {
         var id = new Argument<string>("id") { Description = "Approval id (apr_…)." };
         var comment = new Option<string?>("--comment") { Description = "Why (kept in the audit trail)." };
-        var user = new Option<string?>("--user") { Description = "Who decides (default: the operating-system user)." };
+        var user = new Option<string?>("--user")
+        {
+            Description = "Who decides, on the data folder (default: the operating-system user). With --url the server takes the approver from the API key.",
+        };
         var command = new Command(name, description) { id, comment, user };
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>
         {
@@ -186,7 +197,6 @@ internal static class ApprovalsCommand
                     {
                         Content = JsonContent.Create(new { comment = note }, options: AgentRagJson.Options),
                     };
-                    request.Headers.Add("X-User", who);
                     var decided = await SendAsync<ApprovalRecord>(client, request, cancellationToken);
                     return Report(host, decided, workflow: null);
                 }
@@ -283,7 +293,18 @@ internal static class ApprovalsCommand
         }
 
         var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        client.DefaultRequestHeaders.Add("X-Tenant-ID", host.TenantId);
+        var key = parseResult.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("AGENTRAG_API_KEY");
+        if (!string.IsNullOrEmpty(key))
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+
+        // A key acts for its own tenant; name one only when asked to (a platform admin's key, or open mode).
+        if (string.IsNullOrEmpty(key) || host.TenantId != Tenancy.DefaultTenant)
+        {
+            client.DefaultRequestHeaders.Add("X-Tenant-ID", host.TenantId);
+        }
+
         return client;
     }
 
