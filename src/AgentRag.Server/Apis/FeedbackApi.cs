@@ -18,7 +18,7 @@ public static class FeedbackApi
     public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>();
-        api.MapPost("/{id}/feedback", SubmitAsync).DisableAntiforgery();
+        api.MapPost("/{id}/feedback", SubmitAsync).DisableAntiforgery().Accepts<FeedbackBody>("application/json");
         api.MapGet("/{id}/feedback", GetAsync);
         return api;
     }

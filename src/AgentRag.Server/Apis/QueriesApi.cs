@@ -22,7 +22,7 @@ public static class QueriesApi
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>();
-        api.MapPost("/", AskAsync).DisableAntiforgery();
+        api.MapPost("/", AskAsync).DisableAntiforgery().Accepts<QueryBody>("application/json");
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/events", StreamEventsAsync);
         api.MapDelete("/{id}", CancelAsync);
@@ -53,17 +53,23 @@ public static class QueriesApi
     public sealed record CancelResult(string WorkflowId, bool Cancelled, WorkflowStatus Status);
 
     internal static async Task<Results<Ok<QueryResult>, EmptyHttpResult, ValidationProblem, ProblemHttpResult>> AskAsync(
-        QueryBody? body, TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ServerSentEvents events,
+        TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ServerSentEvents events,
         BudgetLedger budgets, CancellationToken cancellationToken)
     {
-        if (SessionHeader.Resolve(httpContext, body?.SessionId) is { Error: { } sessionError })
-        {
-            return Invalid("sessionId", sessionError);
-        }
-
-        if (body is null)
+        if (!httpContext.Request.HasJsonContentType() && httpContext.Request.ContentLength is null or 0)
         {
             return Invalid("body", "Send a JSON body: {\"query\": \"…\", \"filters\": {…}, \"mode\": \"auto|extractive|model\"}.");
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<QueryBody>(httpContext.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (SessionHeader.Resolve(httpContext, body!.SessionId) is { Error: { } sessionError })
+        {
+            return Invalid("sessionId", sessionError);
         }
 
         QueryMode mode;
