@@ -38,6 +38,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddHostedService<IndexSnapshotOnShutdown>();
         services.AddHostedService<SearchCacheReadyInvalidation>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
+        services.AddHostedService<ScratchSweeper>();
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();
         services.AddOpenApi();
