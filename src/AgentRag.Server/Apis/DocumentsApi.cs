@@ -18,12 +18,18 @@ public static class DocumentsApi
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>();
-        api.MapPost("/", UploadAsync).DisableAntiforgery();
+        api.MapPost("/", UploadAsync).DisableAntiforgery()
+            .AcceptsFiles("files")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         api.MapGet("/", ListAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/chunks", GetChunksAsync);
         api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync);
+        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/{id}/reprocess", ReprocessAsync);
         api.MapDelete("/{id}", DeleteAsync);
         return api;

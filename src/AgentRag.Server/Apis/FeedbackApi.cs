@@ -24,7 +24,7 @@ public static class FeedbackApi
     }
 
     /// <summary>The request body: <c>up</c> or <c>down</c>, and an optional comment of up to 2,000 characters.</summary>
-    public sealed record FeedbackBody(string? Rating, string? Comment);
+    public sealed record FeedbackBody(string? Rating, string? Comment = null);
 
     /// <summary>Stored feedback; <see cref="Replaced"/> is true when it replaced the caller's earlier feedback.</summary>
     public sealed record FeedbackResult(

@@ -24,7 +24,7 @@ public static class QueriesApi
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>();
         api.MapPost("/", AskAsync).DisableAntiforgery().Accepts<QueryBody>("application/json");
         api.MapGet("/{id}", GetAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync);
+        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         api.MapDelete("/{id}", CancelAsync);
         return api;
     }
@@ -34,7 +34,7 @@ public static class QueriesApi
     /// the session (else the <c>X-Session-ID</c> header; a new one when neither), a model profile name, and
     /// <c>"approval": "before_answer"</c> to put the answer behind a person's approval.
     /// </summary>
-    public sealed record QueryBody(string? Query, SearchFilters? Filters, string? Mode, string? SessionId = null, string? Model = null, string? Approval = null);
+    public sealed record QueryBody(string? Query, SearchFilters? Filters = null, string? Mode = null, string? SessionId = null, string? Model = null, string? Approval = null);
 
     /// <summary>The JSON answer of a query (the <c>done</c> event's fields, plus the workflow's outcome).</summary>
     public sealed record QueryResult(

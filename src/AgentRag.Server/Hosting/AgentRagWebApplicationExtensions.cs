@@ -41,7 +41,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddHostedService<ScratchSweeper>();
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();
-        services.AddOpenApi();
+        services.AddAgentRagOpenApi();
         services.AddAgentRagHealthChecks();
         services.AddAgentRagTelemetry(builder.Logging);
 
