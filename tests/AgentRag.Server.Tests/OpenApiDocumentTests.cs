@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using AgentRag.TestKit;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Server.Tests;
 
@@ -65,17 +62,15 @@ public sealed class OpenApiDocumentTests
     public async Task GeneratedClient_CallsEveryRouteOfARunningServer()
     {
         using var factory = new AgentRagServerFactory();
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var url = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        var url = factory.StartOnKestrel();
+        using var http = new HttpClient { BaseAddress = url };
         var generated = Path.Combine(ClientFolder, "generated");
         Directory.CreateDirectory(generated);
         await File.WriteAllTextAsync(Path.Combine(generated, "openapi.json"), await http.GetStringAsync("/openapi/v1.json"));
 
         await NodeAsync("node_modules/openapi-typescript/bin/cli.js", "generated/openapi.json", "--output", "generated/schema.d.ts");
         await NodeAsync("node_modules/typescript/bin/tsc", "--project", "tsconfig.json");
-        var run = await NodeAsync(new Dictionary<string, string> { ["AGENTRAG_URL"] = url, ["AGENTRAG_CORPUS"] = SharedPaths.Corpus }, "out/client.test.js");
+        var run = await NodeAsync(new Dictionary<string, string> { ["AGENTRAG_URL"] = url.ToString().TrimEnd('/'), ["AGENTRAG_CORPUS"] = SharedPaths.Corpus }, "out/client.test.js");
 
         run.ShouldContain("every operation of the document was called");
     }

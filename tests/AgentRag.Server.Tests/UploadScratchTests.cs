@@ -4,8 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using AgentRag.TestKit;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -49,9 +47,7 @@ public sealed class UploadScratchTests
     public async Task Upload_ClientAbortsMidBody_NoScratchFileLeft()
     {
         using var factory = new AgentRagServerFactory();
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var address = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = factory.StartOnKestrel();
 
         using (var client = new TcpClient())
         {
