@@ -48,6 +48,20 @@ public sealed class LogFormatTests
         lines.ShouldAllBe(line => !line.TrimStart().StartsWith('{'));
     }
 
+    [Fact]
+    public async Task Search_LogFormatJson_TheCommandsOwnLogLinesAreJson()
+    {
+        using var data = new TempDirectory();
+
+        var result = await CliProcess.RunAsync(["search", "beforeExit", "--data", data.Path, "--log-format", "json", "--log-level", "Information"]);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var entries = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Parse).ToList();
+        var load = entries.Single(e => e.GetProperty("message").GetString()!.StartsWith("Loaded BM25 index of tenant default", StringComparison.Ordinal));
+        load.GetProperty("level").GetString().ShouldBe("info");
+        load.GetProperty("tenant").GetString().ShouldBe("default");
+    }
+
     private static JsonElement Parse(string line)
     {
         try
