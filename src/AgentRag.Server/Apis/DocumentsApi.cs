@@ -109,7 +109,8 @@ public static class DocumentsApi
         catch (BadHttpRequestException ex)
         {
             // Kestrel's own refusals while reading the body: over its size limit (413), or the body ended early.
-            return Problem(ex.StatusCode, "Malformed upload", $"The upload body could not be read: {ex.Message}");
+            return Problem(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Upload too large" : "Malformed upload",
+                $"The upload body could not be read: {ex.Message}");
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {

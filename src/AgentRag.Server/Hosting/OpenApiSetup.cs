@@ -8,8 +8,9 @@ namespace AgentRag.Server.Hosting;
 /// <summary>
 /// The OpenAPI document at <c>/openapi/v1.json</c>: the generated description of every mapped route, plus what the
 /// generator cannot see: the <c>X-Tenant-ID</c> header that <see cref="TenantEndpointFilter"/> reads on every
-/// <c>/v1</c> route, that no credential is required (open mode), and the document's title. Bodies the handlers read themselves declare their type where the route
-/// is mapped (<c>.Accepts&lt;T&gt;</c>, or an operation transformer such as the upload's multipart body).
+/// <c>/v1</c> route, that no credential is required (open mode), maps of arbitrary JSON values, and the title. Bodies
+/// the handlers read themselves declare their type where the route is mapped (<c>.Accepts&lt;T&gt;</c>, or
+/// <c>AcceptsFiles</c> for a multipart upload).
 /// </summary>
 public static class OpenApiSetup
 {
