@@ -25,6 +25,15 @@ ensure_tool() { # ensure_tool <command> <debian package> <required|optional>
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 2; }
 ensure_tool pdftotext poppler-utils required
 ensure_tool tesseract tesseract-ocr optional
+ensure_tool node nodejs required
+ensure_tool npm npm required
+
+# The OpenAPI client test's tools (openapi-typescript, openapi-fetch, TypeScript, @redocly/cli), pinned by the lock file.
+if ! (cd tests/openapi-client && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+  echo "test.sh: npm ci failed in tests/openapi-client."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 # --- build and test ------------------------------------------------------------------------------
 results="$root/TestResults"

@@ -11,12 +11,27 @@ public static class AgentRagJson
     /// <summary>Shared, read-only options with the conventions applied.</summary>
     public static JsonSerializerOptions Options { get; } = Apply(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
+    /// <summary>
+    /// The options for reading request bodies of AgentRag's own routes: the conventions, plus an unknown member is an
+    /// error (<see cref="JsonUnmappedMemberHandling.Disallow"/>), so a misspelled field cannot silently do nothing. Not
+    /// for bodies defined by others (the OpenAI-compatible route accepts fields it does not model).
+    /// </summary>
+    public static JsonSerializerOptions Requests { get; } = CreateRequests();
+
     /// <summary>Applies the conventions to <paramref name="options"/> (e.g. ASP.NET Core's HTTP JSON options).</summary>
     public static JsonSerializerOptions Apply(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        return options;
+    }
+
+    private static JsonSerializerOptions CreateRequests()
+    {
+        var options = Apply(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 }

@@ -17,6 +17,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IngestionEventHub>();
+        services.TryAddSingleton<ScratchSpace>();
         services.TryAddSingleton<DocumentIngestionService>();
         services.TryAddSingleton<IngestionWorker>();
         return services;

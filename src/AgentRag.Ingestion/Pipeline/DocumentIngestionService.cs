@@ -34,6 +34,7 @@ public sealed partial class DocumentIngestionService
     private readonly Chunker _chunker;
     private readonly IngestionEventHub _events;
     private readonly DataFolder _dataFolder;
+    private readonly ScratchSpace _scratch;
     private readonly IngestionOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<DocumentIngestionService> _logger;
@@ -47,6 +48,7 @@ public sealed partial class DocumentIngestionService
         Chunker chunker,
         IngestionEventHub events,
         DataFolder dataFolder,
+        ScratchSpace scratch,
         IOptions<IngestionOptions> options,
         TimeProvider time,
         ILogger<DocumentIngestionService> logger)
@@ -57,6 +59,7 @@ public sealed partial class DocumentIngestionService
         _chunker = chunker;
         _events = events;
         _dataFolder = dataFolder;
+        _scratch = scratch;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -99,7 +102,7 @@ public sealed partial class DocumentIngestionService
     /// <exception cref="IngestionRejectedException">The content is empty, over the size limit, or of an unsupported type.</exception>
     public async Task<SubmitResult> SubmitAsync(string tenantId, Stream content, string fileName, CancellationToken cancellationToken = default)
     {
-        var tempPath = CreateScratchFilePath();
+        var tempPath = _scratch.CreateFilePath();
         try
         {
             var (size, sha256) = await CopyAndHashAsync(content, tempPath, fileName, cancellationToken);
@@ -255,13 +258,6 @@ public sealed partial class DocumentIngestionService
 
         DeleteStoredFiles(document);
         return deleted;
-    }
-
-    /// <summary>A fresh path in the data folder's scratch space (for uploads in flight). The caller deletes the file.</summary>
-    public string CreateScratchFilePath()
-    {
-        Directory.CreateDirectory(_dataFolder.TempDirectory);
-        return Path.Combine(_dataFolder.TempDirectory, $"upload-{Guid.NewGuid():N}");
     }
 
     /// <summary>Absolute path of the document's stored original.</summary>

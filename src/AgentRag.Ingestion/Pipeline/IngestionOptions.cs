@@ -23,6 +23,21 @@ public sealed class IngestionOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Most bytes the scratch folder (<c>data/tmp</c>, uploads in flight) may hold; an upload that would take it over
+    /// is refused with 507. Default 4 GiB.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxScratchBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>A scratch file not written for this long is a leftover (a crash, an aborted upload) and is swept. Default 1 hour.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan ScratchMaxAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Time between sweeps of stale scratch files (there is also one at start). Default 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ScratchSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// Test-only hook: when set to a stage name (e.g. <c>chunking</c>), a document that reaches that stage waits there
     /// until the process is stopped. Crash-recovery tests use it to kill the process mid-ingestion. Also read from the
     /// environment variable <c>AGENTRAG_TEST_HOLD_AT_STAGE</c>.

@@ -22,7 +22,7 @@ public static class ApprovalsApi
     {
         var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
         api.MapGet("/", ListAsync);
-        api.MapGet("/events", StreamEventsAsync);
+        api.MapGet("/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         api.MapGet("/audit", ExportAuditAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/history", GetHistoryAsync);
@@ -44,7 +44,7 @@ public static class ApprovalsApi
     }
 
     /// <summary>A decision's body: an optional comment, and for <c>modify</c> the step inputs to change.</summary>
-    public sealed record DecisionBody(string? Comment, Dictionary<string, JsonElement>? Inputs);
+    public sealed record DecisionBody(string? Comment = null, Dictionary<string, JsonElement>? Inputs = null);
 
     /// <summary>One page of requests.</summary>
     public sealed record ApprovalList(IReadOnlyList<ApprovalRecord> Items, int Total, int Offset, int Limit);

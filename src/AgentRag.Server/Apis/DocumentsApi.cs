@@ -19,12 +19,18 @@ public static class DocumentsApi
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", UploadAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member);
+        api.MapPost("/", UploadAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member)
+            .AcceptsFiles("files")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         api.MapGet("/", ListAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/chunks", GetChunksAsync);
         api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync);
+        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member);
         api.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Member);
         return api;
@@ -44,6 +50,7 @@ public static class DocumentsApi
         HttpRequest request,
         TenantId tenant,
         DocumentIngestionService ingestion,
+        ScratchSpace scratch,
         IngestionWorker worker,
         IOptions<ServerOptions> serverOptions,
         IOptions<IngestionOptions> ingestionOptions,
@@ -58,14 +65,17 @@ public static class DocumentsApi
                 "Upload files as multipart/form-data, one part per file (field name 'files').");
         }
 
-        await using var staged = new StagedUploads(ingestion);
+        await using var staged = new StagedUploads(scratch);
         var reader = new MultipartReader(boundary, request.Body);
         var rejected = new List<RejectedFile>();
+        var sections = 0;
+        string? partInFlight = null;
         MultipartSection? section;
         try
         {
             while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
             {
+                sections++;
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                     || !disposition.IsFileDisposition())
                 {
@@ -84,20 +94,35 @@ public static class DocumentsApi
                     fileName = $"upload-{staged.Count + 1}";
                 }
 
+                partInFlight = fileName;
                 var outcome = await staged.StageAsync(section.Body, fileName, ingestionOptions.Value.MaxFileBytes, cancellationToken);
+                partInFlight = null;
                 if (outcome is not null)
                 {
                     rejected.Add(outcome);
                 }
             }
         }
-        catch (IOException ex) when (ex.Message.Contains("Multipart", StringComparison.OrdinalIgnoreCase) || ex is EndOfStreamException)
+        catch (ScratchSpaceFullException ex)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Malformed upload", $"The multipart body could not be read: {ex.Message}");
+            return Problem(StatusCodes.Status507InsufficientStorage, "Scratch space full", ex.Message);
         }
-        catch (InvalidDataException ex)
+        catch (BadHttpRequestException ex)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Malformed upload", $"The multipart body could not be read: {ex.Message}");
+            // Kestrel's own refusals while reading the body: over its size limit (413), or the body ended early.
+            return Problem(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Upload too large" : "Malformed upload",
+                $"The upload body could not be read: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        {
+            // A cut-off or malformed multipart body. Staged parts and the part in flight are already deleted.
+            var reason = ex is InvalidDataException ? $" ({ex.Message})" : "";
+            return Problem(StatusCodes.Status400BadRequest, "Malformed upload", (sections, partInFlight) switch
+            {
+                (0, _) => $"The multipart body is empty or does not start with its boundary '--{boundary}'{reason}. Send each file as a part with a file name (field name 'files').",
+                (_, { } file) => $"The multipart body ends before its closing boundary: part '{file}' is cut off{reason}.",
+                _ => $"The multipart body ends before its closing boundary '--{boundary}--'{reason}.",
+            });
         }
 
         if (staged.Count == 0 && rejected.Count == 0)

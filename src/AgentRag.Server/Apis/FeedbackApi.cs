@@ -16,13 +16,13 @@ public static class FeedbackApi
     public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/{id}/feedback", SubmitAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member);
+        api.MapPost("/{id}/feedback", SubmitAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member).Accepts<FeedbackBody>("application/json");
         api.MapGet("/{id}/feedback", GetAsync);
         return api;
     }
 
     /// <summary>The request body: <c>up</c> or <c>down</c>, and an optional comment of up to 2,000 characters.</summary>
-    public sealed record FeedbackBody(string? Rating, string? Comment);
+    public sealed record FeedbackBody(string? Rating, string? Comment = null);
 
     /// <summary>Stored feedback; <see cref="Replaced"/> is true when it replaced the caller's earlier feedback.</summary>
     public sealed record FeedbackResult(

@@ -23,9 +23,9 @@ public static class QueriesApi
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", AskAsync).DisableAntiforgery();
+        api.MapPost("/", AskAsync).DisableAntiforgery().Accepts<QueryBody>("application/json");
         api.MapGet("/{id}", GetAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync);
+        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         api.MapDelete("/{id}", CancelAsync);
         return api;
     }
@@ -35,7 +35,7 @@ public static class QueriesApi
     /// the session (else the <c>X-Session-ID</c> header; a new one when neither), a model profile name, and
     /// <c>"approval": "before_answer"</c> to put the answer behind a person's approval.
     /// </summary>
-    public sealed record QueryBody(string? Query, SearchFilters? Filters, string? Mode, string? SessionId = null, string? Model = null, string? Approval = null);
+    public sealed record QueryBody(string? Query, SearchFilters? Filters = null, string? Mode = null, string? SessionId = null, string? Model = null, string? Approval = null);
 
     /// <summary>The JSON answer of a query (the <c>done</c> event's fields, plus the workflow's outcome).</summary>
     public sealed record QueryResult(
@@ -54,17 +54,23 @@ public static class QueriesApi
     public sealed record CancelResult(string WorkflowId, bool Cancelled, WorkflowStatus Status);
 
     internal static async Task<Results<Ok<QueryResult>, EmptyHttpResult, ValidationProblem, ProblemHttpResult>> AskAsync(
-        QueryBody? body, TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ServerSentEvents events,
+        TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ServerSentEvents events,
         BudgetLedger budgets, CancellationToken cancellationToken)
     {
-        if (SessionHeader.Resolve(httpContext, body?.SessionId) is { Error: { } sessionError })
-        {
-            return Invalid("sessionId", sessionError);
-        }
-
-        if (body is null)
+        if (!httpContext.Request.HasJsonContentType() && httpContext.Request.ContentLength is null or 0)
         {
             return Invalid("body", "Send a JSON body: {\"query\": \"…\", \"filters\": {…}, \"mode\": \"auto|extractive|model\"}.");
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<QueryBody>(httpContext.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (SessionHeader.Resolve(httpContext, body!.SessionId) is { Error: { } sessionError })
+        {
+            return Invalid("sessionId", sessionError);
         }
 
         QueryMode mode;

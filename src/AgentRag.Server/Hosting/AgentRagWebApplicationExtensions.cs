@@ -40,10 +40,11 @@ public static class AgentRagWebApplicationExtensions
         services.AddHostedService<IndexSnapshotOnShutdown>();
         services.AddHostedService<SearchCacheReadyInvalidation>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
+        services.AddHostedService<ScratchSweeper>();
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();
         services.AddAgentRagHttpSecurity();
-        services.AddOpenApi();
+        services.AddAgentRagOpenApi();
         services.AddAgentRagHealthChecks();
         services.AddAgentRagTelemetry(builder.Logging);
 

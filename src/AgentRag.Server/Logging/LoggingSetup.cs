@@ -26,7 +26,9 @@ public static class LoggingSetup
             options.FormatterName = format == LogFormat.Json ? JsonLineConsoleFormatter.FormatterName : ConsoleFormatterNames.Simple;
         });
         logging.AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>();
-        logging.AddSimpleConsole(options => options.SingleLine = true);
+
+        // Not AddSimpleConsole: it also sets the console's FormatterName to "simple", which would undo the choice above.
+        logging.Services.Configure<SimpleConsoleFormatterOptions>(options => options.SingleLine = true);
         return logging;
     }
 }

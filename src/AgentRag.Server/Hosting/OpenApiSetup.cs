@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace AgentRag.Server.Hosting;
+
+/// <summary>
+/// The OpenAPI document at <c>/openapi/v1.json</c>: the generated description of every mapped route, plus what the
+/// generator cannot see: the <c>X-Tenant-ID</c> header that <see cref="TenantEndpointFilter"/> reads on every
+/// <c>/v1</c> route, that no credential is required (open mode), maps of arbitrary JSON values, and the title. Bodies
+/// the handlers read themselves declare their type where the route is mapped (<c>.Accepts&lt;T&gt;</c>, or
+/// <c>AcceptsFiles</c> for a multipart upload).
+/// </summary>
+public static class OpenApiSetup
+{
+    public static IServiceCollection AddAgentRagOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "AgentRag";
+                document.Info.Description =
+                    "Multi-agent retrieval-augmented generation: upload documents, search them, and ask questions answered with citations. "
+                    + "Errors are RFC 9457 problem details. Every /v1 route serves the tenant named by the X-Tenant-ID header (default 'default').";
+
+                // Open mode: no credential is asked for yet (an empty requirement says so); authentication declares its scheme here.
+                document.Security = [new OpenApiSecurityRequirement()];
+                foreach (var server in document.Servers ?? [])
+                {
+                    server.Url = server.Url?.TrimEnd('/');
+                }
+
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                // A map of arbitrary JSON values (e.g. an approval's modified step inputs): the generator leaves out
+                // additionalProperties, which reads as "no members allowed".
+                if (context.JsonTypeInfo is { Kind: JsonTypeInfoKind.Dictionary } info && info.ElementType == typeof(JsonElement) && schema.AdditionalProperties is null)
+                {
+                    schema.AdditionalProperties = new OpenApiSchema();
+                }
+
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true)
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = TenantEndpointFilter.HeaderName,
+                        In = ParameterLocation.Header,
+                        Required = false,
+                        Description = "The tenant whose data the request reads and writes (default 'default'). A malformed id is refused with 400.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 64 },
+                    });
+                }
+
+                return Task.CompletedTask;
+            });
+        });
+
+    /// <summary>
+    /// Describes a multipart upload body: <paramref name="field"/> is an array of files (one part per file).
+    /// </summary>
+    public static TBuilder AcceptsFiles<TBuilder>(this TBuilder builder, string field)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = $"One multipart part per file, each with a file name (field name '{field}').",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["multipart/form-data"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Required = new HashSet<string> { field },
+                            Properties = new Dictionary<string, IOpenApiSchema>
+                            {
+                                [field] = new OpenApiSchema
+                                {
+                                    Type = JsonSchemaType.Array,
+                                    Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                                },
+                            },
+                        },
+                    },
+                },
+            };
+            return Task.CompletedTask;
+        });
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentRag.TestKit;
+
+namespace AgentRag.Server.Tests;
+
+/// <summary>
+/// <c>/openapi/v1.json</c> describes what the server really takes: the tenant header, the upload's multipart
+/// <c>files</c>, the JSON request bodies. A client generated from it (openapi-typescript + openapi-fetch, in
+/// <c>tests/openapi-client</c>, installed by <c>./test.sh</c>) calls every route of a running server, and
+/// <c>@redocly/cli lint</c> finds no error in it.
+/// </summary>
+public sealed class OpenApiDocumentTests
+{
+    private static readonly string ClientFolder = Path.Combine(SharedPaths.RepositoryRoot, "tests", "openapi-client");
+
+    [Fact]
+    public async Task Document_EveryV1Operation_DeclaresTheTenantHeader()
+    {
+        var document = await FetchDocumentAsync();
+
+        var operations = Operations(document).Where(o => o.Path.StartsWith("/v1/", StringComparison.Ordinal)).ToList();
+        operations.Count.ShouldBeGreaterThanOrEqualTo(29);
+        operations.Select(o => o.Path).ShouldContain("/v1/chat/completions");
+        foreach (var (path, method, operation) in operations)
+        {
+            operation.TryGetProperty("parameters", out var parameters).ShouldBeTrue($"{method} {path} has no parameters");
+            parameters.EnumerateArray().ShouldContain(
+                p => p.GetProperty("name").GetString() == "X-Tenant-ID" && p.GetProperty("in").GetString() == "header",
+                $"{method} {path} does not declare the X-Tenant-ID header");
+        }
+    }
+
+    [Fact]
+    public async Task Document_Upload_DeclaresMultipartFilesAsAnArrayOfBinary()
+    {
+        var document = await FetchDocumentAsync();
+
+        var body = document.GetProperty("paths").GetProperty("/v1/documents").GetProperty("post").GetProperty("requestBody");
+        var schema = body.GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");
+        schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()).ShouldBe(["files"]);
+        var files = schema.GetProperty("properties").GetProperty("files");
+        files.GetProperty("type").GetString().ShouldBe("array");
+        files.GetProperty("items").GetProperty("format").GetString().ShouldBe("binary");
+    }
+
+    [Theory]
+    [InlineData("/v1/search", "post")]
+    [InlineData("/v1/queries", "post")]
+    [InlineData("/v1/queries/{id}/feedback", "post")]
+    [InlineData("/v1/approvals/{id}/approve", "post")]
+    [InlineData("/v1/approvals/{id}/modify", "post")]
+    public async Task Document_JsonBodies_DeclaredWithTheirSchema(string path, string method)
+    {
+        var document = await FetchDocumentAsync();
+
+        var content = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("requestBody").GetProperty("content");
+        content.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!.ShouldStartWith("#/components/schemas/");
+    }
+
+    [Fact]
+    public async Task GeneratedClient_CallsEveryRouteOfARunningServer()
+    {
+        using var factory = new AgentRagServerFactory();
+        var url = factory.StartOnKestrel();
+        using var http = new HttpClient { BaseAddress = url };
+        var generated = Path.Combine(ClientFolder, "generated");
+        Directory.CreateDirectory(generated);
+        await File.WriteAllTextAsync(Path.Combine(generated, "openapi.json"), await http.GetStringAsync("/openapi/v1.json"));
+
+        await NodeAsync("node_modules/openapi-typescript/bin/cli.js", "generated/openapi.json", "--output", "generated/schema.d.ts");
+        await NodeAsync("node_modules/typescript/bin/tsc", "--project", "tsconfig.json");
+        var run = await NodeAsync(new Dictionary<string, string> { ["AGENTRAG_URL"] = url.ToString().TrimEnd('/'), ["AGENTRAG_CORPUS"] = SharedPaths.Corpus }, "out/client.test.js");
+
+        run.ShouldContain("every operation of the document was called");
+    }
+
+    [Fact]
+    public async Task Document_RedoclyLint_NoErrors()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"agentrag-openapi-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(await FetchDocumentAsync()));
+        try
+        {
+            await NodeAsync("node_modules/@redocly/cli/bin/cli.js", "lint", "--config", "redocly.yaml", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static async Task<JsonElement> FetchDocumentAsync()
+    {
+        using var factory = new AgentRagServerFactory();
+        var text = await factory.CreateClient().GetStringAsync("/openapi/v1.json");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static IEnumerable<(string Path, string Method, JsonElement Operation)> Operations(JsonElement document) =>
+        document.GetProperty("paths").EnumerateObject().SelectMany(path =>
+            path.Value.EnumerateObject().Where(m => m.Name is "get" or "post" or "put" or "patch" or "delete").Select(m => (path.Name, m.Name, m.Value)));
+
+    private static Task<string> NodeAsync(params string[] arguments) => NodeAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs node in <c>tests/openapi-client</c>; fails with its output unless it exits 0.</summary>
+    private static async Task<string> NodeAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        if (!Directory.Exists(Path.Combine(ClientFolder, "node_modules")))
+        {
+            throw new ShouldAssertException($"{ClientFolder}/node_modules is missing: ./test.sh installs it with 'npm ci'.");
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = ClientFolder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        var output = $"{await stdout}\n{await stderr}";
+        process.ExitCode.ShouldBe(0, $"node {string.Join(' ', arguments)} failed:\n{output}");
+        return output;
+    }
+}

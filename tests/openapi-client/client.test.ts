@@ -1,0 +1,157 @@
+// Calls every operation of the server's OpenAPI document through a client generated from it (openapi-typescript types
+// + openapi-fetch), against a running server: AGENTRAG_URL, with the corpus at AGENTRAG_CORPUS. tsc type-checks each
+// call against the generated types first, so a request the document does not describe (a missing header, body field
+// or path) fails the build. At run time every response must have the status the call expects, be documented when it
+// is a success, and carry a problem+json body when it is an error. Exits non-zero on the first failure.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import createClient from "openapi-fetch";
+import type { paths } from "./generated/schema.js";
+
+const baseUrl = process.env.AGENTRAG_URL!;
+const corpus = process.env.AGENTRAG_CORPUS!;
+const document = JSON.parse(readFileSync("generated/openapi.json", "utf8"));
+const tenant = { "X-Tenant-ID": "openapi-client" };
+
+// No call may hang the test: each gives up after a minute.
+const client = createClient<paths>({ baseUrl, fetch: (request) => fetch(request, { signal: AbortSignal.timeout(60_000) }) });
+const called: string[] = [];
+client.use({
+  onRequest({ request, schemaPath }) {
+    called.push(`${request.method.toLowerCase()} ${schemaPath}`);
+  },
+});
+
+/** Checks one response against the call's expectation and the document. */
+async function expect(result: { response: Response; data?: unknown; error?: unknown }, status: number, what: string) {
+  const { response } = result;
+  if (response.status !== status) {
+    const body = result.error ?? result.data;
+    assert.fail(`${what}: expected ${status}, got ${response.status}: ${typeof body === "string" ? body : JSON.stringify(body)}`);
+  }
+
+  const [method, path] = called.at(-1)!.split(" ");
+  const documented = document.paths[path][method].responses ?? {};
+  if (status < 400) {
+    assert.ok(String(status) in documented, `${what}: ${status} is not documented for ${method} ${path} (${Object.keys(documented)})`);
+  } else {
+    assert.match(response.headers.get("content-type") ?? "", /application\/problem\+json/, `${what}: an error without problem details`);
+  }
+
+  console.error(`ok ${status} ${method} ${path} (${what})`);
+}
+
+/** Reads a server-sent event stream until it ends, or only its headers when it never ends. */
+async function events(response: Response, follow: boolean): Promise<string> {
+  assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+  if (!follow) {
+    await response.body?.cancel();
+    return "";
+  }
+
+  return await response.text();
+}
+
+const sseOptions = { parseAs: "stream" as const, headers: { Accept: "text/event-stream" } };
+
+// Documents: upload one file as multipart `files`, follow it to ready.
+const fileName = "nodejs-process.md";
+const upload = await client.POST("/v1/documents", {
+  params: { header: tenant },
+  body: { files: [fileName] },
+  bodySerializer(body) {
+    const form = new FormData();
+    for (const name of body.files) {
+      form.append("files", new Blob([readFileSync(join(corpus, name))], { type: "text/markdown" }), name);
+    }
+
+    return form;
+  },
+});
+await expect(upload, 202, "upload");
+const documentId = upload.data!.documents[0].id;
+
+const documentEvents = await client.GET("/v1/documents/{id}/events", { params: { header: tenant, path: { id: documentId } }, ...sseOptions });
+await expect(documentEvents, 200, "document events");
+assert.match(await events(documentEvents.response, true), /event: ready/);
+
+const list = await client.GET("/v1/documents", { params: { header: tenant, query: { status: "ready", offset: 0, limit: 10 } } });
+await expect(list, 200, "list documents");
+assert.equal(list.data!.items[0].id, documentId);
+await expect(await client.GET("/v1/documents/{id}", { params: { header: tenant, path: { id: documentId } } }), 200, "get document");
+const chunks = await client.GET("/v1/documents/{id}/chunks", { params: { header: tenant, path: { id: documentId } } });
+await expect(chunks, 200, "chunks");
+assert.ok(chunks.data!.length > 0);
+await expect(await client.GET("/v1/documents/{id}/pages/{number}", { params: { header: tenant, path: { id: documentId, number: 0 } } }), 200, "page");
+
+// Search and queries.
+const search = await client.POST("/v1/search", { params: { header: tenant }, body: { query: "beforeExit", k: 3, mode: "bm25" } });
+await expect(search, 200, "search");
+assert.equal(search.data!.hits[0].documentId, documentId);
+
+const question = "What does the beforeExit event do?";
+const query = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive" } });
+await expect(query, 200, "query");
+const workflowId = query.data!.workflowId;
+const sessionId = query.data!.sessionId!;
+assert.match(query.data!.answer ?? "", /beforeExit/);
+await expect(await client.GET("/v1/queries/{id}", { params: { header: tenant, path: { id: workflowId } } }), 200, "get query");
+const queryEvents = await client.GET("/v1/queries/{id}/events", { params: { header: tenant, path: { id: workflowId } }, ...sseOptions });
+await expect(queryEvents, 200, "query events");
+assert.match(await events(queryEvents.response, true), /event: done/);
+const feedback = await client.POST("/v1/queries/{id}/feedback", { params: { header: tenant, path: { id: workflowId } }, body: { rating: "up", comment: "clear" } });
+await expect(feedback, 200, "feedback");
+await expect(await client.GET("/v1/queries/{id}/feedback", { params: { header: tenant, path: { id: workflowId } } }), 200, "get feedback");
+const cancel = await client.DELETE("/v1/queries/{id}", { params: { header: tenant, path: { id: workflowId } } });
+await expect(cancel, 200, "cancel a finished query");
+assert.equal(cancel.data!.cancelled, false);
+
+await expect(await client.GET("/v1/sessions/{id}", { params: { header: tenant, path: { id: sessionId } } }), 200, "session");
+await expect(await client.DELETE("/v1/sessions/{id}", { params: { header: tenant, path: { id: sessionId } } }), 204, "delete session");
+
+// Approvals: a query gated on a person's approval, approved; a second decision conflicts.
+const gated = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive", approval: "before_answer" } });
+await expect(gated, 200, "gated query");
+const pending = await client.GET("/v1/approvals", { params: { header: tenant, query: { status: "pending", workflowId: gated.data!.workflowId } } });
+await expect(pending, 200, "list approvals");
+const approvalId = pending.data!.items[0].id;
+await expect(await client.GET("/v1/approvals/{id}", { params: { header: tenant, path: { id: approvalId } } }), 200, "get approval");
+await expect(await client.POST("/v1/approvals/{id}/approve", { params: { header: tenant, path: { id: approvalId } }, body: { comment: "fine" } }), 200, "approve");
+await expect(await client.POST("/v1/approvals/{id}/reject", { params: { header: tenant, path: { id: approvalId } }, body: { comment: "too late" } }), 409, "reject after approve");
+await expect(await client.POST("/v1/approvals/{id}/modify", { params: { header: tenant, path: { id: approvalId } }, body: { inputs: { query: "the beforeExit event" } } }), 409, "modify after approve");
+const history = await client.GET("/v1/approvals/{id}/history", { params: { header: tenant, path: { id: approvalId } } });
+await expect(history, 200, "approval history");
+assert.ok(history.data!.entries.length >= 2);
+await expect(await client.GET("/v1/approvals/audit", { params: { header: tenant, query: { limit: 100 } } }), 200, "audit");
+const inbox = await client.GET("/v1/approvals/events", { params: { header: tenant }, ...sseOptions });
+await expect(inbox, 200, "approval events");
+await events(inbox.response, false);
+
+// The OpenAI-compatible surface.
+// Their request and response types come from ChatCompletionsApi (typed there, not here): read them loosely so this
+// test compiles both before and after those types are declared.
+const models = await client.GET("/v1/models", { params: { header: tenant } });
+await expect(models, 200, "models");
+const model = (models.data as unknown as { data: { id: string }[] }).data[0].id;
+const completion = await client.POST("/v1/chat/completions", {
+  params: { header: tenant },
+  body: { model, messages: [{ role: "user", content: question }] } as never,
+});
+await expect(completion, 200, "chat completion");
+
+// Usage and prompts.
+await expect(await client.GET("/v1/usage", { params: { header: tenant, query: { groupBy: "model" } } }), 200, "usage");
+await expect(await client.GET("/v1/prompts", { params: { header: tenant } }), 200, "prompts");
+
+// Reprocess, then delete; the document is gone after.
+await expect(await client.POST("/v1/documents/{id}/reprocess", { params: { header: tenant, path: { id: documentId } } }), 202, "reprocess");
+await expect(await client.DELETE("/v1/documents/{id}", { params: { header: tenant, path: { id: documentId } } }), 204, "delete");
+await expect(await client.GET("/v1/documents/{id}", { params: { header: tenant, path: { id: documentId } } }), 404, "deleted document");
+
+// Every operation of the document was called.
+const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+  Object.keys(item).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => `${m} ${path}`));
+const missed = operations.filter((o) => !called.includes(o));
+assert.deepEqual(missed, [], `operations never called: ${missed.join(", ")}`);
+console.log(`${operations.length} operations: every operation of the document was called`);
