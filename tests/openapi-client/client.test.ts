@@ -144,6 +144,13 @@ await expect(completion, 200, "chat completion");
 await expect(await client.GET("/v1/usage", { params: { header: tenant, query: { groupBy: "model" } } }), 200, "usage");
 await expect(await client.GET("/v1/prompts", { params: { header: tenant } }), 200, "prompts");
 
+// API keys: create one (shown once), list, revoke.
+const created = await client.POST("/v1/keys", { params: { header: tenant }, body: { role: "viewer", name: "openapi client", expiresInDays: 7 } });
+await expect(created, 201, "create key");
+assert.match(created.data!.key, /^ark_/);
+await expect(await client.GET("/v1/keys", { params: { header: tenant } }), 200, "list keys");
+await expect(await client.DELETE("/v1/keys/{id}", { params: { header: tenant, path: { id: created.data!.id } } }), 200, "revoke key");
+
 // Reprocess, then delete; the document is gone after.
 await expect(await client.POST("/v1/documents/{id}/reprocess", { params: { header: tenant, path: { id: documentId } } }), 202, "reprocess");
 await expect(await client.DELETE("/v1/documents/{id}", { params: { header: tenant, path: { id: documentId } } }), 204, "delete");

@@ -8,12 +8,15 @@ namespace AgentRag.Server.Hosting;
 /// <summary>
 /// The OpenAPI document at <c>/openapi/v1.json</c>: the generated description of every mapped route, plus what the
 /// generator cannot see: the <c>X-Tenant-ID</c> header that <see cref="TenantEndpointFilter"/> reads on every
-/// <c>/v1</c> route, that no credential is required (open mode), maps of arbitrary JSON values, and the title. Bodies
+/// <c>/v1</c> route, the credentials (a bearer API key or JWT, or <c>X-API-Key</c>; none in open mode), maps of arbitrary JSON values, and the title. Bodies
 /// the handlers read themselves declare their type where the route is mapped (<c>.Accepts&lt;T&gt;</c>, or
 /// <c>AcceptsFiles</c> for a multipart upload).
 /// </summary>
 public static class OpenApiSetup
 {
+    private const string BearerScheme = "bearer";
+    private const string ApiKeyScheme = "apiKey";
+
     public static IServiceCollection AddAgentRagOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
         {
@@ -22,10 +25,32 @@ public static class OpenApiSetup
                 document.Info.Title = "AgentRag";
                 document.Info.Description =
                     "Multi-agent retrieval-augmented generation: upload documents, search them, and ask questions answered with citations. "
-                    + "Errors are RFC 9457 problem details. Every /v1 route serves the tenant named by the X-Tenant-ID header (default 'default').";
+                    + "Errors are RFC 9457 problem details. Every /v1 route serves the tenant of the caller's credential; X-Tenant-ID names another tenant for a platform administrator (or anyone in open mode).";
 
-                // Open mode: no credential is asked for yet (an empty requirement says so); authentication declares its scheme here.
-                document.Security = [new OpenApiSecurityRequirement()];
+                // A bearer API key or JWT, or an X-API-Key header; the empty requirement is open mode (loopback only).
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+                {
+                    [BearerScheme] = new OpenApiSecurityScheme
+                    {
+                        Type = SecuritySchemeType.Http,
+                        Scheme = "bearer",
+                        Description = "An API key (ark_…) or a JWT from the configured identity provider: Authorization: Bearer <credential>.",
+                    },
+                    [ApiKeyScheme] = new OpenApiSecurityScheme
+                    {
+                        Type = SecuritySchemeType.ApiKey,
+                        In = ParameterLocation.Header,
+                        Name = Security.AgentRagAuthenticationHandler.ApiKeyHeader,
+                        Description = "An API key (ark_…).",
+                    },
+                };
+                document.Security =
+                [
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] },
+                    new OpenApiSecurityRequirement(),
+                ];
                 foreach (var server in document.Servers ?? [])
                 {
                     server.Url = server.Url?.TrimEnd('/');
@@ -54,7 +79,7 @@ public static class OpenApiSetup
                         Name = TenantEndpointFilter.HeaderName,
                         In = ParameterLocation.Header,
                         Required = false,
-                        Description = "The tenant whose data the request reads and writes (default 'default'). A malformed id is refused with 400.",
+                        Description = "Act for this tenant: for a platform administrator, or in open mode (default: the credential's tenant). Another tenant's id from an ordinary credential is refused with 403, a malformed id with 400.",
                         Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 64 },
                     });
                 }
