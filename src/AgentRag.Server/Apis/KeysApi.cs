@@ -24,7 +24,7 @@ public static class KeysApi
     }
 
     /// <summary>A key to create: its role (<c>viewer</c>, <c>member</c> or <c>admin</c>), an optional name and lifetime.</summary>
-    public sealed record CreateKeyBody(string? Role, string? Name, int? ExpiresInDays, bool PlatformAdmin = false);
+    public sealed record CreateKeyBody(string? Role, string? Name = null, int? ExpiresInDays = null, bool? PlatformAdmin = null);
 
     /// <summary>A key's public record (never the key).</summary>
     public sealed record KeyResponse(
@@ -65,14 +65,14 @@ public static class KeysApi
             return JsonBody.Invalid("'name' may have at most 100 characters.");
         }
 
-        if (body.PlatformAdmin && (role != TenantRole.Admin || !AgentRagClaims.IsPlatformAdmin(httpContext.User)))
+        if (body.PlatformAdmin == true && (role != TenantRole.Admin || !AgentRagClaims.IsPlatformAdmin(httpContext.User)))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                 detail: "Only a platform administrator may create a platform-admin key, and its role must be admin.");
         }
 
         var expiresAt = body.ExpiresInDays is { } days ? time.GetUtcNow().AddDays(days) : (DateTimeOffset?)null;
-        var issued = await keys.CreateAsync(tenant.Value, role, body.Name, expiresAt, body.PlatformAdmin, cancellationToken);
+        var issued = await keys.CreateAsync(tenant.Value, role, body.Name, expiresAt, body.PlatformAdmin == true, cancellationToken);
         var record = issued.Record;
         return TypedResults.Created(
             $"/v1/keys/{record.Id}",

@@ -110,6 +110,11 @@ public sealed class AgentRagAuthenticationHandler(
         var result = await Context.AuthenticateAsync(JwtSchemeName);
         if (!result.Succeeded)
         {
+            if (result.Failure is not null and not SecurityTokenException and not ArgumentException)
+            {
+                Logger.LogWarning(result.Failure, "Validating a bearer token failed unexpectedly.");
+            }
+
             return AuthenticateResult.Fail("The bearer token is not valid: " + DescribeTokenFailure(result.Failure));
         }
 

@@ -71,7 +71,8 @@ public static class SecurityServiceCollectionExtensions
             ValidateIssuerSigningKey = true,
             ClockSkew = jwt.ClockSkew,
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
-            IssuerSigningKey = jwt.SigningKey is { } secret ? new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)) : null,
+            // A key id, because IdentityModel dereferences every key's id when it explains a failed signature check.
+            IssuerSigningKey = jwt.SigningKey is { } secret ? new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)) { KeyId = "hs256" } : null,
         };
         if (jwt.JwksFile is not null || jwt.JwksUrl is not null)
         {

@@ -117,7 +117,7 @@ public sealed class UpgradeFixtureTests(UpgradeFixtureServer server) : IClassFix
     [Fact]
     public async Task Ask_Extractive_AnswersWithACitationOfTheFixtureDocument()
     {
-        var body = await JsonAsync(await Client(Acme).PostAsJsonAsync("/v1/queries", new { query = "How do I get the current working directory of the process?", stream = false }));
+        var body = await JsonAsync(await Client(Acme).PostAsJsonAsync("/v1/queries", new { query = "How do I get the current working directory of the process?" }));
 
         body.GetProperty("mode").GetString().ShouldBe("extractive");
         body.GetProperty("answer").GetString()!.ShouldContain("cwd");
@@ -131,7 +131,7 @@ public sealed class UpgradeFixtureTests(UpgradeFixtureServer server) : IClassFix
         var turns = before.GetProperty("turns").EnumerateArray().ToList();
         turns.Select(t => t.GetProperty("question").GetString()).ShouldBe(["How do I read a table from a file in R?"]);
 
-        var followUp = await JsonAsync(await Client(session: "sess-fixture").PostAsJsonAsync("/v1/queries", new { query = "and what about its defaults?", stream = false }));
+        var followUp = await JsonAsync(await Client(session: "sess-fixture").PostAsJsonAsync("/v1/queries", new { query = "and what about its defaults?" }));
 
         followUp.GetProperty("sessionId").GetString().ShouldBe("sess-fixture");
         followUp.GetProperty("citations").EnumerateArray().ShouldContain(c => c.GetProperty("documentId").GetString() == "doc_nnrxnf56y7g60s3v", followUp.ToString());

@@ -106,7 +106,7 @@ public sealed class JwtTests(JwtServerFactory factory) : IClassFixture<JwtServer
             using var response = await factory.ClientWith(token).GetAsync("/v1/documents");
             var body = await response.Content.ReadAsStringAsync();
             response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, reason);
-            body.ShouldContain(reason, Case.Insensitive, body);
+            body.ShouldContain(reason, Case.Insensitive, body + "\n" + string.Join("\n", factory.Logs.Lines.Where(l => l.Contains("Exception", StringComparison.Ordinal))));
         }
     }
 

@@ -91,8 +91,8 @@ public sealed class SecretsTests(SecretsServerFactory server) : IClassFixture<Se
         server.Model.Chat.Enqueue(ScriptedResponse.Error(500, "upstream exploded"));
         var withKey = server.ClientWith(admin.Key);
         await Capture(await withKey.PostAsJsonAsync("/v1/keys", new { role = "viewer" }));
-        await Capture(await withKey.PostAsJsonAsync("/v1/queries", new { query = "What is R?", mode = "model", stream = false }));
-        await Capture(await withKey.PostAsJsonAsync("/v1/queries", new { query = "What is S?", mode = "model", stream = false }));
+        await Capture(await withKey.PostAsJsonAsync("/v1/queries", new { query = "What is R?", mode = "model" }));
+        await Capture(await withKey.PostAsJsonAsync("/v1/queries", new { query = "What is S?", mode = "model" }));
         await Capture(await server.ClientWith(revoked.Key).GetAsync("/v1/documents"));
         await Capture(await server.ClientWith(admin.Key + "x").GetAsync("/v1/documents"));
         await Capture(await server.ClientWith(token).GetAsync("/v1/keys"));

@@ -46,7 +46,7 @@ public sealed class IsolationServerFactory : SecureServerFactory, IAsyncLifetime
         IntruderAdmin = await CreateKeyAsync(Intruder, TenantRole.Admin);
 
         var victim = ClientWith(VictimAdmin.Key);
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = VictimQuestion, stream = false }) })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = VictimQuestion }) })
         {
             request.Headers.Add("X-Session-ID", VictimSession);
             using var answered = await victim.SendAsync(request);
@@ -54,7 +54,7 @@ public sealed class IsolationServerFactory : SecureServerFactory, IAsyncLifetime
         }
 
         (await victim.PostAsJsonAsync($"/v1/queries/{VictimWorkflow}/feedback", new { rating = "up" })).EnsureSuccessStatusCode();
-        using var paused = await victim.PostAsJsonAsync("/v1/queries", new { query = VictimQuestion, approval = "before_answer", stream = false });
+        using var paused = await victim.PostAsJsonAsync("/v1/queries", new { query = VictimQuestion, approval = "before_answer" });
         var pausedWorkflow = (await Json(paused)).GetProperty("workflowId").GetString()!;
         var approvals = await Json(await victim.GetAsync("/v1/approvals"));
         VictimApproval = approvals.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("workflowId").GetString() == pausedWorkflow).GetProperty("id").GetString()!;
@@ -138,7 +138,7 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
         (await server.ClientWith(server.VictimMember.Key).GetAsync("/v1/documents")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         // The intruder's own conversation of the same id is its own: none of B's turns.
-        using var ask = new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = "What is process.cwd()?", stream = false }) };
+        using var ask = new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = "What is process.cwd()?" }) };
         ask.Headers.Add("X-Session-ID", IsolationServerFactory.VictimSession);
         (await Intruder.SendAsync(ask)).EnsureSuccessStatusCode();
         var own = await IsolationServerFactory.Json(await Intruder.GetAsync($"/v1/sessions/{IsolationServerFactory.VictimSession}"));
@@ -168,7 +168,7 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
             await Intruder.GetStringAsync("/v1/keys"),
             await Intruder.GetStringAsync("/v1/usage"),
             await (await Intruder.PostAsJsonAsync("/v1/search", new { query = IsolationServerFactory.VictimQuestion, k = 20 })).Content.ReadAsStringAsync(),
-            await (await Intruder.PostAsJsonAsync("/v1/queries", new { query = IsolationServerFactory.VictimQuestion, stream = false })).Content.ReadAsStringAsync(),
+            await (await Intruder.PostAsJsonAsync("/v1/queries", new { query = IsolationServerFactory.VictimQuestion })).Content.ReadAsStringAsync(),
             await (await Intruder.PostAsJsonAsync("/v1/chat/completions", new
             {
                 model = "agentrag",
@@ -188,7 +188,7 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
     [Fact]
     public async Task ApprovalEventStream_ReplaysOnlyTheCallersTenant()
     {
-        using var paused = await Intruder.PostAsJsonAsync("/v1/queries", new { query = "What is process.cwd()?", approval = "before_answer", stream = false });
+        using var paused = await Intruder.PostAsJsonAsync("/v1/queries", new { query = "What is process.cwd()?", approval = "before_answer" });
         var ownWorkflow = (await IsolationServerFactory.Json(paused)).GetProperty("workflowId").GetString()!;
 
         using var stream = await SseClient.OpenAsync(Intruder, "/v1/approvals/events", lastEventId: 0);
