@@ -144,6 +144,21 @@ public sealed class LimitsTests(LimitsServerFactory factory) : IClassFixture<Lim
         await DocumentsApiTests.ShouldBeProblemAsync(tooMany, HttpStatusCode.BadRequest, "(AgentRag:Server:MaxFilesPerUpload)");
     }
 
+    [Fact]
+    public void Startup_RateLimitingOffInRequiredMode_FailsNamingTheSetting()
+    {
+        using var server = new RateLimitingOffFactory();
+
+        var error = Should.Throw<Exception>(() => server.CreateClient());
+
+        error.ToString().ShouldContain("AgentRag:Limits:RateLimiting may be false only in open mode");
+    }
+
+    private sealed class RateLimitingOffFactory : SecureServerFactory
+    {
+        protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?> { ["AgentRag:Limits:RateLimiting"] = "false" };
+    }
+
     private static async Task<JsonElement> QuotaProblemAsync(HttpResponseMessage response, HttpStatusCode status, string quota, long limit, long used)
     {
         var text = await response.Content.ReadAsStringAsync();
