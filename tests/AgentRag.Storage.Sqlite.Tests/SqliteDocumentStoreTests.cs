@@ -341,6 +341,34 @@ public sealed class SqliteDocumentStoreTests : IAsyncLifetime
         ex.ParamName.ShouldBe("tenantId");
     }
 
+    [Fact]
+    public async Task GetStorageUseAsync_DocumentsOfTwoTenants_CountsOnlyTheTenantsOwn()
+    {
+        await _store.InsertAsync(NewDocument(TenantA, "first"));
+        await _store.InsertAsync(NewDocument(TenantA, "second!"));
+        await _store.InsertAsync(NewDocument(TenantB, "other tenant's"));
+        var quotas = new SqliteTenantQuotaStore(_database);
+
+        (await quotas.GetStorageUseAsync(TenantA)).ShouldBe(new TenantStorageUse(2, "first".Length + "second!".Length));
+        (await quotas.GetStorageUseAsync("tenant-none")).ShouldBe(new TenantStorageUse(0, 0));
+    }
+
+    [Fact]
+    public async Task TryCountQueryAsync_ConcurrentRequestsPastTheLimit_CountsExactlyTheLimitPerTenantAndDay()
+    {
+        var quotas = new SqliteTenantQuotaStore(_database);
+        var day = new DateOnly(2026, 12, 6);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => quotas.TryCountQueryAsync(TenantA, day, 5)));
+
+        results.Count(r => r.Counted).ShouldBe(5);
+        results.Where(r => !r.Counted).ShouldAllBe(r => r.Used == 5);
+        (await quotas.GetQueriesAsync(TenantA, day)).ShouldBe(5);
+        (await quotas.GetQueriesAsync(TenantB, day)).ShouldBe(0);
+        (await quotas.TryCountQueryAsync(TenantA, day.AddDays(1), 5)).ShouldBe((true, 1L));
+        (await quotas.TryCountQueryAsync(TenantB, day, 0)).ShouldBe((false, 0L));
+    }
+
     private static Document NewDocument(string tenantId, string content, DateTimeOffset? createdAt = null)
     {
         var id = Ids.New("doc");

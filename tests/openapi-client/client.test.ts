@@ -144,6 +144,11 @@ await expect(completion, 200, "chat completion");
 await expect(await client.GET("/v1/usage", { params: { header: tenant, query: { groupBy: "model" } } }), 200, "usage");
 await expect(await client.GET("/v1/prompts", { params: { header: tenant } }), 200, "prompts");
 
+// The tenant's limits and quotas with their use.
+const limits = await client.GET("/v1/tenant/limits", { params: { header: tenant } });
+await expect(limits, 200, "tenant limits");
+assert.ok(limits.data!.quotas.some((q) => q.quota === "documents" && Number(q.used) >= 1), "the documents quota counts the uploaded document");
+
 // API keys: create one (shown once), list, revoke.
 const created = await client.POST("/v1/keys", { params: { header: tenant }, body: { role: "viewer", name: "openapi client", expiresInDays: 7 } });
 await expect(created, 201, "create key");

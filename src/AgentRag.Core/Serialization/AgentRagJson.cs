@@ -18,6 +18,9 @@ public static class AgentRagJson
     /// </summary>
     public static JsonSerializerOptions Requests { get; } = CreateRequests();
 
+    /// <summary>The deepest nesting <see cref="Requests"/> reads; deeper input is a <see cref="JsonException"/>, not a stack dive.</summary>
+    public const int MaxRequestDepth = 16;
+
     /// <summary>Applies the conventions to <paramref name="options"/> (e.g. ASP.NET Core's HTTP JSON options).</summary>
     public static JsonSerializerOptions Apply(JsonSerializerOptions options)
     {
@@ -31,6 +34,7 @@ public static class AgentRagJson
     {
         var options = Apply(new JsonSerializerOptions(JsonSerializerDefaults.Web));
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.MaxDepth = MaxRequestDepth;
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -12,6 +12,7 @@ using AgentRag.Models;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Usage;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Limits;
 using AgentRag.Server.Security;
 
 namespace AgentRag.Server.Apis;
@@ -47,6 +48,8 @@ public static class ChatCompletionsApi
         var api = app.MapGroup("/v1").WithTags("OpenAI-compatible").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
         api.MapPost("/chat/completions", CompleteAsync)
             .DisableAntiforgery()
+            .WithLimitGroup(LimitGroup.Queries)
+            .AddEndpointFilter<QueryQuotaFilter>()
             .Accepts<ChatCompletionRequest>("application/json")
             .WithName("CreateChatCompletion")
             .WithSummary("Answer the last user message from the documents, OpenAI-style (JSON, or SSE with \"stream\": true).");

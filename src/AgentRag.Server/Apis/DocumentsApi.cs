@@ -6,6 +6,7 @@ using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
+using AgentRag.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,8 @@ public static class DocumentsApi
     {
         var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
         api.MapPost("/", UploadAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member)
+            .WithLimitGroup(LimitGroup.Uploads).AddEndpointFilter<UploadQuotaFilter>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .AcceptsFiles("files")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -31,7 +34,7 @@ public static class DocumentsApi
         api.MapGet("/{id}/chunks", GetChunksAsync);
         api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
         api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member);
+        api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads);
         api.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Member);
         return api;
     }
@@ -54,6 +57,7 @@ public static class DocumentsApi
         IngestionWorker worker,
         IOptions<ServerOptions> serverOptions,
         IOptions<IngestionOptions> ingestionOptions,
+        TenantQuotas quotas,
         CancellationToken cancellationToken)
     {
         var maxFiles = serverOptions.Value.MaxFilesPerUpload;
@@ -129,6 +133,12 @@ public static class DocumentsApi
         {
             return Problem(StatusCodes.Status400BadRequest, "No file",
                 "The request has no file part. Send each file as a multipart part with a file name (field name 'files').");
+        }
+
+        var stagedBytes = staged.Files.Sum(file => new FileInfo(file.Path).Length);
+        if (await quotas.CheckStorageAsync(tenant.Value, staged.Count, stagedBytes, cancellationToken) is { } overQuota)
+        {
+            return overQuota;
         }
 
         var accepted = new List<AcceptedDocument>();

@@ -9,6 +9,7 @@ using AgentRag.Retrieval.Query;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
+using AgentRag.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
@@ -23,7 +24,7 @@ public static class QueriesApi
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", AskAsync).DisableAntiforgery().Accepts<QueryBody>("application/json");
+        api.MapPost("/", AskAsync).DisableAntiforgery().WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<QueryBody>("application/json");
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         api.MapDelete("/{id}", CancelAsync);

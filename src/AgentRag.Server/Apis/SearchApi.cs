@@ -2,6 +2,7 @@ using AgentRag.Retrieval.Query;
 using AgentRag.Retrieval.Search;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
+using AgentRag.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
@@ -12,7 +13,7 @@ public static class SearchApi
     public static RouteGroupBuilder MapSearchApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/search").WithTags("Search").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", SearchAsync).Accepts<SearchRequest>("application/json");
+        api.MapPost("/", SearchAsync).WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<SearchRequest>("application/json");
         return api;
     }
 

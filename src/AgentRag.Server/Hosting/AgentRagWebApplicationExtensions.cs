@@ -2,6 +2,7 @@ using AgentRag.Core;
 using AgentRag.Core.Serialization;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Apis;
+using AgentRag.Server.Limits;
 using AgentRag.Server.Logging;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
@@ -31,6 +32,7 @@ public static class AgentRagWebApplicationExtensions
         var services = builder.Services;
         services.AddAgentRagCore(dataFolder);
         services.AddAgentRagSecurity();
+        services.AddAgentRagLimits();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -52,7 +54,10 @@ public static class AgentRagWebApplicationExtensions
         // upload handler enforces the per-file limit itself while streaming each part to disk.
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IOptions<IngestionOptions>, IOptions<ServerOptions>>((kestrel, ingestion, server) =>
-                kestrel.Limits.MaxRequestBodySize = UploadBodyLimit(ingestion.Value, server.Value));
+            {
+                kestrel.Limits.MaxRequestBodySize = UploadBodyLimit(ingestion.Value, server.Value);
+                kestrel.Limits.MaxRequestHeadersTotalSize = server.Value.MaxRequestHeadersBytes * 2;
+            });
         services.AddOptions<FormOptions>()
             .Configure<IOptions<IngestionOptions>, IOptions<ServerOptions>>((form, ingestion, server) =>
             {
@@ -69,8 +74,10 @@ public static class AgentRagWebApplicationExtensions
         app.UseStatusCodePages();
         app.UseAgentRagRequestTelemetry();
         app.UseAuthentication();
+        app.UseAgentRagRateLimits();
+        app.UseAgentRagRequestLimits();
         app.UseAuthorization();
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().DisableRateLimiting();
         app.MapHealthApi();
         app.MapDocumentsApi();
         app.MapSearchApi();
@@ -83,6 +90,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapApprovalsApi();
         app.MapMcpApi();
         app.MapKeysApi();
+        app.MapLimitsApi();
         return app;
     }
 

@@ -38,7 +38,7 @@ public sealed class AgentRagAuthenticationHandler(
         // Open mode (loopback only) has no boundary to defend: a caller without a valid credential, e.g. an OpenAI SDK
         // that must send some api_key, is the local platform administrator. A valid credential keeps its identity.
         return options.Mode == AuthMode.Open && !result.Succeeded
-            ? Success(AgentRagClaims.Create(SchemeName, "open", AgentRagClaims.OpenModeCaller, Tenancy.DefaultTenant, TenantRole.Admin, platformAdmin: true))
+            ? Success(AgentRagClaims.Create(SchemeName, AgentRagClaims.OpenCredential, AgentRagClaims.OpenModeCaller, Tenancy.DefaultTenant, TenantRole.Admin, platformAdmin: true))
             : result;
     }
 

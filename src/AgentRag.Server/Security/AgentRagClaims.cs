@@ -11,8 +11,11 @@ public static class AgentRagClaims
     public const string Role = "agentrag:role";
     public const string PlatformAdmin = "agentrag:platform_admin";
 
-    /// <summary><c>api_key</c>, <c>jwt</c> or <c>open</c>.</summary>
+    /// <summary><c>api_key</c>, <c>jwt</c> or <see cref="OpenCredential"/>.</summary>
     public const string Credential = "agentrag:credential";
+
+    /// <summary>The <see cref="Credential"/> of a caller in open mode that presented no credential.</summary>
+    public const string OpenCredential = "open";
 
     /// <summary>The identity used in audits: <c>name (key_…)</c> for an API key, the token's subject, or <c>local</c> in open mode.</summary>
     public const string Name = ClaimTypes.Name;

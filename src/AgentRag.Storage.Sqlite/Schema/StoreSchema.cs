@@ -242,5 +242,15 @@ public static class StoreSchema
 
             CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at DESC);
             """),
+        // Numbered 9 here because versions must be contiguous; issue 14 reserves 10 for it (renumber on merge).
+        new(9, "queries per tenant per day", """
+            -- The daily query quota's counter: one row per tenant and UTC day (no query text).
+            CREATE TABLE tenant_daily_queries (
+                tenant_id TEXT    NOT NULL,
+                day       INTEGER NOT NULL, -- days since 0001-01-01 (DateOnly.DayNumber), UTC
+                count     INTEGER NOT NULL,
+                PRIMARY KEY (tenant_id, day)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

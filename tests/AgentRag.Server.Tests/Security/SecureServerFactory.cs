@@ -61,6 +61,8 @@ public class SecureServerFactory : WebApplicationFactory<Program>
         builder.UseSetting("log-format", "text");
         builder.UseSetting("AgentRag:Auth:Mode", "Required");
         builder.UseSetting("AgentRag:Auth:KeySecret", KeySecret);
+        // The manual clock never leaves the first rate-limit window; tests of the limit itself set their own.
+        builder.UseSetting("AgentRag:Limits:RequestsPerWindow", "1000000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
