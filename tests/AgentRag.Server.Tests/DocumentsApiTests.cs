@@ -3,7 +3,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AgentRag.Ingestion.Pipeline;
 using AgentRag.TestKit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentRag.Server.Tests;
 
@@ -325,6 +329,37 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
     }
 
     [Fact]
+    public async Task Reprocess_RunPublishedItsEndButIsStillClosing_ProcessesTheDocumentAgain()
+    {
+        // The worker is held after the run has published 'ready' (at its "Ingested" log line) and before it lets go of
+        // the document: the moment a client that just saw the end asks for a reprocess.
+        var hold = new HoldAtLogEvent(typeof(DocumentIngestionService).FullName!, "LogReady");
+        using var server = new AgentRagServerFactory();
+        using var factory = server.WithWebHostBuilder(b => b.ConfigureLogging(logging => logging.AddProvider(hold)));
+        try
+        {
+            var client = factory.CreateClient();
+            var id = (await UploadAsync(client, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+            var firstRun = await FollowToFinalEventAsync(client, id);
+            firstRun.Type.ShouldBe("ready");
+            await hold.Reached.WaitAsync(TimeSpan.FromMinutes(1));
+
+            var reprocess = await client.PostAsync($"/v1/documents/{id}/reprocess", null);
+            reprocess.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            (await reprocess.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString().ShouldBe("pending");
+            hold.Release();
+
+            var secondRun = await FollowToFinalEventAsync(client, id, firstRun.Id);
+            secondRun.Type.ShouldBe("ready");
+            (await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}")).GetProperty("attempts").GetInt32().ShouldBe(2);
+        }
+        finally
+        {
+            hold.Release();
+        }
+    }
+
+    [Fact]
     public async Task List_InvalidStatus_400()
     {
         var response = await Client().GetAsync("/v1/documents?status=bogus");
@@ -374,5 +409,41 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
         var problem = JsonDocument.Parse(text).RootElement;
         problem.GetProperty("status").GetInt32().ShouldBe((int)status);
         problem.GetProperty("detail").GetString()!.ShouldContain(detailContains, Case.Insensitive);
+    }
+    /// <summary>Blocks the first thread that logs <c>eventName</c> in <c>category</c> until <see cref="Release"/>.</summary>
+    private sealed class HoldAtLogEvent(string category, string eventName) : ILoggerProvider
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _released = new();
+
+        public Task Reached => _reached.Task;
+
+        public void Release() => _released.Set();
+
+        public ILogger CreateLogger(string categoryName) => categoryName == category ? new Logger(this) : NullLogger.Instance;
+
+        private void Logged(EventId eventId)
+        {
+            if (eventId.Name == eventName && _reached.TrySetResult())
+            {
+                _released.Wait();
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(HoldAtLogEvent hold) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                hold.Logged(eventId);
+            }
+        }
     }
 }
