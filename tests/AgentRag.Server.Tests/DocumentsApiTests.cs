@@ -3,9 +3,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AgentRag.Core.Events;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Storage.Sqlite.Events;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -360,6 +364,40 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
     }
 
     [Fact]
+    public async Task Events_ReprocessedRunEndedButNotLoggedYetOnAStillClock_StreamsTheNewRun()
+    {
+        // On a clock that has not moved, the new run's end carries the same time as the previous run's end: while the
+        // new run's events are still on their way to the log, only the run number tells the two ends apart.
+        var log = new HeldEventLog();
+        using var server = new AgentRagServerFactory(time: new ManualTimeProvider());
+        using var factory = server.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+            services.AddSingleton<IEventLog>(sp => log.Wrap(ActivatorUtilities.CreateInstance<SqliteEventLog>(sp)))));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var client = factory.CreateClient();
+        var id = (await UploadAsync(client, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+        var firstRun = await FollowToFinalEventAsync(client, id);
+        firstRun.Type.ShouldBe("ready");
+
+        using var published = factory.Services.GetRequiredService<IngestionEventHub>().Subscribe();
+        log.Hold();
+        (await client.PostAsync($"/v1/documents/{id}/reprocess", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await foreach (var e in published.ReadAllAsync(timeout.Token))
+        {
+            if (e.DocumentId == id && e.IsTerminal)
+            {
+                break; // the document is ready again; none of the new run's events is in the log
+            }
+        }
+
+        using var response = await SseClient.OpenAsync(client, $"/v1/documents/{id}/events", firstRun.Id, cancellationToken: timeout.Token);
+        log.Release();
+        var secondRun = await SseClient.ReadEventsAsync(response, timeout.Token).LastAsync(timeout.Token);
+
+        secondRun.Type.ShouldBe("ready");
+        secondRun.Id!.Value.ShouldBeGreaterThan(firstRun.Id!.Value);
+    }
+
+    [Fact]
     public async Task List_InvalidStatus_400()
     {
         var response = await Client().GetAsync("/v1/documents?status=bogus");
@@ -444,6 +482,41 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
             {
                 hold.Logged(eventId);
             }
+        }
+    }
+    /// <summary>An event log whose appends, once <see cref="Hold"/> is called, wait until <see cref="Release"/>.</summary>
+    private sealed class HeldEventLog
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _holding;
+
+        public void Hold() => _holding = true;
+
+        public void Release() => _released.TrySetResult();
+
+        public IEventLog Wrap(IEventLog inner) => new Log(this, inner);
+
+        private sealed class Log(HeldEventLog held, IEventLog inner) : IEventLog
+        {
+            public async Task<StoredEvent> AppendAsync(
+                string tenantId, string streamId, string type, string data, bool waitForCommit = true, CancellationToken cancellationToken = default)
+            {
+                if (held._holding)
+                {
+                    await held._released.Task.WaitAsync(cancellationToken);
+                }
+
+                return await inner.AppendAsync(tenantId, streamId, type, data, waitForCommit, cancellationToken);
+            }
+
+            public Task<IReadOnlyList<StoredEvent>> ReadAsync(
+                string tenantId, string streamId, long afterSequence, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+                inner.ReadAsync(tenantId, streamId, afterSequence, maxCount, cancellationToken);
+
+            public EventSubscription Subscribe(string tenantId, string streamId) => inner.Subscribe(tenantId, streamId);
+
+            public Task DeleteStreamAsync(string tenantId, string streamId, CancellationToken cancellationToken = default) =>
+                inner.DeleteStreamAsync(tenantId, streamId, cancellationToken);
         }
     }
 }
