@@ -3,7 +3,15 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AgentRag.Core.Events;
+using AgentRag.Ingestion.Pipeline;
+using AgentRag.Storage.Sqlite.Events;
 using AgentRag.TestKit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentRag.Server.Tests;
 
@@ -325,6 +333,71 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
     }
 
     [Fact]
+    public async Task Reprocess_RunPublishedItsEndButIsStillClosing_ProcessesTheDocumentAgain()
+    {
+        // The worker is held after the run has published 'ready' (at its "Ingested" log line) and before it lets go of
+        // the document: the moment a client that just saw the end asks for a reprocess.
+        var hold = new HoldAtLogEvent(typeof(DocumentIngestionService).FullName!, "LogReady");
+        using var server = new AgentRagServerFactory();
+        using var factory = server.WithWebHostBuilder(b => b.ConfigureLogging(logging => logging.AddProvider(hold)));
+        try
+        {
+            var client = factory.CreateClient();
+            var id = (await UploadAsync(client, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+            var firstRun = await FollowToFinalEventAsync(client, id);
+            firstRun.Type.ShouldBe("ready");
+            await hold.Reached.WaitAsync(TimeSpan.FromMinutes(1));
+
+            var reprocess = await client.PostAsync($"/v1/documents/{id}/reprocess", null);
+            reprocess.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            (await reprocess.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString().ShouldBe("pending");
+            hold.Release();
+
+            var secondRun = await FollowToFinalEventAsync(client, id, firstRun.Id);
+            secondRun.Type.ShouldBe("ready");
+            (await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}")).GetProperty("attempts").GetInt32().ShouldBe(2);
+        }
+        finally
+        {
+            hold.Release();
+        }
+    }
+
+    [Fact]
+    public async Task Events_ReprocessedRunEndedButNotLoggedYetOnAStillClock_StreamsTheNewRun()
+    {
+        // On a clock that has not moved, the new run's end carries the same time as the previous run's end: while the
+        // new run's events are still on their way to the log, only the run number tells the two ends apart.
+        var log = new HeldEventLog();
+        using var server = new AgentRagServerFactory(time: new ManualTimeProvider());
+        using var factory = server.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+            services.AddSingleton<IEventLog>(sp => log.Wrap(ActivatorUtilities.CreateInstance<SqliteEventLog>(sp)))));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var client = factory.CreateClient();
+        var id = (await UploadAsync(client, ("fhs-3.0.pdf", File.ReadAllBytes(SharedPaths.CorpusFile("fhs-3.0.pdf"))))).Single();
+        var firstRun = await FollowToFinalEventAsync(client, id);
+        firstRun.Type.ShouldBe("ready");
+
+        using var published = factory.Services.GetRequiredService<IngestionEventHub>().Subscribe();
+        log.Hold();
+        (await client.PostAsync($"/v1/documents/{id}/reprocess", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await foreach (var e in published.ReadAllAsync(timeout.Token))
+        {
+            if (e.DocumentId == id && e.IsTerminal)
+            {
+                break; // the document is ready again; none of the new run's events is in the log
+            }
+        }
+
+        using var response = await SseClient.OpenAsync(client, $"/v1/documents/{id}/events", firstRun.Id, cancellationToken: timeout.Token);
+        log.Release();
+        var secondRun = await SseClient.ReadEventsAsync(response, timeout.Token).LastAsync(timeout.Token);
+
+        secondRun.Type.ShouldBe("ready");
+        secondRun.Id!.Value.ShouldBeGreaterThan(firstRun.Id!.Value);
+    }
+
+    [Fact]
     public async Task List_InvalidStatus_400()
     {
         var response = await Client().GetAsync("/v1/documents?status=bogus");
@@ -374,5 +447,76 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
         var problem = JsonDocument.Parse(text).RootElement;
         problem.GetProperty("status").GetInt32().ShouldBe((int)status);
         problem.GetProperty("detail").GetString()!.ShouldContain(detailContains, Case.Insensitive);
+    }
+    /// <summary>Blocks the first thread that logs <c>eventName</c> in <c>category</c> until <see cref="Release"/>.</summary>
+    private sealed class HoldAtLogEvent(string category, string eventName) : ILoggerProvider
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _released = new();
+
+        public Task Reached => _reached.Task;
+
+        public void Release() => _released.Set();
+
+        public ILogger CreateLogger(string categoryName) => categoryName == category ? new Logger(this) : NullLogger.Instance;
+
+        private void Logged(EventId eventId)
+        {
+            if (eventId.Name == eventName && _reached.TrySetResult())
+            {
+                _released.Wait();
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(HoldAtLogEvent hold) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                hold.Logged(eventId);
+            }
+        }
+    }
+    /// <summary>An event log whose appends, once <see cref="Hold"/> is called, wait until <see cref="Release"/>.</summary>
+    private sealed class HeldEventLog
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _holding;
+
+        public void Hold() => _holding = true;
+
+        public void Release() => _released.TrySetResult();
+
+        public IEventLog Wrap(IEventLog inner) => new Log(this, inner);
+
+        private sealed class Log(HeldEventLog held, IEventLog inner) : IEventLog
+        {
+            public async Task<StoredEvent> AppendAsync(
+                string tenantId, string streamId, string type, string data, bool waitForCommit = true, CancellationToken cancellationToken = default)
+            {
+                if (held._holding)
+                {
+                    await held._released.Task.WaitAsync(cancellationToken);
+                }
+
+                return await inner.AppendAsync(tenantId, streamId, type, data, waitForCommit, cancellationToken);
+            }
+
+            public Task<IReadOnlyList<StoredEvent>> ReadAsync(
+                string tenantId, string streamId, long afterSequence, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+                inner.ReadAsync(tenantId, streamId, afterSequence, maxCount, cancellationToken);
+
+            public EventSubscription Subscribe(string tenantId, string streamId) => inner.Subscribe(tenantId, streamId);
+
+            public Task DeleteStreamAsync(string tenantId, string streamId, CancellationToken cancellationToken = default) =>
+                inner.DeleteStreamAsync(tenantId, streamId, cancellationToken);
+        }
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class DocumentIngestionService
     private readonly TimeProvider _time;
     private readonly ILogger<DocumentIngestionService> _logger;
     private readonly ResiliencePipeline _transientRetry;
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Run> _running = new(StringComparer.Ordinal);
 
     public DocumentIngestionService(
         IDocumentStore store,
@@ -180,11 +180,20 @@ public sealed partial class DocumentIngestionService
     /// the document stays <c>processing</c> and is resumed at the next start.</exception>
     public async Task<Document?> ProcessAsync(string tenantId, string documentId, CancellationToken cancellationToken = default)
     {
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var key = tenantId + "/" + documentId;
-        if (!_running.TryAdd(key, run))
+        using var run = new Run(cancellationToken);
+        var key = RunKey(tenantId, documentId);
+        while (!_running.TryAdd(key, run))
         {
-            throw new InvalidOperationException($"Document '{documentId}' is already being processed.");
+            if (_running.TryGetValue(key, out var previous))
+            {
+                if (!previous.Ended)
+                {
+                    throw new InvalidOperationException($"Document '{documentId}' is already being processed.");
+                }
+
+                // Reprocessed while the previous run, its end already saved, was closing: start once that run lets go.
+                await previous.Finished.Task.WaitAsync(cancellationToken);
+            }
         }
 
         using var activity = IngestionTelemetry.ActivitySource.StartActivity("ingest.document");
@@ -193,10 +202,10 @@ public sealed partial class DocumentIngestionService
         using var scope = _logger.BeginScope(new Dictionary<string, object?> { ["TenantId"] = tenantId, ["DocumentId"] = documentId });
         try
         {
-            var document = await _store.GetAsync(tenantId, documentId, run.Token);
-            return document is null ? null : await RunStagesAsync(document, run.Token);
+            var document = await _store.GetAsync(tenantId, documentId, run.Cancellation.Token);
+            return document is null ? null : await RunStagesAsync(document, run.Cancellation.Token);
         }
-        catch (OperationCanceledException) when (run.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // Cancelled by DeleteAsync: the document is gone.
             return null;
@@ -204,21 +213,29 @@ public sealed partial class DocumentIngestionService
         finally
         {
             _running.TryRemove(key, out _);
+            run.Finished.TrySetResult();
         }
     }
 
-    /// <summary>Puts a document back to <c>pending</c> so it can be processed again. Returns null when unknown.</summary>
+    /// <summary>
+    /// Puts a document back to <c>pending</c> so it can be processed again. Returns null when unknown. A document whose
+    /// run is in progress is returned as it is (that run produces the new result). A run that has saved its final state
+    /// (ready or failed) counts as over even while it is still closing: the document is reset, and the processing queued
+    /// for it starts once that run lets go (<see cref="ProcessAsync"/>), so a reprocess asked for by a client that has
+    /// just seen the end of a run is never lost.
+    /// </summary>
     public async Task<Document?> ResetForReprocessingAsync(string tenantId, string documentId, CancellationToken cancellationToken = default)
     {
+        if (_running.TryGetValue(RunKey(tenantId, documentId), out var run) && !await run.HasEndedAsync(cancellationToken))
+        {
+            return await _store.GetAsync(tenantId, documentId, cancellationToken);
+        }
+
+        // Read after the check, so the reset starts from the final state of a run that has just ended.
         var document = await _store.GetAsync(tenantId, documentId, cancellationToken);
         if (document is null)
         {
             return null;
-        }
-
-        if (_running.ContainsKey(tenantId + "/" + documentId))
-        {
-            return document;
         }
 
         var reset = document with
@@ -245,9 +262,9 @@ public sealed partial class DocumentIngestionService
             return false;
         }
 
-        if (_running.TryGetValue(tenantId + "/" + documentId, out var running))
+        if (_running.TryGetValue(RunKey(tenantId, documentId), out var running))
         {
-            await running.CancelAsync();
+            await running.Cancellation.CancelAsync();
         }
 
         var deleted = await _store.DeleteAsync(tenantId, documentId, cancellationToken);
@@ -447,14 +464,37 @@ public sealed partial class DocumentIngestionService
     {
         var now = _time.GetUtcNow();
         document = document with { UpdatedAt = now };
-        if (!await _store.UpdateAsync(document, cancellationToken))
+
+        // A run's final state is saved and published as one step with the run marked ended (see ResetForReprocessingAsync).
+        var ending = document.Status is DocumentStatus.Ready or DocumentStatus.Failed
+            && _running.TryGetValue(RunKey(document.TenantId, document.Id), out var run) ? run : null;
+        if (ending is not null)
         {
-            return false;
+            await ending.Transition.WaitAsync(CancellationToken.None);
         }
 
-        _events.Publish(IngestionEvent.From(document, now));
-        return true;
+        try
+        {
+            if (!await _store.UpdateAsync(document, cancellationToken))
+            {
+                return false;
+            }
+
+            _events.Publish(IngestionEvent.From(document, now));
+            if (ending is not null)
+            {
+                ending.Ended = true;
+            }
+
+            return true;
+        }
+        finally
+        {
+            ending?.Transition.Release();
+        }
     }
+
+    private static string RunKey(string tenantId, string documentId) => tenantId + "/" + documentId;
 
     private async Task HoldIfRequestedAsync(IngestionStage stage, CancellationToken cancellationToken)
     {
@@ -536,6 +576,44 @@ public sealed partial class DocumentIngestionService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Test hook: holding at stage {Stage}")]
     private partial void LogHolding(string stage);
+
+    /// <summary>
+    /// One processing of a document: cancelled by <see cref="DeleteAsync"/>; <see cref="Ended"/> once its final state is
+    /// saved and published; <see cref="Finished"/> once it no longer holds the document.
+    /// </summary>
+    private sealed class Run(CancellationToken cancellationToken) : IDisposable
+    {
+        private volatile bool _ended;
+
+        public CancellationTokenSource Cancellation { get; } = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        /// <summary>Held while the final state is saved and published. Never disposed: a reset may still wait on it.</summary>
+        public SemaphoreSlim Transition { get; } = new(1, 1);
+
+        public bool Ended
+        {
+            get => _ended;
+            set => _ended = value;
+        }
+
+        public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Whether the run has ended, waiting for a final state being saved right now.</summary>
+        public async Task<bool> HasEndedAsync(CancellationToken cancellationToken)
+        {
+            await Transition.WaitAsync(cancellationToken);
+            try
+            {
+                return Ended;
+            }
+            finally
+            {
+                Transition.Release();
+            }
+        }
+
+        public void Dispose() => Cancellation.Dispose();
+    }
 
     /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order.</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

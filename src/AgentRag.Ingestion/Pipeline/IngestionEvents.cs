@@ -4,7 +4,10 @@ using AgentRag.Core.Documents;
 
 namespace AgentRag.Ingestion.Pipeline;
 
-/// <summary>A change in a document's ingestion state, published in process as it happens.</summary>
+/// <summary>
+/// A change in a document's ingestion state, published in process as it happens. <paramref name="Attempt"/> is the
+/// document's run number (<see cref="Document.Attempts"/>): it tells one run's end from the next on any clock.
+/// </summary>
 public sealed record IngestionEvent(
     string TenantId,
     string DocumentId,
@@ -13,11 +16,12 @@ public sealed record IngestionEvent(
     int Progress,
     string? Message,
     string? Error,
-    DateTimeOffset Timestamp)
+    DateTimeOffset Timestamp,
+    int Attempt)
 {
     public static IngestionEvent From(Document document, DateTimeOffset timestamp) => new(
         document.TenantId, document.Id, document.Status, document.Stage, document.Progress,
-        document.ProgressMessage, document.Error, timestamp);
+        document.ProgressMessage, document.Error, timestamp, document.Attempts);
 
     /// <summary>True for the last event a document's ingestion run publishes.</summary>
     public bool IsTerminal => Status is DocumentStatus.Ready or DocumentStatus.Failed;

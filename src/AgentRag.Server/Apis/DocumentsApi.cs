@@ -251,9 +251,11 @@ public static class DocumentsApi
 
     /// <summary>
     /// True when the client has seen (<paramref name="lastEventId"/> at or past it) the final event of the document's
-    /// current run: the document is finished, and the log's last event is final and as recent as the document's last
-    /// change. Events reach the log shortly after the document changes (<see cref="DocumentEventRecorder"/>), so a run
-    /// that has just ended (say, after a reprocess) may not be logged yet; such a client gets the live stream instead.
+    /// current run: the document is finished, and the log's last event is final and of that run (its <c>attempt</c> is
+    /// the document's <c>attempts</c>; events logged before runs were numbered: as recent as the document's last change).
+    /// Events reach the log shortly after the document changes (<see cref="DocumentEventRecorder"/>), so a run that has
+    /// just ended (say, after a reprocess) may not be logged yet; such a client gets the live stream instead. The run
+    /// number, not the time, tells the runs apart: two runs' ends can carry the same time.
     /// </summary>
     private static async Task<bool> SawTheEndAsync(
         IEventLog eventLog, string tenantId, string streamId, long lastEventId, Document document, CancellationToken cancellationToken)
@@ -271,6 +273,11 @@ public static class DocumentsApi
         }
 
         using var data = JsonDocument.Parse(last.Data);
+        if (data.RootElement.TryGetProperty("attempt", out var attempt))
+        {
+            return attempt.GetInt32() == document.Attempts;
+        }
+
         return data.RootElement.TryGetProperty("timestamp", out var timestamp) && timestamp.GetDateTimeOffset() >= document.UpdatedAt;
     }
 

@@ -8,7 +8,7 @@ namespace AgentRag.Server.Streaming;
 /// <summary>
 /// Records every ingestion event in the document's durable event stream (<c>document:{id}</c>), so that
 /// <c>GET /v1/documents/{id}/events</c> can replay what a client missed. Event types: <c>progress</c>,
-/// <c>ready</c>, <c>failed</c>.
+/// <c>ready</c>, <c>failed</c>; each event's <c>attempt</c> is the run it belongs to (the document's <c>attempts</c>).
 /// </summary>
 public sealed class DocumentEventRecorder(IngestionEventHub hub, IEventLog eventLog, ILogger<DocumentEventRecorder> logger) : BackgroundService
 {
@@ -50,6 +50,7 @@ public sealed class DocumentEventRecorder(IngestionEventHub hub, IEventLog event
                     message = e.Message,
                     error = e.Error,
                     timestamp = e.Timestamp,
+                    attempt = e.Attempt,
                 });
                 try
                 {

@@ -104,9 +104,12 @@ public sealed class ApprovalHost : IAsyncDisposable
     }
 
     /// <summary>Waits (at most 30 s) for the first event of the workflow's stream that <paramref name="match"/> accepts, from the start.</summary>
-    public async Task<StoredEvent> WaitForEventAsync(string workflowId, Func<StoredEvent, bool> match, string tenant = Tenancy.DefaultTenant)
+    public Task<StoredEvent> WaitForEventAsync(string workflowId, Func<StoredEvent, bool> match, string tenant = Tenancy.DefaultTenant) =>
+        WaitForStreamEventAsync(WorkflowEvents.StreamId(workflowId), match, tenant);
+
+    /// <summary>Waits (at most 30 s) for the first event of <paramref name="stream"/> that <paramref name="match"/> accepts, from the start.</summary>
+    public async Task<StoredEvent> WaitForStreamEventAsync(string stream, Func<StoredEvent, bool> match, string tenant = Tenancy.DefaultTenant)
     {
-        var stream = WorkflowEvents.StreamId(workflowId);
         using var subscription = EventLog.Subscribe(tenant, stream);
         var backlog = await EventLog.ReadAsync(tenant, stream, 0, 100_000);
         if (backlog.FirstOrDefault(match) is { } found)

@@ -78,6 +78,12 @@ public sealed class ApprovalTimeoutTests : IDisposable
         var record = (await host.Approvals.GetAsync(Tenancy.DefaultTenant, firstApproval))!;
         record.Status.ShouldBe(ApprovalStatus.Escalated);
         record.ExpiresAt.ShouldBe(record.EscalatedAt!.Value + TimeSpan.FromMinutes(30));
+        // The tenant inbox gets its copy after the workflow's commit (its own events first): wait for both copies.
+        foreach (var approval in new[] { firstApproval, secondApproval })
+        {
+            await host.WaitForStreamEventAsync(ApprovalEvents.TenantStreamId, e => e.Type == ApprovalEvents.Escalated && ApprovalHost.Data(e, "approvalId") == approval);
+        }
+
         var inbox = await host.EventLog.ReadAsync(Tenancy.DefaultTenant, ApprovalEvents.TenantStreamId, 0);
         inbox.Count(e => e.Type == ApprovalEvents.Escalated).ShouldBe(2);
         (await host.Approvals.ListAsync(Tenancy.DefaultTenant, new ApprovalQuery(ApprovalStatus.Escalated))).Total.ShouldBe(2);
