@@ -2,6 +2,7 @@ using AgentRag.Core;
 using AgentRag.Core.Serialization;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Apis;
+using AgentRag.Server.Auditing;
 using AgentRag.Server.Logging;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
@@ -31,6 +32,7 @@ public static class AgentRagWebApplicationExtensions
         var services = builder.Services;
         services.AddAgentRagCore(dataFolder);
         services.AddAgentRagSecurity();
+        services.AddAgentRagAudit();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -68,6 +70,7 @@ public static class AgentRagWebApplicationExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAgentRagRequestTelemetry();
+        app.UseAgentRagAuthenticationAudit();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
@@ -83,6 +86,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapApprovalsApi();
         app.MapMcpApi();
         app.MapKeysApi();
+        app.MapAuditApi();
         return app;
     }
 

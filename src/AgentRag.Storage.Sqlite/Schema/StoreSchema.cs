@@ -242,5 +242,25 @@ public static class StoreSchema
 
             CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at DESC);
             """),
+        new(9, "audit log", """
+            -- Append-only: rows leave only by retention or by the erasure of their tenant. Never document or query text.
+            CREATE TABLE audit_log (
+                id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                at        INTEGER NOT NULL, -- UTC ticks
+                tenant_id TEXT,             -- null: the platform scope (authentication failures, erasure tombstones)
+                actor     TEXT    NOT NULL, -- 'name (key_…)', a JWT subject, 'local' or 'anonymous'
+                role      TEXT,
+                action    TEXT    NOT NULL, -- e.g. document.upload
+                target    TEXT,             -- an id
+                outcome   TEXT    NOT NULL, -- success | failure | denied
+                status    INTEGER,          -- HTTP status
+                client_ip TEXT,
+                trace_id  TEXT,
+                detail    TEXT              -- machine-written summary (counts), never user text
+            );
+
+            CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);
+            CREATE INDEX audit_log_at ON audit_log (at);
+            """),
     ];
 }
