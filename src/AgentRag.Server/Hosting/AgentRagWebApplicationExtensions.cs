@@ -33,6 +33,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddAgentRagCore(dataFolder);
         services.AddAgentRagSecurity();
         services.AddAgentRagAudit();
+        services.AddSingleton<Privacy.TenantDataService>();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -87,6 +88,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapMcpApi();
         app.MapKeysApi();
         app.MapAuditApi();
+        app.MapTenantApi();
         return app;
     }
 

@@ -46,9 +46,10 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         // A platform administrator's credential acting for another tenant is audited, whatever the route. Open mode is
         // not: its one caller is the local administrator, and X-Tenant-ID is how it picks a tenant, not a boundary crossed.
         var result = await next(context);
+        // The entry is in the platform scope, so it outlives the erasure of either tenant.
         await httpContext.RequestServices.GetRequiredService<AuditRecorder>().RecordAsync(
-            httpContext, requested, AuditActions.CrossTenant, $"{httpContext.Request.Method} {httpContext.Request.Path}",
-            AuditRecorder.StatusOf(result, httpContext), $"home tenant {own}");
+            httpContext, tenantId: null, AuditActions.CrossTenant, $"{httpContext.Request.Method} {httpContext.Request.Path}",
+            AuditRecorder.StatusOf(result, httpContext), $"for tenant {requested}; home tenant {own}");
         return result;
     }
 
