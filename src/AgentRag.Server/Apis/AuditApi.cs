@@ -5,6 +5,7 @@ using AgentRag.Server.Auditing;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace AgentRag.Server.Apis;
@@ -33,7 +34,14 @@ public static class AuditApi
     }
 
     /// <summary>The filter of both routes (query string).</summary>
-    public sealed record AuditFilter(string? From, string? To, string? Actor, string? Action, string? Scope, long? After, int? Limit);
+    public sealed record AuditFilter(
+        [property: FromQuery(Name = "from")] string? From,
+        [property: FromQuery(Name = "to")] string? To,
+        [property: FromQuery(Name = "actor")] string? Actor,
+        [property: FromQuery(Name = "action")] string? Action,
+        [property: FromQuery(Name = "scope")] string? Scope,
+        [property: FromQuery(Name = "after")] long? After,
+        [property: FromQuery(Name = "limit")] int? Limit);
 
     /// <summary>One page, oldest first; pass <see cref="Next"/> as <c>after</c> for the next page (null on the last).</summary>
     public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, long? Next);
