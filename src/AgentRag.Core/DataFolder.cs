@@ -11,6 +11,15 @@ public sealed class DataFolder
 
     public string Root { get; }
 
+    /// <summary>Deletes <paramref name="path"/> and everything under it; nothing when it does not exist. Idempotent.</summary>
+    public static void DeleteFolder(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
     /// <summary>The SQLite database file.</summary>
     public string DatabasePath => Path.Combine(Root, "agentrag.db");
 

@@ -38,6 +38,29 @@ internal sealed class TenantLoader<T>(Func<string, T> load) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the tenant's state, disposing it when loaded, then runs <paramref name="afterward"/> (e.g. deleting its
+    /// files); the next <see cref="GetAsync"/> loads afresh. Calls in flight on the old state may fail. Idempotent.
+    /// </summary>
+    public async Task ForgetAsync(string tenantId, Action afterward)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Tenancy.ThrowIfInvalid(tenantId);
+        if (_tenants.TryRemove(tenantId, out var lazy) && lazy.IsValueCreated)
+        {
+            try
+            {
+                (await lazy.Value).Dispose();
+            }
+            catch (Exception) when (lazy.Value.IsFaulted)
+            {
+                // A load that failed left nothing to dispose.
+            }
+        }
+
+        afterward();
+    }
+
     public void Dispose()
     {
         if (_disposed)

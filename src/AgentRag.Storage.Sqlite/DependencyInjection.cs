@@ -1,8 +1,10 @@
 using AgentRag.Core.Approvals;
+using AgentRag.Core.Audit;
 using AgentRag.Core.Events;
 using AgentRag.Core.Storage;
 using AgentRag.Core.Security;
 using AgentRag.Storage.Sqlite.Approvals;
+using AgentRag.Storage.Sqlite.Audit;
 using AgentRag.Storage.Sqlite.Events;
 using AgentRag.Storage.Sqlite.Security;
 using AgentRag.Storage.Sqlite.Documents;
@@ -30,7 +32,7 @@ public static class DependencyInjection
 
     /// <summary>
     /// Registers <see cref="SqliteDatabase"/> (singleton, opened and migrated on first use or at host start),
-    /// <see cref="IDocumentStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="ITenantQuotaStore"/>, and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. Options bind from configuration section <c>AgentRag:Storage</c> when present and
+    /// <see cref="IDocumentStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="ITenantQuotaStore"/>, <see cref="IAuditLog"/>, <see cref="ITenantDataStore"/>, and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. Options bind from configuration section <c>AgentRag:Storage</c> when present and
     /// are then adjusted by <paramref name="configure"/>; invalid options fail at host start, naming the setting.
     /// </summary>
     public static IServiceCollection AddSqliteStorage(this IServiceCollection services, Action<SqliteStorageOptions> configure)
@@ -55,6 +57,8 @@ public static class DependencyInjection
         services.TryAddSingleton<IApprovalStore, SqliteApprovalStore>();
         services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         services.TryAddSingleton<ITenantQuotaStore, SqliteTenantQuotaStore>();
+        services.TryAddSingleton<IAuditLog, SqliteAuditLog>();
+        services.TryAddSingleton<ITenantDataStore, Data.SqliteTenantDataStore>();
         services.AddHostedService<SqliteStorageStartup>();
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", tags: [ReadyTag]);
         return services;

@@ -161,6 +161,27 @@ await expect(await client.POST("/v1/documents/{id}/reprocess", { params: { heade
 await expect(await client.DELETE("/v1/documents/{id}", { params: { header: tenant, path: { id: documentId } } }), 204, "delete");
 await expect(await client.GET("/v1/documents/{id}", { params: { header: tenant, path: { id: documentId } } }), 404, "deleted document");
 
+// The audit log: a page, and the NDJSON export (one JSON object a line).
+const audit = await client.GET("/v1/audit", { params: { header: tenant, query: { action: "key.create", limit: 10 } } });
+await expect(audit, 200, "audit log");
+assert.ok(audit.data!.entries.some((e) => e.action === "key.create"));
+const auditExport = await client.GET("/v1/audit/export", { params: { header: tenant }, parseAs: "text" });
+await expect(auditExport, 200, "audit export");
+for (const line of (auditExport.data as string).split("\n").filter((l) => l.length > 0)) {
+  JSON.parse(line);
+}
+
+// The tenant's export (a tar.gz), then its erasure: refused without confirmation, done with it.
+const archive = await client.GET("/v1/tenant/export", { params: { header: tenant }, parseAs: "arrayBuffer" });
+await expect(archive, 200, "tenant export");
+assert.deepEqual([...new Uint8Array(archive.data as ArrayBuffer).slice(0, 2)], [0x1f, 0x8b], "the export is gzip");
+await expect(await client.DELETE("/v1/tenant", { params: { header: tenant, query: {} } }), 400, "erase unconfirmed");
+const erased = await client.DELETE("/v1/tenant", { params: { header: tenant, query: { confirm: tenant["X-Tenant-ID"] } } });
+await expect(erased, 200, "erase tenant");
+assert.ok(Object.values(erased.data!.rows).some((n) => Number(n) > 0), "the erasure removed rows");
+const afterErasure = await client.GET("/v1/documents", { params: { header: tenant } });
+await expect(afterErasure, 200, "documents after erasure");
+
 // Every operation of the document was called.
 const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
   Object.keys(item).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => `${m} ${path}`));

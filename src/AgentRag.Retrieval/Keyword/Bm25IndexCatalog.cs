@@ -114,5 +114,12 @@ public sealed class Bm25IndexCatalog : IDisposable
         return files;
     }
 
+    /// <summary>
+    /// Drops the tenant's BM25 index: unloads it and deletes its folder (snapshot, journal and lock files). Idempotent.
+    /// Another process that has the index loaded keeps its copy until it restarts.
+    /// </summary>
+    public Task EraseTenantAsync(string tenantId) =>
+        _tenants.ForgetAsync(tenantId, () => DataFolder.DeleteFolder(Tenancy.ResolveFolder(_root, tenantId)));
+
     public void Dispose() => _tenants.Dispose();
 }

@@ -256,6 +256,13 @@ public sealed class VectorIndexCatalog : IDisposable
         return payload.ToArray();
     }
 
+    /// <summary>
+    /// Drops the tenant's vector index: unloads it and deletes its folder (snapshot, journal and lock files). Idempotent.
+    /// Another process that has the index loaded keeps its copy until it restarts.
+    /// </summary>
+    public Task EraseTenantAsync(string tenantId) =>
+        _tenants.ForgetAsync(tenantId, () => DataFolder.DeleteFolder(Tenancy.ResolveFolder(_root, tenantId)));
+
     public void Dispose() => _tenants.Dispose();
 
     /// <summary>One tenant's vectors and the document → chunks map that deletes by document.</summary>

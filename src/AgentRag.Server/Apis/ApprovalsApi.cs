@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AgentRag.Agents.Approvals;
 using AgentRag.Core.Approvals;
+using AgentRag.Server.Auditing;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
@@ -26,7 +27,12 @@ public static class ApprovalsApi
         api.MapGet("/audit", ExportAuditAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/history", GetHistoryAsync);
-        foreach (var (action, decision) in new[] { ("approve", ApprovalDecision.Approve), ("reject", ApprovalDecision.Reject), ("modify", ApprovalDecision.Modify) })
+        foreach (var (action, decision, audited) in new[]
+                 {
+                     ("approve", ApprovalDecision.Approve, AuditActions.ApprovalApprove),
+                     ("reject", ApprovalDecision.Reject, AuditActions.ApprovalReject),
+                     ("modify", ApprovalDecision.Modify, AuditActions.ApprovalModify),
+                 })
         {
             api.MapPost($"/{{id}}/{action}", (string id, TenantId tenant, HttpContext context, ApprovalService approvals, CancellationToken ct) =>
                     DecideAsync(id, decision, tenant, context, approvals, ct))
@@ -37,7 +43,8 @@ public static class ApprovalsApi
                 .ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status410Gone)
-                .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+                .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+                .Audited(audited);
         }
 
         return api;
@@ -184,7 +191,7 @@ public static class ApprovalsApi
     private static bool TryParseStatus(string text, out ApprovalStatus status) =>
         Enum.TryParse(text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
 
-    private static bool TryParseTime(string? text, out DateTimeOffset? value)
+    internal static bool TryParseTime(string? text, out DateTimeOffset? value)
     {
         value = null;
         if (string.IsNullOrEmpty(text))

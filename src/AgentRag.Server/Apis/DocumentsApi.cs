@@ -3,6 +3,7 @@ using AgentRag.Core.Documents;
 using AgentRag.Core.Events;
 using AgentRag.Core.Storage;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Server.Auditing;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
@@ -28,14 +29,15 @@ public static class DocumentsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage)
+            .Audited(AuditActions.DocumentUpload);
         api.MapGet("/", ListAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/chunks", GetChunksAsync);
         api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
         api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads);
-        api.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Member);
+        api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess);
+        api.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete);
         return api;
     }
 
@@ -45,7 +47,10 @@ public static class DocumentsApi
     /// <summary>A file of the request that was refused; the other files are unaffected.</summary>
     public sealed record RejectedFile(string FileName, int Status, string Detail);
 
-    public sealed record UploadResponse(IReadOnlyList<AcceptedDocument> Documents, IReadOnlyList<RejectedFile> Rejected);
+    public sealed record UploadResponse(IReadOnlyList<AcceptedDocument> Documents, IReadOnlyList<RejectedFile> Rejected) : IAuditTarget
+    {
+        string? IAuditTarget.AuditTarget => Documents.Count == 0 ? null : string.Join(',', Documents.Select(d => d.Id));
+    }
 
     public sealed record DocumentListResponse(IReadOnlyList<Document> Items, int Total, int Offset, int Limit);
 

@@ -1,4 +1,5 @@
 using AgentRag.Core.Security;
+using AgentRag.Server.Auditing;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,8 +19,8 @@ public static class KeysApi
     {
         var api = app.MapGroup("/v1/keys").WithTags("Keys").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
         api.MapGet("/", ListAsync);
-        api.MapPost("/", CreateAsync).Accepts<CreateKeyBody>("application/json");
-        api.MapDelete("/{id}", RevokeAsync);
+        api.MapPost("/", CreateAsync).Accepts<CreateKeyBody>("application/json").Audited(AuditActions.KeyCreate);
+        api.MapDelete("/{id}", RevokeAsync).Audited(AuditActions.KeyRevoke);
         return api;
     }
 
@@ -36,7 +37,10 @@ public static class KeysApi
     }
 
     /// <summary>A created key: <see cref="Key"/> is shown this once.</summary>
-    public sealed record CreatedKeyResponse(string Id, string Key, string Tenant, string Role, bool PlatformAdmin, DateTimeOffset? ExpiresAt);
+    public sealed record CreatedKeyResponse(string Id, string Key, string Tenant, string Role, bool PlatformAdmin, DateTimeOffset? ExpiresAt) : IAuditTarget
+    {
+        string? IAuditTarget.AuditTarget => Id;
+    }
 
     internal static async Task<Ok<IReadOnlyList<KeyResponse>>> ListAsync(TenantId tenant, ApiKeyService keys, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<KeyResponse>>((await keys.ListAsync(tenant.Value, cancellationToken)).Select(KeyResponse.From).ToList());

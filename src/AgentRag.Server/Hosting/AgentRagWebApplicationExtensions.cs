@@ -3,6 +3,7 @@ using AgentRag.Core.Serialization;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Limits;
+using AgentRag.Server.Auditing;
 using AgentRag.Server.Logging;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
@@ -33,6 +34,8 @@ public static class AgentRagWebApplicationExtensions
         services.AddAgentRagCore(dataFolder);
         services.AddAgentRagSecurity();
         services.AddAgentRagLimits();
+        services.AddAgentRagAudit();
+        services.AddSingleton<Privacy.TenantDataService>();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -73,6 +76,7 @@ public static class AgentRagWebApplicationExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAgentRagRequestTelemetry();
+        app.UseAgentRagAuthenticationAudit();
         app.UseAuthentication();
         app.UseAgentRagRateLimits();
         app.UseAgentRagRequestLimits();
@@ -91,6 +95,8 @@ public static class AgentRagWebApplicationExtensions
         app.MapMcpApi();
         app.MapKeysApi();
         app.MapLimitsApi();
+        app.MapAuditApi();
+        app.MapTenantApi();
         return app;
     }
 

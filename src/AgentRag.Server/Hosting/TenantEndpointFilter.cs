@@ -1,4 +1,5 @@
 using AgentRag.Core;
+using AgentRag.Server.Auditing;
 using AgentRag.Server.Security;
 
 namespace AgentRag.Server.Hosting;
@@ -37,7 +38,19 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         using var scope = httpContext.RequestServices.GetRequiredService<ILoggerFactory>()
             .CreateLogger("AgentRag.Tenancy").BeginScope(new Dictionary<string, object?> { ["TenantId"] = tenantId });
         System.Diagnostics.Activity.Current?.SetTag("agentrag.tenant", tenantId);
-        return await next(context);
+        if (requested is null || requested == own || AgentRagClaims.IsOpenMode(httpContext.User))
+        {
+            return await next(context);
+        }
+
+        // A platform administrator's credential acting for another tenant is audited, whatever the route. Open mode is
+        // not: its one caller is the local administrator, and X-Tenant-ID is how it picks a tenant, not a boundary crossed.
+        var result = await next(context);
+        // The entry is in the platform scope, so it outlives the erasure of either tenant.
+        await httpContext.RequestServices.GetRequiredService<AuditRecorder>().RecordAsync(
+            httpContext, tenantId: null, AuditActions.CrossTenant, $"{httpContext.Request.Method} {httpContext.Request.Path}",
+            AuditRecorder.StatusOf(result, httpContext), $"for tenant {requested}; home tenant {own}");
+        return result;
     }
 
     /// <summary>

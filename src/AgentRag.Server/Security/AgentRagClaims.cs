@@ -43,6 +43,9 @@ public static class AgentRagClaims
 
     public static bool IsPlatformAdmin(ClaimsPrincipal user) => user.HasClaim(PlatformAdmin, "true");
 
+    /// <summary>True for the open-mode caller (no credential, or one not recognised, on a loopback server).</summary>
+    public static bool IsOpenMode(ClaimsPrincipal user) => user.HasClaim(Credential, "open");
+
     /// <summary>The principal's role; null when unauthenticated.</summary>
     public static TenantRole? RoleOf(ClaimsPrincipal user) =>
         TenantRoles.TryParse(user.FindFirstValue(Role), out var role) ? role : null;

@@ -242,7 +242,6 @@ public static class StoreSchema
 
             CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at DESC);
             """),
-        // Numbered 9 here because versions must be contiguous; issue 14 reserves 10 for it (renumber on merge).
         new(9, "queries per tenant per day", """
             -- The daily query quota's counter: one row per tenant and UTC day (no query text).
             CREATE TABLE tenant_daily_queries (
@@ -251,6 +250,25 @@ public static class StoreSchema
                 count     INTEGER NOT NULL,
                 PRIMARY KEY (tenant_id, day)
             ) WITHOUT ROWID;
+        new(10, "audit log", """
+            -- Append-only: rows leave only by retention or by the erasure of their tenant. Never document or query text.
+            CREATE TABLE audit_log (
+                id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                at        INTEGER NOT NULL, -- UTC ticks
+                tenant_id TEXT,             -- null: the platform scope (authentication failures, erasure tombstones)
+                actor     TEXT    NOT NULL, -- 'name (key_…)', a JWT subject, 'local' or 'anonymous'
+                role      TEXT,
+                action    TEXT    NOT NULL, -- e.g. document.upload
+                target    TEXT,             -- an id
+                outcome   TEXT    NOT NULL, -- success | failure | denied
+                status    INTEGER,          -- HTTP status
+                client_ip TEXT,
+                trace_id  TEXT,
+                detail    TEXT              -- machine-written summary (counts), never user text
+            );
+
+            CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);
+            CREATE INDEX audit_log_at ON audit_log (at);
             """),
     ];
 }

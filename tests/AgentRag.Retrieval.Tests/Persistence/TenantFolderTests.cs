@@ -58,4 +58,26 @@ public sealed class TenantFolderTests
 
         Directory.EnumerateFiles(data.Path, "*", SearchOption.AllDirectories).ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task Bm25IndexCatalog_EraseTenant_DeletesItsFolderAndKeepsTheOtherTenant()
+    {
+        using var data = new TempDirectory();
+        using (var catalog = new Bm25IndexCatalog(data.Path, new Bm25Options()))
+        {
+            await catalog.ReplaceDocumentAsync("acme", "doc_1", [("doc_1#0", "wombat burrows")]);
+            await catalog.ReplaceDocumentAsync("globex", "doc_2", [("doc_2#0", "wombat tunnels")]);
+
+            await catalog.EraseTenantAsync("acme");
+            await catalog.EraseTenantAsync("acme");
+
+            Directory.Exists(Tenancy.ResolveFolder(Path.Combine(data.Path, "index"), "acme")).ShouldBeFalse();
+            (await catalog.GetIndexAsync("acme")).ChunkCount.ShouldBe(0);
+            (await catalog.GetIndexAsync("globex")).ChunkCount.ShouldBe(1);
+        }
+
+        using var reopened = new Bm25IndexCatalog(data.Path, new Bm25Options());
+        (await reopened.GetIndexAsync("acme")).ChunkCount.ShouldBe(0);
+        (await reopened.GetIndexAsync("globex")).ChunkCount.ShouldBe(1);
+    }
 }

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AgentRag.Core.Security;
+using AgentRag.Server.Auditing;
+using AgentRag.Server.Tests.Security;
+
+namespace AgentRag.Server.Tests.Privacy;
+
+/// <summary><c>DELETE /v1/tenant?confirm=…</c>: after it, no byte of the tenant's text is left in the data folder.</summary>
+public sealed class TenantErasureTests(IsolationServerFactory server) : IClassFixture<IsolationServerFactory>
+{
+    /// <summary>A word only the victim's document and question hold.</summary>
+    private const string Canary = "zqxwombatcanary";
+
+    [Fact]
+    public async Task Erase_Confirmed_LeavesNoCanaryByteOtherTenantsUnchangedAndATombstone()
+    {
+        var member = server.ClientWith(server.VictimMember.Key);
+        var admin = server.ClientWith(server.VictimAdmin.Key);
+        var document = (await DocumentsApiTests.UploadAsync(member,
+            ("canary-notes.txt", Encoding.UTF8.GetBytes($"Field notes.\n\nThe {Canary} burrows under the hill at dusk and eats roots.\n")))).Single();
+        (await DocumentsApiTests.WaitForFinalEventAsync(member, document)).ShouldBe("ready");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = $"Where does the {Canary} burrow?" }) })
+        {
+            request.Headers.Add("X-Session-ID", "canary-session");
+            (await admin.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+
+        (await member.PostAsJsonAsync("/v1/search", new { query = Canary })).EnsureSuccessStatusCode();
+        var intruder = server.ClientWith(server.IntruderAdmin.Key);
+        var before = await SearchAsync(intruder);
+        FilesContaining(Canary).ShouldNotBeEmpty("the canary must be on disk before the erasure, or this test proves nothing");
+
+        (await admin.DeleteAsync("/v1/tenant")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.DeleteAsync($"/v1/tenant?confirm={IsolationServerFactory.Intruder}")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.GetAsync($"/v1/documents/{document}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var erased = await admin.DeleteAsync($"/v1/tenant?confirm={IsolationServerFactory.Victim}");
+        var body = await IsolationServerFactory.Json(erased);
+        body.GetProperty("rows").GetProperty("documents").GetInt32().ShouldBe(2);
+        body.GetProperty("files").GetInt32().ShouldBe(2);
+
+        FilesContaining(Canary).ShouldBeEmpty();
+        FilesContaining("burrows under the hill").ShouldBeEmpty();
+        FilesContaining(IsolationServerFactory.VictimQuestion).ShouldBeEmpty();
+        (await SearchAsync(intruder)).ShouldBe(before);
+
+        // The erased tenant's keys are gone with it; its audit trail too, and the platform scope has the tombstone.
+        (await admin.GetAsync("/v1/documents")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var platformAdmin = server.ClientWith((await server.CreateKeyAsync("ops", TenantRole.Admin, platformAdmin: true)).Key);
+        var tombstone = (await AuditLogTests.ReadAllAsync(platformAdmin, "/v1/audit?scope=platform&action=tenant.erase")).ShouldHaveSingleItem();
+        tombstone.GetProperty("target").GetString().ShouldBe(IsolationServerFactory.Victim);
+        tombstone.GetProperty("actor").GetString().ShouldBe($"victim-admin ({server.VictimAdmin.Record.Id})");
+        tombstone.GetProperty("tenantId").ValueKind.ShouldBe(JsonValueKind.Null);
+        var counts = JsonDocument.Parse(tombstone.GetProperty("detail").GetString()!).RootElement;
+        counts.GetProperty("rows").GetProperty("documents").GetInt32().ShouldBe(2);
+        counts.GetProperty("files").GetInt32().ShouldBe(2);
+        (await AuditLogTests.ReadAllAsync(server.ClientWith(server.IntruderAdmin.Key), "/v1/audit")).ShouldAllBe(e => e.GetProperty("tenantId").GetString() == IsolationServerFactory.Intruder);
+        var victimTrail = await AuditLogTests.ReadAllAsync(server.ClientWith((await server.CreateKeyAsync("ops", TenantRole.Admin, platformAdmin: true)).Key, IsolationServerFactory.Victim), "/v1/audit");
+        victimTrail.ShouldBeEmpty();
+    }
+
+    private static async Task<string> SearchAsync(HttpClient client)
+    {
+        var response = await IsolationServerFactory.Json(await client.PostAsJsonAsync("/v1/search", new { query = "process exit code and environment" }));
+        var hits = response.GetProperty("hits").EnumerateArray().Select(h => $"{h.GetProperty("chunkId")} {h.GetProperty("score")}").ToList();
+        hits.ShouldNotBeEmpty();
+        return string.Join('\n', hits);
+    }
+
+    /// <summary>Every file under the data folder whose bytes contain <paramref name="text"/> (UTF-8, case-insensitively for ASCII).</summary>
+    private List<string> FilesContaining(string text)
+    {
+        var needle = Encoding.UTF8.GetBytes(text.ToLowerInvariant());
+        var found = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(server.DataPath, "*", SearchOption.AllDirectories))
+        {
+            var bytes = RawFile.ReadAllBytes(file);
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] = bytes[i] is >= (byte)'A' and <= (byte)'Z' ? (byte)(bytes[i] + 32) : bytes[i];
+            }
+
+            if (bytes.AsSpan().IndexOf(needle) >= 0)
+            {
+                found.Add(Path.GetRelativePath(server.DataPath, file));
+            }
+        }
+
+        return found;
+    }
+}
+
+/// <summary>
+/// Reads every byte of a file. .NET's FileStream honours the advisory locks the server holds (worker.lock, index
+/// locks) and refuses to open those; <c>cat</c> does not.
+/// </summary>
+internal static class RawFile
+{
+    public static byte[] ReadAllBytes(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (IOException)
+        {
+            using var cat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true })!;
+            using var content = new MemoryStream();
+            cat.StandardOutput.BaseStream.CopyTo(content);
+            cat.WaitForExit();
+            cat.ExitCode.ShouldBe(0, $"cat {path}");
+            return content.ToArray();
+        }
+    }
+}
