@@ -32,10 +32,10 @@ internal static class MutationCorpus
     };
 
     /// <summary>
-    /// Hostile shapes that still take longer than 30 s (quadratic work in a parser), left out of the run until fixed:
-    /// a DOCX of 20,000 nested content controls (the Open XML SDK).
+    /// Names (corpus file stem and mutation) of hostile shapes left out of the run until fixed, e.g. because they still
+    /// take longer than 30 s; none at present.
     /// </summary>
-    public static readonly string[] KnownOpen = ["debian-menu-policy-ch2.nested-sdt"];
+    public static readonly string[] KnownOpen = [];
 
     public static IEnumerable<Mutant> Generate(string format, int seed) =>
         GenerateAll(format, seed).Where(m => !KnownOpen.Any(open => m.Name.StartsWith(open + ".", StringComparison.Ordinal)));
