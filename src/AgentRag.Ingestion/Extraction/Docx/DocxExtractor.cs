@@ -91,13 +91,20 @@ public sealed partial class DocxExtractor : IDocumentExtractor
         }
 
         using var reader = System.Xml.XmlReader.Create(entry.Open(), new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, IgnoreWhitespace = true });
-        while (reader.Read())
+        try
         {
-            if (reader.Depth > MaxNesting)
+            while (reader.Read())
             {
-                throw new DocumentExtractionException(source.FileName, ExtractionFailure.Corrupt,
-                    $"the Word document nests XML elements more than {MaxNesting:N0} deep (line {((System.Xml.IXmlLineInfo)reader).LineNumber}); no real document does.");
+                if (reader.Depth > MaxNesting)
+                {
+                    throw new DocumentExtractionException(source.FileName, ExtractionFailure.Corrupt,
+                        $"the Word document nests XML elements more than {MaxNesting:N0} deep (line {((System.Xml.IXmlLineInfo)reader).LineNumber}); no real document does.");
+                }
             }
+        }
+        catch (System.Xml.XmlException)
+        {
+            // Malformed XML is for the Open XML SDK to report, with what it knows of the package.
         }
     }
 
