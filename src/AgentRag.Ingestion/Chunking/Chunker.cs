@@ -377,12 +377,27 @@ public sealed class Chunker
 
         private static void AddWord(string text, int start, int end, int maxTokens, List<int> starts, List<int> ends, List<int> tokens)
         {
-            var count = TokenCounter.Count(text.AsSpan(start, end - start));
-            while (count > maxTokens)
+            // Every character of a word costs at least 1/CharactersPerWordPiece token, so a piece within the limit is at
+            // most this long: longer remainders are cut without counting them, and the search for a cut never looks
+            // further (counting the whole remainder at every cut made a word of megabytes take minutes).
+            var longest = (long)maxTokens * TokenCounter.CharactersPerWordPiece;
+            while (true)
             {
+                if (end - start <= longest)
+                {
+                    var count = TokenCounter.Count(text.AsSpan(start, end - start));
+                    if (count <= maxTokens)
+                    {
+                        starts.Add(start);
+                        ends.Add(end);
+                        tokens.Add(count);
+                        return;
+                    }
+                }
+
                 // A "word" longer than half a chunk (an inline blob, a huge URL) is cut: the longest prefix within the
                 // limit, never between the halves of a surrogate pair.
-                int low = start + 1, high = end - 1;
+                int low = start + 1, high = (int)Math.Min(end - 1, start + longest);
                 while (low < high)
                 {
                     var mid = (low + high + 1) / 2;
@@ -401,12 +416,7 @@ public sealed class Chunker
                 ends.Add(cut);
                 tokens.Add(TokenCounter.Count(text.AsSpan(start, cut - start)));
                 start = cut;
-                count = TokenCounter.Count(text.AsSpan(start, end - start));
             }
-
-            starts.Add(start);
-            ends.Add(end);
-            tokens.Add(count);
         }
 
         private void ClassifyBoundaries(TextStream stream, ExtractedDocument document)

@@ -12,12 +12,15 @@ namespace AgentRag.Retrieval.Query;
 /// <item>filters <c>doc:&lt;id|name&gt;</c> (quote names with spaces), <c>after:YYYY-MM-DD</c>, <c>before:YYYY-MM-DD</c>, <c>lang:xx</c>,
 /// which restrict the whole query wherever they appear.</item>
 /// </list>
-/// A word with another colon prefix (e.g. <c>ratio:value</c>) is an ordinary word. Malformed input throws
+/// A word with another colon prefix (e.g. <c>ratio:value</c>) is an ordinary word. Malformed input, and nesting deeper than <see cref="MaxNesting"/>, throws
 /// <see cref="QuerySyntaxException"/> with the offending position. Stateless and thread-safe.
 /// </summary>
 public static class KeywordQueryParser
 {
     private static readonly string[] Fields = ["doc", "after", "before", "lang"];
+
+    /// <summary>How deeply groups and NOT/+/- prefixes may nest; deeper input is refused rather than recursed into.</summary>
+    public const int MaxNesting = 100;
 
     public static KeywordQuery Parse(string query)
     {
@@ -186,6 +189,7 @@ public static class KeywordQueryParser
     {
         private int _index;
         private int _negationDepth;
+        private int _nesting;
 
         public SearchFilters Filters { get; private set; } = SearchFilters.None;
 
@@ -287,7 +291,9 @@ public static class KeywordQueryParser
                         _negationDepth++;
                     }
 
+                    Enter(token);
                     var operand = token.Kind == TokenKind.Not ? ParseUnary() : ParsePrimary();
+                    _nesting--;
                     if (negates)
                     {
                         _negationDepth--;
@@ -332,7 +338,9 @@ public static class KeywordQueryParser
                         throw new QuerySyntaxException("Empty group '()'.", token.Position);
                     }
 
+                    Enter(token);
                     var inner = ParseOr();
+                    _nesting--;
                     if (AtEnd || Current.Kind != TokenKind.Close)
                     {
                         throw new QuerySyntaxException("'(' is not closed.", token.Position);
@@ -346,6 +354,15 @@ public static class KeywordQueryParser
                     throw new QuerySyntaxException("')' has no matching '('.", token.Position);
                 default:
                     throw new QuerySyntaxException($"Unexpected '{token.Text}'.", token.Position);
+            }
+        }
+
+        /// <summary>Counts one more level of nesting; refuses more than <see cref="MaxNesting"/>, so the recursion stays shallow.</summary>
+        private void Enter(Token token)
+        {
+            if (++_nesting > MaxNesting)
+            {
+                throw new QuerySyntaxException($"The query is nested too deeply: more than {MaxNesting} levels of groups and NOT/+/- prefixes.", token.Position);
             }
         }
 

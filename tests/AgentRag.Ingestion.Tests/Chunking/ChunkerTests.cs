@@ -99,6 +99,19 @@ public sealed class ChunkerTests
     }
 
     [Fact]
+    public void Chunk_MegabyteWordOfLettersAndSymbols_IsCutIntoPiecesThatFit()
+    {
+        // Symbols cost a token each and letters one per 6 characters; a word of a megabyte is cut in linear time.
+        var blob = string.Concat(Enumerable.Repeat("abcdefghij-k/", 80_000));
+
+        var chunks = CreateChunker(maxTokens: 64, overlapTokens: 0).Chunk("doc_a", "t1", SinglePage(blob));
+
+        chunks.Count.ShouldBeGreaterThanOrEqualTo(80_000 * 5 / 64); // 5 tokens per repetition
+        chunks.ShouldAllBe(c => c.TokenCount <= 64);
+        string.Concat(chunks.Select(c => c.Text)).ShouldBe(blob);
+    }
+
+    [Fact]
     public void Chunk_TextAcrossPages_RecordsOneSpanPerPageAndRebuildsTheText()
     {
         var pages = new[] { "First page ends mid", "", "sentence on page three. It goes on.", "Page four." };

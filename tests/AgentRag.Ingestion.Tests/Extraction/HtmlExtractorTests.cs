@@ -1,5 +1,6 @@
 using AgentRag.Core.Documents;
 using AgentRag.Ingestion.Extraction;
+using AgentRag.Ingestion.Extraction.Html;
 using AgentRag.TestKit;
 
 namespace AgentRag.Ingestion.Tests.Extraction;
@@ -104,5 +105,31 @@ public sealed class HtmlExtractorTests : IDisposable
 
         error.Failure.ShouldBe(ExtractionFailure.NoText);
         error.Message.ShouldBe("Cannot extract 'empty-body.html': the HTML has no text in its body (after removing scripts, styles, navigation and page chrome).");
+    }
+
+    [Fact]
+    public async Task ExtractAsync_NestedOneDeeperThanTheLimit_ThrowsCorruptNamingTheLimit()
+    {
+        var depth = HtmlExtractor.MaxNesting + 1;
+        var path = _temp.WriteText("deep.html", "<html><body>" + string.Concat(Enumerable.Repeat("<div>", depth)) + "deep" + string.Concat(Enumerable.Repeat("</div>", depth)) + "</body></html>");
+
+        var error = await Should.ThrowAsync<DocumentExtractionException>(() => ExtractionServices.Registry().ExtractAsync(path));
+
+        error.Failure.ShouldBe(ExtractionFailure.Corrupt);
+        // The offending <div> starts after the 12 bytes of <html><body> and 1,000 <div>s of 5 bytes.
+        error.Message.ShouldBe("Cannot extract 'deep.html': the HTML nests elements more than 1,000 deep (at byte 5,012); no real page does.");
+    }
+
+    [Fact]
+    public async Task ExtractAsync_NestedToTheLimitWithUnclosedParagraphsAndScripts_ReadsTheText()
+    {
+        // Unclosed <p>/<li>, void elements, self-closing tags, comments and script text never deepen the count.
+        var depth = HtmlExtractor.MaxNesting;
+        var noise = string.Concat(Enumerable.Repeat("<p>para<li>item<br><img src=x /><!-- <div> --><script>if (a<b) { x('<div>'); }</script>", 2_000));
+        var path = _temp.WriteText("deep-enough.html", "<html><body>" + noise + string.Concat(Enumerable.Repeat("<span>", depth - 1)) + "deep text" + string.Concat(Enumerable.Repeat("</span>", depth - 1)) + "</body></html>");
+
+        var document = await ExtractionServices.Registry().ExtractAsync(path);
+
+        document.Pages[0].Text.ShouldContain("deep text");
     }
 }

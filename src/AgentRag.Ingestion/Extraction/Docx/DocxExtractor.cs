@@ -24,6 +24,12 @@ public sealed partial class DocxExtractor : IDocumentExtractor
     /// <summary>Parts smaller than this are not ratio-checked: small XML parts legitimately compress very well.</summary>
     private const long RatioCheckThreshold = 1024 * 1024;
 
+    /// <summary>
+    /// The deepest XML nesting of the main document part that is read. The Open XML SDK's work grows quadratically with
+    /// depth (20,000 nested content controls take minutes); Word documents nest a few dozen levels.
+    /// </summary>
+    public const int MaxNesting = 1_000;
+
     private readonly DocumentExtractionOptions _options;
 
     public DocxExtractor(IOptions<DocumentExtractionOptions> options)
@@ -42,6 +48,7 @@ public sealed partial class DocxExtractor : IDocumentExtractor
         CheckExpansion(source);
         try
         {
+            CheckNesting(source);
             using var document = WordprocessingDocument.Open(source.Path, isEditable: false);
             var main = document.MainDocumentPart;
             var body = main?.Document?.Body
@@ -71,6 +78,33 @@ public sealed partial class DocxExtractor : IDocumentExtractor
         catch (IOException ex)
         {
             throw new DocumentExtractionException(source.FileName, ExtractionFailure.Io, $"reading the file failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Streams <c>word/document.xml</c> (without building a tree) and refuses nesting deeper than <see cref="MaxNesting"/>.</summary>
+    private static void CheckNesting(DocumentSource source)
+    {
+        using var archive = ZipFile.OpenRead(source.Path);
+        if (archive.GetEntry("word/document.xml") is not { } entry)
+        {
+            return; // the Open XML SDK names what is missing
+        }
+
+        using var reader = System.Xml.XmlReader.Create(entry.Open(), new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, IgnoreWhitespace = true });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.Depth > MaxNesting)
+                {
+                    throw new DocumentExtractionException(source.FileName, ExtractionFailure.Corrupt,
+                        $"the Word document nests XML elements more than {MaxNesting:N0} deep (line {((System.Xml.IXmlLineInfo)reader).LineNumber}); no real document does.");
+                }
+            }
+        }
+        catch (System.Xml.XmlException)
+        {
+            // Malformed XML is for the Open XML SDK to report, with what it knows of the package.
         }
     }
 

@@ -30,6 +30,23 @@ public sealed class HtmlExtractor : IDocumentExtractor
         "p", "section", "summary", "caption", "tr", "td", "th",
     };
 
+    /// <summary>
+    /// The deepest element nesting read. Parsing (the browser algorithm) and rendering take time quadratic in the depth,
+    /// so a file nesting tens of thousands of elements would hold a worker for minutes; it is refused instead.
+    /// </summary>
+    public const int MaxNesting = 1_000;
+
+    // Elements that never hold content, or whose end tag is optional (so an unclosed one does not deepen the tree).
+    private static readonly HashSet<string> _notNesting = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+        "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
+        "html", "head", "body",
+    };
+
+    // Elements whose content is raw text, where '<' does not start a tag.
+    private static readonly HashSet<string> _rawText = new(StringComparer.OrdinalIgnoreCase) { "script", "style", "textarea", "title", "xmp" };
+
     public bool CanExtract(string contentType) => contentType == ContentTypes.Html;
 
     /// <summary>Extraction is in-process and cheap, so submission runs it in full: a file without text is refused at once.</summary>
@@ -43,6 +60,12 @@ public sealed class HtmlExtractor : IDocumentExtractor
         IHtmlDocument document;
         try
         {
+            if (ExcessiveNesting(await File.ReadAllBytesAsync(source.Path, cancellationToken)) is { } offset)
+            {
+                throw new DocumentExtractionException(source.FileName, ExtractionFailure.Corrupt,
+                    $"the HTML nests elements more than {MaxNesting:N0} deep (at byte {offset:N0}); no real page does.");
+            }
+
             await using var stream = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
             var head = new byte[(int)Math.Min(stream.Length, 8192)];
             await stream.ReadExactlyAsync(head, cancellationToken);
@@ -107,6 +130,93 @@ public sealed class HtmlExtractor : IDocumentExtractor
         element.LocalName is ['h', var digit] && digit is >= '1' and <= '6' ? digit - '0' : null;
 
     /// <summary>Walks the DOM in document order, gathering inline text into paragraphs between block boundaries.</summary>
+    /// <summary>
+    /// Scans the markup's tags (ASCII-compatible encodings; UTF-16 passes unchecked) and returns the byte offset where
+    /// open elements first exceed <see cref="MaxNesting"/>, or null. Comments, doctypes and raw-text content are skipped;
+    /// void elements, self-closing tags and elements with optional end tags do not count.
+    /// </summary>
+    internal static long? ExcessiveNesting(ReadOnlySpan<byte> html)
+    {
+        var depth = 0;
+        var i = 0;
+        while ((i = NextTag(html, i)) >= 0)
+        {
+            var start = i;
+            if (html[i + 1] == (byte)'!')
+            {
+                var comment = html[i..].StartsWith("<!--"u8);
+                var end = comment ? html[(i + 4)..].IndexOf("-->"u8) : html[i..].IndexOf((byte)'>');
+                i = end < 0 ? html.Length : i + end + (comment ? 7 : 1);
+                continue;
+            }
+
+            var closing = html[i + 1] == (byte)'/';
+            var nameStart = i + (closing ? 2 : 1);
+            var nameEnd = nameStart;
+            while (nameEnd < html.Length && char.IsAsciiLetterOrDigit((char)html[nameEnd]))
+            {
+                nameEnd++;
+            }
+
+            var close = html[nameEnd..].IndexOf((byte)'>');
+            i = close < 0 ? html.Length : nameEnd + close + 1;
+            var name = Encoding.ASCII.GetString(html[nameStart..nameEnd]);
+            if (closing)
+            {
+                depth = _notNesting.Contains(name) ? depth : Math.Max(0, depth - 1);
+                continue;
+            }
+
+            if (_rawText.Contains(name))
+            {
+                var end = IndexOfIgnoreCase(html, i, "</" + name);
+                i = end < 0 ? html.Length : end;
+                continue;
+            }
+
+            if (!_notNesting.Contains(name) && !(close > 0 && html[nameEnd + close - 1] == (byte)'/') && ++depth > MaxNesting)
+            {
+                return start;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The index of the next '&lt;' that starts a tag, comment or end tag at or after <paramref name="from"/>; -1 if none.</summary>
+    private static int NextTag(ReadOnlySpan<byte> html, int from)
+    {
+        for (var i = from; i < html.Length - 1; i++)
+        {
+            if (html[i] == (byte)'<' && (char.IsAsciiLetter((char)html[i + 1]) || html[i + 1] is (byte)'/' or (byte)'!'))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int IndexOfIgnoreCase(ReadOnlySpan<byte> html, int from, string value)
+    {
+        var pattern = Encoding.ASCII.GetBytes(value.ToLowerInvariant());
+        for (var i = from; i <= html.Length - pattern.Length; i++)
+        {
+            var match = true;
+            for (var j = 0; j < pattern.Length && match; j++)
+            {
+                match = (byte)char.ToLowerInvariant((char)html[i + j]) == pattern[j];
+            }
+
+            if (match)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     private sealed class Renderer
     {
         private readonly StringBuilder _inline = new();

@@ -40,7 +40,17 @@ public sealed partial class MarkdownExtractor : IDocumentExtractor
     {
         ArgumentNullException.ThrowIfNull(source);
         var markdown = await TextEncodingDetector.ReadAllTextAsync(source.Path, source.FileName, cancellationToken);
-        var document = Markdig.Markdown.Parse(markdown, _pipeline);
+        MarkdownDocument document;
+        try
+        {
+            document = Markdig.Markdown.Parse(markdown, _pipeline);
+        }
+        catch (ArgumentException ex)
+        {
+            // Markdig refuses input nested beyond its depth limit (e.g. thousands of '>') with an ArgumentException.
+            throw new DocumentExtractionException(source.FileName, ExtractionFailure.Corrupt, $"the Markdown cannot be parsed: {ex.Message}", ex);
+        }
+
         var renderer = new Renderer();
         renderer.Walk(document);
         if (!renderer.Builder.HasText)
