@@ -250,6 +250,7 @@ public static class StoreSchema
                 count     INTEGER NOT NULL,
                 PRIMARY KEY (tenant_id, day)
             ) WITHOUT ROWID;
+            """),
         new(10, "audit log", """
             -- Append-only: rows leave only by retention or by the erasure of their tenant. Never document or query text.
             CREATE TABLE audit_log (
