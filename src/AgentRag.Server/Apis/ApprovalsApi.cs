@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using AgentRag.Agents.Approvals;
 using AgentRag.Core.Approvals;
@@ -111,12 +110,12 @@ public static class ApprovalsApi
     internal static async Task<Results<Ok<AuditExport>, ValidationProblem>> ExportAuditAsync(
         TenantId tenant, ApprovalService approvals, string? from, string? to, int? limit, CancellationToken cancellationToken)
     {
-        if (!TryParseTime(from, out var fromTime))
+        if (!TimeParameter.TryParse(from, out var fromTime))
         {
             return Invalid("from", $"'{from}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
         }
 
-        if (!TryParseTime(to, out var toTime))
+        if (!TimeParameter.TryParse(to, out var toTime))
         {
             return Invalid("to", $"'{to}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
         }
@@ -190,23 +189,6 @@ public static class ApprovalsApi
 
     private static bool TryParseStatus(string text, out ApprovalStatus status) =>
         Enum.TryParse(text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
-
-    internal static bool TryParseTime(string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-
-        return false;
-    }
 
     private static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid request");

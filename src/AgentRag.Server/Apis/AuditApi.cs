@@ -100,7 +100,7 @@ public static class AuditApi
 
     private static (AuditQuery? Query, ProblemHttpResult? Problem) Parse(TenantId tenant, ClaimsPrincipal user, AuditFilter filter, int limit)
     {
-        if (!ApprovalsApi.TryParseTime(filter.From, out var from) || !ApprovalsApi.TryParseTime(filter.To, out var to))
+        if (!TimeParameter.TryParse(filter.From, out var from) || !TimeParameter.TryParse(filter.To, out var to))
         {
             return (null, Invalid($"'from' and 'to' must be ISO 8601 dates or times (e.g. 2025-03-01T12:00:00Z); got from='{filter.From}', to='{filter.To}'."));
         }

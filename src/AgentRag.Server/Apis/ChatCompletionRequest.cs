@@ -425,7 +425,7 @@ internal static partial class ChatCompletionRequestValidator
         }
 
         var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : "";
-        return new($"The request body is not valid JSON{where}: {FirstSentence(ex.Message)}", null, "invalid_json");
+        return new($"The request body is not valid JSON{where}: {JsonBody.FirstSentence(ex.Message)}", null, "invalid_json");
     }
 
     /// <summary><c>$.messages[0].role</c> → <c>messages[0].role</c>; null for the root.</summary>
@@ -442,12 +442,6 @@ internal static partial class ChatCompletionRequestValidator
         _ when message.Contains("IReadOnlyList", StringComparison.Ordinal) => "expected an array.",
         _ => "expected an object.",
     };
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
-    }
 
     private static string Kind(JsonElement element) => element.ValueKind switch
     {

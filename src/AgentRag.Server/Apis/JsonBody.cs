@@ -142,7 +142,8 @@ public static partial class JsonBody
         };
     }
 
-    private static string FirstSentence(string message)
+    /// <summary>The first sentence of a serializer message (its later sentences name internal types and paths).</summary>
+    internal static string FirstSentence(string message)
     {
         var end = message.IndexOf(". ", StringComparison.Ordinal);
         return end < 0 ? message : message[..(end + 1)];

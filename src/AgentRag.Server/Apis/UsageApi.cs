@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using AgentRag.Core;
 using AgentRag.Models.Caching;
@@ -52,7 +51,7 @@ public static class UsageApi
                 $"Unknown groupBy '{groupBy}'. Use one of: {string.Join(", ", Enum.GetNames<UsageGroupBy>().Select(n => n.ToLowerInvariant()))}.");
         }
 
-        if (!TryParseTime(from, out var fromTime) || !TryParseTime(to, out var toTime))
+        if (!TimeParameter.TryParse(from, out var fromTime) || !TimeParameter.TryParse(to, out var toTime))
         {
             return Problem("Invalid time", $"'from' and 'to' must be ISO 8601 dates or times (e.g. 2025-03-01 or 2025-03-01T12:00:00Z); got from='{from}', to='{to}'.");
         }
@@ -89,23 +88,6 @@ public static class UsageApi
             report.Groups.Select(g => new UsageGroupResponse(g.Key, UsageSums.From(g.Totals))).ToList(),
             UsageSums.From(report.Totals),
             caches.Statistics.Append(searchCache.Statistics).Select(c => new CacheHitRate(c.Cache, c.Hits, c.Misses, c.HitRate, c.Entries)).ToList()));
-    }
-
-    private static bool TryParseTime(string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-
-        return false;
     }
 
     private static ProblemHttpResult Problem(string title, string detail) =>
