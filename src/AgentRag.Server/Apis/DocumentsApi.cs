@@ -59,7 +59,7 @@ public static class DocumentsApi
         TenantId tenant,
         DocumentIngestionService ingestion,
         ScratchSpace scratch,
-        IngestionWorker worker,
+        IIngestionQueue queue,
         IOptions<ServerOptions> serverOptions,
         IOptions<IngestionOptions> ingestionOptions,
         TenantQuotas quotas,
@@ -156,7 +156,7 @@ public static class DocumentsApi
                     submitted.Document.Status.ToString().ToLowerInvariant(), submitted.AlreadyExisted));
                 if (submitted.Document.Status is DocumentStatus.Pending or DocumentStatus.Failed && !submitted.AlreadyExisted)
                 {
-                    worker.Enqueue(tenant.Value, submitted.Document.Id);
+                    await queue.EnqueueAsync(new IngestionJob(tenant.Value, submitted.Document.Id), CancellationToken.None);
                 }
             }
             catch (IngestionRejectedException ex)
@@ -287,7 +287,7 @@ public static class DocumentsApi
     }
 
     internal static async Task<Results<Accepted<Document>, ProblemHttpResult>> ReprocessAsync(
-        string id, TenantId tenant, DocumentIngestionService ingestion, IngestionWorker worker, CancellationToken cancellationToken)
+        string id, TenantId tenant, DocumentIngestionService ingestion, IIngestionQueue queue, CancellationToken cancellationToken)
     {
         var document = await ingestion.ResetForReprocessingAsync(tenant.Value, id, cancellationToken);
         if (document is null)
@@ -297,7 +297,7 @@ public static class DocumentsApi
 
         if (document.Status == DocumentStatus.Pending)
         {
-            worker.Enqueue(tenant.Value, id);
+            await queue.EnqueueAsync(new IngestionJob(tenant.Value, id), CancellationToken.None);
         }
 
         return TypedResults.Accepted($"/v1/documents/{id}", document);

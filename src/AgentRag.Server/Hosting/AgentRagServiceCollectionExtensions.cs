@@ -11,6 +11,7 @@ using AgentRag.Retrieval;
 using AgentRag.Retrieval.Search;
 using AgentRag.Server.Security;
 using AgentRag.Storage.Sqlite;
+using AgentRag.Storage.Sqlite.Files;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -31,6 +32,7 @@ public static class AgentRagServiceCollectionExtensions
         services.AddSingleton(dataFolder);
         services.AddSingleton(TimeProvider.System);
         services.AddSqliteStorage(dataFolder.Root);
+        services.AddDataFolderFiles();
         services.AddDocumentExtraction();
         services.AddModels();
         // The retrieval catalogs put their indexes in <data>/index/<tenant>/ themselves.

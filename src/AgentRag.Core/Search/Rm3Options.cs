@@ -1,4 +1,4 @@
-namespace AgentRag.Retrieval.Keyword;
+namespace AgentRag.Core.Search;
 
 /// <summary>RM3 pseudo-relevance feedback settings. Defaults are Anserini's (<c>-rm3</c>).</summary>
 public sealed class Rm3Options
