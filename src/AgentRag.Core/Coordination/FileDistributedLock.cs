@@ -14,9 +14,6 @@ public sealed class FileDistributedLock : IDistributedLock
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The HResult of the <see cref="IOException"/> thrown when another holder has the file locked.</summary>
-    private const int SharingViolation = unchecked((int)0x80070020);
-
     private readonly TimeProvider _time;
 
     /// <param name="root">The folder the lock files live under (created on first use).</param>
@@ -76,14 +73,15 @@ public sealed class FileDistributedLock : IDistributedLock
             {
                 return new Lease(name, new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0));
             }
-            catch (IOException ex) when (ex.HResult == SharingViolation)
-            {
-                return null;
-            }
             catch (DirectoryNotFoundException) when (attempt < 3)
             {
                 // First use, or the folder was deleted meanwhile (a tenant's index erased): make it and retry.
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            }
+            catch (IOException ex) when (ex is not (DirectoryNotFoundException or FileNotFoundException or PathTooLongException))
+            {
+                // Locked by another holder (the sharing violation's HResult differs between Windows and Unix).
+                return null;
             }
         }
     }
