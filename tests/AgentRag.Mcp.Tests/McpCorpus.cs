@@ -135,13 +135,20 @@ public sealed class McpCorpus : IAsyncLifetime
         }
     }
 
-    /// <summary>The real server over a data folder, with optional extra services.</summary>
-    public sealed class ServerFactory(string dataPath, Action<IServiceCollection>? configureServices = null) : WebApplicationFactory<Program>
+    /// <summary>The real server over a data folder, with optional extra services and settings.</summary>
+    public sealed class ServerFactory(
+        string dataPath, Action<IServiceCollection>? configureServices = null, IReadOnlyDictionary<string, string?>? settings = null)
+        : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting(AgentRagWebApplicationExtensions.DataKey, dataPath);
             builder.UseSetting("log-format", "text");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                builder.UseSetting(key, value);
+            }
+
             if (configureServices is not null)
             {
                 builder.ConfigureServices(configureServices);
