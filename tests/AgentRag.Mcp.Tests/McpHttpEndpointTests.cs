@@ -98,6 +98,19 @@ public sealed class McpHttpEndpointTests(McpCorpus corpus) : IClassFixture<McpCo
     }
 
     [Fact]
+    public async Task Post_UnsupportedProtocolVersionHeader_400NamingTheVersion()
+    {
+        using var http = corpus.Http.CreateClient();
+        var request = Post("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        request.Headers.Add("MCP-Protocol-Version", "1999-01-01");
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("1999-01-01");
+    }
+
+    [Fact]
     public async Task Post_MalformedTenant_400ProblemBeforeAnyMcp()
     {
         using var http = corpus.Http.CreateClient();
