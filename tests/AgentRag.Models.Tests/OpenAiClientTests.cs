@@ -82,6 +82,25 @@ public sealed class OpenAiClientTests
     }
 
     [Fact]
+    public async Task GetResponse_FunctionTool_IsSentWithTheDeclaredSchemaClosedToOtherPropertiesAndNotInStrictMode()
+    {
+        await using var harness = await ModelHarness.StartAsync();
+        const string Schema = """{"type":"object","properties":{"query":{"type":"string"},"top":{"type":"integer"}},"required":["query"]}""";
+        harness.Server.Chat.Enqueue(ScriptedResponse.ToolCall(new ScriptedToolCall("search", """{"query":"page size"}""", "call_a")));
+
+        await harness.Chat.GetResponseAsync(ModelHarness.Ask("find page size"),
+            new ChatOptions { Tools = [JsonSchemaFunction.Declare("search", "Searches the documents.", Schema)] });
+
+        // Strict mode would make the provider require every property: the schema goes as declared, except that the library
+        // closes it to undeclared properties (additionalProperties: false), which the hand-written adapter did not.
+        var function = harness.Server.Requests.Single().Json!["tools"]![0]!["function"]!;
+        function["strict"]?.GetValue<bool>().ShouldNotBe(true);
+        var expected = System.Text.Json.Nodes.JsonNode.Parse(Schema)!.AsObject();
+        expected["additionalProperties"] = false;
+        System.Text.Json.Nodes.JsonNode.DeepEquals(function["parameters"], expected).ShouldBeTrue(function["parameters"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Probe_ProviderNeverAnswers_FailsAfterTheProfileTimeoutOnTheInjectedClock()
     {
         await using var harness = await ModelHarness.StartAsync(settings =>
