@@ -26,6 +26,14 @@ public abstract class BackendContract : IAsyncLifetime
     /// </summary>
     protected abstract void AddBackend(IServiceCollection services);
 
+    /// <summary>
+    /// Settings a suite needs (options of the ports it tests), applied after <see cref="AddBackend"/> so they win over the
+    /// backend's defaults. A suite overrides this; a backend does not.
+    /// </summary>
+    protected virtual void AddSettings(IServiceCollection services)
+    {
+    }
+
     /// <summary>The backend's implementation of <typeparamref name="T"/>; fails naming the port when it registered none.</summary>
     protected T Get<T>() where T : notnull => Services.GetService<T>()
         ?? throw new InvalidOperationException($"The backend under test registered no {typeof(T).FullName}.");
@@ -65,6 +73,7 @@ public abstract class BackendContract : IAsyncLifetime
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Clock);
         AddBackend(services);
+        AddSettings(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }
