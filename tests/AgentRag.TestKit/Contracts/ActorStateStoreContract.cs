@@ -65,6 +65,18 @@ public abstract class ActorStateStoreContract : BackendContract
     }
 
     [Fact]
+    public async Task WriteStateAsync_ConcurrentWritesToOneKey_LeaveExactlyOneOfTheWrittenValues()
+    {
+        // The port has no ETag: an actor's turn is its single writer. Concurrent writers (which a correct host never
+        // has) must still leave one whole value, never a mix or nothing.
+        var values = Enumerable.Range(0, 20).Select(i => $$"""{"writer":{{i}},"padding":"{{new string('x', 4096)}}"}""").ToList();
+
+        await Task.WhenAll(values.Select(v => Store.WriteStateAsync(Workflow, "state", v)));
+
+        values.ShouldContain((await Store.ReadStateAsync(Workflow, "state"))!);
+    }
+
+    [Fact]
     public async Task SaveReminderAsync_ThenList_RoundTripsEveryTenantsRemindersAndReplacesByName()
     {
         var other = new ActorId("workflow", TenantB, "wf_9");
