@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AgentRag.Core.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using Xunit;
 using static AgentRag.TestKit.Contracts.ContractRecords;
@@ -95,6 +96,19 @@ public abstract class ApiKeyStoreContract : BackendContract
         var found = (await Store.FindByHashAsync(hash))!;
         found.RevokedAt.ShouldBe(Epoch.AddHours(1));
         found.IsActiveAt(Epoch.AddHours(3)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task RevokeAsync_InOneInstance_IsSeenByTheNextFindInAnotherSharingTheStore()
+    {
+        var hash = NewHash();
+        await Store.CreateAsync(NewKey(TenantA, "key_a1", 0), hash);
+        var other = OpenSecondInstance().GetRequiredService<IApiKeyStore>();
+        (await other.FindByHashAsync(hash))!.RevokedAt.ShouldBeNull();
+
+        await Store.RevokeAsync("key_a1", TenantA, Epoch.AddHours(1));
+
+        (await other.FindByHashAsync(hash))!.RevokedAt.ShouldBe(Epoch.AddHours(1));
     }
 
     [Fact]

@@ -11,6 +11,7 @@ namespace AgentRag.TestKit.Contracts;
 /// </summary>
 public abstract class BackendContract : IAsyncLifetime
 {
+    private readonly List<ServiceProvider> _others = [];
     private ServiceProvider? _services;
 
     /// <summary>The clock the backend reads: registered as the <see cref="TimeProvider"/> before <see cref="AddBackend"/> runs.</summary>
@@ -52,6 +53,17 @@ public abstract class BackendContract : IAsyncLifetime
         _services = Compose();
     }
 
+    /// <summary>
+    /// A second instance of the backend over the same storage, open beside the first, as another process sharing it
+    /// would be (the CLI beside a server, a second replica). Disposed with the test.
+    /// </summary>
+    protected IServiceProvider OpenSecondInstance()
+    {
+        var other = Compose();
+        _others.Add(other);
+        return other;
+    }
+
     public virtual Task InitializeAsync()
     {
         _services = Compose();
@@ -60,6 +72,11 @@ public abstract class BackendContract : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        foreach (var other in _others)
+        {
+            await other.DisposeAsync();
+        }
+
         if (_services is not null)
         {
             await _services.DisposeAsync();

@@ -1,4 +1,5 @@
 using AgentRag.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using Xunit;
 using static AgentRag.TestKit.Contracts.ContractRecords;
@@ -43,6 +44,18 @@ public abstract class TenantQuotaStoreContract : BackendContract
         (await Quotas.GetQueriesAsync(TenantB, Day)).ShouldBe(0);
         (await Quotas.TryCountQueryAsync(TenantA, Day.AddDays(1), 5)).ShouldBe((true, 1L));
         (await Quotas.TryCountQueryAsync(TenantB, Day, 0)).ShouldBe((false, 0L));
+    }
+
+    [Fact]
+    public async Task TryCountQueryAsync_TwoInstancesSharingTheStore_TogetherNeverPassTheLimit()
+    {
+        var other = OpenSecondInstance().GetRequiredService<ITenantQuotaStore>();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => (i % 2 == 0 ? Quotas : other).TryCountQueryAsync(TenantA, Day, 7)));
+
+        results.Count(r => r.Counted).ShouldBe(7);
+        (await other.GetQueriesAsync(TenantA, Day)).ShouldBe(7);
+        (await Quotas.GetQueriesAsync(TenantA, Day)).ShouldBe(7);
     }
 
     [Fact]
