@@ -22,7 +22,7 @@ public static class ApprovalsApi
     {
         var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
         api.MapGet("/", ListAsync);
-        api.MapGet("/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        api.MapGet("/events", StreamEvents).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         api.MapGet("/audit", ExportAuditAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/history", GetHistoryAsync);
@@ -130,12 +130,9 @@ public static class ApprovalsApi
         return TypedResults.Ok(new AuditExport(tenant.Value, fromTime, toTime, entries.Count, entries));
     }
 
-    internal static async Task<EmptyHttpResult> StreamEventsAsync(TenantId tenant, HttpContext httpContext, ServerSentEvents events, CancellationToken cancellationToken)
-    {
-        // An inbox follows the tenant's notifications until it disconnects; Last-Event-ID replays what it missed.
-        await events.StreamAsync(httpContext, tenant.Value, ApprovalEvents.TenantStreamId, static _ => false, cancellationToken);
-        return TypedResults.Empty;
-    }
+    /// <summary>An inbox follows the tenant's notifications until it disconnects; <c>Last-Event-ID</c> replays what it missed.</summary>
+    internal static ServerSentEventsResult<string> StreamEvents(TenantId tenant, HttpContext httpContext, ServerSentEvents events) =>
+        events.Stream(httpContext, tenant.Value, ApprovalEvents.TenantStreamId, static _ => false);
 
     internal static async Task<IResult> DecideAsync(
         string id, ApprovalDecision decision, TenantId tenant, HttpContext httpContext, ApprovalService approvals, CancellationToken cancellationToken)

@@ -233,7 +233,7 @@ public static class DocumentsApi
                     : $"Document '{id}' has no page {number} (formats without pages store their text as page 0).");
     }
 
-    internal static async Task<IResult> StreamEventsAsync(
+    internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEventsAsync(
         string id, TenantId tenant, HttpContext httpContext, IDocumentStore store, IEventLog eventLog, ServerSentEvents events, CancellationToken cancellationToken)
     {
         var document = await store.GetAsync(tenant.Value, id, cancellationToken);
@@ -246,12 +246,10 @@ public static class DocumentsApi
         var streamId = DocumentEventRecorder.StreamId(id);
         if (await SawTheEndAsync(eventLog, tenant.Value, streamId, ServerSentEvents.ParseLastEventId(httpContext.Request), document, cancellationToken))
         {
-            httpContext.Response.Headers.ContentType = "text/event-stream";
-            return TypedResults.Empty;
+            return ServerSentEvents.Empty();
         }
 
-        await events.StreamAsync(httpContext, tenant.Value, streamId, DocumentEventRecorder.IsFinal, cancellationToken);
-        return TypedResults.Empty;
+        return events.Stream(httpContext, tenant.Value, streamId, DocumentEventRecorder.IsFinal);
     }
 
     /// <summary>

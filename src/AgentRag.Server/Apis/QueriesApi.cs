@@ -121,7 +121,7 @@ public static class QueriesApi
         await workflows.StartAsync(tenant.Value, turn.Request, turn.WorkflowId, CancellationToken.None);
         httpContext.Response.Headers.Location = $"/v1/queries/{turn.WorkflowId}";
         httpContext.Response.Headers["X-Workflow-Id"] = turn.WorkflowId;
-        await events.StreamAsync(httpContext, tenant.Value, WorkflowEvents.StreamId(turn.WorkflowId), WorkflowEvents.IsFinal, cancellationToken);
+        await events.StreamAsync(httpContext, tenant.Value, WorkflowEvents.StreamId(turn.WorkflowId), WorkflowEvents.IsFinal);
         if (await workflows.GetAsync(tenant.Value, turn.WorkflowId, CancellationToken.None) is { IsTerminal: true } ended)
         {
             await conversations.CompleteTurnAsync(tenant.Value, turn.SessionId, ended, CancellationToken.None);
@@ -136,7 +136,7 @@ public static class QueriesApi
             ? TypedResults.Ok(state)
             : NotFound(id);
 
-    internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamEventsAsync(
+    internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEventsAsync(
         string id, TenantId tenant, HttpContext httpContext, WorkflowService workflows, IEventLog eventLog, ServerSentEvents events, CancellationToken cancellationToken)
     {
         var state = await workflows.GetAsync(tenant.Value, id, cancellationToken);
@@ -150,12 +150,10 @@ public static class QueriesApi
         var lastEventId = ServerSentEvents.ParseLastEventId(httpContext.Request);
         if (state.IsTerminal && lastEventId > 0 && (await eventLog.ReadAsync(tenant.Value, streamId, lastEventId, 1, cancellationToken)).Count == 0)
         {
-            httpContext.Response.Headers.ContentType = "text/event-stream";
-            return TypedResults.Empty;
+            return ServerSentEvents.Empty();
         }
 
-        await events.StreamAsync(httpContext, tenant.Value, streamId, WorkflowEvents.IsFinal, cancellationToken);
-        return TypedResults.Empty;
+        return events.Stream(httpContext, tenant.Value, streamId, WorkflowEvents.IsFinal);
     }
 
     internal static async Task<Results<Ok<CancelResult>, ProblemHttpResult>> CancelAsync(
