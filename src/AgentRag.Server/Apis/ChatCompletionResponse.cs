@@ -80,9 +80,14 @@ public sealed record ChatCompletionChunkChoice(
     [property: JsonPropertyName("finish_reason")] string? FinishReason);
 
 /// <summary>What a chunk adds: the role (first chunk), text, or nothing (the last chunk).</summary>
-public sealed record ChatCompletionDelta(
-    [property: JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
-    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+public sealed record ChatCompletionDelta
+{
+    [JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Role { get; init; }
+
+    [JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Content { get; init; }
+}
 
 /// <summary>OpenAI's error body; <c>workflow_id</c> (an extension) names a workflow that can still be followed.</summary>
 public sealed record ChatCompletionErrorResponse(

@@ -154,7 +154,7 @@ public static class ChatCompletionsApi
         Completion completion, ChatRequest request, string tenantId, WorkflowService workflows, ConversationService conversations,
         IUsageStore usage, ILoggerFactory loggers, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        yield return Data(Chunk(completion, new ChatCompletionDelta("assistant", ""), null));
+        yield return Data(Chunk(completion, new ChatCompletionDelta { Role = "assistant", Content = "" }, null));
 
         // The workflow's events arrive on its subscription's thread; they are written here, in order, as they come.
         var events = Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -171,7 +171,7 @@ public static class ChatCompletionsApi
                     var piece = relay.Add(token.StepId, token.Text ?? "");
                     if (piece.Length > 0)
                     {
-                        yield return Data(Chunk(completion, new ChatCompletionDelta(null, piece), null));
+                        yield return Data(Chunk(completion, new ChatCompletionDelta { Content = piece }, null));
                     }
                 }
                 else if (stored.Type == WorkflowEvents.TokenReset)
@@ -238,11 +238,11 @@ public static class ChatCompletionsApi
         tail.Append(WithSourcesFooter("", answer.Citations));
         if (tail.Length > 0)
         {
-            yield return Data(Chunk(completion, new ChatCompletionDelta(null, tail.ToString()), null));
+            yield return Data(Chunk(completion, new ChatCompletionDelta { Content = tail.ToString() }, null));
         }
 
         var tokens = await AnsweredAsync(usage, tenantId, state, completion, loggers, cancellationToken);
-        yield return Data(Chunk(completion, new ChatCompletionDelta(null, null), finishReason) with
+        yield return Data(Chunk(completion, new ChatCompletionDelta(), finishReason) with
         {
             Answer = WithSourcesFooter(answer.Answer, answer.Citations),
             Citations = answer.Citations,

@@ -21,7 +21,7 @@ public static class DocumentsApi
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", UploadAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member)
+        api.MapPost("/", UploadAsync).WithName("UploadDocuments").WithSummary("Upload files for ingestion (multipart, one part per file).").DisableAntiforgery().RequireAuthorization(AuthPolicies.Member)
             .WithLimitGroup(LimitGroup.Uploads).AddEndpointFilter<UploadQuotaFilter>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .AcceptsFiles("files")
@@ -31,13 +31,13 @@ public static class DocumentsApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .Audited(AuditActions.DocumentUpload);
-        api.MapGet("/", ListAsync);
-        api.MapGet("/{id}", GetAsync);
-        api.MapGet("/{id}/chunks", GetChunksAsync);
-        api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess);
-        api.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete);
+        api.MapGet("/", ListAsync).WithName("ListDocuments").WithSummary("The tenant's documents, filtered by status, one page at a time.");
+        api.MapGet("/{id}", GetAsync).WithName("GetDocument").WithSummary("A document and its ingestion status.");
+        api.MapGet("/{id}/chunks", GetChunksAsync).WithName("GetDocumentChunks").WithSummary("A document's indexed chunks.");
+        api.MapGet("/{id}/pages/{number:int}", GetPageAsync).WithName("GetDocumentPage").WithSummary("One page of a document's extracted text.");
+        api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamDocumentEvents").WithSummary("Follow a document's ingestion (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id}/reprocess", ReprocessAsync).WithName("ReprocessDocument").WithSummary("Ingest a document again from its stored original.").RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess);
+        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteDocument").WithSummary("Delete a document, its chunks and its original.").RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete);
         return api;
     }
 

@@ -24,10 +24,10 @@ public static class QueriesApi
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", AskAsync).DisableAntiforgery().WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<QueryBody>("application/json");
-        api.MapGet("/{id}", GetAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        api.MapDelete("/{id}", CancelAsync);
+        api.MapPost("/", AskAsync).WithName("AskQuery").WithSummary("Ask a question; the cited answer comes as one JSON result, or as server-sent events with Accept: text/event-stream.").DisableAntiforgery().WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<QueryBody>("application/json");
+        api.MapGet("/{id}", GetAsync).WithName("GetQuery").WithSummary("A query's workflow: its plan, steps, status and answer.");
+        api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamQueryEvents").WithSummary("Follow a query's workflow events (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        api.MapDelete("/{id}", CancelAsync).WithName("CancelQuery").WithSummary("Cancel a query's workflow.");
         return api;
     }
 
