@@ -51,6 +51,15 @@ public static class WorkflowEventJson
         where T : WorkflowEventData =>
         JsonSerializer.Deserialize(json, (JsonTypeInfo<T>)TypeInfo(typeof(T))) ?? throw new JsonException($"The {typeof(T).Name} data is null.");
 
+    /// <summary>Reads the data of an event of type <paramref name="type"/> (one of <see cref="Types"/>) into its record.</summary>
+    /// <exception cref="NotSupportedException"><paramref name="type"/> is not a workflow event type.</exception>
+    /// <exception cref="JsonException"><paramref name="json"/> is not that event's data.</exception>
+    public static WorkflowEventData Deserialize(string type, string json)
+    {
+        var data = Types.FirstOrDefault(t => t.Type == type).Data ?? throw new NotSupportedException($"'{type}' is not a workflow event type.");
+        return (WorkflowEventData?)JsonSerializer.Deserialize(json, TypeInfo(data)) ?? throw new JsonException($"The '{type}' data is null.");
+    }
+
     private static JsonTypeInfo TypeInfo(Type type) =>
         Context.GetTypeInfo(type) ?? throw new NotSupportedException($"{type.Name} is not a workflow event data type.");
 }
