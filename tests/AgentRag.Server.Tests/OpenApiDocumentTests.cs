@@ -57,6 +57,30 @@ public sealed class OpenApiDocumentTests
         content.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!.ShouldStartWith("#/components/schemas/");
     }
 
+    [Theory]
+    [InlineData("/v1/queries/{id}/events", "get", "plan,step.started,step.progress,token,token.reset,step.completed,step.failed,citations,usage,done,error,approval.required,approval.resolved,approval.expiring,approval.escalated")]
+    [InlineData("/v1/queries", "post", "plan,done,error")]
+    [InlineData("/v1/approvals/events", "get", "approval.required,approval.resolved,approval.expiring,approval.escalated")]
+    [InlineData("/v1/documents/{id}/events", "get", "progress,ready,failed")]
+    [InlineData("/v1/chat/completions", "post", "message")]
+    public async Task Document_EventStreams_NameTheSchemaOfEveryEvent(string path, string method, string events)
+    {
+        var document = await FetchDocumentAsync();
+
+        var operation = document.GetProperty("paths").GetProperty(path).GetProperty(method);
+        var named = operation.GetProperty("x-sse-events");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var type in events.Split(','))
+        {
+            named.TryGetProperty(type, out var reference).ShouldBeTrue($"{method} {path} does not name the schema of '{type}'");
+            var name = reference.GetProperty("$ref").GetString()!.Replace("#/components/schemas/", "", StringComparison.Ordinal);
+            schemas.TryGetProperty(name, out var schema).ShouldBeTrue($"'{type}' refers to {name}, which is not in components.schemas");
+            schema.GetProperty("properties").EnumerateObject().ShouldNotBeEmpty();
+        }
+
+        operation.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _).ShouldBeTrue();
+    }
+
     [Fact]
     public async Task GeneratedClient_CallsEveryRouteOfARunningServer()
     {

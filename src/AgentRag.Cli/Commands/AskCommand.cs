@@ -89,20 +89,12 @@ internal static class AskCommand
         switch (stored.Type)
         {
             case WorkflowEvents.Token:
-                using (var token = JsonDocument.Parse(stored.Data))
-                {
-                    Console.Out.Write(token.RootElement.GetProperty("text").GetString());
-                }
-
+                Console.Out.Write(WorkflowEventJson.Deserialize<TokenEvent>(stored.Data).Text);
                 break;
             case WorkflowEvents.TokenReset:
-                using (var reset = JsonDocument.Parse(stored.Data))
-                {
-                    // What was printed cannot be taken back: say it is void, and the answer starts again below.
-                    Console.Out.WriteLine();
-                    Console.Out.WriteLine($"({reset.RootElement.GetProperty("reason").GetString()})");
-                }
-
+                // What was printed cannot be taken back: say it is void, and the answer starts again below.
+                Console.Out.WriteLine();
+                Console.Out.WriteLine($"({WorkflowEventJson.Deserialize<TokenResetEvent>(stored.Data).Reason})");
                 break;
         }
     }
