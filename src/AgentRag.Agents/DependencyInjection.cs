@@ -11,11 +11,11 @@ using AgentRag.Agents.Tools;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Actors;
+using AgentRag.Core.Sessions;
 using AgentRag.Models;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Prompts;
 using AgentRag.Models.Routing;
-using AgentRag.Storage.Sqlite.Actors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,13 +32,14 @@ public static class DependencyInjection
     /// Adds the built-in agents (retrieval, follow-up retrieval, synthesis, citation, reasoning), the planner, the
     /// embedded actor host (also a hosted service that re-arms stored reminders at start; a host without hosted
     /// services must call <see cref="EmbeddedActorHost.StartAsync"/>), and <see cref="WorkflowService"/>.
-    /// Needs the SQLite store and the retrieval engine; adds the model layer (<see cref="Models.DependencyInjection.AddModels"/>)
+    /// Needs a storage backend (<c>AddSqliteStorage</c>: actor state, sessions, the event log, approvals) and the retrieval
+    /// engine; adds the model layer (<see cref="Models.DependencyInjection.AddModels"/>)
     /// when it is not registered yet. Agents get the chat client and embedding generator only when the
     /// <see cref="ModelCatalog"/> says they are configured; otherwise answers are extractive. Prompts come from the model
     /// layer's <see cref="PromptCatalog"/>. Passages come from <see cref="SearchPassageRetriever"/> unless an
     /// <see cref="IPassageRetriever"/> is registered before this call. <see cref="AgentsOptions"/> bind to
-    /// <c>AgentRag:Agents</c> and are validated at start. Conversations: <see cref="ConversationService"/> over the SQLite
-    /// <see cref="ISessionStore"/>, with <see cref="SessionOptions"/> bound to <c>AgentRag:Sessions</c>.
+    /// <c>AgentRag:Agents</c> and are validated at start. Conversations: <see cref="ConversationService"/> over the storage
+    /// backend's <see cref="ISessionStore"/>, with <see cref="SessionOptions"/> bound to <c>AgentRag:Sessions</c>.
     /// </summary>
     public static IServiceCollection AddAgents(this IServiceCollection services, Action<AgentsOptions>? configure = null)
     {
@@ -90,7 +91,6 @@ public static class DependencyInjection
             sp.GetRequiredService<ModelRouter>(),
             sp.GetService<IStepToolSource>()));
 
-        services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
         services.TryAddSingleton<StepResilience>();
         services.TryAddSingleton<AnswerFeedbackService>();
         services.TryAddSingleton(sp => new WorkflowActorServices(
@@ -124,7 +124,6 @@ public static class DependencyInjection
 
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SessionOptions>>().Value);
-        services.TryAddSingleton<ISessionStore, SqliteSessionStore>();
         services.TryAddSingleton(sp => new FollowUpResolver(
             sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ILogger<FollowUpResolver>>(), ChatModel(sp)));
         services.TryAddSingleton<ConversationService>();

@@ -1,13 +1,13 @@
+using AgentRag.Core.Feedback;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Budgets;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Diagnostics;
-using AgentRag.Models.Feedback;
 using AgentRag.Models.Pipeline;
 using AgentRag.Models.Prompts;
 using AgentRag.Models.Resilience;
 using AgentRag.Models.Routing;
-using AgentRag.Models.Usage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,9 +26,9 @@ public static class DependencyInjection
     /// shortcuts, validated at start naming each bad setting), <see cref="PromptOptions"/> (<c>AgentRag:Prompts</c>; the
     /// prompt files are loaded and validated at start), <see cref="ModelCatalog"/> (ask it whether a chat model is
     /// configured), the decorated <see cref="IChatClient"/> and <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>
-    /// (composition in <see cref="ModelPipelineFactory"/>), <see cref="IUsageStore"/> over SQLite, <see cref="ModelRouter"/>,
+    /// (composition in <see cref="ModelPipelineFactory"/>), <see cref="ModelRouter"/>,
     /// <see cref="PromptCatalog"/>, <see cref="ModelCaches"/>, <see cref="ModelResiliencePipelines"/> and
-    /// <see cref="ModelProbe"/>. Needs the SQLite store (<c>AddSqliteStorage</c>). With no model configured the clients still
+    /// <see cref="ModelProbe"/>. Needs a storage backend for <see cref="IUsageStore"/> and <see cref="IAnswerQualityStore"/> (<c>AddSqliteStorage</c>). With no model configured the clients still
     /// resolve, and calls throw <see cref="ModelUnavailableException"/>: check <see cref="ModelCatalog.IsChatAvailable"/> first.
     /// </summary>
     public static IServiceCollection AddModels(this IServiceCollection services)
@@ -47,9 +47,7 @@ public static class DependencyInjection
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<ModelResiliencePipelines>();
         services.TryAddSingleton<ModelCaches>();
-        services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
         services.TryAddSingleton<BudgetLedger>();
-        services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
         services.TryAddSingleton<ModelRouter>();
         services.TryAddSingleton<PromptCatalog>();
         services.TryAddSingleton<ModelProbe>();

@@ -1,10 +1,10 @@
 using AgentRag.Core.Search;
 using AgentRag.Core.Storage;
+using AgentRag.Core.Usage;
 using AgentRag.Models;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Prompts;
 using AgentRag.Models.Resilience;
-using AgentRag.Models.Usage;
 using AgentRag.Retrieval.Dense;
 using AgentRag.Retrieval.Evaluation;
 using AgentRag.Retrieval.Expansion;

@@ -1,13 +1,22 @@
+using AgentRag.Core.Actors;
 using AgentRag.Core.Approvals;
 using AgentRag.Core.Audit;
 using AgentRag.Core.Events;
-using AgentRag.Core.Storage;
+using AgentRag.Core.Feedback;
 using AgentRag.Core.Security;
+using AgentRag.Core.Sessions;
+using AgentRag.Core.Storage;
+using AgentRag.Core.Usage;
+using AgentRag.Storage.Sqlite.Actors;
 using AgentRag.Storage.Sqlite.Approvals;
 using AgentRag.Storage.Sqlite.Audit;
-using AgentRag.Storage.Sqlite.Events;
-using AgentRag.Storage.Sqlite.Security;
+using AgentRag.Storage.Sqlite.Data;
 using AgentRag.Storage.Sqlite.Documents;
+using AgentRag.Storage.Sqlite.Events;
+using AgentRag.Storage.Sqlite.Feedback;
+using AgentRag.Storage.Sqlite.Security;
+using AgentRag.Storage.Sqlite.Sessions;
+using AgentRag.Storage.Sqlite.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +26,7 @@ using Microsoft.Extensions.Options;
 
 namespace AgentRag.Storage.Sqlite;
 
-/// <summary>Registers the embedded SQLite store.</summary>
+/// <summary>Registers the embedded SQLite store: every port that SQLite backs, in one call.</summary>
 public static class DependencyInjection
 {
     /// <summary>The tag of the store's health check, for the readiness probe's filter.</summary>
@@ -31,9 +40,15 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// Registers <see cref="SqliteDatabase"/> (singleton, opened and migrated on first use or at host start),
-    /// <see cref="IDocumentStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="ITenantQuotaStore"/>, <see cref="IAuditLog"/>, <see cref="ITenantDataStore"/>, and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. Options bind from configuration section <c>AgentRag:Storage</c> when present and
-    /// are then adjusted by <paramref name="configure"/>; invalid options fail at host start, naming the setting.
+    /// Registers <see cref="SqliteDatabase"/> (singleton, opened and migrated on first use or at host start) and the
+    /// SQLite adapter of every storage port: <see cref="IDocumentStore"/>, <see cref="IEventLog"/>,
+    /// <see cref="IActorStateStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="IAuditLog"/>,
+    /// <see cref="ITenantQuotaStore"/>, <see cref="ITenantDataStore"/>, <see cref="ISessionStore"/> (settings from
+    /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/> and <see cref="IAnswerQualityStore"/>; its
+    /// <see cref="ITransientStoreErrorRule"/>; and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. A port
+    /// registered before this call keeps its registration. Options bind from configuration section
+    /// <c>AgentRag:Storage</c> when present and are then adjusted by <paramref name="configure"/>; invalid options fail
+    /// at host start, naming the setting.
     /// </summary>
     public static IServiceCollection AddSqliteStorage(this IServiceCollection services, Action<SqliteStorageOptions> configure)
     {
@@ -54,11 +69,19 @@ public static class DependencyInjection
         services.TryAddSingleton<IDocumentStore, SqliteDocumentStore>();
         services.TryAddSingleton<EventBroadcaster>();
         services.TryAddSingleton<IEventLog, SqliteEventLog>();
+        services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
         services.TryAddSingleton<IApprovalStore, SqliteApprovalStore>();
         services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         services.TryAddSingleton<ITenantQuotaStore, SqliteTenantQuotaStore>();
         services.TryAddSingleton<IAuditLog, SqliteAuditLog>();
-        services.TryAddSingleton<ITenantDataStore, Data.SqliteTenantDataStore>();
+        services.TryAddSingleton<ITenantDataStore, SqliteTenantDataStore>();
+        services.TryAddSingleton<ISessionStore>(provider => new SqliteSessionStore(
+            provider.GetRequiredService<SqliteDatabase>(),
+            provider.GetRequiredService<IOptions<SessionOptions>>().Value,
+            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
+        services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransientStoreErrorRule, SqliteTransientErrorRule>());
         services.AddHostedService<SqliteStorageStartup>();
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", tags: [ReadyTag]);
         return services;

@@ -59,6 +59,7 @@ public static class SqliteResultCodes
 {
     public const int Error = 1;
     public const int Busy = 5;
+    public const int Locked = 6;
     public const int ReadOnly = 8;
     public const int CantOpen = 14;
     public const int Constraint = 19;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
-using AgentRag.Models.Usage;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.AI;
 

@@ -1,6 +1,5 @@
 using AgentRag.Models.Budgets;
 using AgentRag.Models.Calls;
-using AgentRag.Models.Usage;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.AI;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
-using AgentRag.Models.Usage;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.AI;
 

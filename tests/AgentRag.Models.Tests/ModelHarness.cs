@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Resilience;
-using AgentRag.Models.Usage;
 using AgentRag.Storage.Sqlite;
 using AgentRag.TestKit;
 using AgentRag.TestKit.OpenAi;

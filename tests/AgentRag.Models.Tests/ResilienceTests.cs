@@ -1,6 +1,6 @@
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Resilience;
-using AgentRag.Models.Usage;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
-using AgentRag.Models.Usage;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.AI;
 

@@ -1,5 +1,6 @@
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Events;
+using AgentRag.Core.Sessions;
 
 namespace AgentRag.Agents.Sessions;
 

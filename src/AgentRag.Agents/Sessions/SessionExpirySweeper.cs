@@ -1,3 +1,4 @@
+using AgentRag.Core.Sessions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

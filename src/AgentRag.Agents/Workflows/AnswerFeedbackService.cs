@@ -1,7 +1,7 @@
 using System.Globalization;
-using AgentRag.Models.Feedback;
+using AgentRag.Core.Feedback;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Prompts;
-using AgentRag.Models.Usage;
 
 namespace AgentRag.Agents.Workflows;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using AgentRag.Storage.Sqlite;
+using AgentRag.Core.Storage;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -7,34 +7,31 @@ using Polly.Retry;
 namespace AgentRag.Agents.Workflows;
 
 /// <summary>
-/// Per-agent resilience of step runs (docs/adr/0006): a transient infrastructure failure (I/O, SQLite busy or locked)
-/// is retried up to 3 times after 1 s, 2 s and 4 s with jitter, on the injected clock; nothing else is retried, in
+/// Per-agent resilience of step runs (docs/adr/0006): a transient infrastructure failure (I/O, or a failure that a
+/// registered <see cref="ITransientStoreErrorRule"/> calls transient, such as SQLite busy or locked) is retried up to 3 times after 1 s, 2 s and 4 s with jitter, on the injected clock; nothing else is retried, in
 /// particular not model calls, which the model layer has already retried and failed over. Each agent has a circuit
 /// breaker that opens after 5 failed runs in a row (across workflows) and stays open 30 s; while it is open, runs of
 /// that agent fail at once with <see cref="BrokenCircuitException"/>, and the step's policy applies. Thread-safe.
 /// </summary>
-public sealed class StepResilience(TimeProvider time)
+public sealed class StepResilience(TimeProvider time, IEnumerable<ITransientStoreErrorRule> storeErrors)
 {
     public const int MaxRetries = 3;
     public const int BreakerThreshold = 5;
     public static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
 
-    private const int SqliteBusy = 5;
-    private const int SqliteLocked = 6;
-
     private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
+    private readonly ITransientStoreErrorRule[] _storeErrors = [.. storeErrors];
 
     /// <summary>The pipeline of <paramref name="agent"/>'s runs.</summary>
     public ResiliencePipeline For(string agent) => _pipelines.GetOrAdd(agent, Build);
 
-    /// <summary>I/O and SQLite contention are transient; cancellation, bad input and model failures are not.</summary>
-    public static bool IsTransient(Exception exception) => exception switch
+    /// <summary>I/O and the storage backend's transient failures are transient; cancellation, bad input and model failures are not.</summary>
+    public bool IsTransient(Exception exception) => exception switch
     {
         OperationCanceledException => false,
         IOException => true,
-        SqliteException sqlite => sqlite.ResultCode is SqliteBusy or SqliteLocked,
-        _ => false,
+        _ => Array.Exists(_storeErrors, rule => rule.IsTransient(exception)),
     };
 
     private ResiliencePipeline Build(string agent) => new ResiliencePipelineBuilder { TimeProvider = time, Name = $"agent:{agent}" }

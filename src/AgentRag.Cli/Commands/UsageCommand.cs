@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Caching;
-using AgentRag.Models.Usage;
 using AgentRag.Retrieval.Search;
 using Spectre.Console;
 

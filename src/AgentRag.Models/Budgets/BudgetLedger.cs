@@ -1,7 +1,7 @@
 using System.Globalization;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
-using AgentRag.Models.Usage;
 using Microsoft.Extensions.Options;
 
 namespace AgentRag.Models.Budgets;
@@ -70,7 +70,7 @@ public sealed class BudgetLedger(IUsageStore store, IOptions<ModelsOptions> opti
         if (_options.MaxUsdPerSession is { } maxSession && context.SessionId is { } session)
         {
             var used = await _store.GetSessionCostAsync(context.TenantId, session, cancellationToken);
-            scopes.Add(new BudgetScope(BudgetNames.SessionUsd, $"{ModelSection}:MaxUsdPerSession", "usd", ModelPrices.UsdToNanoUsd(maxSession), used,
+            scopes.Add(new BudgetScope(BudgetNames.SessionUsd, $"{ModelSection}:MaxUsdPerSession", "usd", NanoUsd.FromUsd(maxSession), used,
                 $"session|{context.TenantId}|{session}", $"session '{session}'", null));
         }
 
@@ -78,7 +78,7 @@ public sealed class BudgetLedger(IUsageStore store, IOptions<ModelsOptions> opti
         {
             var day = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
             var used = await _store.GetTenantCostAsync(context.TenantId, day, day.AddDays(1), cancellationToken);
-            scopes.Add(new BudgetScope(BudgetNames.TenantDailyUsd, $"{ModelSection}:MaxUsdPerTenantPerDay", "usd", ModelPrices.UsdToNanoUsd(maxDay), used,
+            scopes.Add(new BudgetScope(BudgetNames.TenantDailyUsd, $"{ModelSection}:MaxUsdPerTenantPerDay", "usd", NanoUsd.FromUsd(maxDay), used,
                 $"day|{context.TenantId}|{day:yyyy-MM-dd}", $"tenant '{context.TenantId}' on {day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}", day.AddDays(1)));
         }
 
@@ -86,7 +86,7 @@ public sealed class BudgetLedger(IUsageStore store, IOptions<ModelsOptions> opti
         {
             var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
             var used = await _store.GetTenantCostAsync(context.TenantId, month, month.AddMonths(1), cancellationToken);
-            scopes.Add(new BudgetScope(BudgetNames.TenantMonthlyUsd, $"{ModelSection}:MaxUsdPerTenantPerMonth", "usd", ModelPrices.UsdToNanoUsd(maxMonth), used,
+            scopes.Add(new BudgetScope(BudgetNames.TenantMonthlyUsd, $"{ModelSection}:MaxUsdPerTenantPerMonth", "usd", NanoUsd.FromUsd(maxMonth), used,
                 $"month|{context.TenantId}|{month:yyyy-MM}", $"tenant '{context.TenantId}' in {month.ToString("yyyy-MM", CultureInfo.InvariantCulture)}", month.AddMonths(1)));
         }
 
@@ -129,5 +129,5 @@ internal sealed class BudgetScope(string name, string setting, string unit, long
         ["scope"] = Description,
     };
 
-    private decimal ToUnit(long value) => Unit == "tokens" ? value : ModelPrices.NanoUsdToUsd(value);
+    private decimal ToUnit(long value) => Unit == "tokens" ? value : NanoUsd.ToUsd(value);
 }

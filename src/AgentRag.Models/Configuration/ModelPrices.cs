@@ -16,10 +16,6 @@ public sealed record ModelPrices(decimal InputPer1M, decimal OutputPer1M, decima
         var nanos = ((inputTokens - cached) * InputPer1M + cached * CachedInputPer1M + outputTokens * OutputPer1M) * 1000m;
         return (long)decimal.Round(nanos, MidpointRounding.AwayFromZero);
     }
-
-    public static decimal NanoUsdToUsd(long nanoUsd) => nanoUsd / 1_000_000_000m;
-
-    public static long UsdToNanoUsd(decimal usd) => (long)decimal.Round(usd * 1_000_000_000m, MidpointRounding.AwayFromZero);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using AgentRag.Core.Usage;
 using AgentRag.Models.Budgets;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Configuration;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
 using AgentRag.Models.Telemetry;
@@ -149,7 +150,7 @@ internal sealed class UsageRecorder(ModelProfile profile, IUsageStore store, Tim
             estimated = false;
         }
 
-        var record = UsageRecord.For(context, profile, operation, startedAt, failure) with
+        var record = UsageRecords.For(context, profile, operation, startedAt, failure) with
         {
             InputTokens = input,
             OutputTokens = output,
@@ -158,7 +159,7 @@ internal sealed class UsageRecorder(ModelProfile profile, IUsageStore store, Tim
             Latency = latency,
             CostNanoUsd = profile.Prices.CostNanoUsd(input, output, cached),
         };
-        ModelsTelemetry.RecordCall(profile.Name, profile.Model, SqliteUsageStore.OutcomeText(outcome), input, output, cached, record.CostUsd, latency);
+        ModelsTelemetry.RecordCall(profile.Name, profile.Model, UsageOutcomes.Name(outcome), input, output, cached, record.CostUsd, latency);
         try
         {
             // Not the caller's token: a cancelled call's row must still be stored.

@@ -1,3 +1,4 @@
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
 using Microsoft.Extensions.AI;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentRag.Core.Benchmarks;
 using AgentRag.Retrieval.Evaluation;
 using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Query;
@@ -23,11 +24,11 @@ public sealed record SyntheticSearchBenchmarkResult(
     long SnapshotBytes,
     IReadOnlyList<LatencySummary> Latencies);
 
-/// <summary>Results of <see cref="SearchBenchmark.RunFts5Synthetic"/>.</summary>
-public sealed record Fts5SyntheticResult(int Chunks, double IndexSeconds, double IndexMegabytesPerSecond, long DatabaseBytes, IReadOnlyList<LatencySummary> Latencies);
+/// <summary>Results of <see cref="SearchBenchmark.RunBaselineSynthetic"/>; <paramref name="DatabaseBytes"/> is the size of the baseline's index file.</summary>
+public sealed record BaselineSyntheticResult(int Chunks, double IndexSeconds, double IndexMegabytesPerSecond, long DatabaseBytes, IReadOnlyList<LatencySummary> Latencies);
 
-/// <summary>Results of <see cref="SearchBenchmark.RunFts5BeirAsync"/>.</summary>
-public sealed record Fts5BeirResult(string Dataset, int Queries, double Ndcg10, double Recall100, double IndexSeconds, double QueryMsP50, double QueryMsP95);
+/// <summary>Results of <see cref="SearchBenchmark.RunBaselineBeirAsync"/>.</summary>
+public sealed record BaselineBeirResult(string Dataset, int Queries, double Ndcg10, double Recall100, double IndexSeconds, double QueryMsP50, double QueryMsP95);
 
 /// <summary>
 /// The keyword-search benchmark behind <c>agentrag bench search</c>: builds a BM25 index over a seeded Zipfian
@@ -67,45 +68,48 @@ public sealed class SearchBenchmark
     }
 
     /// <summary>
-    /// SQLite FTS5 (porter tokenizer, <c>bm25()</c>) on the same synthetic corpus and the same queries as
-    /// <see cref="RunSynthetic"/>, with a database in <paramref name="scratchDirectory"/> that is deleted afterwards.
-    /// Times <paramref name="queriesPerShape"/> queries per shape (FTS5 scores every match, so this is slow at 1M chunks).
+    /// A baseline engine (SQLite FTS5: porter tokenizer, <c>bm25()</c>) on the same synthetic corpus and the same queries
+    /// as <see cref="RunSynthetic"/>, with its index file in <paramref name="scratchDirectory"/>, deleted afterwards;
+    /// <paramref name="openBaseline"/> creates the engine at the path it is given. Times <paramref name="queriesPerShape"/>
+    /// queries per shape (FTS5 scores every match, so this is slow at 1M chunks).
     /// </summary>
-    public Fts5SyntheticResult RunFts5Synthetic(
-        SyntheticCorpusOptions options, string scratchDirectory, int queriesPerShape = 50, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public BaselineSyntheticResult RunBaselineSynthetic(
+        SyntheticCorpusOptions options, Func<string, IKeywordBaseline> openBaseline, string scratchDirectory, int queriesPerShape = 50,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(openBaseline);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queriesPerShape);
         var corpus = new SyntheticCorpus(options);
-        var path = Path.Combine(scratchDirectory, $"fts5-bench-{Guid.NewGuid():N}.db");
+        var path = Path.Combine(scratchDirectory, $"baseline-bench-{Guid.NewGuid():N}.db");
         try
         {
             long bytes = 0;
             var indexing = Stopwatch.StartNew();
-            using var fts5 = new Fts5Baseline(path);
-            fts5.Add(corpus.Chunks().Select((chunk, i) =>
+            using var baseline = openBaseline(path);
+            baseline.Add(corpus.Chunks().Select((chunk, i) =>
             {
                 bytes += chunk.Text.Length;
                 if (i % 100_000 == 0)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    progress?.Report($"FTS5: inserted {i:N0} chunks");
+                    progress?.Report($"baseline: inserted {i:N0} chunks");
                 }
 
                 return chunk;
             }));
-            fts5.Optimize();
+            baseline.Optimize();
             indexing.Stop();
             var latencies = new List<LatencySummary>();
             // The same queries as RunSynthetic (its first ones after the warm-up share the sequence's start).
             foreach (var (terms, queries) in SyntheticQueries(corpus, options.Seed, WarmUpQueries + queriesPerShape))
             {
-                progress?.Report($"FTS5: querying {terms}-term OR");
-                latencies.Add(Time($"{terms}-term OR", [.. queries.Take(WarmUpQueries + queriesPerShape)], 5, q => fts5.Search(q, 10), skip: WarmUpQueries - 5));
+                progress?.Report($"baseline: querying {terms}-term OR");
+                latencies.Add(Time($"{terms}-term OR", [.. queries.Take(WarmUpQueries + queriesPerShape)], 5, q => baseline.Search(q, 10), skip: WarmUpQueries - 5));
             }
 
-            return new Fts5SyntheticResult(
-                fts5.Count, Math.Round(indexing.Elapsed.TotalSeconds, 2), Math.Round(bytes / 1e6 / indexing.Elapsed.TotalSeconds, 1), new FileInfo(path).Length, latencies);
+            return new BaselineSyntheticResult(
+                baseline.Count, Math.Round(indexing.Elapsed.TotalSeconds, 2), Math.Round(bytes / 1e6 / indexing.Elapsed.TotalSeconds, 1), new FileInfo(path).Length, latencies);
         }
         finally
         {
@@ -114,20 +118,23 @@ public sealed class SearchBenchmark
     }
 
     /// <summary>
-    /// SQLite FTS5 on a BEIR dataset, as a correctness sanity check of our BM25: the same flat text (title + text) and
-    /// free-text queries, ranked by FTS5's <c>bm25()</c> (k1 = 1.2, b = 0.75) with the porter tokenizer, scored with the
-    /// same metrics and the same tie order as <see cref="BeirEvaluator"/>.
+    /// A baseline engine on a BEIR dataset, as a correctness sanity check of our BM25 (SQLite FTS5: <c>bm25()</c> with
+    /// k1 = 1.2, b = 0.75 and the porter tokenizer): the same flat text (title + text) and free-text queries, scored with
+    /// the same metrics and the same tie order as <see cref="BeirEvaluator"/>. <paramref name="openBaseline"/> creates the
+    /// engine at a path in <paramref name="scratchDirectory"/>, deleted afterwards.
     /// </summary>
-    public async Task<Fts5BeirResult> RunFts5BeirAsync(string datasetDirectory, string scratchDirectory, CancellationToken cancellationToken = default)
+    public async Task<BaselineBeirResult> RunBaselineBeirAsync(
+        string datasetDirectory, Func<string, IKeywordBaseline> openBaseline, string scratchDirectory, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(openBaseline);
         var dataset = await BeirDataset.LoadAsync(datasetDirectory, "test", cancellationToken);
-        var path = Path.Combine(scratchDirectory, $"fts5-beir-{Guid.NewGuid():N}.db");
+        var path = Path.Combine(scratchDirectory, $"baseline-beir-{Guid.NewGuid():N}.db");
         try
         {
-            using var fts5 = new Fts5Baseline(path);
+            using var baseline = openBaseline(path);
             var indexing = Stopwatch.StartNew();
-            fts5.Add(dataset.Corpus.Select(d => (d.Id, d.FlatText)));
-            fts5.Optimize();
+            baseline.Add(dataset.Corpus.Select(d => (d.Id, d.FlatText)));
+            baseline.Optimize();
             indexing.Stop();
             var ndcg = new List<double>();
             var recall = new List<double>();
@@ -136,7 +143,7 @@ public sealed class SearchBenchmark
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var started = Stopwatch.GetTimestamp();
-                var hits = fts5.Search(query.Text, 101);
+                var hits = baseline.Search(query.Text, 101);
                 timings.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 var ranking = hits.Where(h => h.Id != query.Id).Take(100)
                     .OrderByDescending(h => h.Score).ThenByDescending(h => h.Id, StringComparer.Ordinal).Select(h => h.Id).ToList();
@@ -145,7 +152,7 @@ public sealed class SearchBenchmark
             }
 
             var sorted = timings.Order().ToArray();
-            return new Fts5BeirResult(
+            return new BaselineBeirResult(
                 dataset.Name, dataset.Queries.Count, Math.Round(ndcg.Average(), 4), Math.Round(recall.Average(), 4),
                 Math.Round(indexing.Elapsed.TotalSeconds, 2), Percentile(sorted, 0.5), Percentile(sorted, 0.95));
         }

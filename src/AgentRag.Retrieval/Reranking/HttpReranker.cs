@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRag.Core.Text;
+using AgentRag.Core.Usage;
 using AgentRag.Models;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
@@ -215,7 +216,7 @@ public sealed class HttpReranker : IReranker, IDisposable
         var tokens = reportedTokens ?? (succeeded ? TokenEstimator.Estimate(query) * documents.Count + documents.Sum(TokenEstimator.Estimate) : 0);
         try
         {
-            await _usage.RecordAsync(UsageRecord.For(context, _profile, UsageOperation, startedAt, failure) with
+            await _usage.RecordAsync(UsageRecords.For(context, _profile, UsageOperation, startedAt, failure) with
             {
                 InputTokens = tokens,
                 Estimated = succeeded && reportedTokens is null,

@@ -1,5 +1,5 @@
 using AgentRag.Agents.Workflows;
-using AgentRag.Models.Feedback;
+using AgentRag.Core.Feedback;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,6 +1,6 @@
-using AgentRag.Models.Feedback;
+using AgentRag.Core.Feedback;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Prompts;
-using AgentRag.Models.Usage;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,15 +1,16 @@
-using AgentRag.Agents.Citations;
 using AgentRag.Agents;
 using AgentRag.Agents.Approvals;
+using AgentRag.Agents.Citations;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Events;
+using AgentRag.Core.Sessions;
 using AgentRag.Models.Budgets;
 using AgentRag.Retrieval.Query;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Limits;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
-using AgentRag.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;

@@ -1,4 +1,5 @@
 using AgentRag.Agents.Sessions;
+using AgentRag.Core.Sessions;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using AgentRag.Core;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Caching;
-using AgentRag.Models.Usage;
 using AgentRag.Retrieval.Search;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;

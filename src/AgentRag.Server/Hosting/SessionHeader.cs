@@ -1,4 +1,4 @@
-using AgentRag.Agents.Sessions;
+using AgentRag.Core.Sessions;
 
 namespace AgentRag.Server.Hosting;
 

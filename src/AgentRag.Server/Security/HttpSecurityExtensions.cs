@@ -1,5 +1,5 @@
 using System.Net;
-using AgentRag.Agents.Sessions;
+using AgentRag.Core.Sessions;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.HttpOverrides;

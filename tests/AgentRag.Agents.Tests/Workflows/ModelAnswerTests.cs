@@ -3,8 +3,8 @@ using AgentRag.Agents.Tests.Support;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Events;
+using AgentRag.Core.Usage;
 using AgentRag.Models.Calls;
-using AgentRag.Models.Usage;
 using AgentRag.TestKit;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.DependencyInjection;
@@ -118,13 +118,13 @@ public sealed class ModelAnswerTests : IAsyncLifetime
 
         var (assigned, models) = await feedback.AttributeAsync(Tenancy.DefaultTenant, final.WorkflowId);
         var (stored, replaced) = await feedback.SubmitAsync(final, "reviewer", "down", "Cites the wrong page.");
-        var quality = await _services!.GetRequiredService<Models.Feedback.IAnswerQualityStore>().QueryPromptQualityAsync(Tenancy.DefaultTenant);
+        var quality = await _services!.GetRequiredService<Core.Feedback.IAnswerQualityStore>().QueryPromptQualityAsync(Tenancy.DefaultTenant);
 
         final.Answer!.CitationSupportRate.ShouldNotBeNull();
         models.ShouldBe(["primary-model"]);
         assigned.Where(p => p.Used).Select(p => $"{p.PromptId}@{p.Version}").Order().ShouldBe(["planner@v2", "synthesis@v1"]);
         stored.Models.ShouldBe(["primary-model"]);
-        stored.Prompts.ShouldContain(new Models.Feedback.PromptVersionRef("synthesis", "v1"));
+        stored.Prompts.ShouldContain(new Core.Feedback.PromptVersionRef("synthesis", "v1"));
         replaced.ShouldBeFalse();
         var synthesis = quality.Single(q => q.PromptId == "synthesis" && q.Version == "v1");
         synthesis.Workflows.ShouldBe(1);

@@ -1,5 +1,5 @@
 using AgentRag.Core.Documents;
-using AgentRag.Models.Usage;
+using AgentRag.Core.Usage;
 using AgentRag.Retrieval.MultiHop;
 using AgentRag.Retrieval.Reranking;
 using AgentRag.Retrieval.Search;

@@ -1,4 +1,4 @@
-namespace AgentRag.Models.Usage;
+namespace AgentRag.Core.Usage;
 
 /// <summary>What usage aggregates are grouped by.</summary>
 public enum UsageGroupBy
@@ -27,7 +27,7 @@ public sealed record UsageTotals(
 
     public long TotalTokens => InputTokens + OutputTokens;
 
-    public decimal CostUsd => Configuration.ModelPrices.NanoUsdToUsd(CostNanoUsd);
+    public decimal CostUsd => NanoUsd.ToUsd(CostNanoUsd);
 }
 
 /// <summary>One group of a <see cref="UsageReport"/>; <see cref="Key"/> is null for calls without that attribute (e.g. no session).</summary>

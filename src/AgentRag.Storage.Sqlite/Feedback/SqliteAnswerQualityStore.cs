@@ -1,8 +1,8 @@
 using System.Text.Json;
+using AgentRag.Core.Feedback;
 using AgentRag.Core.Serialization;
-using AgentRag.Storage.Sqlite;
 
-namespace AgentRag.Models.Feedback;
+namespace AgentRag.Storage.Sqlite.Feedback;
 
 /// <summary>
 /// <see cref="IAnswerQualityStore"/> over the embedded store's <c>answer_outcomes</c>, <c>feedback</c> and

@@ -1,8 +1,4 @@
-using AgentRag.Core;
-using AgentRag.Models.Calls;
-using AgentRag.Models.Configuration;
-
-namespace AgentRag.Models.Usage;
+namespace AgentRag.Core.Usage;
 
 /// <summary>How a model call ended.</summary>
 public enum UsageOutcome
@@ -10,6 +6,28 @@ public enum UsageOutcome
     Succeeded,
     Failed,
     Cancelled,
+}
+
+/// <summary>The stored and reported names of <see cref="UsageOutcome"/> values.</summary>
+public static class UsageOutcomes
+{
+    /// <summary>The outcome's name: <c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    public static string Name(UsageOutcome outcome) => outcome switch
+    {
+        UsageOutcome.Succeeded => "succeeded",
+        UsageOutcome.Failed => "failed",
+        UsageOutcome.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+
+    /// <summary>The outcome named <paramref name="name"/> (see <see cref="Name"/>); throws <see cref="FormatException"/> for any other name.</summary>
+    public static UsageOutcome Parse(string name) => name switch
+    {
+        "succeeded" => UsageOutcome.Succeeded,
+        "failed" => UsageOutcome.Failed,
+        "cancelled" => UsageOutcome.Cancelled,
+        _ => throw new FormatException($"Unknown usage outcome '{name}'."),
+    };
 }
 
 /// <summary>The kind of model call.</summary>
@@ -68,7 +86,7 @@ public sealed record UsageRecord
     /// <summary>Cost in nano-USD (10⁻⁹ USD), exact for summing.</summary>
     public long CostNanoUsd { get; init; }
 
-    public decimal CostUsd => ModelPrices.NanoUsdToUsd(CostNanoUsd);
+    public decimal CostUsd => NanoUsd.ToUsd(CostNanoUsd);
 
     public UsageOutcome Outcome { get; init; }
 
@@ -87,34 +105,4 @@ public sealed record UsageRecord
         OperationCanceledException => UsageOutcome.Cancelled,
         _ => UsageOutcome.Failed,
     };
-
-    /// <summary>
-    /// A new row for a <paramref name="operation"/> call on <paramref name="profile"/> that started at
-    /// <paramref name="startedAt"/>, attributed as <paramref name="context"/> says, with its outcome; the caller sets
-    /// tokens, cost and latency.
-    /// </summary>
-    public static UsageRecord For(ModelCallContext context, ModelProfile profile, string operation, DateTimeOffset startedAt, Exception? failure)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(profile);
-        return new UsageRecord
-        {
-            Id = Ids.New("use"),
-            Timestamp = startedAt,
-            TenantId = context.TenantId,
-            UserId = context.UserId,
-            SessionId = context.SessionId,
-            WorkflowId = context.WorkflowId,
-            StepId = context.StepId,
-            Agent = context.Agent,
-            Profile = profile.Name,
-            Model = profile.Model,
-            Operation = operation,
-            PromptId = context.PromptId,
-            PromptVersion = context.PromptVersion,
-            RoutingReason = context.RoutingReason,
-            Outcome = OutcomeOf(failure),
-            Error = failure?.Message,
-        };
-    }
 }

@@ -1,4 +1,4 @@
-namespace AgentRag.Agents.Sessions;
+namespace AgentRag.Core.Sessions;
 
 /// <summary>A conversation: its newest turns, oldest first.</summary>
 /// <param name="Id">The session id (see <see cref="SessionIds"/>).</param>
@@ -27,7 +27,7 @@ public static class SessionIds
     public const string HeaderName = "X-Session-ID";
 
     /// <summary>A new random session id.</summary>
-    public static string New() => Core.Ids.New(Prefix);
+    public static string New() => Ids.New(Prefix);
 
     /// <summary>
     /// Session ids are 1–64 characters of ASCII letters, digits, '-', '_' and '.', so a client may bring its own (a UUID,

@@ -1,6 +1,6 @@
-using AgentRag.Storage.Sqlite;
+using AgentRag.Core.Sessions;
 
-namespace AgentRag.Agents.Sessions;
+namespace AgentRag.Storage.Sqlite.Sessions;
 
 /// <summary>
 /// <see cref="ISessionStore"/> over the <c>sessions</c> and <c>session_turns</c> tables. Writes go through the database's

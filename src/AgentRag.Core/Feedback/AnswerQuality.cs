@@ -1,4 +1,4 @@
-namespace AgentRag.Models.Feedback;
+namespace AgentRag.Core.Feedback;
 
 /// <summary>A caller's verdict on an answer.</summary>
 public enum AnswerRating

@@ -1,7 +1,6 @@
-using System.Globalization;
-using AgentRag.Storage.Sqlite;
+using AgentRag.Core.Usage;
 
-namespace AgentRag.Models.Usage;
+namespace AgentRag.Storage.Sqlite.Usage;
 
 /// <summary>
 /// <see cref="IUsageStore"/> over the embedded store's <c>usage</c> table. Rows are written through the database's
@@ -28,7 +27,7 @@ public sealed class SqliteUsageStore(SqliteDatabase database) : IUsageStore
                 .Bind("@operation", record.Operation).Bind("@prompt", record.PromptId).Bind("@version", record.PromptVersion)
                 .Bind("@input", record.InputTokens).Bind("@output", record.OutputTokens).Bind("@cached", record.CachedTokens)
                 .Bind("@estimated", record.Estimated ? 1L : 0L).Bind("@latency", record.Latency.TotalMilliseconds)
-                .Bind("@cost", record.CostNanoUsd).Bind("@outcome", OutcomeText(record.Outcome)).Bind("@error", record.Error)
+                .Bind("@cost", record.CostNanoUsd).Bind("@outcome", UsageOutcomes.Name(record.Outcome)).Bind("@error", record.Error)
                 .Bind("@routing", record.RoutingReason)
                 .Execute();
         }, cancellationToken);
@@ -209,24 +208,8 @@ public sealed class SqliteUsageStore(SqliteDatabase database) : IUsageStore
         Estimated = s.GetInt64(16) != 0,
         Latency = TimeSpan.FromMilliseconds(s.GetDouble(17)),
         CostNanoUsd = s.GetInt64(18),
-        Outcome = ParseOutcome(s.GetString(19)),
+        Outcome = UsageOutcomes.Parse(s.GetString(19)),
         Error = s.GetNullableString(20),
         RoutingReason = s.GetNullableString(21),
-    };
-
-    internal static string OutcomeText(UsageOutcome outcome) => outcome switch
-    {
-        UsageOutcome.Succeeded => "succeeded",
-        UsageOutcome.Failed => "failed",
-        UsageOutcome.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
-    };
-
-    private static UsageOutcome ParseOutcome(string text) => text switch
-    {
-        "succeeded" => UsageOutcome.Succeeded,
-        "failed" => UsageOutcome.Failed,
-        "cancelled" => UsageOutcome.Cancelled,
-        _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Unknown usage outcome '{text}' in the usage table.")),
     };
 }

@@ -1,31 +1,33 @@
+using System.Collections.Frozen;
 using System.Text;
-using AgentRag.Retrieval.Analysis;
-using AgentRag.Storage.Sqlite;
+using AgentRag.Core.Benchmarks;
 
-namespace AgentRag.Retrieval.Benchmarks;
-
-/// <summary>A chunk ranked by SQLite FTS5: its id and the <c>bm25()</c> value (lower is better, so it is negated here: higher is better).</summary>
-public readonly record struct Fts5Hit(string Id, double Score);
+namespace AgentRag.Storage.Sqlite.Benchmarks;
 
 /// <summary>
 /// SQLite FTS5 over the same chunks as our BM25 engine, as a benchmark baseline and a correctness oracle: one FTS5 table
 /// with the <c>porter unicode61</c> tokenizer (Porter stemming, Unicode word tokens, case-folded), ranked by FTS5's
-/// <c>bm25()</c> (k1 = 1.2, b = 0.75, fixed). Free-text queries become an OR of their quoted words minus Lucene's
-/// English stopwords (FTS5 has no stopword list), so both engines see the same bag of words. Not thread-safe.
+/// <c>bm25()</c> (k1 = 1.2, b = 0.75, fixed), whose value (lower is better) is negated in <see cref="BaselineHit.Score"/>.
+/// Free-text queries become an OR of their quoted words minus the given stopwords (FTS5 has no stopword list; pass the
+/// compared engine's, e.g. Lucene's English list), so both engines see the same bag of words. Not thread-safe.
 /// </summary>
-public sealed class Fts5Baseline : IDisposable
+public sealed class Fts5Baseline : IKeywordBaseline
 {
     private readonly SqliteConnection _connection;
+    private readonly FrozenSet<string> _stopWords;
 
     /// <param name="path">Database file to create (it must not exist), or <c>:memory:</c>.</param>
-    public Fts5Baseline(string path)
+    /// <param name="stopWords">Lower-case words left out of free-text queries.</param>
+    public Fts5Baseline(string path, IEnumerable<string> stopWords)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(stopWords);
         if (path != ":memory:" && File.Exists(path))
         {
             throw new IOException($"FTS5 baseline database '{path}' already exists; give a new path.");
         }
 
+        _stopWords = stopWords.ToFrozenSet(StringComparer.Ordinal);
         _connection = SqliteConnection.Open(path);
         _connection.ExecuteScript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; " +
@@ -34,11 +36,11 @@ public sealed class Fts5Baseline : IDisposable
 
     public int Count { get; private set; }
 
-    /// <summary>Adds chunks in one transaction per 10,000.</summary>
-    public void Add(IEnumerable<(string Id, string Text)> chunks)
+    /// <summary>Adds texts in one transaction per 10,000.</summary>
+    public void Add(IEnumerable<(string Id, string Text)> texts)
     {
-        ArgumentNullException.ThrowIfNull(chunks);
-        using var enumerator = chunks.GetEnumerator();
+        ArgumentNullException.ThrowIfNull(texts);
+        using var enumerator = texts.GetEnumerator();
         var more = enumerator.MoveNext();
         while (more)
         {
@@ -62,7 +64,7 @@ public sealed class Fts5Baseline : IDisposable
     public void Optimize() => _connection.Execute("INSERT INTO chunks(chunks) VALUES ('optimize')");
 
     /// <summary>The best <paramref name="k"/> chunks for the free-text <paramref name="query"/> by FTS5's <c>bm25()</c>; empty when no word is left.</summary>
-    public IReadOnlyList<Fts5Hit> Search(string query, int k)
+    public IReadOnlyList<BaselineHit> Search(string query, int k)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
@@ -74,17 +76,17 @@ public sealed class Fts5Baseline : IDisposable
 
         using var statement = _connection.Prepare("SELECT id, bm25(chunks) FROM chunks WHERE chunks MATCH ?1 ORDER BY bm25(chunks) LIMIT ?2");
         statement.Bind(1, match).Bind(2, k);
-        var hits = new List<Fts5Hit>(k);
+        var hits = new List<BaselineHit>(k);
         while (statement.Step())
         {
-            hits.Add(new Fts5Hit(statement.GetString(0), -statement.GetDouble(1)));
+            hits.Add(new BaselineHit(statement.GetString(0), -statement.GetDouble(1)));
         }
 
         return hits;
     }
 
     /// <summary>The FTS5 MATCH expression for a free-text query: its distinct words (letters and digits), minus stopwords, quoted and OR-ed.</summary>
-    public static string? ToMatchExpression(string query)
+    public string? ToMatchExpression(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
         var words = new List<string>();
@@ -102,7 +104,7 @@ public sealed class Fts5Baseline : IDisposable
             {
                 var word = current.ToString();
                 current.Clear();
-                if (!EnglishStopWords.Contains(word) && seen.Add(word))
+                if (!_stopWords.Contains(word) && seen.Add(word))
                 {
                     words.Add('"' + word + '"');
                 }

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AgentRag.Agents.Sessions;
+namespace AgentRag.Core.Sessions;
 
 /// <summary>Conversation session settings (section <c>AgentRag:Sessions</c>). Validated at startup.</summary>
 public sealed class SessionOptions

@@ -1,4 +1,4 @@
-namespace AgentRag.Agents.Sessions;
+namespace AgentRag.Core.Sessions;
 
 /// <summary>
 /// Durable conversation sessions, tenant-scoped: another tenant's session does not exist, and an expired session

@@ -1,4 +1,4 @@
-namespace AgentRag.Models.Usage;
+namespace AgentRag.Core.Usage;
 
 /// <summary>
 /// Durable usage rows, one per model call, and their aggregates. Thread-safe. Reads filter on the tenant unless the

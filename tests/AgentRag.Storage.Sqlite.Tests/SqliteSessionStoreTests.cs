@@ -1,8 +1,8 @@
-using AgentRag.Agents.Sessions;
-using AgentRag.Storage.Sqlite;
+using AgentRag.Core.Sessions;
+using AgentRag.Storage.Sqlite.Sessions;
 using AgentRag.TestKit;
 
-namespace AgentRag.Agents.Tests.Sessions;
+namespace AgentRag.Storage.Sqlite.Tests;
 
 public sealed class SqliteSessionStoreTests : IDisposable
 {
