@@ -32,7 +32,7 @@ public static class DependencyInjection
 
     /// <summary>
     /// Registers <see cref="SqliteDatabase"/> (singleton, opened and migrated on first use or at host start),
-    /// <see cref="IDocumentStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="ITenantQuotaStore"/>, <see cref="IAuditLog"/>, <see cref="ITenantDataStore"/>, and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. Options bind from configuration section <c>AgentRag:Storage</c> when present and
+    /// <see cref="IDocumentStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="ITenantQuotaStore"/>, <see cref="IAuditLog"/>, <see cref="ITenantDataStore"/>, and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. Options bind from configuration section <c>AgentRag:Sqlite</c> when present and
     /// are then adjusted by <paramref name="configure"/>; invalid options fail at host start, naming the setting.
     /// </summary>
     public static IServiceCollection AddSqliteStorage(this IServiceCollection services, Action<SqliteStorageOptions> configure)
