@@ -35,8 +35,9 @@ internal sealed class CliHost : IAsyncDisposable
     /// <summary>
     /// Builds and validates the services over the <c>--data</c> folder, or <paramref name="dataDirectory"/> when given
     /// (e.g. a throwaway folder), with the backends <c>AgentRag:Storage</c> and <c>AgentRag:Runtime</c> choose and what
-    /// <paramref name="addServices"/> adds (a command's own services); throws <see cref="CliException"/> with a clear
-    /// message on bad settings or a missing registration.
+    /// <paramref name="addServices"/> adds (a command's own services). Throws <see cref="CliException"/> with a clear
+    /// message on bad settings (an unknown backend included), and <see cref="InvalidOperationException"/> naming a
+    /// missing registration.
     /// </summary>
     public static CliHost Start(ParseResult parseResult, string? dataDirectory = null, Action<IServiceCollection>? addServices = null)
     {
