@@ -52,6 +52,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddProblemDetails();
         services.AddAgentRagHttpSecurity();
         services.AddAgentRagOpenApi();
+        services.AddMcpApi();
         services.AddAgentRagHealthChecks();
         services.AddAgentRagTelemetry(builder.Logging);
 
