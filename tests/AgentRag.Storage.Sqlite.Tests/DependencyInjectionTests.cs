@@ -99,7 +99,7 @@ public sealed class DependencyInjectionTests : IDisposable
     public async Task AddSqliteStorage_ConfigurationSection_BindsOptions()
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["AgentRag:Storage:ReadConnections"] = "7" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AgentRag:Sqlite:ReadConnections"] = "7" })
             .Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddSqliteStorage(_directory.Path);
         await using var provider = services.BuildServiceProvider();

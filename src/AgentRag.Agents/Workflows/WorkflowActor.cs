@@ -99,7 +99,8 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                     _context.Deactivate(); // Nothing runs here: don't keep a finished workflow in memory.
                 }
 
-                return _state;
+                // A copy as stored (step results excluded): the asker reads it while later turns change the original.
+                return _state is null ? null : JsonSerializer.Deserialize<WorkflowState>(JsonSerializer.SerializeToUtf8Bytes(_state, AgentRagJson.Options), AgentRagJson.Options);
             case CancelWorkflow cancel:
                 return await CancelAsync(cancel.Reason);
             case ReminderFired { Name: ResumeReminder }:

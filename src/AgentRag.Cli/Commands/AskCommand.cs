@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using AgentRag.Agents.Actors;
+using AgentRag.Core.Actors;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
@@ -45,7 +45,7 @@ internal static class AskCommand
         {
             // The CLI runs no hosted services: start the actor host here (it also resumes interrupted workflows
             // when no server owns this data folder).
-            await host.Get<EmbeddedActorHost>().StartAsync(cancellationToken);
+            await host.Get<IActorRuntime>().StartAsync(cancellationToken);
             var workflows = host.Get<WorkflowService>();
             var request = new QueryRequest(parseResult.GetValue(question) ?? "", Mode: parseResult.GetValue(mode));
             WorkflowState final;

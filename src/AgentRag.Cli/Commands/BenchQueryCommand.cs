@@ -1,6 +1,6 @@
 using System.CommandLine;
 using AgentRag.Agents;
-using AgentRag.Agents.Actors;
+using AgentRag.Core.Actors;
 using AgentRag.Agents.Benchmarks;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Workflows;
@@ -48,7 +48,7 @@ internal static class BenchQueryCommand
             OrchestrationOverheadResult? overhead = null;
             if (parseResult.GetValue(overheadRuns) is > 0 and var runs)
             {
-                await host.Get<EmbeddedActorHost>().StartAsync(cancellationToken);
+                await host.Get<IActorRuntime>().StartAsync(cancellationToken);
                 overhead = await QueryBenchmark.MeasureOverheadAsync(
                     host.Get<WorkflowService>(), host.Get<IQueryPlanner>(), host.Get<AgentCatalog>(), options.Questions, runs, host.TenantId, cancellationToken);
             }

@@ -1,8 +1,9 @@
 using AgentRag.Agents.Tools;
 using AgentRag.Mcp.Registry;
 using AgentRag.Mcp.Tools;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace AgentRag.Server.Hosting;
+namespace AgentRag.Hosting;
 
 /// <summary>The MCP tool registry as the source of <c>tool</c> steps' tools, with each tool's side-effects flag.</summary>
 /// <remarks>

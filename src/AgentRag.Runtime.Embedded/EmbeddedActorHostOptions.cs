@@ -1,11 +1,4 @@
-using AgentRag.Core.Actors;
-
-namespace AgentRag.Agents.Actors;
-
-/// <summary>An actor type the host can activate: its name (the <see cref="ActorId.Type"/>) and how to create an instance.</summary>
-/// <param name="Type">The actor type name, e.g. <c>workflow</c>.</param>
-/// <param name="Create">Creates a fresh instance for one activation.</param>
-public sealed record ActorRegistration(string Type, Func<IActor> Create);
+namespace AgentRag.Runtime.Embedded;
 
 /// <summary>Settings of the embedded actor host.</summary>
 public sealed class EmbeddedActorHostOptions

@@ -1,7 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
-namespace AgentRag.Server.Logging;
+namespace AgentRag.Hosting.Logging;
 
 /// <summary>The two log formats: one JSON object per line (default), or human-readable text.</summary>
 public enum LogFormat

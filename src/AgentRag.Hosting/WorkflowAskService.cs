@@ -1,19 +1,19 @@
-using AgentRag.Agents.Actors;
 using AgentRag.Agents.Workflows;
+using AgentRag.Core.Actors;
 using AgentRag.Mcp.Tools;
 
-namespace AgentRag.Server.Hosting;
+namespace AgentRag.Hosting;
 
 /// <summary>
 /// The MCP <c>ask</c> tool's backend: runs the full query workflow (plan, retrieval, synthesis, citation) to its end
-/// and maps the answer onto the MCP result. Starts the actor host on first use (idempotent), so it also works under
+/// and maps the answer onto the MCP result. Starts the actor runtime on first use (idempotent), so it also works under
 /// <c>agentrag mcp</c>, which runs no hosted services.
 /// </summary>
-internal sealed class WorkflowAskService(WorkflowService workflows, EmbeddedActorHost actorHost) : IAskService
+internal sealed class WorkflowAskService(WorkflowService workflows, IActorRuntime actorRuntime) : IAskService
 {
     public async Task<AskAnswer> AskAsync(string tenantId, string question, CancellationToken cancellationToken = default)
     {
-        await actorHost.StartAsync(cancellationToken);
+        await actorRuntime.StartAsync(cancellationToken);
         WorkflowState state;
         try
         {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 
-namespace AgentRag.Server.Logging;
+namespace AgentRag.Hosting.Logging;
 
 /// <summary>
 /// Writes one JSON object per line: <c>timestamp</c>, <c>level</c>, <c>category</c>, <c>message</c>, and, when known,

@@ -1,9 +1,12 @@
 using System.CommandLine;
+using AgentRag.Cli;
+using AgentRag.Cli.Commands;
 using AgentRag.Core.Security;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Security;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace AgentRag.Cli.Commands;
+namespace AgentRag.App.Commands;
 
 /// <summary>
 /// <c>agentrag keys create|list|revoke</c>: manages API keys directly in the data folder (the server shares it, so a
@@ -13,6 +16,9 @@ internal static class KeysCommand
 {
     /// <summary>The <c>--json</c> output of <c>keys create</c>.</summary>
     internal sealed record CreatedKey(string Id, string Key, string Tenant, string Role, bool PlatformAdmin, string Name, DateTimeOffset? ExpiresAt);
+
+    /// <summary>The key service is the server's (<see cref="ApiKeyService"/>); the CLI's composition adds it for these commands.</summary>
+    private static void AddKeyServices(IServiceCollection services) => services.AddApiKeys();
 
     public static Command Create() => new("keys", "Create, list and revoke API keys.") { CreateCommand(), ListCommand(), RevokeCommand() };
 
@@ -60,7 +66,7 @@ internal static class KeysCommand
             }
 
             return ExitCodes.Success;
-        });
+        }, addServices: AddKeyServices);
         return command;
     }
 
@@ -93,7 +99,7 @@ internal static class KeysCommand
             }
 
             return ExitCodes.Success;
-        });
+        }, addServices: AddKeyServices);
         return command;
     }
 
@@ -116,7 +122,7 @@ internal static class KeysCommand
             }
 
             return ExitCodes.Success;
-        });
+        }, addServices: AddKeyServices);
         return command;
     }
 }

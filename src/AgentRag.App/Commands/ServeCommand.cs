@@ -1,4 +1,6 @@
 using System.CommandLine;
+using AgentRag.Cli;
+using AgentRag.Cli.Commands;
 using System.Net;
 using System.Net.Sockets;
 using AgentRag.Core;
@@ -10,7 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace AgentRag.Cli.Commands;
+namespace AgentRag.App.Commands;
 
 /// <summary><c>agentrag serve [--urls] [--data]</c>: the whole product in one process.</summary>
 internal static class ServeCommand

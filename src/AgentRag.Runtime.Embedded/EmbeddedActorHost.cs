@@ -6,10 +6,10 @@ using AgentRag.Core.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AgentRag.Agents.Actors;
+namespace AgentRag.Runtime.Embedded;
 
 /// <summary>
-/// The in-process <see cref="IActorHost"/> of embedded mode.
+/// The in-process <see cref="IActorRuntime"/> of embedded mode (<c>AgentRag:Runtime</c> = <c>embedded</c>).
 /// <list type="bullet">
 /// <item><b>Turns:</b> each active actor has a mailbox drained by one loop, so its turns never overlap; different
 /// actors run concurrently on the thread pool.</item>
@@ -23,7 +23,7 @@ namespace AgentRag.Agents.Actors;
 /// </list>
 /// Thread-safe.
 /// </summary>
-public sealed partial class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDisposable
+public sealed partial class EmbeddedActorHost : IActorRuntime, IHostedService, IAsyncDisposable
 {
     private readonly Dictionary<string, ActorRegistration> _registrations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
