@@ -72,15 +72,16 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         (await page.Locator(".turn .timeline-step.step-completed").CountAsync()).ShouldBeGreaterThan(0);
         (await page.Locator(".turn .answer").InnerTextAsync()).ShouldNotBeNullOrWhiteSpace();
 
-        // The first citation opens the passage: the quote highlighted on its page of R-intro.pdf.
+        // The first citation opens the passage: R-intro.pdf page 14, the quote highlighted.
         var chip = page.Locator(".citation-chip").First;
-        (await chip.InnerTextAsync()).ShouldStartWith("[R-intro.pdf, p. ");
+        (await chip.InnerTextAsync()).ShouldBe("[R-intro.pdf, p. 14]");
         await chip.ClickAsync();
         var quote = page.Locator(".citation-panel mark.quote");
         await quote.WaitForAsync();
         (await quote.InnerTextAsync()).ShouldNotBeNullOrWhiteSpace();
-        (await page.Locator(".citation-panel h2").InnerTextAsync()).ShouldStartWith("R-intro.pdf, p. ");
-        (await page.Locator(".citation-panel .page").InnerTextAsync()).ShouldEndWith("of 113");
+        (await quote.InnerTextAsync()).ShouldContain("assignment");
+        (await page.Locator(".citation-panel h2").InnerTextAsync()).ShouldBe("R-intro.pdf, p. 14");
+        (await page.Locator(".citation-panel .page").InnerTextAsync()).ShouldBe("Page 14 of 113");
         (await page.Locator(".citation-panel a.original").GetAttributeAsync("href")).ShouldStartWith("/v1/documents/");
         await ScreenshotsAsync(page, "chat");
 
