@@ -27,6 +27,8 @@ ensure_tool pdftotext poppler-utils required
 ensure_tool tesseract tesseract-ocr optional
 ensure_tool node nodejs required
 ensure_tool npm npm required
+# The web console's browser tests drive Debian's Chromium through Playwright (never Playwright's own browser download).
+ensure_tool chromium chromium required
 
 # The Node clients the tests run, pinned by their lock files: the OpenAPI client test's tools (openapi-typescript,
 # openapi-fetch, TypeScript, @redocly/cli) and the MCP client test's official TypeScript SDK (@modelcontextprotocol/sdk).

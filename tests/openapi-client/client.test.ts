@@ -130,6 +130,16 @@ const chunks = await client.GET("/v1/documents/{id}/chunks", { params: { header:
 await expect(chunks, 200, "chunks");
 assert.ok(chunks.data!.length > 0);
 await expect(await client.GET("/v1/documents/{id}/pages/{number}", { params: { header: tenant, path: { id: documentId, number: 0 } } }), 200, "page");
+// What the web console reads: the caller's status, a passage with its context, the original file.
+const status = await client.GET("/v1/auth/status", { params: { header: tenant } });
+await expect(status, 200, "auth status");
+assert.equal(status.data!.mode, "open");
+const passage = await client.GET("/v1/documents/{id}/passage", { params: { header: tenant, path: { id: documentId }, query: { page: 0, quote: "beforeExit" } } });
+await expect(passage, 200, "passage");
+assert.equal(passage.data!.quoteLocated, true);
+const original = await client.GET("/v1/documents/{id}/original", { params: { header: tenant, path: { id: documentId } }, parseAs: "text" });
+await expect(original, 200, "original");
+assert.equal(original.data, readFileSync(join(corpus, fileName), "utf8"));
 
 // Search and queries.
 const search = await client.POST("/v1/search", { params: { header: tenant }, body: { query: "beforeExit", k: 3, mode: "bm25" } });

@@ -35,6 +35,10 @@ public static class DocumentsApi
         api.MapGet("/{id}", GetAsync).WithName("GetDocument").WithSummary("A document and its ingestion status.");
         api.MapGet("/{id}/chunks", GetChunksAsync).WithName("GetDocumentChunks").WithSummary("A document's indexed chunks.");
         api.MapGet("/{id}/pages/{number:int}", GetPageAsync).WithName("GetDocumentPage").WithSummary("One page of a document's extracted text.");
+        api.MapGet("/{id}/original", GetOriginalAsync).WithName("GetDocumentOriginal").WithSummary("The uploaded file itself, as a download.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/passage", GetPassageAsync).WithName("GetDocumentPassage").WithSummary("A quote of a page with the sentences around it (a citation's context).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamDocumentEvents").WithSummary("Follow a document's ingestion (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/{id}/reprocess", ReprocessAsync).WithName("ReprocessDocument").WithSummary("Ingest a document again from its stored original.").RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess);
         api.MapDelete("/{id}", DeleteAsync).WithName("DeleteDocument").WithSummary("Delete a document, its chunks and its original.").RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete);
@@ -231,6 +235,71 @@ public static class DocumentsApi
                 document.PageCount > 0
                     ? $"Document '{id}' has pages 1–{document.PageCount}; there is no page {number}."
                     : $"Document '{id}' has no page {number} (formats without pages store their text as page 0).");
+    }
+
+    /// <summary>
+    /// The original file, always as an attachment (an uploaded HTML file must not render on the server's origin), with
+    /// the content type recorded at upload.
+    /// </summary>
+    internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetOriginalAsync(
+        string id, TenantId tenant, IDocumentStore store, IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(tenant.Value, id, cancellationToken) is not { } document)
+        {
+            return DocumentNotFound(id);
+        }
+
+        var original = await blobs.OpenLocalAsync(document.StoredPath, cancellationToken);
+        if (original is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Original not found",
+                $"The original file of document '{id}' is missing from the data folder; upload it again.");
+        }
+
+        var stream = new OriginalFileStream(original);
+        return TypedResults.File(stream, "application/octet-stream", document.FileName, document.UpdatedAt);
+    }
+
+    /// <summary>
+    /// The quote at [<paramref name="start"/>, <paramref name="end"/>) of page <paramref name="page"/>'s stored text (a
+    /// citation's <c>quoteSpan</c>), or the first occurrence of <paramref name="quote"/> on the page, with up to
+    /// <paramref name="context"/> (default 2, at most 5) sentences before and after it.
+    /// </summary>
+    internal static async Task<Results<Ok<PassageContext>, ProblemHttpResult>> GetPassageAsync(
+        string id, TenantId tenant, IDocumentStore store, int? page, int? start, int? end, string? quote, int? context, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(tenant.Value, id, cancellationToken) is not { } document)
+        {
+            return DocumentNotFound(id);
+        }
+
+        var number = page ?? (document.PageCount > 0 ? 1 : 0);
+        var sentences = context ?? 2;
+        if (sentences is < 0 or > 5)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid context", $"context must be 0–5 sentences; got {sentences}.");
+        }
+
+        if (start is not null != end is not null || (start is { } s && end is { } e && (s < 0 || e <= s)))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid span",
+                "Give both start and end (0 ≤ start < end, offsets in the page's stored text), or neither and a quote.");
+        }
+
+        if (start is null && string.IsNullOrWhiteSpace(quote))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "No quote", "Give the quote's span (start and end) or its text (quote).");
+        }
+
+        if (await store.GetPageAsync(tenant.Value, id, number, cancellationToken) is not { } stored)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Page not found", $"Document '{id}' has no page {number}.");
+        }
+
+        var passage = PassageContext.Around(document, stored, start, end, quote, sentences);
+        return passage is null
+            ? Problem(StatusCodes.Status400BadRequest, "Span outside the page", $"Page {number} of document '{id}' has {stored.Text.Length} characters; the span {start}–{end} is outside it.")
+            : TypedResults.Ok(passage);
     }
 
     internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEventsAsync(

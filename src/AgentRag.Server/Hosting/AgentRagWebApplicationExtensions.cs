@@ -9,6 +9,7 @@ using AgentRag.Server.Auditing;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Telemetry;
+using AgentRag.Server.Web;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -55,6 +56,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddMcpApi();
         services.AddAgentRagHealthChecks();
         services.AddAgentRagTelemetry(builder.Logging);
+        builder.AddConsole();
 
         // Uploads: Kestrel refuses bodies over ~30 MB by default. Allow a full batch of maximum-size files; the
         // upload handler enforces the per-file limit itself while streaming each part to disk.
@@ -75,6 +77,8 @@ public static class AgentRagWebApplicationExtensions
 
     public static WebApplication MapAgentRag(this WebApplication app)
     {
+        app.UseConsolePageRoutes();
+        app.UseRouting();
         app.UseAgentRagHttpSecurity();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -100,6 +104,8 @@ public static class AgentRagWebApplicationExtensions
         app.MapLimitsApi();
         app.MapAuditApi();
         app.MapTenantApi();
+        app.MapAuthStatusApi();
+        app.MapConsole();
         return app;
     }
 

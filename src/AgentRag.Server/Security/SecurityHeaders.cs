@@ -6,7 +6,8 @@ namespace AgentRag.Server.Security;
 /// Adds the browser-hardening headers to every response as it starts: <c>Content-Security-Policy</c>
 /// (<see cref="HttpSecurityOptions.ContentSecurityPolicy"/>), <c>X-Content-Type-Options: nosniff</c>,
 /// <c>Referrer-Policy: no-referrer</c> and <c>X-Frame-Options: DENY</c>. A header the endpoint already set is kept, so a
-/// page that needs its own policy (a web console) sets it and wins.
+/// page that needs its own policy sets it and wins; the web console's assets (<see cref="Web.ConsoleAsset"/>) get
+/// <see cref="Web.ConsoleHosting.ConsoleContentSecurityPolicy"/>.
 /// </summary>
 internal sealed class SecurityHeaders(RequestDelegate next, IOptions<HttpSecurityOptions> options)
 {
@@ -18,6 +19,11 @@ internal sealed class SecurityHeaders(RequestDelegate next, IOptions<HttpSecurit
         {
             var (response, policy) = ((HttpResponse, string))state;
             var headers = response.Headers;
+            if (response.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Web.ConsoleAsset>() is not null)
+            {
+                policy = Web.ConsoleHosting.ConsoleContentSecurityPolicy;
+            }
+
             if (policy.Length > 0 && !headers.ContainsKey("Content-Security-Policy"))
             {
                 headers.ContentSecurityPolicy = policy;

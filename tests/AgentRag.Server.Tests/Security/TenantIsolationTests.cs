@@ -107,6 +107,8 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
             (HttpMethod.Get, $"/v1/documents/{d}/chunks", null),
             (HttpMethod.Get, $"/v1/documents/{d}/pages/1", null),
             (HttpMethod.Get, $"/v1/documents/{d}/events", null),
+            (HttpMethod.Get, $"/v1/documents/{d}/original", null),
+            (HttpMethod.Get, $"/v1/documents/{d}/passage?page=1&quote=the", null),
             (HttpMethod.Post, $"/v1/documents/{d}/reprocess", null),
             (HttpMethod.Delete, $"/v1/documents/{d}", null),
             (HttpMethod.Get, $"/v1/queries/{w}", null),

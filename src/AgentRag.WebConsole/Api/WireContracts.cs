@@ -1,0 +1,163 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AgentRag.WebConsole.Api;
+
+// The console's view of the server's wire format (camelCase JSON, snake_case enum values). The server's records live in
+// assemblies that do not run in the browser (they carry the storage, model and agent stacks), so the console declares
+// the members it reads; the server's integration tests decode the real server's streams with these records
+// (ConsoleContractTests). Enum values are kept as strings: a value the console does not know still shows.
+
+/// <summary>What <c>GET /v1/auth/status</c> says about the server's mode and the caller.</summary>
+public sealed record AuthStatus(string Mode, bool Authenticated, string? Tenant, string? Role, string? Caller)
+{
+    /// <summary>True when the caller may use the admin pages (admin or platform-admin).</summary>
+    public bool IsAdmin => Role is "admin" or "platform-admin";
+}
+
+/// <summary>A verified citation of an answer (the server's <c>Citation</c>).</summary>
+public sealed record Citation
+{
+    public int Number { get; init; }
+
+    public string Display { get; init; } = "";
+
+    public string DocumentId { get; init; } = "";
+
+    public string DocumentName { get; init; } = "";
+
+    public string ChunkId { get; init; } = "";
+
+    public IReadOnlyList<int> Pages { get; init; } = [];
+
+    public int? Page { get; init; }
+
+    public string HeadingPath { get; init; } = "";
+
+    public string Quote { get; init; } = "";
+
+    public SourceSpan? QuoteSpan { get; init; }
+
+    public double Support { get; init; }
+}
+
+/// <summary>Where a quote is in a page's stored text: the page and the character range [Start, End).</summary>
+public readonly record struct SourceSpan(int Page, int Start, int End);
+
+/// <summary>A step of a plan as the <c>plan</c> event lists it.</summary>
+public sealed record PlanStep(string Id, string Agent, IReadOnlyList<string>? DependsOn);
+
+/// <summary><c>plan</c>.</summary>
+public sealed record PlanEvent(string WorkflowId, string Planner, string Explanation, IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? Warnings);
+
+/// <summary><c>step.started</c>.</summary>
+public sealed record StepStartedEvent(string StepId, string Agent, int Attempt, bool Fallback, bool Resumed);
+
+/// <summary>A warning a running step reports.</summary>
+public sealed record StepWarning(string Kind, string Message);
+
+/// <summary><c>step.progress</c>.</summary>
+public sealed record StepProgressEvent(string StepId, string Agent, int Attempt, string Message, StepWarning? Warning);
+
+/// <summary><c>step.completed</c>.</summary>
+public sealed record StepCompletedEvent(string StepId, string Agent, int Attempt, bool Fallback, double? DurationMs, string Summary, IReadOnlyList<string>? Warnings);
+
+/// <summary><c>step.failed</c>; <see cref="Action"/> is <c>continue</c>, <c>fallback</c> or <c>fail</c>.</summary>
+public sealed record StepFailedEvent(string StepId, string Agent, int Attempt, string Error, bool TimedOut, string Requirement, string Action);
+
+/// <summary><c>token</c>.</summary>
+public sealed record TokenEvent(string StepId, string Agent, int Attempt, string Text);
+
+/// <summary><c>token.reset</c>: the step's tokens sent before are void.</summary>
+public sealed record TokenResetEvent(string StepId, string Agent, int Attempt, string Cause, string Reason);
+
+/// <summary><c>citations</c>.</summary>
+public sealed record CitationsEvent(string WorkflowId, IReadOnlyList<Citation> Citations, double? CitationSupportRate);
+
+/// <summary><c>done</c>: the final answer.</summary>
+public sealed record DoneEvent(
+    string Answer,
+    IReadOnlyList<Citation> Citations,
+    IReadOnlyList<string> Warnings,
+    string WorkflowId,
+    string Mode,
+    double? CitationSupportRate,
+    int Confidence,
+    bool Declined,
+    IReadOnlyList<string>? FollowUps);
+
+/// <summary><c>error</c>: the workflow ended without an answer.</summary>
+public sealed record ErrorEvent(string WorkflowId, string Code, string Message, string? StepId, string? Agent);
+
+/// <summary><c>approval.required</c> (and <c>approval.expiring</c>, <c>approval.escalated</c>).</summary>
+public sealed record ApprovalRequestEvent(string ApprovalId, string WorkflowId, string StepId, string Agent, string Action, string Rationale, DateTimeOffset ExpiresAt);
+
+/// <summary><c>approval.resolved</c>.</summary>
+public sealed record ApprovalResolvedEvent(string ApprovalId, string WorkflowId, string StepId, string Status, string? DecidedBy, string? Comment);
+
+/// <summary>A document event (<c>progress</c>, <c>ready</c>, <c>failed</c>).</summary>
+public sealed record DocumentEvent(string DocumentId, string Status, string Stage, int Progress, string? Message, string? Error, int Attempt);
+
+/// <summary>A document as <c>/v1/documents</c> lists it.</summary>
+public sealed record DocumentSummary
+{
+    public string Id { get; init; } = "";
+
+    public string FileName { get; init; } = "";
+
+    public string ContentType { get; init; } = "";
+
+    public long SizeBytes { get; init; }
+
+    public string Status { get; init; } = "";
+
+    public string Stage { get; init; } = "";
+
+    public int Progress { get; init; }
+
+    public string? ProgressMessage { get; init; }
+
+    public int PageCount { get; init; }
+
+    public int ChunkCount { get; init; }
+
+    public string? Error { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>One page of <c>GET /v1/documents</c>.</summary>
+public sealed record DocumentList(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);
+
+/// <summary>A file the upload accepted.</summary>
+public sealed record AcceptedDocument(string Id, string FileName, string Status, bool Duplicate);
+
+/// <summary>A file the upload refused.</summary>
+public sealed record RejectedFile(string FileName, int Status, string Detail);
+
+/// <summary>The answer of <c>POST /v1/documents</c>.</summary>
+public sealed record UploadResponse(IReadOnlyList<AcceptedDocument> Documents, IReadOnlyList<RejectedFile> Rejected);
+
+/// <summary>A cited passage with the sentences around it (<c>GET /v1/documents/{id}/passage</c>).</summary>
+public sealed record PassageContext(
+    string DocumentId,
+    string DocumentName,
+    int Page,
+    int PageCount,
+    string Before,
+    string Quote,
+    string After,
+    bool QuoteLocated,
+    string OriginalUrl);
+
+/// <summary>An RFC 9457 problem as the server sends it.</summary>
+public sealed record Problem(string? Title, string? Detail, int? Status);
+
+/// <summary>The JSON settings of the server's wire format.</summary>
+public static class WireJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}

@@ -1,0 +1,45 @@
+// The web console's browser helpers (a classic script, loaded by index.html; no inline script anywhere, see
+// docs/adr/0028-web-console.md). Blazor calls them through JS interop as AgentRagConsole.*.
+"use strict";
+window.AgentRagConsole = {
+  // Uploads each file of the <input type="file"> as its own multipart request (field 'files'), so every file has its
+  // own progress and outcome; XMLHttpRequest because fetch reports no upload progress. Returns [{name, size}], or
+  // null (uploading nothing) when more than maxFiles were chosen. Callbacks number the files from firstIndex.
+  upload(input, url, headers, listener, maxFiles, firstIndex) {
+    const files = Array.from(input.files || []);
+    if (files.length > maxFiles) {
+      input.value = "";
+      return null;
+    }
+    files.forEach((file, i) => {
+      const index = firstIndex + i;
+      const form = new FormData();
+      form.append("files", file, file.name);
+      const request = new XMLHttpRequest();
+      request.open("POST", url);
+      for (const [name, value] of Object.entries(headers || {})) request.setRequestHeader(name, value);
+      request.upload.onprogress = (e) => {
+        if (e.lengthComputable) listener.invokeMethodAsync("OnUploadProgress", index, e.loaded, e.total);
+      };
+      request.onload = () => listener.invokeMethodAsync("OnUploadCompleted", index, request.status, request.responseText || "");
+      request.onerror = () => listener.invokeMethodAsync("OnUploadCompleted", index, 0, "");
+      request.send(form);
+    });
+    const chosen = files.map((f) => ({ name: f.name, size: f.size }));
+    input.value = "";
+    return chosen;
+  },
+
+  // Downloads url with the credential headers (a plain link cannot send them) and saves it as fileName.
+  async download(url, fileName, headers) {
+    const response = await fetch(url, { headers: headers || {} });
+    if (!response.ok) throw new Error(`The original could not be downloaded: ${response.status}`);
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = fileName;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  },
+};
