@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using AgentRag.Storage.Sqlite.Data;
 using AgentRag.Storage.Sqlite.Schema;
-using Microsoft.Extensions.Logging;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace AgentRag.Storage.Sqlite;
 

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
-using AgentRag.Core;
 using AgentRag.Core.Documents;
 using AgentRag.Core.Storage;
+using AgentRag.Core;
 using AgentRag.Storage.Sqlite.Documents;
 using AgentRag.TestKit;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Tests;
 
@@ -249,7 +250,7 @@ public sealed class SqliteDocumentStoreTests : IAsyncLifetime
             [new DocumentPage(document.Id, TenantA, 1, "new")],
             [NewChunk(document, 0, "new", page: 1, start: 0), NewChunk(document, 1, "clash", page: 1, start: 0) with { Id = "chk_taken" }]));
 
-        ex.ResultCode.ShouldBe(SqliteResultCodes.Constraint);
+        ex.SqliteErrorCode.ShouldBe(SqliteResultCodes.Constraint);
         var kept = await _store.GetChunksAsync(TenantA, document.Id);
         kept.Select(c => c.Id).ShouldBe(chunks.Select(c => c.Id));
         (await _store.GetPageAsync(TenantA, document.Id, 1))!.Text.ShouldNotBe("new");
