@@ -29,6 +29,15 @@ public sealed class SqliteConnectionTests : IDisposable
     }
 
     [Fact]
+    public void Open_RunsACurrentSqliteWithFts5AndJson()
+    {
+        // The SQLitePCLRaw 3.x bundle; the 2.0.6 bundle it replaced shipped SQLite 3.35.
+        Version.Parse(Scalar("SELECT sqlite_version()")).ShouldBeGreaterThanOrEqualTo(new Version(3, 50));
+        Scalar("SELECT sqlite_compileoption_used('ENABLE_FTS5')").ShouldBe("1");
+        Scalar("SELECT json_extract('{\"a\": [1, 2]}', '$.a[1]')").ShouldBe("2");
+    }
+
+    [Fact]
     public void Open_MissingFolder_ThrowsNamingTheFile()
     {
         var path = _directory.Combine("no-such-folder", "x.db");
