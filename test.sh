@@ -28,12 +28,15 @@ ensure_tool tesseract tesseract-ocr optional
 ensure_tool node nodejs required
 ensure_tool npm npm required
 
-# The OpenAPI client test's tools (openapi-typescript, openapi-fetch, TypeScript, @redocly/cli), pinned by the lock file.
-if ! (cd tests/openapi-client && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
-  echo "test.sh: npm ci failed in tests/openapi-client."
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+# The Node clients the tests run, pinned by their lock files: the OpenAPI client test's tools (openapi-typescript,
+# openapi-fetch, TypeScript, @redocly/cli) and the MCP client test's official TypeScript SDK (@modelcontextprotocol/sdk).
+for folder in tests/openapi-client tests/mcp-client; do
+  if ! (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "test.sh: npm ci failed in $folder."
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+done
 
 # --- build and test ------------------------------------------------------------------------------
 results="$root/TestResults"

@@ -1,4 +1,3 @@
-using AgentRag.Agents.Actors;
 using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Planning;
@@ -25,16 +24,15 @@ using Microsoft.Extensions.Options;
 
 namespace AgentRag.Agents;
 
-/// <summary>Registers query orchestration: agents, planner, the embedded actor host and the workflow service.</summary>
+/// <summary>Registers query orchestration: agents, planner, the workflow actor type and the workflow service.</summary>
 public static class DependencyInjection
 {
     /// <summary>
     /// Adds the built-in agents (retrieval, follow-up retrieval, synthesis, citation, reasoning), the planner, the
-    /// embedded actor host (also a hosted service that re-arms stored reminders at start; a host without hosted
-    /// services must call <see cref="EmbeddedActorHost.StartAsync"/>), and <see cref="WorkflowService"/>.
-    /// Needs a storage backend (<c>AddSqliteStorage</c>: actor state, sessions, the event log, approvals) and the retrieval
-    /// engine; adds the model layer (<see cref="Models.DependencyInjection.AddModels"/>)
-    /// when it is not registered yet. Agents get the chat client and embedding generator only when the
+    /// workflow actor type (<see cref="ActorRegistration"/>, run by whichever <see cref="IActorRuntime"/> the host
+    /// registers), and <see cref="WorkflowService"/>. Needs a storage backend, an actor runtime and the retrieval engine;
+    /// throws <see cref="InvalidOperationException"/> when the model layer (<see cref="Models.DependencyInjection.AddModels"/>)
+    /// is not registered yet. Agents get the chat client and embedding generator only when the
     /// <see cref="ModelCatalog"/> says they are configured; otherwise answers are extractive. Prompts come from the model
     /// layer's <see cref="PromptCatalog"/>. Passages come from <see cref="SearchPassageRetriever"/> unless an
     /// <see cref="IPassageRetriever"/> is registered before this call. <see cref="AgentsOptions"/> bind to
@@ -49,6 +47,12 @@ public static class DependencyInjection
             return services; // Added already: registering the actor type twice would fail at host start.
         }
 
+        if (!services.Any(d => d.ServiceType == typeof(ModelCatalog)))
+        {
+            throw new InvalidOperationException(
+                "AddAgents needs the model layer, and it is not registered: call services.AddModels() before services.AddAgents().");
+        }
+
         var options = services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         if (configure is not null)
         {
@@ -57,10 +61,6 @@ public static class DependencyInjection
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<AgentsOptions>>().Value);
-        if (!services.Any(d => d.ServiceType == typeof(ModelCatalog)))
-        {
-            services.AddModels();
-        }
 
         services.TryAddSingleton<IPassageRetriever, SearchPassageRetriever>();
 
@@ -109,17 +109,6 @@ public static class DependencyInjection
             var approvals = sp.GetRequiredService<WorkflowApprovalServices>();
             return new ActorRegistration(WorkflowActor.ActorType, () => new WorkflowActor(actorServices) { ResumeInterval = interval, Approvals = approvals });
         });
-        services.TryAddSingleton(sp => new EmbeddedActorHost(
-            sp.GetServices<ActorRegistration>(),
-            sp.GetRequiredService<IActorStateStore>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<EmbeddedActorHost>>(),
-            new EmbeddedActorHostOptions
-            {
-                RecoveryLockPath = sp.GetService<DataFolder>() is { } folder ? Path.Combine(folder.Root, "actors.lock") : null,
-            }));
-        services.TryAddSingleton<IActorHost>(sp => sp.GetRequiredService<EmbeddedActorHost>());
-        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedActorHost>());
         services.TryAddSingleton<WorkflowService>();
 
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -3,18 +3,28 @@ using AgentRag.Cli.Commands;
 
 namespace AgentRag.Cli;
 
-/// <summary>The <c>agentrag</c> command tree.</summary>
+/// <summary>
+/// The <c>agentrag</c> command tree: the commands that need only the host-neutral composition root
+/// (<c>AgentRag.Hosting</c>), plus the commands the executable supplies (<c>serve</c> and <c>keys</c>, which need the
+/// web host), so this library does not reference the server.
+/// </summary>
 public static class AgentRagCommandLine
 {
-    public static RootCommand Build()
+    /// <summary>The command tree, with <paramref name="hostCommands"/> (the executable's own commands) listed first.</summary>
+    public static RootCommand Build(IEnumerable<Command> hostCommands)
     {
+        ArgumentNullException.ThrowIfNull(hostCommands);
         var root = new RootCommand("AgentRag: upload documents, ask questions, get cited answers.");
         foreach (var option in CommonOptions.All)
         {
             root.Add(option);
         }
 
-        root.Add(ServeCommand.Create());
+        foreach (var command in hostCommands)
+        {
+            root.Add(command);
+        }
+
         root.Add(IngestCommand.Create());
         root.Add(DocsCommand.Create());
         root.Add(SearchCommand.Create());
@@ -25,7 +35,6 @@ public static class AgentRagCommandLine
         root.Add(UsageCommand.Create());
         root.Add(ApprovalsCommand.Create());
         root.Add(McpCommand.Create());
-        root.Add(KeysCommand.Create());
         root.SetAction(_ =>
         {
             // No command: show the help rather than doing anything.
@@ -38,10 +47,10 @@ public static class AgentRagCommandLine
     /// Runs the command. An unexpected exception is reported as one line on standard error (the stack trace only at
     /// <c>--log-level Debug</c> or below) with exit code 1, never as a crash dump.
     /// </summary>
-    public static async Task<int> InvokeAsync(string[] args)
+    public static async Task<int> InvokeAsync(string[] args, IEnumerable<Command> hostCommands)
     {
         Spectre.Console.AnsiConsole.Console = CliConsole.Create();
-        var parseResult = Build().Parse(args);
+        var parseResult = Build(hostCommands).Parse(args);
         try
         {
             return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

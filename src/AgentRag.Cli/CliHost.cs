@@ -1,8 +1,8 @@
 using System.CommandLine;
 using AgentRag.Cli.Commands;
 using AgentRag.Core;
-using AgentRag.Server.Hosting;
-using AgentRag.Server.Logging;
+using AgentRag.Hosting;
+using AgentRag.Hosting.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -34,9 +34,12 @@ internal sealed class CliHost : IAsyncDisposable
 
     /// <summary>
     /// Builds and validates the services over the <c>--data</c> folder, or <paramref name="dataDirectory"/> when given
-    /// (e.g. a throwaway folder); throws <see cref="CliException"/> with a clear message on bad settings.
+    /// (e.g. a throwaway folder), with the backends <c>AgentRag:Storage</c> and <c>AgentRag:Runtime</c> choose and what
+    /// <paramref name="addServices"/> adds (a command's own services). Throws <see cref="CliException"/> with a clear
+    /// message on bad settings (an unknown backend included), and <see cref="InvalidOperationException"/> naming a
+    /// missing registration.
     /// </summary>
-    public static CliHost Start(ParseResult parseResult, string? dataDirectory = null)
+    public static CliHost Start(ParseResult parseResult, string? dataDirectory = null, Action<IServiceCollection>? addServices = null)
     {
         var tenantId = parseResult.GetValue(CommonOptions.Tenant) ?? Tenancy.DefaultTenant;
         if (!Tenancy.IsValidTenantId(tenantId))
@@ -50,7 +53,16 @@ internal sealed class CliHost : IAsyncDisposable
         services.AddLogging(logging => logging.AddAgentRagConsole(
             parseResult.GetValue(CommonOptions.LogFormat), parseResult.GetValue(CommonOptions.LogLevel)));
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddAgentRagCore(dataFolder);
+        try
+        {
+            services.AddAgentRag(backends => backends.UseConfiguration(configuration, dataFolder));
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new CliException($"Invalid configuration: {ex.Message}", ExitCodes.Configuration);
+        }
+
+        addServices?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         try
         {

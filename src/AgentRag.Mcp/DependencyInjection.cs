@@ -12,7 +12,8 @@ public static class DependencyInjection
 {
     /// <summary>
     /// Adds <see cref="BuiltInTools"/>, <see cref="DocumentResources"/>, <see cref="AgentRagMcpServerFactory"/> (serve with
-    /// <see cref="AgentRagMcpServerFactory.RunStdioAsync"/> or per HTTP request with <see cref="AgentRagMcpServerFactory.Create"/>)
+    /// <see cref="AgentRagMcpServerFactory.RunStdioAsync"/>, or configure each HTTP request's server with
+    /// <see cref="AgentRagMcpServerFactory.Configure"/>)
     /// and the <see cref="ToolRegistry"/> with its hosted service. <see cref="ExternalToolsOptions"/> bind to
     /// <c>AgentRag:Mcp</c> and are validated at startup. Needs <c>SearchService</c> and <c>IDocumentStore</c> registered;
     /// register an <see cref="IAskService"/> to offer the <c>ask</c> tool.

@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using AgentRag.Core.Storage;
 using AgentRag.Core.Usage;
 using AgentRag.Models;
@@ -24,7 +25,8 @@ namespace AgentRag.Retrieval;
 public static class DependencyInjection
 {
     /// <summary>
-    /// Adds the BM25 keyword index under <paramref name="dataDirectory"/>: <see cref="Bm25IndexCatalog"/>,
+    /// Adds the BM25 keyword index under <paramref name="dataDirectory"/>: <see cref="Bm25IndexCatalog"/> as the
+    /// <see cref="IKeywordIndex"/> (unless another backend registered one first),
     /// <see cref="Bm25ChunkIndexer"/> (also as an <see cref="IChunkIndexer"/>), <see cref="KeywordSearcher"/> (with
     /// filters resolved through <see cref="IDocumentStore"/> when one is registered) and <see cref="BeirEvaluator"/>.
     /// <see cref="Bm25Options"/> bind to <c>AgentRag:Retrieval:Bm25</c> and are validated at startup.
@@ -54,7 +56,7 @@ public static class DependencyInjection
             },
             $"{Bm25Options.SectionName}: K1 must be in [0, 10], B in [0, 1], CompactionRatio in [0.05, 1], JournalSnapshotBytes ≥ 1024.");
 
-        services.TryAddSingleton(sp => new Bm25IndexCatalog(
+        services.TryAddSingleton<IKeywordIndex>(sp => new Bm25IndexCatalog(
             dataDirectory, sp.GetRequiredService<IOptions<Bm25Options>>().Value, sp.GetService<ILogger<Bm25IndexCatalog>>()));
         services.TryAddSingleton<Bm25ChunkIndexer>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChunkIndexer, Bm25ChunkIndexer>(sp => sp.GetRequiredService<Bm25ChunkIndexer>()));
@@ -62,14 +64,14 @@ public static class DependencyInjection
             ? new DocumentStoreFilterResolver(store)
             : throw new InvalidOperationException("Search filters need an IDocumentStore registration."));
         services.TryAddSingleton(sp => new KeywordSearcher(
-            sp.GetRequiredService<Bm25IndexCatalog>(),
+            sp.GetRequiredService<IKeywordIndex>(),
             sp.GetService<IDocumentStore>() is null ? null : sp.GetRequiredService<IDocumentFilterResolver>()));
         services.TryAddSingleton(sp => new BeirEvaluator(sp.GetRequiredService<IOptions<Bm25Options>>().Value));
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SearchResultCache>();
         services.TryAddSingleton(sp => new IndexChangeObserver(
-            sp.GetRequiredService<Bm25IndexCatalog>(),
-            sp.GetService<VectorIndexCatalog>(),
+            sp.GetRequiredService<IKeywordIndex>(),
+            sp.GetService<IVectorStore>(),
             sp.GetRequiredService<SearchResultCache>(),
             sp.GetRequiredService<IOptions<SearchOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
@@ -82,7 +84,8 @@ public static class DependencyInjection
     /// Adds what retrieval does with models, each switched on by the model layer's <see cref="ModelCatalog"/> (call
     /// after <see cref="AddRetrieval"/> and <c>AddModels</c>): with an <c>embedding</c> profile, the
     /// <see cref="EmbeddingChunkIndexer"/> (the ingestion pipeline's <c>embedding</c> stage) and <see cref="DenseRetriever"/>
-    /// over a persisted per-tenant <see cref="VectorIndexCatalog"/> under <paramref name="dataDirectory"/>; a reranker
+    /// over an <see cref="IVectorStore"/> (unless another backend registered one first, a persisted per-tenant
+    /// <see cref="VectorIndexCatalog"/> under <paramref name="dataDirectory"/>); a reranker
     /// chosen by <see cref="SearchOptions.Reranker"/> (<see cref="HttpReranker"/> for a <c>rerank</c> profile,
     /// <see cref="LlmPointwiseReranker"/> for a chat model); and <see cref="LlmQueryRewriter"/> for <c>expand: "llm"</c>
     /// when a chat model is configured. <see cref="SearchService"/> is built with exactly the configured ones, so with no
@@ -109,7 +112,7 @@ public static class DependencyInjection
                 $"{VectorIndexOptions.SectionName}: ExactSearchLimit must not be negative, JournalSnapshotBytes ≥ 1024, Hnsw:M in [2, 128], Hnsw:EfConstruction and Hnsw:EfSearch in [1, 4096].");
         services.AddOptions<DenseRetrievalOptions>().BindConfiguration(DenseRetrievalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
-        services.TryAddSingleton(sp => new VectorIndexCatalog(
+        services.TryAddSingleton<IVectorStore>(sp => new VectorIndexCatalog(
             dataDirectory, sp.GetRequiredService<IOptions<VectorIndexOptions>>().Value, sp.GetService<ILogger<VectorIndexCatalog>>()));
         services.TryAddSingleton<EmbeddingChunkIndexer>();
         // Always in the pipeline's list; its Stage is null (skipped) while no embedding model is configured.

@@ -47,7 +47,7 @@ public static class DependencyInjection
     /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/> and <see cref="IAnswerQualityStore"/>; its
     /// <see cref="ITransientStoreErrorRule"/>; and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. A port
     /// registered before this call keeps its registration. Options bind from configuration section
-    /// <c>AgentRag:Storage</c> when present and are then adjusted by <paramref name="configure"/>; invalid options fail
+    /// <c>AgentRag:Sqlite</c> when present and are then adjusted by <paramref name="configure"/>; invalid options fail
     /// at host start, naming the setting.
     /// </summary>
     public static IServiceCollection AddSqliteStorage(this IServiceCollection services, Action<SqliteStorageOptions> configure)

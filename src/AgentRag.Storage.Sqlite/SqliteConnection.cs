@@ -106,7 +106,9 @@ public sealed class SqliteConnection : IDisposable
 
             // SqliteDatabase pools its own connections; an unpooled connection closes its file when disposed.
             Pooling = false,
-            DefaultTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+            // Microsoft.Data.Sqlite retries a busy statement until this many seconds have passed, and reads 0 as
+            // "forever": the native busy timeout below does the waiting, and a zero timeout retries for one second.
+            DefaultTimeout = (int)Math.Clamp(Math.Ceiling(options.BusyTimeout.TotalSeconds), 1, int.MaxValue),
         }.ToString();
 
         var adoConnection = new AdoConnection(connectionString);

@@ -2,10 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AgentRag.Storage.Sqlite;
 
-/// <summary>Settings of the embedded SQLite store (configuration section <c>AgentRag:Storage</c>).</summary>
+/// <summary>Settings of the embedded SQLite store (configuration section <c>AgentRag:Sqlite</c>; <c>AgentRag:Storage</c> names the storage backend).</summary>
 public sealed class SqliteStorageOptions
 {
-    public const string SectionName = "AgentRag:Storage";
+    public const string SectionName = "AgentRag:Sqlite";
 
     /// <summary>The database file's name inside the data folder.</summary>
     public const string DatabaseFileName = "agentrag.db";

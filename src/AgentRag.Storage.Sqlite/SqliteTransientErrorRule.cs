@@ -7,5 +7,5 @@ namespace AgentRag.Storage.Sqlite;
 public sealed class SqliteTransientErrorRule : ITransientStoreErrorRule
 {
     public bool IsTransient(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: SqliteResultCodes.Busy or SqliteResultCodes.Locked };
+        exception is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is SqliteResultCodes.Busy or SqliteResultCodes.Locked;
 }

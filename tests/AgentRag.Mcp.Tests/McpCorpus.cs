@@ -82,14 +82,20 @@ public sealed class McpCorpus : IAsyncLifetime
             },
             NullLoggerFactory.Instance);
 
-        // The SDK gives its server/discover probe 5 s, then falls back to initialize; a spawned server that starts slower
-        // (a loaded machine) answers the probe late and refuses the fallback, so the probe waits like the handshake does.
-        return await McpClient.CreateAsync(transport, new McpClientOptions
-        {
-            ClientInfo = new Implementation { Name = "tests", Version = "1" },
-            DiscoverProbeTimeout = Timeout.InfiniteTimeSpan,
-        });
+        return await McpClient.CreateAsync(transport, ClientOptions());
     }
+
+    /// <summary>
+    /// The SDK gives its server/discover probe 5 s, then falls back to initialize. On a loaded machine a server that
+    /// starts slower (a spawned process, or the first request to an in-memory host) answers the probe late: over stdio it
+    /// then refuses the fallback, over HTTP the cancelled probe fails the connection (499). The probe waits like the
+    /// handshake does.
+    /// </summary>
+    private static McpClientOptions ClientOptions() => new()
+    {
+        ClientInfo = new Implementation { Name = "tests", Version = "1" },
+        DiscoverProbeTimeout = Timeout.InfiniteTimeSpan,
+    };
 
     /// <summary>Connects to <c>/mcp</c> of an in-memory server, as the tenant given (the default tenant when null).</summary>
     public static async Task<McpClient> ConnectHttpAsync(ServerFactory server, string? tenant = null)
@@ -111,7 +117,7 @@ public sealed class McpCorpus : IAsyncLifetime
             http,
             NullLoggerFactory.Instance,
             ownsHttpClient: true);
-        return await McpClient.CreateAsync(transport, new McpClientOptions { ClientInfo = new Implementation { Name = "tests", Version = "1" } });
+        return await McpClient.CreateAsync(transport, ClientOptions());
     }
 
     public Task DisposeAsync()
@@ -135,13 +141,20 @@ public sealed class McpCorpus : IAsyncLifetime
         }
     }
 
-    /// <summary>The real server over a data folder, with optional extra services.</summary>
-    public sealed class ServerFactory(string dataPath, Action<IServiceCollection>? configureServices = null) : WebApplicationFactory<Program>
+    /// <summary>The real server over a data folder, with optional extra services and settings.</summary>
+    public sealed class ServerFactory(
+        string dataPath, Action<IServiceCollection>? configureServices = null, IReadOnlyDictionary<string, string?>? settings = null)
+        : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting(AgentRagWebApplicationExtensions.DataKey, dataPath);
             builder.UseSetting("log-format", "text");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                builder.UseSetting(key, value);
+            }
+
             if (configureServices is not null)
             {
                 builder.ConfigureServices(configureServices);

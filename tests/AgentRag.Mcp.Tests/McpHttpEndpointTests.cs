@@ -53,9 +53,9 @@ public sealed class McpHttpEndpointTests(McpCorpus corpus) : IClassFixture<McpCo
 
         using var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/mcp"));
 
+        // A stateless server has no stream to open and no session to end: only POST is mapped.
         response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
         response.Content.Headers.Allow.ShouldBe(["POST"]);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("stateless");
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class McpHttpEndpointTests(McpCorpus corpus) : IClassFixture<McpCo
     }
 
     [Fact]
-    public async Task Post_MalformedJson_400ParseError()
+    public async Task Post_MalformedJson_400JsonRpcError()
     {
         using var http = corpus.Http.CreateClient();
 
@@ -80,8 +80,34 @@ public sealed class McpHttpEndpointTests(McpCorpus corpus) : IClassFixture<McpCo
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
-        error.GetProperty("code").GetInt32().ShouldBe(-32700);
-        error.GetProperty("message").GetString()!.ShouldStartWith("Parse error");
+        error.GetProperty("code").GetInt32().ShouldBe(-32600);
+        error.GetProperty("message").GetString()!.ShouldStartWith("Bad Request: The POST body did not contain a valid JSON-RPC message");
+    }
+
+    [Fact]
+    public async Task Post_SessionIdHeader_400StatelessServer()
+    {
+        using var http = corpus.Http.CreateClient();
+        var request = Post(InitializeBody);
+        request.Headers.Add("Mcp-Session-Id", "abc");
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("stateless");
+    }
+
+    [Fact]
+    public async Task Post_UnsupportedProtocolVersionHeader_400NamingTheVersion()
+    {
+        using var http = corpus.Http.CreateClient();
+        var request = Post("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        request.Headers.Add("MCP-Protocol-Version", "1999-01-01");
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("1999-01-01");
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AgentRag.Agents;
-using AgentRag.Agents.Actors;
+using AgentRag.Runtime.Embedded;
 using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Reasoning;

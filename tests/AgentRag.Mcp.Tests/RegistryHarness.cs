@@ -1,7 +1,7 @@
 using AgentRag.Core;
+using AgentRag.Hosting;
 using AgentRag.Mcp.Registry;
 using AgentRag.Mcp.Tools;
-using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +22,7 @@ internal sealed class RegistryHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddAgentRagCore(new DataFolder(dataPath));
+        services.AddAgentRag(backends => backends.UseSqlite(new DataFolder(dataPath)).UseEmbeddedRuntime());
         services.AddSingleton<TimeProvider>(Time);
         _services = services.BuildServiceProvider();
         Registry = _services.GetRequiredService<ToolRegistry>();

@@ -1,8 +1,6 @@
 using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,14 +15,6 @@ public sealed class AgentRagServerFactory(
     private readonly TempDirectory _data = new("agentrag-server");
 
     public string DataPath => _data.Path;
-
-    /// <summary>Starts the server on Kestrel at a free loopback port (for clients outside the process) and returns its address.</summary>
-    public Uri StartOnKestrel()
-    {
-        UseKestrel(0);
-        StartServer();
-        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

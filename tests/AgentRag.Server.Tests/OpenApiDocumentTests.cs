@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AgentRag.TestKit;
 
@@ -12,7 +11,7 @@ namespace AgentRag.Server.Tests;
 /// </summary>
 public sealed class OpenApiDocumentTests
 {
-    private static readonly string ClientFolder = Path.Combine(SharedPaths.RepositoryRoot, "tests", "openapi-client");
+    private static readonly string ClientFolder = NodeScript.Folder("openapi-client");
 
     [Fact]
     public async Task Document_EveryV1Operation_DeclaresTheTenantHeader()
@@ -56,6 +55,30 @@ public sealed class OpenApiDocumentTests
 
         var content = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("requestBody").GetProperty("content");
         content.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!.ShouldStartWith("#/components/schemas/");
+    }
+
+    [Theory]
+    [InlineData("/v1/queries/{id}/events", "get", "plan,step.started,step.progress,token,token.reset,step.completed,step.failed,citations,usage,done,error,approval.required,approval.resolved,approval.expiring,approval.escalated")]
+    [InlineData("/v1/queries", "post", "plan,done,error")]
+    [InlineData("/v1/approvals/events", "get", "approval.required,approval.resolved,approval.expiring,approval.escalated")]
+    [InlineData("/v1/documents/{id}/events", "get", "progress,ready,failed")]
+    [InlineData("/v1/chat/completions", "post", "message")]
+    public async Task Document_EventStreams_NameTheSchemaOfEveryEvent(string path, string method, string events)
+    {
+        var document = await FetchDocumentAsync();
+
+        var operation = document.GetProperty("paths").GetProperty(path).GetProperty(method);
+        var named = operation.GetProperty("x-sse-events");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var type in events.Split(','))
+        {
+            named.TryGetProperty(type, out var reference).ShouldBeTrue($"{method} {path} does not name the schema of '{type}'");
+            var name = reference.GetProperty("$ref").GetString()!.Replace("#/components/schemas/", "", StringComparison.Ordinal);
+            schemas.TryGetProperty(name, out var schema).ShouldBeTrue($"'{type}' refers to {name}, which is not in components.schemas");
+            schema.GetProperty("properties").EnumerateObject().ShouldNotBeEmpty();
+        }
+
+        operation.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _).ShouldBeTrue();
     }
 
     [Fact]
@@ -104,45 +127,6 @@ public sealed class OpenApiDocumentTests
     private static Task<string> NodeAsync(params string[] arguments) => NodeAsync(new Dictionary<string, string>(), arguments);
 
     /// <summary>Runs node in <c>tests/openapi-client</c>; fails with its output unless it exits 0.</summary>
-    private static async Task<string> NodeAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
-    {
-        if (!Directory.Exists(Path.Combine(ClientFolder, "node_modules")))
-        {
-            throw new ShouldAssertException($"{ClientFolder}/node_modules is missing: ./test.sh installs it with 'npm ci'.");
-        }
-
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = ClientFolder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var output = $"{await stdout}\n{await stderr}";
-        process.ExitCode.ShouldBe(0, $"node {string.Join(' ', arguments)} failed:\n{output}");
-        return output;
-    }
+    private static Task<string> NodeAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        NodeScript.RunAsync(ClientFolder, environment, arguments);
 }

@@ -6,8 +6,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import Ajv2020Module from "ajv/dist/2020.js";
 import createClient from "openapi-fetch";
-import type { paths } from "./generated/schema.js";
+import type { components, paths } from "./generated/schema.js";
 
 const baseUrl = process.env.AGENTRAG_URL!;
 const corpus = process.env.AGENTRAG_CORPUS!;
@@ -55,6 +56,48 @@ async function events(response: Response, follow: boolean): Promise<string> {
 
 const sseOptions = { parseAs: "stream" as const, headers: { Accept: "text/event-stream" } };
 
+// Every SSE event is decoded by the schema its operation names for its type (x-sse-events), as a generated client would.
+// ajv is CommonJS: its class is the module's `default`.
+const ajv = new Ajv2020Module.default({ strict: false, validateFormats: false, allErrors: true });
+ajv.addSchema({ $id: "agentrag", components: document.components });
+const decoded = new Set<string>();
+
+/** Splits a text/event-stream body into events (comments skipped, data lines joined). */
+function parseEvents(text: string): { event: string; id?: string; data: string }[] {
+  const parsed: { event: string; id?: string; data: string }[] = [];
+  for (const block of text.split("\n\n")) {
+    let event = "message";
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith(":") || line.length === 0) continue;
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") event = value;
+      else if (field === "id") id = value;
+      else if (field === "data") data.push(value);
+    }
+    if (data.length > 0) parsed.push({ event, id, data: data.join("\n") });
+  }
+  return parsed;
+}
+
+/** Decodes every event of a stream of `method path` by its schema; returns the events' data, in order. */
+function decodeEvents(text: string, method: string, path: string): { event: string; data: any }[] {
+  const named = document.paths[path][method]["x-sse-events"] as Record<string, { $ref: string }>;
+  assert.ok(named, `${method} ${path} names no event schemas`);
+  return parseEvents(text).filter((e) => e.data !== "[DONE]").map((e) => {
+    const schema = named[e.event];
+    assert.ok(schema, `${method} ${path}: the event '${e.event}' has no schema`);
+    const validate = ajv.getSchema(`agentrag${schema.$ref}`)!;
+    const data = JSON.parse(e.data);
+    assert.ok(validate(data), `${method} ${path}: '${e.event}' does not match ${schema.$ref}: ${ajv.errorsText(validate.errors)}\n${e.data}`);
+    decoded.add(e.event);
+    return { event: e.event, data };
+  });
+}
+
 // Documents: upload one file as multipart `files`, follow it to ready.
 const fileName = "nodejs-process.md";
 const upload = await client.POST("/v1/documents", {
@@ -74,7 +117,10 @@ const documentId = upload.data!.documents[0].id;
 
 const documentEvents = await client.GET("/v1/documents/{id}/events", { params: { header: tenant, path: { id: documentId } }, ...sseOptions });
 await expect(documentEvents, 200, "document events");
-assert.match(await events(documentEvents.response, true), /event: ready/);
+const documentStream = decodeEvents(await events(documentEvents.response, true), "get", "/v1/documents/{id}/events");
+const ready: components["schemas"]["DocumentEvent"] = documentStream.at(-1)!.data;
+assert.equal(ready.documentId, documentId);
+assert.equal(ready.status, "ready");
 
 const list = await client.GET("/v1/documents", { params: { header: tenant, query: { status: "ready", offset: 0, limit: 10 } } });
 await expect(list, 200, "list documents");
@@ -93,13 +139,25 @@ assert.equal(search.data!.hits[0].documentId, documentId);
 const question = "What does the beforeExit event do?";
 const query = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive" } });
 await expect(query, 200, "query");
-const workflowId = query.data!.workflowId;
-const sessionId = query.data!.sessionId!;
-assert.match(query.data!.answer ?? "", /beforeExit/);
+// The route's 200 is JSON or an event stream; without Accept: text/event-stream it is the JSON result.
+const answered = query.data as components["schemas"]["QueryResult"];
+const workflowId = answered.workflowId;
+const sessionId = answered.sessionId!;
+assert.match(answered.answer ?? "", /beforeExit/);
 await expect(await client.GET("/v1/queries/{id}", { params: { header: tenant, path: { id: workflowId } } }), 200, "get query");
 const queryEvents = await client.GET("/v1/queries/{id}/events", { params: { header: tenant, path: { id: workflowId } }, ...sseOptions });
 await expect(queryEvents, 200, "query events");
-assert.match(await events(queryEvents.response, true), /event: done/);
+const workflowStream = decodeEvents(await events(queryEvents.response, true), "get", "/v1/queries/{id}/events");
+const plan: components["schemas"]["PlanEvent"] = workflowStream[0].data;
+assert.equal(plan.workflowId, workflowId);
+const done: components["schemas"]["DoneEvent"] = workflowStream.at(-1)!.data;
+assert.equal(workflowStream.at(-1)!.event, "done");
+assert.equal(done.answer, answered.answer);
+
+// The same question streamed: the route's event stream, decoded the same way.
+const streamed = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive" }, ...sseOptions });
+await expect(streamed, 200, "streamed query");
+assert.equal(decodeEvents(await events(streamed.response, true), "post", "/v1/queries").at(-1)!.event, "done");
 const feedback = await client.POST("/v1/queries/{id}/feedback", { params: { header: tenant, path: { id: workflowId } }, body: { rating: "up", comment: "clear" } });
 await expect(feedback, 200, "feedback");
 await expect(await client.GET("/v1/queries/{id}/feedback", { params: { header: tenant, path: { id: workflowId } } }), 200, "get feedback");
@@ -113,7 +171,8 @@ await expect(await client.DELETE("/v1/sessions/{id}", { params: { header: tenant
 // Approvals: a query gated on a person's approval, approved; a second decision conflicts.
 const gated = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive", approval: "before_answer" } });
 await expect(gated, 200, "gated query");
-const pending = await client.GET("/v1/approvals", { params: { header: tenant, query: { status: "pending", workflowId: gated.data!.workflowId } } });
+const gatedId = (gated.data as components["schemas"]["QueryResult"]).workflowId;
+const pending = await client.GET("/v1/approvals", { params: { header: tenant, query: { status: "pending", workflowId: gatedId } } });
 await expect(pending, 200, "list approvals");
 const approvalId = pending.data!.items[0].id;
 await expect(await client.GET("/v1/approvals/{id}", { params: { header: tenant, path: { id: approvalId } } }), 200, "get approval");
@@ -127,6 +186,35 @@ await expect(await client.GET("/v1/approvals/audit", { params: { header: tenant,
 const inbox = await client.GET("/v1/approvals/events", { params: { header: tenant }, ...sseOptions });
 await expect(inbox, 200, "approval events");
 await events(inbox.response, false);
+const gatedStream = await client.GET("/v1/queries/{id}/events", { params: { header: tenant, path: { id: gatedId } }, ...sseOptions });
+const gatedEvents = decodeEvents(await events(gatedStream.response, true), "get", "/v1/queries/{id}/events");
+const resolved: components["schemas"]["ApprovalResolvedEvent"] = gatedEvents.find((e) => e.event === "approval.resolved")!.data;
+assert.equal(resolved.approvalId, approvalId);
+assert.equal(resolved.decision, "approve");
+
+// A gated query cancelled while it waits: its stream ends with an error event.
+const waiting = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive", approval: "before_answer" }, ...sseOptions });
+const waitingId = waiting.response.headers.get("X-Workflow-Id")!;
+await waiting.response.body?.cancel();
+const cancelWaiting = await client.DELETE("/v1/queries/{id}", { params: { header: tenant, path: { id: waitingId } } });
+await expect(cancelWaiting, 200, "cancel a waiting query");
+const cancelledStream = await client.GET("/v1/queries/{id}/events", { params: { header: tenant, path: { id: waitingId } }, ...sseOptions });
+const cancelled = decodeEvents(await events(cancelledStream.response, true), "get", "/v1/queries/{id}/events");
+const failure: components["schemas"]["ErrorEvent"] = cancelled.at(-1)!.data;
+assert.equal(cancelled.at(-1)!.event, "error");
+assert.equal(failure.code, "cancelled");
+// The inbox replays the tenant's approval notifications from the start (no Last-Event-ID), then waits: read the first two.
+const inboxReplay = await client.GET("/v1/approvals/events", { params: { header: tenant }, ...sseOptions });
+await expect(inboxReplay, 200, "approval events replayed");
+const reader = inboxReplay.response.body!.getReader();
+let inboxText = "";
+while (!/event: approval\.required[\s\S]*event: approval\.resolved[^]*?\n\n/.test(inboxText)) {
+  const { value, done: ended } = await reader.read();
+  if (ended) break;
+  inboxText += new TextDecoder().decode(value);
+}
+await reader.cancel();
+decodeEvents(inboxText.slice(0, inboxText.lastIndexOf("\n\n") + 2), "get", "/v1/approvals/events");
 
 // The OpenAI-compatible surface.
 // Their request and response types come from ChatCompletionsApi (typed there, not here): read them loosely so this
@@ -139,6 +227,15 @@ const completion = await client.POST("/v1/chat/completions", {
   body: { model, messages: [{ role: "user", content: question }] } as never,
 });
 await expect(completion, 200, "chat completion");
+const completionStream = await client.POST("/v1/chat/completions", {
+  params: { header: tenant },
+  body: { model, stream: true, messages: [{ role: "user", content: question }] } as never,
+  parseAs: "stream",
+});
+await expect(completionStream, 200, "chat completion stream");
+const completionChunks = decodeEvents(await events(completionStream.response, true), "post", "/v1/chat/completions");
+const last: components["schemas"]["ChatCompletionChunk"] = completionChunks.at(-1)!.data;
+assert.equal(last.choices[0].finish_reason, "stop");
 
 // Usage and prompts.
 await expect(await client.GET("/v1/usage", { params: { header: tenant, query: { groupBy: "model" } } }), 200, "usage");
@@ -181,6 +278,11 @@ await expect(erased, 200, "erase tenant");
 assert.ok(Object.values(erased.data!.rows).some((n) => Number(n) > 0), "the erasure removed rows");
 const afterErasure = await client.GET("/v1/documents", { params: { header: tenant } });
 await expect(afterErasure, 200, "documents after erasure");
+
+// Every event type these flows produce was decoded by its schema.
+const expectedEvents = ["progress", "ready", "plan", "step.started", "step.completed", "citations", "usage", "done", "approval.required", "approval.resolved", "error", "message"];
+assert.deepEqual(expectedEvents.filter((e) => !decoded.has(e)), [], `event types never decoded (decoded: ${[...decoded].join(", ")})`);
+console.log(`${decoded.size} event types decoded by their schemas: ${[...decoded].join(", ")}`);
 
 // Every operation of the document was called.
 const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Approvals;
 using AgentRag.Core.Events;
@@ -14,26 +15,22 @@ namespace AgentRag.Agents.Approvals;
 public sealed class ApprovalNotifier(IEventLog eventLog, ApprovalWebhookDispatcher webhooks, ApprovalOptions options)
 {
     /// <summary>Appends <paramref name="eventType"/> with <paramref name="payload"/> to the tenant stream and queues the webhook delivery.</summary>
-    public async Task PublishAsync(string eventType, ApprovalRecord record, object payload, CancellationToken cancellationToken = default)
+    public async Task PublishAsync(string eventType, ApprovalRecord record, WorkflowEventData payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var data = JsonSerializer.Serialize(payload, AgentRagJson.Options);
+        var data = WorkflowEventJson.Serialize(payload);
         // Not waiting for the commit: the workflow's own events are durable already; this is a copy for inboxes.
         var stored = await eventLog.AppendAsync(record.TenantId, ApprovalEvents.TenantStreamId, eventType, data, waitForCommit: false, cancellationToken);
         if (options.For(record.TenantId).Webhook is { } webhook)
         {
             var deliveryId = Ids.New("whd");
-            var body = JsonSerializer.Serialize(new
-            {
-                id = deliveryId,
-                type = eventType,
-                tenantId = record.TenantId,
-                sequence = stored.Sequence,
-                occurredAt = stored.Timestamp,
-                data = payload,
-                approval = record,
-            }, AgentRagJson.Options);
+            using var payloadJson = JsonDocument.Parse(data);
+            var body = JsonSerializer.Serialize(
+                new ApprovalWebhookBody(deliveryId, eventType, record.TenantId, stored.Sequence, stored.Timestamp, payloadJson.RootElement, record), AgentRagJson.Options);
             webhooks.Enqueue(webhook, record.TenantId, eventType, deliveryId, body);
         }
     }
 }
+
+/// <summary>A webhook delivery's body: the event (<paramref name="Data"/> as on the streams) and the approval it is about.</summary>
+public sealed record ApprovalWebhookBody(string Id, string Type, string TenantId, long Sequence, DateTimeOffset OccurredAt, JsonElement Data, ApprovalRecord Approval);

@@ -123,11 +123,7 @@ public static class ApprovalBenchmark
                 switch (stored.Type)
                 {
                     case WorkflowEvents.ApprovalRequired:
-                        using (var data = JsonDocument.Parse(stored.Data))
-                        {
-                            run.ApprovalId = data.RootElement.GetProperty("approvalId").GetString();
-                        }
-
+                        run.ApprovalId = WorkflowEventJson.Deserialize<ApprovalRequestEvent>(stored.Data).ApprovalId;
                         run.Paused.TrySetResult();
                         break;
                     case WorkflowEvents.StepStarted when Volatile.Read(ref run.DecidedAt) is not 0 and var decidedAt && run.ResumeMs == 0:

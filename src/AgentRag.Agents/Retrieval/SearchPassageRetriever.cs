@@ -1,5 +1,4 @@
 using AgentRag.Agents.Text;
-using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Query;
 using AgentRag.Retrieval.Search;
 
@@ -27,7 +26,7 @@ namespace AgentRag.Agents.Retrieval;
 /// (its BM25 score over the index's largest single-term weight, and over the most the query could score), which answer
 /// confidence and declining use. Thread-safe.
 /// </summary>
-public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalog keywordIndexes) : IPassageRetriever
+public sealed class SearchPassageRetriever(SearchService search) : IPassageRetriever
 {
     /// <summary>Candidates fetched per passage returned, for re-ranking.</summary>
     public const int CandidateFactor = 3;
@@ -56,9 +55,9 @@ public sealed class SearchPassageRetriever(SearchService search, Bm25IndexCatalo
             Mode = search.HasDenseRetrieval ? SearchMode.Hybrid : SearchMode.Bm25,
             Filters = filters,
         }, cancellationToken);
-        var index = await keywordIndexes.GetIndexAsync(tenantId, cancellationToken);
-        var bound = index.ScoreBound(text);
-        var unit = MaxTermWeight(index.ChunkCount);
+        var scale = await search.GetKeywordScoreScaleAsync(tenantId, text, cancellationToken);
+        var bound = scale.QueryBound;
+        var unit = MaxTermWeight(scale.Chunks);
         var passages = response.Hits.Select(hit => new RetrievedPassage
         {
             ChunkId = hit.ChunkId,

@@ -95,14 +95,14 @@ public sealed partial class WorkflowActor
             if (!existing.IsOpen)
             {
                 // Decided before a crash that the step's state missed: apply the stored decision.
-                Emit(WorkflowEvents.ApprovalResolved, ApprovalPayloads.Resolved(existing));
+                Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(existing));
                 return !ApplyDecision(step, gate, existing);
             }
 
             // Asked before a crash that the step's state missed: ask again under the same id.
             gate.ApprovalId = existing.Id;
             step.Status = StepStatus.AwaitingApproval;
-            Emit(WorkflowEvents.ApprovalRequired, ApprovalPayloads.Request(existing));
+            Emit(WorkflowEvents.ApprovalRequired, ApprovalRequestEvent.From(existing));
             ArmApprovalReminders(existing);
             return true;
         }
@@ -112,7 +112,7 @@ public sealed partial class WorkflowActor
         gate.ApprovalId = record.Id;
         step.Status = StepStatus.AwaitingApproval;
         StageApproval(record, ApprovalAuditAction.Requested, ApprovalService.SystemUser, comment: null, ApprovalRequestBuilder.ContextShown(record), modifications: null);
-        Emit(WorkflowEvents.ApprovalRequired, ApprovalPayloads.Request(record));
+        Emit(WorkflowEvents.ApprovalRequired, ApprovalRequestEvent.From(record));
         _approvalNotices.Add((ApprovalEvents.Required, record));
         ArmApprovalReminders(record);
         services.Logger.LogInformation("Workflow {WorkflowId} waits for approval {ApprovalId} of step {StepId}.", state.WorkflowId, record.Id, step.Id);
@@ -180,7 +180,7 @@ public sealed partial class WorkflowActor
         StageApproval(decided, action, request.DecidedBy, request.Comment, ApprovalRequestBuilder.ContextShown(record),
             request.Inputs is null ? null : JsonSerializer.SerializeToElement(request.Inputs, AgentRagJson.Options));
         DisarmApprovalReminders(record.Id);
-        Emit(WorkflowEvents.ApprovalResolved, ApprovalPayloads.Resolved(decided));
+        Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(decided));
         _approvalNotices.Add((ApprovalEvents.Resolved, decided));
         ApplyDecision(step, GateOf(step.Id), decided);
         await AdvanceAsync(state);
@@ -213,7 +213,7 @@ public sealed partial class WorkflowActor
 
             var warned = record with { ExpiringNotifiedAt = now, Revision = record.Revision + 1 };
             StageApproval(warned, ApprovalAuditAction.Expiring, ApprovalService.SystemUser, $"No decision yet; the request times out at {record.ExpiresAt:u}.", null, null);
-            Emit(WorkflowEvents.ApprovalExpiring, ApprovalPayloads.Request(warned));
+            Emit(WorkflowEvents.ApprovalExpiring, ApprovalRequestEvent.From(warned));
             _approvalNotices.Add((ApprovalEvents.Expiring, warned));
             await CommitAsync();
             return;
@@ -239,7 +239,7 @@ public sealed partial class WorkflowActor
             };
             StageApproval(escalated, ApprovalAuditAction.Escalated, ApprovalService.SystemUser,
                 $"No decision by {record.ExpiresAt:u}: escalation {escalated.Escalations} of {settings.MaxEscalations}; the next deadline is {escalated.ExpiresAt:u}.", null, null);
-            Emit(WorkflowEvents.ApprovalEscalated, ApprovalPayloads.Request(escalated));
+            Emit(WorkflowEvents.ApprovalEscalated, ApprovalRequestEvent.From(escalated));
             _approvalNotices.Add((ApprovalEvents.Escalated, escalated));
             ArmApprovalReminders(escalated);
             await CommitAsync();
@@ -257,7 +257,7 @@ public sealed partial class WorkflowActor
         };
         StageApproval(expired, ApprovalAuditAction.Expired, ApprovalService.SystemUser, reason, null, null);
         DisarmApprovalReminders(record.Id);
-        Emit(WorkflowEvents.ApprovalResolved, ApprovalPayloads.Resolved(expired));
+        Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(expired));
         _approvalNotices.Add((ApprovalEvents.Resolved, expired));
         var step = state.FindStep(record.StepId)!;
         ApplyDecision(step, GateOf(step.Id), expired);
@@ -331,7 +331,7 @@ public sealed partial class WorkflowActor
             }
             else if (gate.Decision is null && step.Status is StepStatus.AwaitingApproval or StepStatus.Pending)
             {
-                Emit(WorkflowEvents.ApprovalResolved, ApprovalPayloads.Resolved(record));
+                Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(record));
                 ApplyDecision(step, gate, record);
                 changed = true;
             }
@@ -357,7 +357,7 @@ public sealed partial class WorkflowActor
             };
             StageApproval(closed, ApprovalAuditAction.Rejected, ApprovalService.SystemUser, reason, null, null);
             DisarmApprovalReminders(record.Id);
-            Emit(WorkflowEvents.ApprovalResolved, ApprovalPayloads.Resolved(closed));
+            Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(closed));
             _approvalNotices.Add((ApprovalEvents.Resolved, closed));
             var gate = GateOf(record.StepId);
             gate.Decision = ApprovalDecision.Reject;
@@ -522,7 +522,7 @@ public sealed partial class WorkflowActor
         {
             try
             {
-                await Approvals.Notifier.PublishAsync(type, record, type == ApprovalEvents.Resolved ? ApprovalPayloads.Resolved(record) : ApprovalPayloads.Request(record));
+                await Approvals.Notifier.PublishAsync(type, record, type == ApprovalEvents.Resolved ? ApprovalResolvedEvent.From(record) : ApprovalRequestEvent.From(record));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -50,7 +50,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
     public static string ResultKey(string stepId) => "result:" + stepId;
 
     private readonly Dictionary<string, RunningStep> _running = new(StringComparer.Ordinal);
-    private readonly List<(string Type, object Data)> _pendingEvents = [];
+    private readonly List<(string Type, WorkflowEventData Data)> _pendingEvents = [];
     private readonly List<StepState> _pendingResults = [];
 
     /// <summary>Steps that streamed tokens in this process (a re-run of one voids them with <c>token.reset</c>).</summary>
@@ -99,7 +99,8 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                     _context.Deactivate(); // Nothing runs here: don't keep a finished workflow in memory.
                 }
 
-                return _state;
+                // A copy as stored (step results excluded): the asker reads it while later turns change the original.
+                return _state is null ? null : JsonSerializer.Deserialize<WorkflowState>(JsonSerializer.SerializeToUtf8Bytes(_state, AgentRagJson.Options), AgentRagJson.Options);
             case CancelWorkflow cancel:
                 return await CancelAsync(cancel.Reason);
             case ReminderFired { Name: ResumeReminder }:
@@ -138,7 +139,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                 if (IsCurrent(token.StepId, token.Attempt, out var tokenStep))
                 {
                     _streamed.Add(token.StepId);
-                    await AppendLooseAsync(WorkflowEvents.Token, new { stepId = token.StepId, agent = tokenStep.Agent, attempt = token.Attempt, text = token.Text });
+                    await AppendLooseAsync(WorkflowEvents.Token, new TokenEvent(token.StepId, tokenStep.Agent, token.Attempt, token.Text));
                 }
 
                 break;
@@ -152,15 +153,13 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             case StepProgressReport progress:
                 if (IsCurrent(progress.StepId, progress.Attempt, out var progressStep))
                 {
-                    await AppendLooseAsync(WorkflowEvents.StepProgress, new
-                    {
-                        stepId = progress.StepId,
-                        agent = progressStep.Agent,
-                        attempt = progress.Attempt,
-                        message = progress.Message,
-                        warning = progress.WarningKind is null ? null : new { kind = progress.WarningKind, message = progress.Message },
-                        tool = progress.Tool,
-                    });
+                    await AppendLooseAsync(WorkflowEvents.StepProgress, new StepProgressEvent(
+                        progress.StepId,
+                        progressStep.Agent,
+                        progress.Attempt,
+                        progress.Message,
+                        progress.WarningKind is null ? null : new StepWarning(progress.WarningKind, progress.Message),
+                        progress.Tool));
 
                 }
 
@@ -291,19 +290,17 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         state.Warnings.AddRange(result.Warnings);
         state.Status = WorkflowStatus.Running;
         state.Steps = [.. result.Plan.Steps.Select(s => new StepState { Id = s.Id, Agent = s.Agent, Requirement = s.Policy.Requirement, Status = StepStatus.Pending })];
-        Emit(WorkflowEvents.Plan, new
-        {
-            workflowId = state.WorkflowId,
-            planner = result.Planner,
-            queryClass = result.Classification.Class,
-            rule = result.Classification.Rule,
-            explanation = result.Classification.Explanation,
-            rationale = result.Plan.Rationale,
-            estimate = result.Plan.Estimate,
-            routing = result.Routing,
-            steps = result.Plan.Steps,
-            warnings = result.Warnings,
-        });
+        Emit(WorkflowEvents.Plan, new PlanEvent(
+            state.WorkflowId,
+            result.Planner,
+            result.Classification.Class,
+            result.Classification.Rule,
+            result.Classification.Explanation,
+            result.Plan.Rationale,
+            result.Plan.Estimate,
+            result.Routing,
+            result.Plan.Steps,
+            result.Warnings));
         await CommitAndLaunchAsync(DispatchReady(resumed: false));
     }
 
@@ -323,16 +320,8 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         step.Error = null;
         _pendingResults.Add(step);
         step.IdempotencyKey = IdempotencyKey(step.Id, finished.Attempt);
-        Emit(WorkflowEvents.StepCompleted, new
-        {
-            stepId = step.Id,
-            agent = step.Agent,
-            attempt = finished.Attempt,
-            fallback = step.Fallback,
-            durationMs = step.DurationMs,
-            summary = finished.Output.Summary,
-            warnings = finished.Output.Warnings,
-        });
+        Emit(WorkflowEvents.StepCompleted, new StepCompletedEvent(
+            step.Id, step.Agent, finished.Attempt, step.Fallback, step.DurationMs, finished.Output.Summary, finished.Output.Warnings));
         await AdvanceAsync(state);
     }
 
@@ -368,16 +357,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             step.CompletedAt = _context.Time.GetUtcNow();
         }
 
-        Emit(WorkflowEvents.StepFailed, new
-        {
-            stepId = step.Id,
-            agent = step.Agent,
-            attempt = failed.Attempt,
-            error = failed.Error,
-            timedOut = failed.TimedOut,
-            requirement = step.Requirement,
-            action,
-        });
+        Emit(WorkflowEvents.StepFailed, new StepFailedEvent(step.Id, step.Agent, failed.Attempt, failed.Error, failed.TimedOut, step.Requirement, action));
         if (action == "fail")
         {
             await FailAsync($"Step '{step.Id}' ({step.Agent}) failed: {failed.Error}", "step_failed", step);
@@ -481,31 +461,27 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         state.Answer = answer;
         state.Status = WorkflowStatus.Completed;
         state.CompletedAt = _context.Time.GetUtcNow();
-        Emit(WorkflowEvents.Citations, new { workflowId = state.WorkflowId, citations = answer.Citations, citationSupportRate = answer.CitationSupportRate });
-        Emit(WorkflowEvents.Usage, new
-        {
-            workflowId = state.WorkflowId,
-            durationMs = Math.Round((state.CompletedAt.Value - state.CreatedAt).TotalMilliseconds, 3),
-            estimate = state.Plan!.Estimate,
-            steps = state.Steps.Select(s => new { stepId = s.Id, agent = s.Agent, status = s.Status, attempts = s.Attempts, fallback = s.Fallback, durationMs = s.DurationMs }),
-        });
-        Emit(WorkflowEvents.Done, new
-        {
-            answer = answer.Answer,
-            citations = answer.Citations,
-            warnings = answer.Warnings,
-            workflowId = answer.WorkflowId,
-            mode = answer.Mode,
-            citationSupportRate = answer.CitationSupportRate,
-            confidence = answer.Confidence,
-            declined = answer.Declined,
-            followUps = answer.FollowUps,
-        });
+        Emit(WorkflowEvents.Citations, new CitationsEvent(state.WorkflowId, answer.Citations, answer.CitationSupportRate));
+        Emit(WorkflowEvents.Usage, new UsageEvent(
+            state.WorkflowId,
+            Math.Round((state.CompletedAt.Value - state.CreatedAt).TotalMilliseconds, 3),
+            state.Plan!.Estimate,
+            [.. state.Steps.Select(s => new StepUsage(s.Id, s.Agent, s.Status, s.Attempts, s.Fallback, s.DurationMs))]));
+        Emit(WorkflowEvents.Done, new DoneEvent(
+            answer.Answer,
+            answer.Citations,
+            answer.Warnings,
+            answer.WorkflowId,
+            answer.Mode,
+            answer.CitationSupportRate,
+            answer.Confidence,
+            answer.Declined,
+            answer.FollowUps));
     }
 
     private Task FailAsync(string reason, string code, StepState? step) =>
         EndWithoutAnswerAsync(WorkflowStatus.Failed, reason, $"The workflow failed: {reason}",
-            new { workflowId = _state!.WorkflowId, code, message = reason, stepId = step?.Id, agent = step?.Agent });
+            new ErrorEvent(_state!.WorkflowId, code, reason, step?.Id, step?.Agent));
 
     private async Task<bool> CancelAsync(string reason)
     {
@@ -516,12 +492,12 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         }
 
         await EndWithoutAnswerAsync(WorkflowStatus.Cancelled, reason, $"The workflow was cancelled: {reason}",
-            new { workflowId = state.WorkflowId, code = "cancelled", message = reason });
+            new ErrorEvent(state.WorkflowId, "cancelled", reason));
         return true;
     }
 
     /// <summary>Ends the workflow without an answer: the unfinished steps are cancelled, open approvals closed, and the <c>error</c> event committed.</summary>
-    private async Task EndWithoutAnswerAsync(WorkflowStatus status, string reason, string approvalReason, object errorEvent)
+    private async Task EndWithoutAnswerAsync(WorkflowStatus status, string reason, string approvalReason, ErrorEvent errorEvent)
     {
         var state = _state!;
         if (_cancellation is not null)
@@ -574,15 +550,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             step.Attempts++;
             step.StartedAt = _context.Time.GetUtcNow();
             ready.Add(step);
-            Emit(WorkflowEvents.StepStarted, new
-            {
-                stepId = step.Id,
-                agent = step.Agent,
-                attempt = step.Attempts,
-                fallback = step.Fallback,
-                resumed,
-                dependsOn = planStep.DependsOn,
-            });
+            Emit(WorkflowEvents.StepStarted, new StepStartedEvent(step.Id, step.Agent, step.Attempts, step.Fallback, resumed, planStep.DependsOn));
 
             // A re-run starts its answer over: what an earlier run streamed is void. After a restart of the process it is
             // not known whether the interrupted run streamed, so a resumed re-run always says so.
@@ -701,16 +669,10 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
     private string IdempotencyKey(string stepId, int attempt) =>
         $"{_state!.WorkflowId}:{stepId}:{attempt.ToString(CultureInfo.InvariantCulture)}";
 
-    private void Emit(string type, object data) => _pendingEvents.Add((type, data));
+    private void Emit(string type, WorkflowEventData data) => _pendingEvents.Add((type, data));
 
-    private static object TokenReset(StepState step, int attempt, TokenResetCause cause, string reason) => new
-    {
-        stepId = step.Id,
-        agent = step.Agent,
-        attempt,
-        cause,
-        reason,
-    };
+    private static TokenResetEvent TokenReset(StepState step, int attempt, TokenResetCause cause, string reason) =>
+        new(step.Id, step.Agent, attempt, cause, reason);
 
     /// <summary>Persists the state and appends the queued events; returns once both are durable.</summary>
     private async Task CommitAsync()
@@ -734,7 +696,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         {
             var (type, data) = _pendingEvents[i];
             // Appends are numbered in call order; waiting for the last one's commit covers the earlier ones (FIFO writer).
-            await services.EventLog.AppendAsync(state.TenantId, streamId, type, JsonSerializer.Serialize(data, AgentRagJson.Options),
+            await services.EventLog.AppendAsync(state.TenantId, streamId, type, WorkflowEventJson.Serialize(data),
                 waitForCommit: i == _pendingEvents.Count - 1);
         }
 
@@ -743,9 +705,9 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         await PublishApprovalsAsync();
     }
 
-    private Task AppendLooseAsync(string type, object data) =>
+    private Task AppendLooseAsync(string type, WorkflowEventData data) =>
         services.EventLog.AppendAsync(_state!.TenantId, WorkflowEvents.StreamId(_state.WorkflowId), type,
-            JsonSerializer.Serialize(data, AgentRagJson.Options), waitForCommit: false);
+            WorkflowEventJson.Serialize(data), waitForCommit: false);
 
     private sealed class RunningStep(int attempt, CancellationTokenSource linked, CancellationTokenSource timeout) : IDisposable
     {

@@ -8,7 +8,10 @@ public sealed record StartWorkflow(QueryRequest Request);
 /// <summary>Cancels the workflow; replies true when it was running, false when it had already ended.</summary>
 public sealed record CancelWorkflow(string Reason);
 
-/// <summary>Replies with the current <see cref="WorkflowState"/> (null for an unknown workflow).</summary>
+/// <summary>
+/// Replies with a copy of the current <see cref="WorkflowState"/>, as stored (without step results), or null for an
+/// unknown workflow. The way to read a workflow's state: the actor owns it, whichever runtime runs the actor.
+/// </summary>
 public sealed record GetWorkflowState;
 
 internal sealed record PlanReady(PlanningResult Result);

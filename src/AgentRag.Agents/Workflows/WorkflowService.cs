@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using AgentRag.Core;
 using AgentRag.Core.Actors;
 using AgentRag.Core.Events;
-using AgentRag.Core.Serialization;
 using AgentRag.Models;
 using AgentRag.Models.Routing;
 
@@ -15,7 +13,7 @@ namespace AgentRag.Agents.Workflows;
 /// "not found". Thread-safe.
 /// </summary>
 public sealed class WorkflowService(
-    IActorHost host, IActorStateStore store, IEventLog eventLog, AgentsOptions options, WorkflowActorServices actorServices, ModelRouter router)
+    IActorHost host, IEventLog eventLog, AgentsOptions options, WorkflowActorServices actorServices, ModelRouter router)
 {
     /// <summary>Prefix of workflow ids (<c>wf_…</c>).</summary>
     public const string IdPrefix = "wf";
@@ -95,17 +93,14 @@ public sealed class WorkflowService(
         return await host.AskAsync<WorkflowState>(WorkflowActor.IdOf(tenantId, id), new StartWorkflow(normalized), cancellationToken);
     }
 
-    /// <summary>The workflow's stored state, or null when the tenant has no such workflow (or the id is malformed).</summary>
-    public async Task<WorkflowState?> GetAsync(string tenantId, string workflowId, CancellationToken cancellationToken = default)
-    {
-        if (!Ids.IsWellFormed(workflowId, IdPrefix))
-        {
-            return null;
-        }
-
-        var json = await store.ReadStateAsync(WorkflowActor.IdOf(tenantId, workflowId), WorkflowActor.StateKey, cancellationToken);
-        return json is null ? null : JsonSerializer.Deserialize<WorkflowState>(json, AgentRagJson.Options);
-    }
+    /// <summary>
+    /// A snapshot of the workflow's state, asked of its actor (the single owner of that state, on whichever runtime runs
+    /// it), or null when the tenant has no such workflow (or the id is malformed).
+    /// </summary>
+    public async Task<WorkflowState?> GetAsync(string tenantId, string workflowId, CancellationToken cancellationToken = default) =>
+        Ids.IsWellFormed(workflowId, IdPrefix)
+            ? await host.AskAsync<WorkflowState?>(WorkflowActor.IdOf(tenantId, workflowId), new GetWorkflowState(), cancellationToken)
+            : null;
 
     /// <summary>
     /// Cancels the workflow. Returns null when the tenant has no such workflow, false when it had already ended, true

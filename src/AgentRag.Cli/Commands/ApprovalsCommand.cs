@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AgentRag.Agents.Actors;
+using AgentRag.Core.Actors;
 using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Approvals;
@@ -202,7 +202,7 @@ internal static class ApprovalsCommand
                 }
             }
 
-            var actorHost = host.Get<EmbeddedActorHost>();
+            var actorHost = host.Get<IActorRuntime>();
             await actorHost.StartAsync(cancellationToken);
             if (!actorHost.OwnsRecovery)
             {

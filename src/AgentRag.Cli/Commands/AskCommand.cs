@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using AgentRag.Agents.Actors;
+using AgentRag.Core.Actors;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
@@ -45,7 +45,7 @@ internal static class AskCommand
         {
             // The CLI runs no hosted services: start the actor host here (it also resumes interrupted workflows
             // when no server owns this data folder).
-            await host.Get<EmbeddedActorHost>().StartAsync(cancellationToken);
+            await host.Get<IActorRuntime>().StartAsync(cancellationToken);
             var workflows = host.Get<WorkflowService>();
             var request = new QueryRequest(parseResult.GetValue(question) ?? "", Mode: parseResult.GetValue(mode));
             WorkflowState final;
@@ -89,20 +89,12 @@ internal static class AskCommand
         switch (stored.Type)
         {
             case WorkflowEvents.Token:
-                using (var token = JsonDocument.Parse(stored.Data))
-                {
-                    Console.Out.Write(token.RootElement.GetProperty("text").GetString());
-                }
-
+                Console.Out.Write(WorkflowEventJson.Deserialize<TokenEvent>(stored.Data).Text);
                 break;
             case WorkflowEvents.TokenReset:
-                using (var reset = JsonDocument.Parse(stored.Data))
-                {
-                    // What was printed cannot be taken back: say it is void, and the answer starts again below.
-                    Console.Out.WriteLine();
-                    Console.Out.WriteLine($"({reset.RootElement.GetProperty("reason").GetString()})");
-                }
-
+                // What was printed cannot be taken back: say it is void, and the answer starts again below.
+                Console.Out.WriteLine();
+                Console.Out.WriteLine($"({WorkflowEventJson.Deserialize<TokenResetEvent>(stored.Data).Reason})");
                 break;
         }
     }

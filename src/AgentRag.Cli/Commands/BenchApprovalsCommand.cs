@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentRag.Agents.Actors;
+using AgentRag.Core.Actors;
 using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Benchmarks;
 using AgentRag.Agents.Workflows;
@@ -26,7 +26,7 @@ internal static class BenchApprovalsCommand
                 throw new CliException("--workflows must be between 1 and 10000.", ExitCodes.Usage);
             }
 
-            var actorHost = host.Get<EmbeddedActorHost>();
+            var actorHost = host.Get<IActorRuntime>();
             await actorHost.StartAsync(cancellationToken);
             if (!actorHost.OwnsRecovery)
             {

@@ -83,7 +83,7 @@ internal static class BenchCommand
 
             using var scratch = new ScratchFolder(null);
             var argsForHost = new[] { "--data", scratch.Path, "--log-level", "Warning" };
-            await using var host = CliHost.Start(AgentRagCommandLine.Build().Parse(argsForHost));
+            await using var host = CliHost.Start(AgentRagCommandLine.Build([]).Parse(argsForHost));
             var ingestion = host.Get<DocumentIngestionService>();
             var timer = Stopwatch.StartNew();
             var documents = new List<Document>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.CommandLine;
 
 namespace AgentRag.Cli.Commands;
@@ -7,7 +8,10 @@ internal static class CommandRunner
 {
     /// <summary>Sets <paramref name="body"/> as the command's action, run on a host over the folder <paramref name="folder"/> says.</summary>
     public static void SetHostedAction(
-        this Command command, Func<CliHost, ParseResult, CancellationToken, Task<int>> body, HostFolder folder = HostFolder.Data)
+        this Command command,
+        Func<CliHost, ParseResult, CancellationToken, Task<int>> body,
+        HostFolder folder = HostFolder.Data,
+        Action<IServiceCollection>? addServices = null)
     {
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -16,7 +20,7 @@ internal static class CommandRunner
                 : null;
             try
             {
-                await using var host = CliHost.Start(parseResult, scratch);
+                await using var host = CliHost.Start(parseResult, scratch, addServices);
                 return await body(host, parseResult, cancellationToken);
             }
             catch (CliException ex)

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using AgentRag.Core;
-using AgentRag.Server.Logging;
+using AgentRag.Hosting.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace AgentRag.Cli.Commands;
@@ -30,7 +30,7 @@ public static class CommonOptions
     public static readonly Option<LogFormat> LogFormat = new("--log-format")
     {
         Description = "Log format on standard error: json or text.",
-        DefaultValueFactory = _ => Server.Logging.LogFormat.Json,
+        DefaultValueFactory = _ => Hosting.Logging.LogFormat.Json,
         Recursive = true,
     };
 

@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;

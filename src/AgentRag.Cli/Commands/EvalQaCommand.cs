@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentRag.Agents.Actors;
+using AgentRag.Core.Actors;
 using AgentRag.Agents.Evaluation;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core.Documents;
@@ -82,7 +82,7 @@ internal static class EvalQaCommand
             throw new CliException($"No document under '{docsPath}' could be ingested.");
         }
 
-        await host.Get<EmbeddedActorHost>().StartAsync(cancellationToken);
+        await host.Get<IActorRuntime>().StartAsync(cancellationToken);
         var effectiveMode = mode ?? (host.Get<ModelCatalog>().IsChatAvailable ? QueryMode.Auto : QueryMode.Extractive);
         var report = await QaEvaluation.EvaluateAsync(host.Get<WorkflowService>(), host.TenantId, set, effectiveMode, cancellationToken: cancellationToken);
         if (host.Json)

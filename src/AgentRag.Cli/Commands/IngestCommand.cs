@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
+using AgentRag.Core.Coordination;
 using AgentRag.Core.Documents;
 using AgentRag.Ingestion.Pipeline;
 using Microsoft.Extensions.Options;
@@ -20,12 +21,11 @@ internal static class IngestCommand
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>
         {
             var ingestion = host.Get<DocumentIngestionService>();
-            var worker = host.Get<IngestionWorker>();
             var options = host.Get<IOptions<IngestionOptions>>().Value;
             var hub = host.Get<IngestionEventHub>();
 
             // A previous run that died mid-ingestion left documents behind: finish them too.
-            var resumed = await ResumeUnfinishedAsync(host, worker, cancellationToken);
+            var resumed = await ResumeUnfinishedAsync(host, cancellationToken);
 
             var results = new ConcurrentDictionary<string, IngestResult>(StringComparer.Ordinal);
             var work = new List<(string File, Document Document)>();
@@ -91,15 +91,18 @@ internal static class IngestCommand
     }
 
     private static async Task<List<(string File, Document Document)>> ResumeUnfinishedAsync(
-        CliHost host, IngestionWorker worker, CancellationToken cancellationToken)
+        CliHost host, CancellationToken cancellationToken)
     {
+        // Only when no server (or other ingest) is recovering this data folder's unfinished documents itself.
         var resumed = new List<(string, Document)>();
-        if (!IngestionWorker.TryAcquireWorkerLock(host.DataFolder, out var workerLock))
+        using (var lease = await host.Get<IDistributedLock>().TryAcquireAsync(LeaseNames.IngestionRecovery, cancellationToken))
         {
-            return resumed;
+            if (lease is null)
+            {
+                return resumed;
+            }
         }
 
-        workerLock!.Dispose();
         var store = host.Get<Core.Storage.IDocumentStore>();
         foreach (var document in await store.ListUnfinishedAsync(cancellationToken))
         {

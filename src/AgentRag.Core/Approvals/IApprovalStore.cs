@@ -8,20 +8,27 @@ public interface IApprovalStore
 {
     /// <summary>
     /// Inserts or replaces <paramref name="record"/> and appends <paramref name="audit"/> in one transaction; durable when
-    /// the task completes. Idempotent: an audit entry whose (approval, sequence) exists already is left as it is.
+    /// the task completes. Idempotent: an audit entry whose (approval, sequence) exists already is left as it is. Throws
+    /// <see cref="ArgumentException"/>, saving nothing, when an entry belongs to another approval or tenant.
     /// </summary>
     Task SaveAsync(ApprovalRecord record, IReadOnlyList<ApprovalAuditEntry> audit, CancellationToken cancellationToken = default);
 
     /// <summary>The request, or null when the tenant has none with that id.</summary>
     Task<ApprovalRecord?> GetAsync(string tenantId, string approvalId, CancellationToken cancellationToken = default);
 
-    /// <summary>The tenant's requests matching <paramref name="query"/>, newest first, and how many match in all.</summary>
+    /// <summary>
+    /// The tenant's requests matching <paramref name="query"/>, newest first, and how many match in all. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> for a negative offset or a limit outside 1–1000.
+    /// </summary>
     Task<ApprovalPage> ListAsync(string tenantId, ApprovalQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>The request's audit trail, oldest first (empty for an unknown request).</summary>
     Task<IReadOnlyList<ApprovalAuditEntry>> GetHistoryAsync(string tenantId, string approvalId, CancellationToken cancellationToken = default);
 
-    /// <summary>The tenant's audit entries recorded in [<paramref name="from"/>, <paramref name="to"/>), oldest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// The tenant's audit entries recorded in [<paramref name="from"/>, <paramref name="to"/>), oldest first, at most
+    /// <paramref name="limit"/> (1–10,000; <see cref="ArgumentOutOfRangeException"/> otherwise).
+    /// </summary>
     Task<IReadOnlyList<ApprovalAuditEntry>> ExportAuditAsync(
         string tenantId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken = default);
 }

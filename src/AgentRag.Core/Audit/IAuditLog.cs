@@ -62,7 +62,10 @@ public interface IAuditLog
     /// <summary>Appends <paramref name="entry"/> (its <see cref="AuditEntry.Id"/> is ignored) and returns it with its id.</summary>
     Task<AuditEntry> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default);
 
-    /// <summary>Entries matching <paramref name="query"/>, oldest first, at most <see cref="AuditQuery.Limit"/>.</summary>
+    /// <summary>
+    /// Entries matching <paramref name="query"/>, oldest first, at most <see cref="AuditQuery.Limit"/>. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> for a limit below 1.
+    /// </summary>
     Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes entries older than <paramref name="before"/>, in every scope; returns how many. Idempotent.</summary>

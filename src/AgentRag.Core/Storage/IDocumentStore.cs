@@ -4,7 +4,8 @@ namespace AgentRag.Core.Storage;
 
 /// <summary>
 /// Durable store of documents, their page text and chunks. Every method is tenant-scoped: a record of
-/// another tenant is never returned, changed or deleted. Implementations are thread-safe.
+/// another tenant is never returned, changed or deleted, and an invalid tenant id (see <see cref="Tenancy"/>) throws
+/// <see cref="ArgumentException"/> naming <c>tenantId</c>. Implementations are thread-safe.
 /// </summary>
 public interface IDocumentStore
 {
@@ -14,7 +15,10 @@ public interface IDocumentStore
     /// <summary>Returns the tenant's document with this content hash, or null.</summary>
     Task<Document?> FindBySha256Async(string tenantId, string sha256, CancellationToken cancellationToken = default);
 
-    /// <summary>Pages through the tenant's documents, newest first.</summary>
+    /// <summary>
+    /// Pages through the tenant's documents, newest first. Throws <see cref="ArgumentOutOfRangeException"/> for a negative
+    /// offset or a limit outside 1–1000.
+    /// </summary>
     Task<DocumentList> ListAsync(string tenantId, DocumentListQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -27,7 +31,11 @@ public interface IDocumentStore
     /// Returns false when the document no longer exists (it was deleted meanwhile).</summary>
     Task<bool> UpdateAsync(Document document, CancellationToken cancellationToken = default);
 
-    /// <summary>Atomically replaces the document's pages and chunks. Idempotent.</summary>
+    /// <summary>
+    /// Atomically replaces the document's pages and chunks. Idempotent. Throws <see cref="KeyNotFoundException"/> naming
+    /// the document when the tenant has no such document, and <see cref="ArgumentException"/> for a chunk of another
+    /// document; either way nothing is written.
+    /// </summary>
     Task SaveContentAsync(string tenantId, string documentId, IReadOnlyList<DocumentPage> pages, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken = default);
 
     /// <summary>Atomically removes the document's pages and chunks (a failed ingestion leaves none behind).</summary>

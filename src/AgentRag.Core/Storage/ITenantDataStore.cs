@@ -10,7 +10,10 @@ public sealed record TenantTableExport(string Table, int Rows, byte[] Ndjson);
 /// </summary>
 public interface ITenantDataStore
 {
-    /// <summary>The tenant's rows of every tenant-scoped table (tables without rows included, with 0), read in one snapshot.</summary>
+    /// <summary>
+    /// The tenant's rows of every tenant-scoped table (tables without rows included, with 0), read in one snapshot. Secrets
+    /// (API key hashes) are left out. Throws <see cref="ArgumentException"/> for an invalid tenant id.
+    /// </summary>
     Task<IReadOnlyList<TenantTableExport>> ExportAsync(string tenantId, CancellationToken cancellationToken = default);
 
     /// <summary>

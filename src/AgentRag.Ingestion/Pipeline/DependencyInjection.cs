@@ -1,3 +1,4 @@
+using AgentRag.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -6,8 +7,9 @@ namespace AgentRag.Ingestion.Pipeline;
 public static class DependencyInjection
 {
     /// <summary>
-    /// Registers the ingestion pipeline, its event hub and background worker. Requires an <c>IDocumentStore</c>,
-    /// a <c>DataFolder</c>, document extraction, and any number of <c>IChunkIndexer</c>s.
+    /// Registers the ingestion pipeline, its event hub, background worker and, unless one is registered already, the
+    /// embedded <see cref="IIngestionQueue"/> (<see cref="InProcessIngestionQueue"/>). Requires an <c>IDocumentStore</c>,
+    /// an <c>IBlobStore</c>, an <c>IDistributedLock</c>, document extraction, and any number of <c>IChunkIndexer</c>s.
     /// </summary>
     public static IServiceCollection AddIngestionPipeline(this IServiceCollection services)
     {
@@ -19,6 +21,7 @@ public static class DependencyInjection
         services.TryAddSingleton<IngestionEventHub>();
         services.TryAddSingleton<ScratchSpace>();
         services.TryAddSingleton<DocumentIngestionService>();
+        services.TryAddSingleton<IIngestionQueue, InProcessIngestionQueue>();
         services.TryAddSingleton<IngestionWorker>();
         return services;
     }

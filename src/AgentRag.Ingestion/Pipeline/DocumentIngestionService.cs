@@ -33,7 +33,7 @@ public sealed partial class DocumentIngestionService
     private readonly DocumentExtractorRegistry _extractors;
     private readonly Chunker _chunker;
     private readonly IngestionEventHub _events;
-    private readonly DataFolder _dataFolder;
+    private readonly IBlobStore _blobs;
     private readonly ScratchSpace _scratch;
     private readonly IngestionOptions _options;
     private readonly TimeProvider _time;
@@ -47,7 +47,7 @@ public sealed partial class DocumentIngestionService
         DocumentExtractorRegistry extractors,
         Chunker chunker,
         IngestionEventHub events,
-        DataFolder dataFolder,
+        IBlobStore blobs,
         ScratchSpace scratch,
         IOptions<IngestionOptions> options,
         TimeProvider time,
@@ -58,7 +58,7 @@ public sealed partial class DocumentIngestionService
         _extractors = extractors;
         _chunker = chunker;
         _events = events;
-        _dataFolder = dataFolder;
+        _blobs = blobs;
         _scratch = scratch;
         _options = options.Value;
         _time = time;
@@ -133,10 +133,7 @@ public sealed partial class DocumentIngestionService
             }
 
             var id = Ids.New("doc");
-            var absolute = Path.Combine(Tenancy.ResolveFolder(_dataFolder.FilesDirectory, tenantId), id, SafeFileName(fileName));
-            var storedPath = Path.GetRelativePath(_dataFolder.Root, absolute);
-            Directory.CreateDirectory(Path.GetDirectoryName(absolute)!);
-            File.Move(tempPath, absolute);
+            var storedPath = await _blobs.StoreOriginalAsync(tenantId, id, fileName, tempPath, cancellationToken);
 
             var now = _time.GetUtcNow();
             var document = new Document
@@ -158,7 +155,7 @@ public sealed partial class DocumentIngestionService
             }
             catch (DuplicateDocumentException duplicate)
             {
-                DeleteStoredFiles(document);
+                await _blobs.DeleteOriginalsAsync(tenantId, id, CancellationToken.None);
                 return new SubmitResult(duplicate.Existing, AlreadyExisted: true);
             }
 
@@ -167,7 +164,7 @@ public sealed partial class DocumentIngestionService
         }
         finally
         {
-            File.Delete(tempPath);
+            _scratch.Delete(tempPath);
         }
     }
 
@@ -273,12 +270,9 @@ public sealed partial class DocumentIngestionService
             await indexer.RemoveAsync(tenantId, documentId, cancellationToken);
         }
 
-        DeleteStoredFiles(document);
+        await _blobs.DeleteOriginalsAsync(tenantId, documentId, CancellationToken.None);
         return deleted;
     }
-
-    /// <summary>Absolute path of the document's stored original.</summary>
-    public string GetStoredFilePath(Document document) => Path.Combine(_dataFolder.Root, document.StoredPath);
 
     private async Task<Document?> RunStagesAsync(Document document, CancellationToken cancellationToken)
     {
@@ -300,11 +294,9 @@ public sealed partial class DocumentIngestionService
 
         try
         {
-            var path = GetStoredFilePath(document);
-            if (!File.Exists(path))
-            {
-                throw new DocumentExtractionException(document.FileName, ExtractionFailure.Corrupt, "the stored original is missing from the data folder; upload the file again.");
-            }
+            using var original = await _blobs.OpenLocalAsync(document.StoredPath, cancellationToken)
+                ?? throw new DocumentExtractionException(document.FileName, ExtractionFailure.Corrupt, "the stored original is missing from the data folder; upload the file again.");
+            var path = original.Path;
 
             ExtractedDocument extracted;
             using (IngestionTelemetry.StartStage(IngestionStage.Extracting))
@@ -528,32 +520,12 @@ public sealed partial class DocumentIngestionService
         return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    private void DeleteStoredFiles(Document document)
-    {
-        var directory = Path.GetDirectoryName(GetStoredFilePath(document));
-        if (directory is not null && Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
-
     private static bool IsTransient(Exception exception) => exception switch
     {
         DocumentExtractionException extraction => extraction.IsTransient,
         IOException => true,
         _ => false,
     };
-
-    private static string SafeFileName(string fileName)
-    {
-        var name = Path.GetFileName(fileName);
-        foreach (var invalid in Path.GetInvalidFileNameChars())
-        {
-            name = name.Replace(invalid, '_');
-        }
-
-        return name.Length == 0 ? "original" : name;
-    }
 
     internal static string FormatBytes(long bytes) => bytes switch
     {

@@ -8,8 +8,9 @@ namespace AgentRag.Mcp.Server;
 
 /// <summary>
 /// Builds the platform's MCP server for one tenant: the built-in tools (<see cref="BuiltInTools"/>) and the document
-/// resources (<see cref="DocumentResources"/>), over any transport: stdio for <c>agentrag mcp</c>, or one stateless
-/// streamable-HTTP exchange per <c>POST /mcp</c>. Every tool call and resource read is scoped to the tenant the
+/// resources (<see cref="DocumentResources"/>), over the SDK's transports: stdio for <c>agentrag mcp</c>
+/// (<see cref="RunStdioAsync"/>), or the stateless streamable-HTTP transport of <c>POST /mcp</c>, which configures
+/// each request's server with <see cref="Configure"/>. Every tool call and resource read is scoped to the tenant the
 /// server was created for. Thread-safe.
 /// </summary>
 public sealed class AgentRagMcpServerFactory(BuiltInTools tools, DocumentResources resources, ILoggerFactory loggerFactory, IServiceProvider services)
@@ -33,31 +34,29 @@ public sealed class AgentRagMcpServerFactory(BuiltInTools tools, DocumentResourc
     /// <summary>The server identity sent in the handshake.</summary>
     public static Implementation Implementation { get; } = new() { Name = ServerName, Title = "AgentRag knowledge base", Version = Version };
 
-    /// <summary>Server options with the tenant's tools and resources. Throws <see cref="ArgumentException"/> for a malformed tenant id.</summary>
-    public McpServerOptions CreateOptions(string tenantId)
+    /// <summary>
+    /// Gives <paramref name="options"/> the platform's identity, instructions, and the tools and resources of
+    /// <paramref name="tenantId"/>, replacing any already there. The streamable-HTTP transport calls it with a fresh
+    /// options object per request; <see cref="RunStdioAsync"/> once per process. Throws <see cref="ArgumentException"/>
+    /// for a malformed tenant id.
+    /// </summary>
+    public void Configure(McpServerOptions options, string tenantId)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var logger = loggerFactory.CreateLogger("AgentRag.Mcp.Server");
-        var options = new McpServerOptions
-        {
-            ServerInfo = Implementation,
-            ServerInstructions = Instructions,
-            Capabilities = new ServerCapabilities { Tools = new ToolsCapability { ListChanged = false } },
-            ToolCollection = [],
-            // Tools are bound to the tenant at creation and resolve nothing per request.
-            ScopeRequests = false,
-        };
+        options.ServerInfo = Implementation;
+        options.ServerInstructions = Instructions;
+        options.Capabilities = new ServerCapabilities { Tools = new ToolsCapability { ListChanged = false } };
+        options.ToolCollection = [];
+        // Tools are bound to the tenant at creation and resolve nothing per request.
+        options.ScopeRequests = false;
         foreach (var tool in tools.Create(tenantId))
         {
             options.ToolCollection.Add(new McpToolAdapter(tool, logger));
         }
 
         resources.Configure(options, tenantId);
-        return options;
     }
-
-    /// <summary>A server for <paramref name="tenantId"/> over <paramref name="transport"/>; the caller runs and disposes it.</summary>
-    public McpServer Create(ITransport transport, string tenantId) =>
-        McpServer.Create(transport, CreateOptions(tenantId), _sdkLoggers, services);
 
     /// <summary>
     /// Serves <paramref name="tenantId"/> over this process's standard input and output until the client closes its end
@@ -65,7 +64,8 @@ public sealed class AgentRagMcpServerFactory(BuiltInTools tools, DocumentResourc
     /// </summary>
     public async Task RunStdioAsync(string tenantId, CancellationToken cancellationToken = default)
     {
-        var options = CreateOptions(tenantId);
+        var options = new McpServerOptions();
+        Configure(options, tenantId);
         await using var transport = new StdioServerTransport(options, _sdkLoggers);
         await using var server = McpServer.Create(transport, options, _sdkLoggers, services);
         await server.RunAsync(cancellationToken);

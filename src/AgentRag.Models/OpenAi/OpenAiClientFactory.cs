@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using AgentRag.Models.Configuration;
+using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Embeddings;
@@ -8,16 +9,22 @@ using OpenAI.Embeddings;
 namespace AgentRag.Models.OpenAi;
 
 /// <summary>
-/// Creates OpenAI SDK clients for a profile. The SDK's own retries are off (<see cref="ClientRetryPolicy"/> with 0
-/// retries): the model layer's Polly pipeline owns retries, so one 503 is one request per attempt of our policy.
+/// Creates a profile's chat client and embedding generator: Microsoft.Extensions.AI.OpenAI's <c>AsIChatClient</c> and
+/// <c>AsIEmbeddingGenerator</c> over the official OpenAI SDK, each inside <see cref="OpenAiCheckedChatClient"/> or
+/// <see cref="OpenAiCheckedEmbeddingGenerator"/>. The SDK neither retries (<see cref="ClientRetryPolicy"/> with 0
+/// retries) nor times out (an infinite network timeout): the model layer's Polly pipeline owns retries and the checked
+/// clients own timeouts, on the injected <see cref="TimeProvider"/>, so one 503 is one request per attempt of our policy.
 /// </summary>
 internal static class OpenAiClientFactory
 {
-    public static ChatClient CreateChatClient(ModelProfile profile) =>
-        new(profile.Model, Credential(profile), CreateOptions(profile));
+    public static IChatClient CreateChatClient(ModelProfile profile, TimeProvider timeProvider) =>
+        new OpenAiCheckedChatClient(
+            new ChatClient(profile.Model, Credential(profile), CreateOptions(profile)).AsIChatClient(), profile, timeProvider);
 
-    public static EmbeddingClient CreateEmbeddingClient(ModelProfile profile) =>
-        new(profile.Model, Credential(profile), CreateOptions(profile));
+    public static IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelProfile profile, TimeProvider timeProvider) =>
+        new OpenAiCheckedEmbeddingGenerator(
+            new EmbeddingClient(profile.Model, Credential(profile), CreateOptions(profile)).AsIEmbeddingGenerator(profile.EmbeddingDimensions),
+            profile, timeProvider);
 
     internal static OpenAIClientOptions CreateOptions(ModelProfile profile)
     {
@@ -25,8 +32,8 @@ internal static class OpenAiClientFactory
         {
             Endpoint = profile.Endpoint,
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            // Also bounds each read of a stream, so a stalled stream fails instead of hanging.
-            NetworkTimeout = profile.Timeout,
+            // The SDK's default (100 s) would cut a call our profile allows longer; the checked clients bound each wait.
+            NetworkTimeout = Timeout.InfiniteTimeSpan,
             UserAgentApplicationId = "agentrag",
         };
         if (!profile.HasApiKey || profile.ApiKeyHeader is not null)

@@ -15,8 +15,9 @@ namespace AgentRag.Models.Pipeline;
 
 /// <summary>
 /// Composes the decorated clients in the product's order. Chat, outermost first: logging → exact-match response cache →
-/// budgets → fallback → per-profile dispatch → usage tracking → resilience (retry, breaker, timeout) → OpenAI adapter.
-/// Embeddings: logging → embedding cache → usage tracking → resilience → OpenAI adapter.
+/// budgets → fallback → per-profile dispatch → usage tracking → resilience (retry, breaker, timeout) → checked OpenAI
+/// client (<see cref="OpenAiCheckedChatClient"/> over Microsoft.Extensions.AI.OpenAI). Embeddings: logging → embedding
+/// cache → usage tracking → resilience → checked OpenAI generator (<see cref="OpenAiCheckedEmbeddingGenerator"/>).
 /// </summary>
 internal static class ModelPipelineFactory
 {
@@ -34,10 +35,10 @@ internal static class ModelPipelineFactory
         return new LoggingChatClient(client, Logger<LoggingChatClient>(services), services.GetRequiredService<TimeProvider>());
     }
 
-    /// <summary>One profile's own chain: usage tracking over (optionally) resilience over the adapter.</summary>
+    /// <summary>One profile's own chain: usage tracking over (optionally) resilience over the checked OpenAI client.</summary>
     public static IChatClient CreateProfileChatClient(IServiceProvider services, ModelProfile profile, bool resilient)
     {
-        IChatClient client = new OpenAiChatClient(profile);
+        IChatClient client = OpenAiClientFactory.CreateChatClient(profile, services.GetRequiredService<TimeProvider>());
         if (resilient)
         {
             client = new ResilientChatClient(client, profile, services.GetRequiredService<ModelResiliencePipelines>());
@@ -63,7 +64,7 @@ internal static class ModelPipelineFactory
 
     public static IEmbeddingGenerator<string, Embedding<float>> CreateProfileEmbeddingGenerator(IServiceProvider services, ModelProfile profile, bool resilient)
     {
-        IEmbeddingGenerator<string, Embedding<float>> generator = new OpenAiEmbeddingGenerator(profile);
+        var generator = OpenAiClientFactory.CreateEmbeddingGenerator(profile, services.GetRequiredService<TimeProvider>());
         if (resilient)
         {
             generator = new ResilientEmbeddingGenerator(generator, profile, services.GetRequiredService<ModelResiliencePipelines>());

@@ -1,8 +1,8 @@
+using AgentRag.Core.Search;
 using AgentRag.Models;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
 using AgentRag.Retrieval.Search;
-using AgentRag.Retrieval.Vectors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -10,13 +10,13 @@ namespace AgentRag.Retrieval.Dense;
 
 /// <summary>
 /// Dense retrieval: embeds the query with the model layer's embedding profile (cached, retried, usage recorded) and
-/// searches the tenant's <see cref="VectorIndexCatalog"/> by cosine similarity. Registered only when an embedding model
+/// searches the tenant's <see cref="IVectorStore"/> by cosine similarity. Registered only when an embedding model
 /// is configured. Thread-safe.
 /// </summary>
 public sealed class DenseRetriever(
     IEmbeddingGenerator<string, Embedding<float>> generator,
     ModelCatalog models,
-    VectorIndexCatalog vectors,
+    IVectorStore vectors,
     IOptions<DenseRetrievalOptions> options) : IDenseRetriever
 {
     private readonly DenseRetrievalOptions _options = options.Value;

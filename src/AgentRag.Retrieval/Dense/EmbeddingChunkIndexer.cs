@@ -1,9 +1,9 @@
 using AgentRag.Core.Documents;
+using AgentRag.Core.Search;
 using AgentRag.Core.Storage;
 using AgentRag.Models;
 using AgentRag.Models.Calls;
 using AgentRag.Models.Configuration;
-using AgentRag.Retrieval.Vectors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -13,13 +13,13 @@ namespace AgentRag.Retrieval.Dense;
 /// The ingestion pipeline's <c>embedding</c> stage: embeds a document's chunks through the model layer's
 /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> (which caches by model and SHA-256 of the text, retries
 /// transient failures and records usage) in batches of 32, then replaces the document's vectors in the tenant's
-/// <see cref="VectorIndexCatalog"/>. Its <see cref="Stage"/> is null when no embedding model is configured, so the
+/// <see cref="IVectorStore"/>. Its <see cref="Stage"/> is null when no embedding model is configured, so the
 /// pipeline skips it. Thread-safe; both methods are idempotent. A failed embedding call changes nothing in the index.
 /// </summary>
 public sealed class EmbeddingChunkIndexer(
     IEmbeddingGenerator<string, Embedding<float>> generator,
     ModelCatalog models,
-    VectorIndexCatalog vectors,
+    IVectorStore vectors,
     IOptions<DenseRetrievalOptions> options) : IChunkIndexer
 {
     private readonly DenseRetrievalOptions _options = options.Value;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using AgentRag.Core.Documents;
+using AgentRag.Core.Search;
 using AgentRag.Models.Configuration;
 using AgentRag.Retrieval.Analysis;
 using AgentRag.Retrieval.Dense;
@@ -164,7 +165,7 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
             }
 
             var indexSeconds = stopwatch.Elapsed.TotalSeconds;
-            var index = mode == "dense" ? null : await catalog.GetIndexAsync(TenantId, cancellationToken);
+            IKeywordIndex? keyword = mode == "dense" ? null : catalog;
             var fusion = new ReciprocalRankFusion();
             var results = new List<BeirQueryResult>(dataset.Queries.Count);
             foreach (var query in dataset.Queries)
@@ -172,9 +173,10 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                 cancellationToken.ThrowIfCancellationRequested();
                 var started = Stopwatch.GetTimestamp();
                 List<RankedList> lists = [];
-                if (index is not null)
+                if (keyword is not null)
                 {
-                    lists.Add(new RankedList("bm25", [.. index.Search(KeywordQuery.FreeText(query.Text), Depth + 1, rm3: request.Rm3).Select(h => new ScoredId(h.ChunkId, h.Score))]));
+                    var bm25 = await keyword.SearchAsync(TenantId, KeywordQuery.FreeText(query.Text).Root, Depth + 1, rm3: request.Rm3, cancellationToken: cancellationToken);
+                    lists.Add(new RankedList("bm25", [.. bm25.Select(h => new ScoredId(h.ChunkId, h.Score))]));
                 }
 
                 if (dense is not null)
@@ -222,10 +224,10 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
     }
 
     /// <summary>Throws <see cref="BeirIndexNotEmptyException"/> when a catalog this run writes to already holds an evaluation index.</summary>
-    private static async Task EnsureNoIndexAsync(string dataDirectory, Bm25IndexCatalog? keyword, VectorIndexCatalog? vectors, CancellationToken cancellationToken)
+    private static async Task EnsureNoIndexAsync(string dataDirectory, IKeywordIndex? keyword, IVectorStore? vectors, CancellationToken cancellationToken)
     {
         var documents = Math.Max(
-            keyword is null ? 0 : (await keyword.GetIndexAsync(TenantId, cancellationToken)).ChunkCount,
+            keyword is null ? 0 : (await keyword.GetInfoAsync(TenantId, cancellationToken)).Chunks,
             vectors is null ? 0 : (await vectors.GetInfoAsync(TenantId, cancellationToken)).Vectors);
         if (documents > 0)
         {

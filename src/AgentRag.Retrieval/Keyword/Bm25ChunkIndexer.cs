@@ -1,13 +1,14 @@
 using AgentRag.Core.Documents;
+using AgentRag.Core.Search;
 using AgentRag.Core.Storage;
 
 namespace AgentRag.Retrieval.Keyword;
 
 /// <summary>
-/// The ingestion pipeline's keyword indexing stage: puts a document's chunks into the tenant's BM25 index.
-/// Thread-safe; both methods are idempotent and durable when they return (see <see cref="Bm25IndexCatalog"/>).
+/// The ingestion pipeline's keyword indexing stage: puts a document's chunks into the tenant's <see cref="IKeywordIndex"/>.
+/// Thread-safe; both methods are idempotent and durable when they return.
 /// </summary>
-public sealed class Bm25ChunkIndexer(Bm25IndexCatalog catalog) : IChunkIndexer
+public sealed class Bm25ChunkIndexer(IKeywordIndex catalog) : IChunkIndexer
 {
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A chunk belongs to another tenant or document, or two chunks share an id.</exception>

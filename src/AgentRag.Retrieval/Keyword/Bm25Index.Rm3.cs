@@ -1,3 +1,5 @@
+using AgentRag.Core.Search;
+
 namespace AgentRag.Retrieval.Keyword;
 
 public sealed partial class Bm25Index

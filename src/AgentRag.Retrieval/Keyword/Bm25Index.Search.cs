@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Query;
 
 namespace AgentRag.Retrieval.Keyword;

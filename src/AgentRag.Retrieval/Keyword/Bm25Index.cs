@@ -4,9 +4,6 @@ using AgentRag.Retrieval.Query;
 
 namespace AgentRag.Retrieval.Keyword;
 
-/// <summary>A ranked keyword hit: the chunk, its document and its BM25 score.</summary>
-public readonly record struct KeywordHit(string ChunkId, string DocumentId, float Score);
-
 /// <summary>
 /// One tenant's in-memory BM25 inverted index over chunks, with Lucene's BM25 (<c>idf = ln(1 + (N − df + 0.5)/(df + 0.5))</c>,
 /// <c>tf·(k1+1)</c>-free Lucene 8+ form), Anserini's analysis and top-k retrieval pruned with MaxScore and block

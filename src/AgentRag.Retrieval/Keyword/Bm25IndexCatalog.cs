@@ -1,20 +1,22 @@
 using System.Diagnostics;
 using AgentRag.Core;
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Persistence;
+using AgentRag.Retrieval.Query;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentRag.Retrieval.Keyword;
 
 /// <summary>
-/// The BM25 indexes of all tenants, one per tenant, persisted under <c>&lt;data&gt;/index/&lt;tenant&gt;/</c> as a
+/// The embedded <see cref="IKeywordIndex"/>: the BM25 indexes of all tenants, one per tenant, persisted under <c>&lt;data&gt;/index/&lt;tenant&gt;/</c> as a
 /// snapshot (<c>bm25.snapshot</c>, replaced atomically by write-temp-then-rename) plus a journal of the changes
 /// since (<c>bm25.journal</c>), so a restart loads instead of re-indexing. A tenant's index loads on first use.
 /// Every change is journaled before it is applied. Other processes may write the same data folder (a CLI command beside
 /// a running server): writes catch up with theirs first, and <see cref="RefreshAsync"/> applies theirs for readers (see
 /// <see cref="SharedIndexFiles{TState}"/>). Thread-safe; changes to one tenant are serialized.
 /// </summary>
-public sealed class Bm25IndexCatalog : IDisposable
+public sealed class Bm25IndexCatalog : IKeywordIndex, IDisposable
 {
     public const string SnapshotFileName = "bm25.snapshot";
     public const string JournalFileName = "bm25.journal";
@@ -61,6 +63,31 @@ public sealed class Bm25IndexCatalog : IDisposable
         var tenant = await GetTenantAsync(tenantId, cancellationToken);
         await tenant.WriteAsync(
             _ => Bm25Journal.EncodeRemove(documentId), index => index.RemoveDocument(documentId), _options.JournalSnapshotBytes, cancellationToken);
+    }
+
+    /// <summary>
+    /// The best chunks for <paramref name="query"/> in the tenant's index (see <see cref="IKeywordIndex.SearchAsync"/>
+    /// and <see cref="Bm25Index.Search"/>): MaxScore and block-max pruned top-k, the same ranking as an exhaustive search.
+    /// </summary>
+    public async Task<IReadOnlyList<KeywordHit>> SearchAsync(
+        string tenantId, QueryNode? query, int k, IReadOnlySet<string>? allowedDocuments = null, Rm3Options? rm3 = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        var index = await GetIndexAsync(tenantId, cancellationToken);
+        return index.Search(new KeywordQuery(query, SearchFilters.None), k, allowedDocuments, rm3);
+    }
+
+    public async Task<KeywordIndexInfo> GetInfoAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var index = await GetIndexAsync(tenantId, cancellationToken);
+        return new KeywordIndexInfo(index.ChunkCount);
+    }
+
+    /// <summary>See <see cref="IKeywordIndex.GetScoreBoundAsync"/> and <see cref="Bm25Index.ScoreBound"/>.</summary>
+    public async Task<double> GetScoreBoundAsync(string tenantId, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return (await GetIndexAsync(tenantId, cancellationToken)).ScoreBound(text);
     }
 
     /// <summary>
@@ -118,8 +145,11 @@ public sealed class Bm25IndexCatalog : IDisposable
     /// Drops the tenant's BM25 index: unloads it and deletes its folder (snapshot, journal and lock files). Idempotent.
     /// Another process that has the index loaded keeps its copy until it restarts.
     /// </summary>
-    public Task EraseTenantAsync(string tenantId) =>
-        _tenants.ForgetAsync(tenantId, () => DataFolder.DeleteFolder(Tenancy.ResolveFolder(_root, tenantId)));
+    public Task EraseTenantAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _tenants.ForgetAsync(tenantId, () => DataFolder.DeleteFolder(Tenancy.ResolveFolder(_root, tenantId)));
+    }
 
     public void Dispose() => _tenants.Dispose();
 }

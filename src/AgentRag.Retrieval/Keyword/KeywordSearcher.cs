@@ -1,12 +1,13 @@
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Query;
 
 namespace AgentRag.Retrieval.Keyword;
 
 /// <summary>
-/// Keyword search over a tenant's BM25 index: parses the query syntax, resolves filters to documents and returns
+/// Keyword search over a tenant's <see cref="IKeywordIndex"/>: parses the query syntax, resolves filters to documents and returns
 /// the top chunks with their BM25 scores. Thread-safe.
 /// </summary>
-public sealed class KeywordSearcher(Bm25IndexCatalog catalog, IDocumentFilterResolver? filterResolver = null)
+public sealed class KeywordSearcher(IKeywordIndex index, IDocumentFilterResolver? filterResolver = null)
 {
     /// <summary>
     /// Parses <paramref name="query"/> (see <see cref="KeywordQueryParser"/>) and searches.
@@ -27,7 +28,6 @@ public sealed class KeywordSearcher(Bm25IndexCatalog catalog, IDocumentFilterRes
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         var combined = filters is null ? query.Filters : query.Filters.And(filters);
-        var index = await catalog.GetIndexAsync(tenantId, cancellationToken);
         IReadOnlySet<string>? allowed = null;
         if (!combined.IsEmpty)
         {
@@ -45,6 +45,19 @@ public sealed class KeywordSearcher(Bm25IndexCatalog catalog, IDocumentFilterRes
             }
         }
 
-        return index.Search(query, k, allowed, rm3);
+        return await index.SearchAsync(tenantId, query.Root, k, allowed, rm3, cancellationToken);
+    }
+
+    /// <summary>
+    /// How a free-text query's BM25 scores scale in the tenant's index: its live chunks and the most the query's terms
+    /// could score (see <see cref="IKeywordIndex.GetScoreBoundAsync"/>).
+    /// </summary>
+    public async Task<KeywordScoreScale> GetScoreScaleAsync(string tenantId, string text, CancellationToken cancellationToken = default)
+    {
+        var info = await index.GetInfoAsync(tenantId, cancellationToken);
+        return new KeywordScoreScale(info.Chunks, await index.GetScoreBoundAsync(tenantId, text, cancellationToken));
     }
 }
+
+/// <summary>A tenant's live chunk count and the most a query could score against them (the sum of its terms' idf).</summary>
+public sealed record KeywordScoreScale(int Chunks, double QueryBound);

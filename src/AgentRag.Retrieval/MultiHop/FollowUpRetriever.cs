@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Fusion;
 using AgentRag.Retrieval.Query;
 using AgentRag.Retrieval.Search;

@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using System.Globalization;
 
 namespace AgentRag.Retrieval.Query;

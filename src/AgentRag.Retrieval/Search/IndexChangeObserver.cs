@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using AgentRag.Retrieval.Keyword;
-using AgentRag.Retrieval.Vectors;
+using AgentRag.Core.Search;
 using Microsoft.Extensions.Options;
 
 namespace AgentRag.Retrieval.Search;
@@ -8,13 +7,13 @@ namespace AgentRag.Retrieval.Search;
 /// <summary>
 /// Makes searches see index changes that other processes made to the data folder, such as <c>agentrag ingest</c> or
 /// <c>agentrag docs delete</c> beside a running server: before a tenant's search, at most once per
-/// <see cref="SearchOptions.IndexChangeCheckInterval"/> on the injected clock, it asks the BM25 and vector catalogs to
+/// <see cref="SearchOptions.IndexChangeCheckInterval"/> on the injected clock, it asks the keyword and vector indexes to
 /// apply what changed on disk (two file-system stats each when nothing did) and, when anything did, drops the tenant's
 /// cached search results, then once more at the next check: the other process marks a document ready in the database
 /// just after indexing it, and a search cached in between would otherwise miss it. Thread-safe.
 /// </summary>
 public sealed class IndexChangeObserver(
-    Bm25IndexCatalog keyword, VectorIndexCatalog? vectors, SearchResultCache cache, IOptions<SearchOptions> options, TimeProvider time)
+    IKeywordIndex keyword, IVectorStore? vectors, SearchResultCache cache, IOptions<SearchOptions> options, TimeProvider time)
 {
     private readonly TimeSpan _interval = options.Value.IndexChangeCheckInterval;
     private readonly ConcurrentDictionary<string, (long At, bool Changed)> _lastChecks = new(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using AgentRag.Core.Documents;
+using AgentRag.Core.Search;
 using AgentRag.Core.Storage;
 using AgentRag.Models;
 using AgentRag.Retrieval.Fusion;
@@ -45,6 +46,13 @@ public sealed class SearchService(
 
     /// <summary>True when LLM multi-query expansion is available (a chat model is configured).</summary>
     public bool HasQueryRewriter => _rewriter is not null;
+
+    /// <summary>
+    /// How BM25 scores of the free-text query <paramref name="text"/> scale in the tenant's keyword index (its live
+    /// chunks, and the most the query's terms could score), to express a hit's BM25 score as a share of what was possible.
+    /// </summary>
+    public Task<KeywordScoreScale> GetKeywordScoreScaleAsync(string tenantId, string text, CancellationToken cancellationToken = default) =>
+        keyword.GetScoreScaleAsync(tenantId, text, cancellationToken);
 
     /// <summary>
     /// Searches the tenant's ready documents. Throws <see cref="ArgumentException"/> for an empty or over-long query,

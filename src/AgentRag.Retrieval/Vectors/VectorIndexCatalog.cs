@@ -3,20 +3,15 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using AgentRag.Core;
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Persistence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentRag.Retrieval.Vectors;
 
-/// <summary>A chunk found by vector search, with its document and cosine similarity to the query.</summary>
-public readonly record struct DenseHit(string ChunkId, string DocumentId, float Score);
-
-/// <summary>What a tenant's vector index holds: the embedding model that made it, its dimensions and size.</summary>
-public sealed record VectorIndexInfo(string? Model, int Dimensions, int Vectors, int Documents, bool IsApproximate);
-
 /// <summary>
-/// The chunk embeddings of all tenants, one <see cref="TieredVectorIndex"/> per tenant (exact search up to
+/// The embedded <see cref="IVectorStore"/>: the chunk embeddings of all tenants, one <see cref="TieredVectorIndex"/> per tenant (exact search up to
 /// <see cref="VectorIndexOptions.ExactSearchLimit"/> vectors, HNSW above), persisted under
 /// <c>&lt;data&gt;/index/&lt;tenant&gt;/</c> beside the BM25 index as a snapshot (<c>vectors.snapshot</c>, replaced
 /// atomically) plus a journal of the changes since (<c>vectors.journal</c>), so a restart loads instead of re-embedding.
@@ -26,7 +21,7 @@ public sealed record VectorIndexInfo(string? Model, int Dimensions, int Vectors,
 /// another model are never mixed in (see <see cref="ReplaceDocumentAsync"/>). A tenant loads on first use.
 /// Thread-safe: searches run concurrently with writes; writes to one tenant are serialized.
 /// </summary>
-public sealed class VectorIndexCatalog : IDisposable
+public sealed class VectorIndexCatalog : IVectorStore, IDisposable
 {
     public const string SnapshotFileName = "vectors.snapshot";
     public const string JournalFileName = "vectors.journal";
@@ -260,8 +255,11 @@ public sealed class VectorIndexCatalog : IDisposable
     /// Drops the tenant's vector index: unloads it and deletes its folder (snapshot, journal and lock files). Idempotent.
     /// Another process that has the index loaded keeps its copy until it restarts.
     /// </summary>
-    public Task EraseTenantAsync(string tenantId) =>
-        _tenants.ForgetAsync(tenantId, () => DataFolder.DeleteFolder(Tenancy.ResolveFolder(_root, tenantId)));
+    public Task EraseTenantAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _tenants.ForgetAsync(tenantId, () => DataFolder.DeleteFolder(Tenancy.ResolveFolder(_root, tenantId)));
+    }
 
     public void Dispose() => _tenants.Dispose();
 
@@ -445,6 +443,3 @@ public sealed class VectorIndexCatalog : IDisposable
         }
     }
 }
-
-/// <summary>A tenant's vectors were made by another embedding model (or with other dimensions) than the query's.</summary>
-public sealed class VectorModelMismatchException(string message) : Exception(message);

@@ -21,16 +21,16 @@ public static class ApprovalsApi
     public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
-        api.MapGet("/", ListAsync);
-        api.MapGet("/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        api.MapGet("/audit", ExportAuditAsync);
-        api.MapGet("/{id}", GetAsync);
-        api.MapGet("/{id}/history", GetHistoryAsync);
-        foreach (var (action, decision, audited) in new[]
+        api.MapGet("/", ListAsync).WithName("ListApprovals").WithSummary("Requests for approval, filtered by status or workflow, one page at a time.");
+        api.MapGet("/events", StreamEvents).WithName("StreamApprovalEvents").WithSummary("Follow the tenant's approval notifications (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        api.MapGet("/audit", ExportAuditAsync).WithName("ExportApprovalAudit").WithSummary("The approvals' audit trail, over a time range.");
+        api.MapGet("/{id}", GetAsync).WithName("GetApproval").WithSummary("A request for approval, with its context.");
+        api.MapGet("/{id}/history", GetHistoryAsync).WithName("GetApprovalHistory").WithSummary("A request's audit trail.");
+        foreach (var (action, decision, audited, name, summary) in new[]
                  {
-                     ("approve", ApprovalDecision.Approve, AuditActions.ApprovalApprove),
-                     ("reject", ApprovalDecision.Reject, AuditActions.ApprovalReject),
-                     ("modify", ApprovalDecision.Modify, AuditActions.ApprovalModify),
+                     ("approve", ApprovalDecision.Approve, AuditActions.ApprovalApprove, "ApproveApproval", "Approve a request: the paused step runs."),
+                     ("reject", ApprovalDecision.Reject, AuditActions.ApprovalReject, "RejectApproval", "Reject a request: the step does not run."),
+                     ("modify", ApprovalDecision.Modify, AuditActions.ApprovalModify, "ModifyApproval", "Approve a request with modified step inputs."),
                  })
         {
             api.MapPost($"/{{id}}/{action}", (string id, TenantId tenant, HttpContext context, ApprovalService approvals, CancellationToken ct) =>
@@ -43,7 +43,9 @@ public static class ApprovalsApi
                 .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status410Gone)
                 .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
-                .Audited(audited);
+                .Audited(audited)
+                .WithName(name)
+                .WithSummary(summary);
         }
 
         return api;
@@ -130,12 +132,9 @@ public static class ApprovalsApi
         return TypedResults.Ok(new AuditExport(tenant.Value, fromTime, toTime, entries.Count, entries));
     }
 
-    internal static async Task<EmptyHttpResult> StreamEventsAsync(TenantId tenant, HttpContext httpContext, ServerSentEvents events, CancellationToken cancellationToken)
-    {
-        // An inbox follows the tenant's notifications until it disconnects; Last-Event-ID replays what it missed.
-        await events.StreamAsync(httpContext, tenant.Value, ApprovalEvents.TenantStreamId, static _ => false, cancellationToken);
-        return TypedResults.Empty;
-    }
+    /// <summary>An inbox follows the tenant's notifications until it disconnects; <c>Last-Event-ID</c> replays what it missed.</summary>
+    internal static ServerSentEventsResult<string> StreamEvents(TenantId tenant, HttpContext httpContext, ServerSentEvents events) =>
+        events.Stream(httpContext, tenant.Value, ApprovalEvents.TenantStreamId, static _ => false);
 
     internal static async Task<IResult> DecideAsync(
         string id, ApprovalDecision decision, TenantId tenant, HttpContext httpContext, ApprovalService approvals, CancellationToken cancellationToken)

@@ -26,8 +26,8 @@ public static class AuditApi
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/audit").WithTags("Audit").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
-        api.MapGet("/", ListAsync).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
-        api.MapGet("/export", ExportAsync).Produces(StatusCodes.Status200OK, contentType: NdjsonContentType)
+        api.MapGet("/", ListAsync).WithName("ListAuditEntries").WithSummary("The tenant's audit log, filtered, one page at a time.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/export", ExportAsync).WithName("ExportAuditLog").WithSummary("The tenant's audit log as NDJSON (one entry a line).").Produces(StatusCodes.Status200OK, contentType: NdjsonContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .Audited(AuditActions.AuditExport);
         return api;

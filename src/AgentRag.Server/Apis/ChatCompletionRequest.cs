@@ -97,6 +97,9 @@ public sealed record ChatCompletionRequest
 
     [JsonPropertyName("prompt_cache_key")] public string? PromptCacheKey { get; init; }
 
+    /// <summary><c>in-memory</c> or <c>24h</c>: accepted and ignored (the product caches model calls its own way).</summary>
+    [JsonPropertyName("prompt_cache_retention")] public string? PromptCacheRetention { get; init; }
+
     [JsonPropertyName("safety_identifier")] public string? SafetyIdentifier { get; init; }
 
     /// <summary>AgentRag: the conversation to continue (else the <c>X-Session-ID</c> header; a new one when neither).</summary>
@@ -151,9 +154,6 @@ internal sealed record ChatRequestError(string Message, string? Param, string Co
 /// <summary>Reads and validates <see cref="ChatCompletionRequest"/> bodies. Thread-safe.</summary>
 internal static partial class ChatCompletionRequestValidator
 {
-    /// <summary>OpenAI's conventions, not the product's: snake_case names as declared, case-sensitive, no numbers in strings.</summary>
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = false, MaxDepth = 64 };
-
     private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "developer", "user", "assistant", "tool", "function" };
 
     /// <summary>Reads the body; exactly one of the results is set.</summary>
@@ -161,7 +161,8 @@ internal static partial class ChatCompletionRequestValidator
     {
         try
         {
-            var request = await JsonSerializer.DeserializeAsync<ChatCompletionRequest>(body, Json, cancellationToken);
+            // OpenAI's conventions, not the product's: snake_case names as declared, case-sensitive, no numbers in strings.
+            var request = await JsonSerializer.DeserializeAsync(body, ChatCompletionJson.Requests.ChatCompletionRequest, cancellationToken);
             return request is null ? (null, new("The request body must be a JSON object, not null.", null, "invalid_type")) : (request, null);
         }
         catch (JsonException ex)

@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using AgentRag.Agents;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Sessions;
 using AgentRag.Agents.Workflows;
@@ -15,6 +17,8 @@ using AgentRag.Models.Configuration;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Limits;
 using AgentRag.Server.Security;
+using AgentRag.Server.Streaming;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Apis;
 
@@ -62,13 +66,12 @@ public static class ChatCompletionsApi
     internal static IReadOnlyList<string> ModelIds(ModelCatalog models) =>
         [WorkflowService.DefaultModelName, .. models.Profiles.Where(p => p.Name != ModelProfileNames.Embedding).Select(p => p.Name)];
 
-    internal static IResult ListModels(ModelCatalog models)
-    {
-        var data = new JsonArray([.. ModelIds(models).Select(id => (JsonNode)new JsonObject { ["id"] = id, ["object"] = "model", ["created"] = 0, ["owned_by"] = "agentrag" })]);
-        return TypedResults.Json(new JsonObject { ["object"] = "list", ["data"] = data });
-    }
+    internal static JsonHttpResult<ChatModelList> ListModels(ModelCatalog models) =>
+        TypedResults.Json(
+            new ChatModelList("list", [.. ModelIds(models).Select(id => new ChatModel(id, "model", 0, "agentrag"))]),
+            ChatCompletionJson.Responses.ChatModelList);
 
-    internal static async Task CompleteAsync(
+    internal static async Task<Results<JsonHttpResult<ChatCompletionResponse>, ServerSentEventsResult<string>, JsonHttpResult<ChatCompletionErrorResponse>>> CompleteAsync(
         TenantId tenant, HttpContext httpContext, WorkflowService workflows, ConversationService conversations, ModelCatalog models, IUsageStore usage,
         TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -76,21 +79,18 @@ public static class ChatCompletionsApi
         var (body, readError) = await ChatCompletionRequestValidator.ReadAsync(httpContext.Request.Body, cancellationToken);
         if (readError is not null)
         {
-            await WriteErrorAsync(httpContext, readError);
-            return;
+            return Error(readError);
         }
 
         var (request, error) = ChatCompletionRequestValidator.Validate(body!, ModelIds(models));
         if (error is not null)
         {
-            await WriteErrorAsync(httpContext, error);
-            return;
+            return Error(error);
         }
 
         if (SessionHeader.Resolve(httpContext, request!.SessionId) is { Error: { } sessionError })
         {
-            await WriteErrorAsync(httpContext, new(sessionError, "sessionId", "invalid_value"));
-            return;
+            return Error(new(sessionError, "sessionId", "invalid_value"));
         }
 
         ConversationTurn turn;
@@ -108,16 +108,14 @@ public static class ChatCompletionsApi
                 "query" => ("messages", "invalid_value"),
                 _ => (ex.Field, "invalid_value"),
             };
-            await WriteErrorAsync(httpContext, new(ex.Message, param, code));
-            return;
+            return Error(new(ex.Message, param, code));
         }
 
         httpContext.Response.Headers["X-Workflow-Id"] = turn.WorkflowId;
         var completion = new Completion($"chatcmpl-{turn.WorkflowId}", created, request.Model, turn);
         if (request.Stream)
         {
-            await StreamAsync(httpContext, completion, request, tenant.Value, workflows, conversations, usage, loggers, cancellationToken);
-            return;
+            return ServerSentEvents.Write(StreamAsync(completion, request, tenant.Value, workflows, conversations, usage, loggers, CancellationToken.None));
         }
 
         // The client's token only stops the wait: the workflow goes on and can be followed by id.
@@ -125,47 +123,39 @@ public static class ChatCompletionsApi
         await conversations.CompleteTurnAsync(tenant.Value, turn.SessionId, state, CancellationToken.None);
         if (Unanswered(state) is { } failure)
         {
-            await WriteErrorAsync(httpContext, failure, "server_error");
-            return;
+            return Error(failure, "server_error");
         }
 
         var answer = state.Answer!;
         var tokens = await AnsweredAsync(usage, tenant.Value, state, completion, loggers, cancellationToken);
-        var response = new JsonObject
-        {
-            ["id"] = completion.Id,
-            ["object"] = "chat.completion",
-            ["created"] = created,
-            ["model"] = request.Model,
-            ["choices"] = new JsonArray(new JsonObject
-            {
-                ["index"] = 0,
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = WithSourcesFooter(answer.Answer, answer.Citations) },
-                ["finish_reason"] = "stop",
-            }),
-            ["usage"] = Usage(tokens),
-        };
-        AddExtensions(response, state, completion);
-        await TypedResults.Json(response).ExecuteAsync(httpContext);
+        var response = new ChatCompletionResponse(
+            completion.Id,
+            "chat.completion",
+            created,
+            request.Model,
+            [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", WithSourcesFooter(answer.Answer, answer.Citations)), "stop")],
+            Usage(tokens),
+            answer.Citations,
+            answer.Warnings,
+            answer.Declined,
+            completion.Turn.SessionId,
+            completion.Turn.WorkflowId);
+        return TypedResults.Json(response, ChatCompletionJson.Responses.ChatCompletionResponse);
     }
 
     /// <summary>What every chunk of one completion repeats.</summary>
     private sealed record Completion(string Id, long Created, string Model, ConversationTurn Turn);
 
     /// <summary>
-    /// Streams the completion: the role at once, then each <c>token</c> of the workflow as a content chunk when it is
-    /// written, then the "Sources:" footer and the final chunk with the checked answer (see the class remarks).
+    /// The completion's events: the role at once, then each <c>token</c> of the workflow as a content chunk when it is
+    /// written, then the "Sources:" footer and the final chunk with the checked answer (see the class remarks), then
+    /// <c>[DONE]</c>.
     /// </summary>
-    private static async Task StreamAsync(
-        HttpContext httpContext, Completion completion, ChatRequest request, string tenantId, WorkflowService workflows, ConversationService conversations,
-        IUsageStore usage, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        Completion completion, ChatRequest request, string tenantId, WorkflowService workflows, ConversationService conversations,
+        IUsageStore usage, ILoggerFactory loggers, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var response = httpContext.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        await response.StartAsync(cancellationToken);
-        await WriteEventAsync(httpContext, Chunk(completion, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null), cancellationToken);
+        yield return Data(Chunk(completion, new ChatCompletionDelta { Role = "assistant", Content = "" }, null));
 
         // The workflow's events arrive on its subscription's thread; they are written here, in order, as they come.
         var events = Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -178,23 +168,22 @@ public static class ChatCompletionsApi
             {
                 if (stored.Type == WorkflowEvents.Token)
                 {
-                    using var token = JsonDocument.Parse(stored.Data);
-                    var piece = relay.Add(token.RootElement.GetProperty("stepId").GetString()!, token.RootElement.GetProperty("text").GetString() ?? "");
+                    var token = WorkflowEventJson.Deserialize<TokenEvent>(stored.Data);
+                    var piece = relay.Add(token.StepId, token.Text ?? "");
                     if (piece.Length > 0)
                     {
-                        await WriteEventAsync(httpContext, Chunk(completion, new JsonObject { ["content"] = piece }, null), cancellationToken);
+                        yield return Data(Chunk(completion, new ChatCompletionDelta { Content = piece }, null));
                     }
                 }
                 else if (stored.Type == WorkflowEvents.TokenReset)
                 {
-                    using var reset = JsonDocument.Parse(stored.Data);
-                    var stepId = reset.RootElement.GetProperty("stepId").GetString()!;
-                    if (!relay.HasSent(stepId))
+                    var reset = WorkflowEventJson.Deserialize<TokenResetEvent>(stored.Data);
+                    if (!relay.HasSent(reset.StepId))
                     {
                         continue; // nothing of that step reached the client
                     }
 
-                    if (reset.RootElement.GetProperty("cause").GetString() != "restart")
+                    if (reset.Cause != TokenResetCause.Restart)
                     {
                         relay.Separate(); // text before tool calls stays; the answer follows in a new paragraph
                         continue;
@@ -202,12 +191,12 @@ public static class ChatCompletionsApi
 
                     // An OpenAI stream cannot take text back: end it rather than send the answer's start a second time.
                     var restarted = new ChatRequestError(
-                        $"The answer restarted after part of it was sent ({reset.RootElement.GetProperty("reason").GetString()}); the partial text is void. "
+                        $"The answer restarted after part of it was sent ({reset.Reason}); the partial text is void. "
                         + $"Read the complete answer at GET /v1/queries/{completion.Turn.WorkflowId}, or ask again without streaming.",
                         null, AnswerRestartedCode);
-                    await WriteEventAsync(httpContext, ErrorBody(restarted, "server_error", completion.Turn.WorkflowId), cancellationToken);
-                    await WriteDoneAsync(httpContext, cancellationToken);
-                    return;
+                    yield return Data(ErrorBody(restarted, "server_error", completion.Turn.WorkflowId));
+                    yield return DoneItem;
+                    yield break;
                 }
             }
         }
@@ -228,9 +217,9 @@ public static class ChatCompletionsApi
         await conversations.CompleteTurnAsync(tenantId, completion.Turn.SessionId, state, CancellationToken.None);
         if (Unanswered(state) is { } failure)
         {
-            await WriteEventAsync(httpContext, ErrorBody(failure, "server_error", completion.Turn.WorkflowId), cancellationToken);
-            await WriteDoneAsync(httpContext, cancellationToken);
-            return;
+            yield return Data(ErrorBody(failure, "server_error", completion.Turn.WorkflowId));
+            yield return DoneItem;
+            yield break;
         }
 
         var answer = state.Answer!;
@@ -250,22 +239,25 @@ public static class ChatCompletionsApi
         tail.Append(WithSourcesFooter("", answer.Citations));
         if (tail.Length > 0)
         {
-            await WriteEventAsync(httpContext, Chunk(completion, new JsonObject { ["content"] = tail.ToString() }, null), cancellationToken);
+            yield return Data(Chunk(completion, new ChatCompletionDelta { Content = tail.ToString() }, null));
         }
 
         var tokens = await AnsweredAsync(usage, tenantId, state, completion, loggers, cancellationToken);
-        var last = Chunk(completion, new JsonObject(), finishReason);
-        last["answer"] = WithSourcesFooter(answer.Answer, answer.Citations);
-        AddExtensions(last, state, completion);
-        await WriteEventAsync(httpContext, last, cancellationToken);
+        yield return Data(Chunk(completion, new ChatCompletionDelta(), finishReason) with
+        {
+            Answer = WithSourcesFooter(answer.Answer, answer.Citations),
+            Citations = answer.Citations,
+            Warnings = answer.Warnings,
+            Declined = answer.Declined,
+            SessionId = completion.Turn.SessionId,
+            WorkflowId = completion.Turn.WorkflowId,
+        });
         if (request.IncludeUsage)
         {
-            var usageChunk = Chunk(completion, null, null);
-            usageChunk["usage"] = Usage(tokens);
-            await WriteEventAsync(httpContext, usageChunk, cancellationToken);
+            yield return Data(Chunk(completion, null, null) with { Usage = Usage(tokens) });
         }
 
-        await WriteDoneAsync(httpContext, cancellationToken);
+        yield return DoneItem;
 
         async Task<WorkflowState> RunAsync()
         {
@@ -297,16 +289,6 @@ public static class ChatCompletionsApi
             "Chat completion {CompletionId} answered in session {SessionId} ({InputTokens} input, {OutputTokens} output tokens)",
             completion.Id, completion.Turn.SessionId, tokens.InputTokens, tokens.OutputTokens);
         return tokens;
-    }
-
-    /// <summary>AgentRag's extension fields of a completion (or its final chunk).</summary>
-    private static void AddExtensions(JsonObject target, WorkflowState state, Completion completion)
-    {
-        target["citations"] = Citations(state.Answer!.Citations);
-        target["warnings"] = new JsonArray([.. state.Answer.Warnings.Select(w => (JsonNode)JsonValue.Create(w))]);
-        target["declined"] = state.Answer.Declined;
-        target["session_id"] = completion.Turn.SessionId;
-        target["workflow_id"] = completion.Turn.WorkflowId;
     }
 
     /// <summary>
@@ -380,60 +362,22 @@ public static class ChatCompletionsApi
         return report.Groups.FirstOrDefault(g => g.Key == state.WorkflowId)?.Totals ?? UsageTotals.Empty;
     }
 
-    private static JsonObject Usage(UsageTotals totals) => new()
-    {
-        ["prompt_tokens"] = totals.InputTokens,
-        ["completion_tokens"] = totals.OutputTokens,
-        ["total_tokens"] = totals.TotalTokens,
-    };
+    private static ChatCompletionUsage Usage(UsageTotals totals) => new(totals.InputTokens, totals.OutputTokens, totals.TotalTokens);
 
-    private static JsonNode? Citations(IReadOnlyList<Citation> citations) =>
-        JsonSerializer.SerializeToNode(citations, AgentRagJson.Options);
+    private static ChatCompletionChunk Chunk(Completion completion, ChatCompletionDelta? delta, string? finishReason) =>
+        new(completion.Id, "chat.completion.chunk", completion.Created, completion.Model, delta is null ? [] : [new ChatCompletionChunkChoice(0, delta, finishReason)]);
 
-    private static JsonObject Chunk(Completion completion, JsonObject? delta, string? finishReason) => new()
-    {
-        ["id"] = completion.Id,
-        ["object"] = "chat.completion.chunk",
-        ["created"] = completion.Created,
-        ["model"] = completion.Model,
-        ["choices"] = delta is null
-            ? new JsonArray()
-            : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
-    };
+    /// <summary>OpenAI's error body; <paramref name="workflowId"/> (an extension) names the workflow that can still be followed.</summary>
+    private static ChatCompletionErrorResponse ErrorBody(ChatRequestError error, string type = "invalid_request_error", string? workflowId = null) =>
+        new(new ChatCompletionError(error.Message, type, error.Param, error.Code), workflowId);
 
-    /// <summary>OpenAI's error object; <paramref name="workflowId"/> (an extension) names the workflow that can still be followed.</summary>
-    private static JsonObject ErrorBody(ChatRequestError error, string type = "invalid_request_error", string? workflowId = null)
-    {
-        var body = new JsonObject
-        {
-            ["error"] = new JsonObject
-            {
-                ["message"] = error.Message,
-                ["type"] = type,
-                ["param"] = error.Param,
-                ["code"] = error.Code,
-            },
-        };
-        if (workflowId is not null)
-        {
-            body["workflow_id"] = workflowId;
-        }
+    private static JsonHttpResult<ChatCompletionErrorResponse> Error(ChatRequestError error, string type = "invalid_request_error") =>
+        TypedResults.Json(ErrorBody(error, type), ChatCompletionJson.Responses.ChatCompletionErrorResponse, statusCode: error.Status);
 
-        return body;
-    }
+    /// <summary>The end of an OpenAI stream.</summary>
+    private static readonly SseItem<string> DoneItem = new("[DONE]");
 
-    private static Task WriteErrorAsync(HttpContext httpContext, ChatRequestError error, string type = "invalid_request_error") =>
-        TypedResults.Json(ErrorBody(error, type), statusCode: error.Status).ExecuteAsync(httpContext);
+    private static SseItem<string> Data(ChatCompletionChunk chunk) => new(JsonSerializer.Serialize(chunk, ChatCompletionJson.Responses.ChatCompletionChunk));
 
-    private static async Task WriteEventAsync(HttpContext httpContext, JsonNode data, CancellationToken cancellationToken)
-    {
-        await httpContext.Response.WriteAsync($"data: {data.ToJsonString()}\n\n", cancellationToken);
-        await httpContext.Response.Body.FlushAsync(cancellationToken);
-    }
-
-    private static async Task WriteDoneAsync(HttpContext httpContext, CancellationToken cancellationToken)
-    {
-        await httpContext.Response.WriteAsync("data: [DONE]\n\n", cancellationToken);
-        await httpContext.Response.Body.FlushAsync(cancellationToken);
-    }
+    private static SseItem<string> Data(ChatCompletionErrorResponse error) => new(JsonSerializer.Serialize(error, ChatCompletionJson.Responses.ChatCompletionErrorResponse));
 }

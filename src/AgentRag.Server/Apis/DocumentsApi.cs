@@ -21,7 +21,7 @@ public static class DocumentsApi
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", UploadAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member)
+        api.MapPost("/", UploadAsync).WithName("UploadDocuments").WithSummary("Upload files for ingestion (multipart, one part per file).").DisableAntiforgery().RequireAuthorization(AuthPolicies.Member)
             .WithLimitGroup(LimitGroup.Uploads).AddEndpointFilter<UploadQuotaFilter>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .AcceptsFiles("files")
@@ -31,13 +31,13 @@ public static class DocumentsApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .Audited(AuditActions.DocumentUpload);
-        api.MapGet("/", ListAsync);
-        api.MapGet("/{id}", GetAsync);
-        api.MapGet("/{id}/chunks", GetChunksAsync);
-        api.MapGet("/{id}/pages/{number:int}", GetPageAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/{id}/reprocess", ReprocessAsync).RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess);
-        api.MapDelete("/{id}", DeleteAsync).RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete);
+        api.MapGet("/", ListAsync).WithName("ListDocuments").WithSummary("The tenant's documents, filtered by status, one page at a time.");
+        api.MapGet("/{id}", GetAsync).WithName("GetDocument").WithSummary("A document and its ingestion status.");
+        api.MapGet("/{id}/chunks", GetChunksAsync).WithName("GetDocumentChunks").WithSummary("A document's indexed chunks.");
+        api.MapGet("/{id}/pages/{number:int}", GetPageAsync).WithName("GetDocumentPage").WithSummary("One page of a document's extracted text.");
+        api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamDocumentEvents").WithSummary("Follow a document's ingestion (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id}/reprocess", ReprocessAsync).WithName("ReprocessDocument").WithSummary("Ingest a document again from its stored original.").RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess);
+        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteDocument").WithSummary("Delete a document, its chunks and its original.").RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete);
         return api;
     }
 
@@ -59,7 +59,7 @@ public static class DocumentsApi
         TenantId tenant,
         DocumentIngestionService ingestion,
         ScratchSpace scratch,
-        IngestionWorker worker,
+        IIngestionQueue queue,
         IOptions<ServerOptions> serverOptions,
         IOptions<IngestionOptions> ingestionOptions,
         TenantQuotas quotas,
@@ -156,7 +156,7 @@ public static class DocumentsApi
                     submitted.Document.Status.ToString().ToLowerInvariant(), submitted.AlreadyExisted));
                 if (submitted.Document.Status is DocumentStatus.Pending or DocumentStatus.Failed && !submitted.AlreadyExisted)
                 {
-                    worker.Enqueue(tenant.Value, submitted.Document.Id);
+                    await queue.EnqueueAsync(new IngestionJob(tenant.Value, submitted.Document.Id), CancellationToken.None);
                 }
             }
             catch (IngestionRejectedException ex)
@@ -233,7 +233,7 @@ public static class DocumentsApi
                     : $"Document '{id}' has no page {number} (formats without pages store their text as page 0).");
     }
 
-    internal static async Task<IResult> StreamEventsAsync(
+    internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEventsAsync(
         string id, TenantId tenant, HttpContext httpContext, IDocumentStore store, IEventLog eventLog, ServerSentEvents events, CancellationToken cancellationToken)
     {
         var document = await store.GetAsync(tenant.Value, id, cancellationToken);
@@ -246,12 +246,10 @@ public static class DocumentsApi
         var streamId = DocumentEventRecorder.StreamId(id);
         if (await SawTheEndAsync(eventLog, tenant.Value, streamId, ServerSentEvents.ParseLastEventId(httpContext.Request), document, cancellationToken))
         {
-            httpContext.Response.Headers.ContentType = "text/event-stream";
-            return TypedResults.Empty;
+            return ServerSentEvents.Empty();
         }
 
-        await events.StreamAsync(httpContext, tenant.Value, streamId, DocumentEventRecorder.IsFinal, cancellationToken);
-        return TypedResults.Empty;
+        return events.Stream(httpContext, tenant.Value, streamId, DocumentEventRecorder.IsFinal);
     }
 
     /// <summary>
@@ -287,7 +285,7 @@ public static class DocumentsApi
     }
 
     internal static async Task<Results<Accepted<Document>, ProblemHttpResult>> ReprocessAsync(
-        string id, TenantId tenant, DocumentIngestionService ingestion, IngestionWorker worker, CancellationToken cancellationToken)
+        string id, TenantId tenant, DocumentIngestionService ingestion, IIngestionQueue queue, CancellationToken cancellationToken)
     {
         var document = await ingestion.ResetForReprocessingAsync(tenant.Value, id, cancellationToken);
         if (document is null)
@@ -297,7 +295,7 @@ public static class DocumentsApi
 
         if (document.Status == DocumentStatus.Pending)
         {
-            worker.Enqueue(tenant.Value, id);
+            await queue.EnqueueAsync(new IngestionJob(tenant.Value, id), CancellationToken.None);
         }
 
         return TypedResults.Accepted($"/v1/documents/{id}", document);

@@ -16,8 +16,8 @@ public static class FeedbackApi
     public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/{id}/feedback", SubmitAsync).DisableAntiforgery().RequireAuthorization(AuthPolicies.Member).Accepts<FeedbackBody>("application/json");
-        api.MapGet("/{id}/feedback", GetAsync);
+        api.MapPost("/{id}/feedback", SubmitAsync).WithName("SubmitFeedback").WithSummary("Rate a query's answer (up or down, with a comment).").DisableAntiforgery().RequireAuthorization(AuthPolicies.Member).Accepts<FeedbackBody>("application/json");
+        api.MapGet("/{id}/feedback", GetAsync).WithName("GetFeedback").WithSummary("The feedback given on a query's answer.");
         return api;
     }
 

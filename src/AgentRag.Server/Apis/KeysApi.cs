@@ -18,9 +18,9 @@ public static class KeysApi
     public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/keys").WithTags("Keys").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
-        api.MapGet("/", ListAsync);
-        api.MapPost("/", CreateAsync).Accepts<CreateKeyBody>("application/json").Audited(AuditActions.KeyCreate);
-        api.MapDelete("/{id}", RevokeAsync).Audited(AuditActions.KeyRevoke);
+        api.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("The tenant's API keys (never the secrets).");
+        api.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create an API key; its secret is shown once.").Accepts<CreateKeyBody>("application/json").Audited(AuditActions.KeyCreate);
+        api.MapDelete("/{id}", RevokeAsync).WithName("RevokeApiKey").WithSummary("Revoke an API key.").Audited(AuditActions.KeyRevoke);
         return api;
     }
 

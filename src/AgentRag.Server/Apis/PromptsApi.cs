@@ -13,7 +13,7 @@ public static class PromptsApi
     public static RouteGroupBuilder MapPromptsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/prompts").WithTags("Prompts").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
-        api.MapGet("/", ListAsync);
+        api.MapGet("/", ListAsync).WithName("ListPrompts").WithSummary("The agent prompts in use, with their versions and answer-quality metrics.");
         return api;
     }
 

@@ -25,10 +25,10 @@ public static class QueriesApi
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", AskAsync).DisableAntiforgery().WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<QueryBody>("application/json");
-        api.MapGet("/{id}", GetAsync);
-        api.MapGet("/{id}/events", StreamEventsAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        api.MapDelete("/{id}", CancelAsync);
+        api.MapPost("/", AskAsync).WithName("AskQuery").WithSummary("Ask a question; the cited answer comes as one JSON result, or as server-sent events with Accept: text/event-stream.").DisableAntiforgery().WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<QueryBody>("application/json");
+        api.MapGet("/{id}", GetAsync).WithName("GetQuery").WithSummary("A query's workflow: its plan, steps, status and answer.");
+        api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamQueryEvents").WithSummary("Follow a query's workflow events (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        api.MapDelete("/{id}", CancelAsync).WithName("CancelQuery").WithSummary("Cancel a query's workflow.");
         return api;
     }
 
@@ -122,7 +122,7 @@ public static class QueriesApi
         await workflows.StartAsync(tenant.Value, turn.Request, turn.WorkflowId, CancellationToken.None);
         httpContext.Response.Headers.Location = $"/v1/queries/{turn.WorkflowId}";
         httpContext.Response.Headers["X-Workflow-Id"] = turn.WorkflowId;
-        await events.StreamAsync(httpContext, tenant.Value, WorkflowEvents.StreamId(turn.WorkflowId), WorkflowEvents.IsFinal, cancellationToken);
+        await events.StreamAsync(httpContext, tenant.Value, WorkflowEvents.StreamId(turn.WorkflowId), WorkflowEvents.IsFinal);
         if (await workflows.GetAsync(tenant.Value, turn.WorkflowId, CancellationToken.None) is { IsTerminal: true } ended)
         {
             await conversations.CompleteTurnAsync(tenant.Value, turn.SessionId, ended, CancellationToken.None);
@@ -137,7 +137,7 @@ public static class QueriesApi
             ? TypedResults.Ok(state)
             : NotFound(id);
 
-    internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamEventsAsync(
+    internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEventsAsync(
         string id, TenantId tenant, HttpContext httpContext, WorkflowService workflows, IEventLog eventLog, ServerSentEvents events, CancellationToken cancellationToken)
     {
         var state = await workflows.GetAsync(tenant.Value, id, cancellationToken);
@@ -151,12 +151,10 @@ public static class QueriesApi
         var lastEventId = ServerSentEvents.ParseLastEventId(httpContext.Request);
         if (state.IsTerminal && lastEventId > 0 && (await eventLog.ReadAsync(tenant.Value, streamId, lastEventId, 1, cancellationToken)).Count == 0)
         {
-            httpContext.Response.Headers.ContentType = "text/event-stream";
-            return TypedResults.Empty;
+            return ServerSentEvents.Empty();
         }
 
-        await events.StreamAsync(httpContext, tenant.Value, streamId, WorkflowEvents.IsFinal, cancellationToken);
-        return TypedResults.Empty;
+        return events.Stream(httpContext, tenant.Value, streamId, WorkflowEvents.IsFinal);
     }
 
     internal static async Task<Results<Ok<CancelResult>, ProblemHttpResult>> CancelAsync(

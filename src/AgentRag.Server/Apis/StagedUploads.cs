@@ -38,7 +38,7 @@ internal sealed class StagedUploads(ScratchSpace scratch) : IAsyncDisposable
                     if (size > maxBytes)
                     {
                         output.Close();
-                        ScratchSpace.Delete(path);
+                        scratch.Delete(path);
                         return new DocumentsApi.RejectedFile(fileName, StatusCodes.Status413PayloadTooLarge,
                             $"{fileName}: the file is larger than the limit of {maxBytes:N0} bytes (AgentRag:Ingestion:MaxFileBytes).");
                     }
@@ -57,7 +57,7 @@ internal sealed class StagedUploads(ScratchSpace scratch) : IAsyncDisposable
         }
         catch
         {
-            ScratchSpace.Delete(path);
+            scratch.Delete(path);
             throw;
         }
 
@@ -69,7 +69,7 @@ internal sealed class StagedUploads(ScratchSpace scratch) : IAsyncDisposable
     {
         foreach (var (_, path) in _files)
         {
-            ScratchSpace.Delete(path);
+            scratch.Delete(path);
         }
 
         return ValueTask.CompletedTask;

@@ -17,10 +17,10 @@ public static class TenantApi
     public static RouteGroupBuilder MapTenantApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/tenant").WithTags("Tenant").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
-        api.MapGet("/export", Export).Produces(StatusCodes.Status200OK, contentType: TenantDataService.ContentType).Audited(AuditActions.TenantExport);
+        api.MapGet("/export", Export).WithName("ExportTenant").WithSummary("Everything the tenant stored, as a tar.gz archive.").Produces(StatusCodes.Status200OK, contentType: TenantDataService.ContentType).Audited(AuditActions.TenantExport);
 
         // Not .Audited: its entry would land in the scope just erased. The handler writes the tombstone to the platform scope.
-        api.MapDelete("/", EraseAsync).ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapDelete("/", EraseAsync).WithName("EraseTenant").WithSummary("Erase the tenant's data (confirm with the tenant's id).").ProducesProblem(StatusCodes.Status400BadRequest);
         return api;
     }
 

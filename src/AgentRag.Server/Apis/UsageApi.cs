@@ -18,7 +18,7 @@ public static class UsageApi
     public static RouteGroupBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/usage").WithTags("Usage").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
-        api.MapGet("/", GetAsync);
+        api.MapGet("/", GetAsync).WithName("GetUsage").WithSummary("The tenant's model usage and cost, grouped.");
         return api;
     }
 

@@ -1,10 +1,11 @@
 using AgentRag.Core;
 using AgentRag.Core.Serialization;
+using AgentRag.Hosting;
+using AgentRag.Hosting.Logging;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Limits;
 using AgentRag.Server.Auditing;
-using AgentRag.Server.Logging;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Telemetry;
@@ -31,7 +32,8 @@ public static class AgentRagWebApplicationExtensions
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
 
         var services = builder.Services;
-        services.AddAgentRagCore(dataFolder);
+        services.AddAgentRag(backends => backends.UseConfiguration(configuration, dataFolder));
+        services.AddApiKeys();
         services.AddAgentRagSecurity();
         services.AddAgentRagLimits();
         services.AddAgentRagAudit();
@@ -50,6 +52,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddProblemDetails();
         services.AddAgentRagHttpSecurity();
         services.AddAgentRagOpenApi();
+        services.AddMcpApi();
         services.AddAgentRagHealthChecks();
         services.AddAgentRagTelemetry(builder.Logging);
 

@@ -1,12 +1,12 @@
-using AgentRag.Retrieval.Keyword;
+using AgentRag.Core.Search;
 
 namespace AgentRag.Server.Hosting;
 
 /// <summary>
-/// Snapshots the loaded BM25 indexes when the server stops, so the next start loads a snapshot instead of replaying
+/// Snapshots the loaded keyword indexes when the server stops (<see cref="IKeywordIndex.SaveAllAsync"/>), so the next start loads a snapshot instead of replaying
 /// the journal. Durability does not depend on it: every index change is journaled before it is applied.
 /// </summary>
-internal sealed partial class IndexSnapshotOnShutdown(Bm25IndexCatalog catalog, ILogger<IndexSnapshotOnShutdown> logger) : IHostedService
+internal sealed partial class IndexSnapshotOnShutdown(IKeywordIndex catalog, ILogger<IndexSnapshotOnShutdown> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using AgentRag.Server.Streaming;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -86,6 +87,7 @@ public static class OpenApiSetup
 
                 return Task.CompletedTask;
             });
+            options.AddEventStreamSchemas();
         });
 
     /// <summary>

@@ -2,11 +2,10 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
 using AgentRag.Core;
+using AgentRag.Core.Search;
 using AgentRag.Core.Storage;
 using AgentRag.Models.Caching;
-using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Search;
-using AgentRag.Retrieval.Vectors;
 
 namespace AgentRag.Server.Privacy;
 
@@ -24,12 +23,12 @@ public sealed record TenantErasure(string TenantId, IReadOnlyDictionary<string, 
 /// </summary>
 public sealed class TenantDataService(
     ITenantDataStore store,
-    DataFolder dataFolder,
-    Bm25IndexCatalog keywordIndexes,
+    IBlobStore blobs,
+    IKeywordIndex keywordIndexes,
     SearchResultCache searchCache,
     ModelCaches modelCaches,
     TimeProvider time,
-    VectorIndexCatalog? vectorIndexes = null)
+    IVectorStore? vectorIndexes = null)
 {
     /// <summary>The archive's format version (manifest <c>format</c>).</summary>
     public const int FormatVersion = 1;
@@ -45,10 +44,7 @@ public sealed class TenantDataService(
     {
         Tenancy.ThrowIfInvalid(tenantId);
         var tables = await store.ExportAsync(tenantId, cancellationToken);
-        var filesRoot = TenantFilesFolder(tenantId);
-        var files = Directory.Exists(filesRoot)
-            ? Directory.GetFiles(filesRoot, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
-            : [];
+        var files = await blobs.ListOriginalsAsync(tenantId, cancellationToken);
 
         await using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
         await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
@@ -69,8 +65,8 @@ public sealed class TenantDataService(
 
             foreach (var file in files)
             {
-                var name = "files/" + Path.GetRelativePath(filesRoot, file).Replace(Path.DirectorySeparatorChar, '/');
-                await tar.WriteEntryAsync(file, name, cancellationToken);
+                await using var content = await blobs.OpenReadAsync(file.Key, cancellationToken);
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "files/" + file.Name) { DataStream = content }, cancellationToken);
             }
         }
     }
@@ -83,15 +79,13 @@ public sealed class TenantDataService(
     public async Task<TenantErasure> EraseAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         Tenancy.ThrowIfInvalid(tenantId);
-        await keywordIndexes.EraseTenantAsync(tenantId);
+        await keywordIndexes.EraseTenantAsync(tenantId, cancellationToken);
         if (vectorIndexes is not null)
         {
-            await vectorIndexes.EraseTenantAsync(tenantId);
+            await vectorIndexes.EraseTenantAsync(tenantId, cancellationToken);
         }
 
-        var filesRoot = TenantFilesFolder(tenantId);
-        var files = Directory.Exists(filesRoot) ? Directory.GetFiles(filesRoot, "*", SearchOption.AllDirectories).Length : 0;
-        DataFolder.DeleteFolder(filesRoot);
+        var files = await blobs.DeleteTenantAsync(tenantId, cancellationToken);
 
         var rows = await store.EraseAsync(tenantId, cancellationToken);
         searchCache.Invalidate(tenantId);
@@ -99,8 +93,6 @@ public sealed class TenantDataService(
         modelCaches.InvalidateEmbeddings();
         return new TenantErasure(tenantId, rows, files);
     }
-
-    private string TenantFilesFolder(string tenantId) => Tenancy.ResolveFolder(dataFolder.FilesDirectory, tenantId);
 
     private static async Task WriteEntryAsync(TarWriter tar, string name, byte[] content, CancellationToken cancellationToken)
     {

@@ -34,7 +34,7 @@ public static class SecurityServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The HTTP host's part (after <see cref="AddApiKeys"/>, which the composition root registers): the <see cref="AgentRagAuthenticationHandler"/> scheme (with JWT bearer behind it when
+    /// The HTTP host's part (after <see cref="AddApiKeys"/>, which the server and the CLI's keys command register): the <see cref="AgentRagAuthenticationHandler"/> scheme (with JWT bearer behind it when
     /// configured), the role policies with a fallback that requires a caller, the open-mode loopback check, and the
     /// bootstrap admin key.
     /// </summary>

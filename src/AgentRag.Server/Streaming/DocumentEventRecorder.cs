@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AgentRag.Core.Documents;
 using AgentRag.Core.Events;
 using AgentRag.Ingestion.Pipeline;
@@ -41,17 +42,9 @@ public sealed class DocumentEventRecorder(IngestionEventHub hub, IEventLog event
                     DocumentStatus.Failed => FailedEvent,
                     _ => ProgressEvent,
                 };
-                var data = JsonSerializer.Serialize(new
-                {
-                    documentId = e.DocumentId,
-                    status = e.Status.ToString().ToLowerInvariant(),
-                    stage = e.Stage.ToString().ToLowerInvariant(),
-                    progress = e.Progress,
-                    message = e.Message,
-                    error = e.Error,
-                    timestamp = e.Timestamp,
-                    attempt = e.Attempt,
-                });
+                var data = JsonSerializer.Serialize(
+                    new DocumentEvent(e.DocumentId, e.Status.ToString().ToLowerInvariant(), e.Stage.ToString().ToLowerInvariant(), e.Progress, e.Message, e.Error, e.Timestamp, e.Attempt),
+                    DocumentEventJsonContext.Default.DocumentEvent);
                 try
                 {
                     await eventLog.AppendAsync(e.TenantId, StreamId(e.DocumentId), type, data, waitForCommit: false, stoppingToken);
@@ -73,3 +66,21 @@ public sealed class DocumentEventRecorder(IngestionEventHub hub, IEventLog event
         base.Dispose();
     }
 }
+
+/// <summary>
+/// The data of a document event (<c>progress</c>, <c>ready</c>, <c>failed</c>): the document's status and ingestion
+/// stage (lowercase), the run's progress (0–100), a message, the error of a failed run, when, and the run's number.
+/// </summary>
+public sealed record DocumentEvent(
+    [property: JsonPropertyName("documentId")] string DocumentId,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("stage")] string Stage,
+    [property: JsonPropertyName("progress")] int Progress,
+    [property: JsonPropertyName("message")] string? Message,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("attempt")] int Attempt);
+
+/// <summary>Source-generated JSON of <see cref="DocumentEvent"/>, with the serializer's defaults as before the type existed.</summary>
+[JsonSerializable(typeof(DocumentEvent))]
+public sealed partial class DocumentEventJsonContext : JsonSerializerContext;

@@ -1,55 +1,98 @@
-using System.Text;
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using AgentRag.Core.Events;
-using Microsoft.Net.Http.Headers;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRag.Server.Streaming;
 
 /// <summary>
-/// Writes a durable event stream as <c>text/event-stream</c>: the backlog after <c>Last-Event-ID</c>, then live events,
-/// each with its sequence number as the SSE <c>id</c>, and a heartbeat comment every 15 seconds.
+/// The server's one writer of <c>text/event-stream</c> responses, over ASP.NET Core's
+/// <see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>. A durable event stream
+/// (<see cref="StreamAsync"/>) is sent as the backlog after <c>Last-Event-ID</c>, then live events, each with its
+/// sequence number as the SSE <c>id</c> and its type as the SSE <c>event</c>, and a <c>: heartbeat</c> comment every
+/// 15 seconds of silence; the OpenAI-compatible stream (<see cref="Write"/>) sends data-only events.
 /// </summary>
 public sealed class ServerSentEvents(IEventLog eventLog, TimeProvider time)
 {
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
 
+    private const int BacklogPage = 1000;
+
+    /// <summary>The result that sends <paramref name="items"/>: every SSE response of the server is one of these.</summary>
+    public static ServerSentEventsResult<string> Write(IAsyncEnumerable<SseItem<string>> items) => TypedResults.ServerSentEvents(items);
+
+    /// <summary>An event stream with no event: for a client that has already seen a stream's end.</summary>
+    public static ServerSentEventsResult<string> Empty() => Write(AsyncEnumerable.Empty<SseItem<string>>());
+
     /// <summary>
-    /// Streams until <paramref name="isFinal"/> accepts an event (which is sent), or the client disconnects.
+    /// The durable stream <paramref name="streamId"/> after the request's <c>Last-Event-ID</c>, until
+    /// <paramref name="isFinal"/> accepts an event (which is sent), or the client disconnects.
     /// </summary>
-    public async Task StreamAsync(HttpContext httpContext, string tenantId, string streamId, Func<StoredEvent, bool> isFinal, CancellationToken cancellationToken)
+    public ServerSentEventsResult<string> Stream(HttpContext httpContext, string tenantId, string streamId, Func<StoredEvent, bool> isFinal)
     {
-        var response = httpContext.Response;
-        response.Headers.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        var lastSent = ParseLastEventId(httpContext.Request);
+        ArgumentNullException.ThrowIfNull(httpContext);
+        return Write(ReadAsync(httpContext.Response, tenantId, streamId, ParseLastEventId(httpContext.Request), isFinal, CancellationToken.None));
+    }
 
+    /// <summary>Sends <see cref="Stream"/> now, for a handler with work to do after the stream ends.</summary>
+    public Task StreamAsync(HttpContext httpContext, string tenantId, string streamId, Func<StoredEvent, bool> isFinal) =>
+        Stream(httpContext, tenantId, streamId, isFinal).ExecuteAsync(httpContext);
+
+    /// <summary>The <c>Last-Event-ID</c> header (or <c>lastEventId</c> query parameter), or 0.</summary>
+    public static long ParseLastEventId(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var raw = request.Headers["Last-Event-ID"].ToString();
+        if (raw.Length == 0)
+        {
+            raw = request.Query["lastEventId"].ToString();
+        }
+
+        return long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+    }
+
+    /// <summary>The SSE form of a stored event: its sequence as the <c>id</c>, its type as the <c>event</c>.</summary>
+    public static SseItem<string> ToItem(StoredEvent stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return new SseItem<string>(stored.Data, stored.Type) { EventId = stored.Sequence.ToString(CultureInfo.InvariantCulture) };
+    }
+
+    /// <summary>
+    /// The backlog, then live events. The writer flushes each item before it asks for the next, so the heartbeat comment
+    /// (which an <see cref="SseItem{T}"/> cannot express) is written to the body between items.
+    /// </summary>
+    private async IAsyncEnumerable<SseItem<string>> ReadAsync(
+        HttpResponse response, string tenantId, string streamId, long lastSent, Func<StoredEvent, bool> isFinal,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         using var subscription = eventLog.Subscribe(tenantId, streamId);
-        await response.Body.FlushAsync(cancellationToken);
 
+        // The headers go out at once: an inbox may wait long for its first event.
+        await response.Body.FlushAsync(cancellationToken);
         while (true)
         {
-            var backlog = await eventLog.ReadAsync(tenantId, streamId, lastSent, 1000, cancellationToken);
+            var backlog = await eventLog.ReadAsync(tenantId, streamId, lastSent, BacklogPage, cancellationToken);
             for (var i = 0; i < backlog.Count; i++)
             {
                 var stored = backlog[i];
-                await WriteEventAsync(response, stored, cancellationToken);
+                yield return ToItem(stored);
                 lastSent = stored.Sequence;
 
                 // A final event ends the stream only when nothing follows it (a reprocessed document goes on).
-                if (isFinal(stored) && i == backlog.Count - 1 && backlog.Count < 1000)
+                if (isFinal(stored) && i == backlog.Count - 1 && backlog.Count < BacklogPage)
                 {
-                    await response.Body.FlushAsync(cancellationToken);
-                    return;
+                    yield break;
                 }
             }
 
-            if (backlog.Count < 1000)
+            if (backlog.Count < BacklogPage)
             {
                 break;
             }
         }
 
-        await response.Body.FlushAsync(cancellationToken);
         using var heartbeat = new PeriodicTimer(HeartbeatInterval, time);
         var nextBeat = heartbeat.WaitForNextTickAsync(cancellationToken).AsTask();
         while (!cancellationToken.IsCancellationRequested)
@@ -60,7 +103,7 @@ public sealed class ServerSentEvents(IEventLog eventLog, TimeProvider time)
             {
                 if (!await nextBeat)
                 {
-                    return;
+                    yield break;
                 }
 
                 await response.WriteAsync(": heartbeat\n\n", cancellationToken);
@@ -71,7 +114,7 @@ public sealed class ServerSentEvents(IEventLog eventLog, TimeProvider time)
 
             if (!await nextEvent)
             {
-                return;
+                yield break;
             }
 
             while (subscription.Reader.TryRead(out var stored))
@@ -81,42 +124,13 @@ public sealed class ServerSentEvents(IEventLog eventLog, TimeProvider time)
                     continue;
                 }
 
-                await WriteEventAsync(response, stored, cancellationToken);
+                yield return ToItem(stored);
                 lastSent = stored.Sequence;
                 if (isFinal(stored))
                 {
-                    await response.Body.FlushAsync(cancellationToken);
-                    return;
+                    yield break;
                 }
             }
-
-            await response.Body.FlushAsync(cancellationToken);
         }
-    }
-
-    /// <summary>The <c>Last-Event-ID</c> header (or <c>lastEventId</c> query parameter), or 0.</summary>
-    public static long ParseLastEventId(HttpRequest request)
-    {
-        var raw = request.Headers["Last-Event-ID"].ToString();
-        if (raw.Length == 0)
-        {
-            raw = request.Query["lastEventId"].ToString();
-        }
-
-        return long.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : 0;
-    }
-
-    private static Task WriteEventAsync(HttpResponse response, StoredEvent stored, CancellationToken cancellationToken)
-    {
-        var builder = new StringBuilder();
-        builder.Append("id: ").Append(stored.Sequence).Append('\n');
-        builder.Append("event: ").Append(stored.Type).Append('\n');
-        foreach (var line in stored.Data.Split('\n'))
-        {
-            builder.Append("data: ").Append(line).Append('\n');
-        }
-
-        builder.Append('\n');
-        return response.WriteAsync(builder.ToString(), cancellationToken);
     }
 }

@@ -12,8 +12,11 @@ namespace AgentRag.Storage.Sqlite.Approvals;
 /// </summary>
 public sealed class SqliteApprovalStore(SqliteDatabase database) : IApprovalStore
 {
-    /// <summary>Largest page <see cref="ListAsync"/> returns and most audit entries <see cref="ExportAuditAsync"/> returns.</summary>
-    public const int MaxLimit = 10_000;
+    /// <summary>Largest page <see cref="ListAsync"/> returns (the range <see cref="ApprovalQuery.Limit"/> documents).</summary>
+    public const int MaxListLimit = 1000;
+
+    /// <summary>Most audit entries <see cref="ExportAuditAsync"/> returns.</summary>
+    public const int MaxExportLimit = 10_000;
 
     public Task SaveAsync(ApprovalRecord record, IReadOnlyList<ApprovalAuditEntry> audit, CancellationToken cancellationToken = default)
     {
@@ -81,9 +84,9 @@ public sealed class SqliteApprovalStore(SqliteDatabase database) : IApprovalStor
             throw new ArgumentOutOfRangeException(nameof(query), query.Offset, "ApprovalQuery.Offset must be 0 or more.");
         }
 
-        if (query.Limit is < 1 or > MaxLimit)
+        if (query.Limit is < 1 or > MaxListLimit)
         {
-            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, $"ApprovalQuery.Limit must be between 1 and {MaxLimit}.");
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, $"ApprovalQuery.Limit must be between 1 and {MaxListLimit}.");
         }
 
         var status = query.Status is { } s ? StatusText(s) : null;
@@ -125,9 +128,9 @@ public sealed class SqliteApprovalStore(SqliteDatabase database) : IApprovalStor
         string tenantId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken = default)
     {
         RequireTenant(tenantId);
-        if (limit is < 1 or > MaxLimit)
+        if (limit is < 1 or > MaxExportLimit)
         {
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, $"The audit export limit must be between 1 and {MaxLimit}.");
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, $"The audit export limit must be between 1 and {MaxExportLimit}.");
         }
 
         return database.ReadAsync<IReadOnlyList<ApprovalAuditEntry>>(connection =>

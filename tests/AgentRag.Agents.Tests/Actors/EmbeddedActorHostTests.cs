@@ -1,4 +1,4 @@
-using AgentRag.Agents.Actors;
+using AgentRag.Runtime.Embedded;
 using AgentRag.Agents.Tests.Support;
 using AgentRag.Core.Actors;
 using AgentRag.Storage.Sqlite;

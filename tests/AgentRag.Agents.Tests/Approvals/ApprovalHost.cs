@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using AgentRag.Agents.Actors;
 using AgentRag.Agents.Approvals;
 using AgentRag.Agents.Planning;
 using AgentRag.Agents.Plans;
@@ -11,6 +10,8 @@ using AgentRag.Core;
 using AgentRag.Core.Approvals;
 using AgentRag.Core.Events;
 using AgentRag.Core.Serialization;
+using AgentRag.Models;
+using AgentRag.Runtime.Embedded;
 using AgentRag.Storage.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -64,6 +65,8 @@ public sealed class ApprovalHost : IAsyncDisposable
         services.AddSingleton(time);
         services.AddSingleton(new DataFolder(dataPath));
         services.AddSqliteStorage(dataPath);
+        services.AddModels();
+        services.AddEmbeddedActorRuntime();
         services.AddSingleton(retriever ?? new Support.ScriptedRetriever(Passages));
         if (plan is not null)
         {

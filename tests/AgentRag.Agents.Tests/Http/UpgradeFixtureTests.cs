@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AgentRag.Agents.Workflows;
 using AgentRag.Core.Security;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
@@ -157,6 +158,11 @@ public sealed class UpgradeFixtureTests(UpgradeFixtureServer server) : IClassFix
         using var follow = await SseClient.OpenAsync(client, $"/v1/queries/{workflowId}/events");
         var events = await SseClient.ReadAllAsync(follow);
         events[^1].Type.ShouldBe("done");
+
+        // The events stored by the old version and those written after the upgrade read into the same records.
+        events.Select(e => e.Type).ShouldContain(WorkflowEvents.ApprovalRequired);
+        events.Select(e => WorkflowEventJson.Deserialize(e.Type, e.Data).GetType()).ShouldContain(typeof(PlanEvent));
+        WorkflowEventJson.Deserialize<DoneEvent>(events[^1].Data).WorkflowId.ShouldBe(workflowId);
         var done = JsonDocument.Parse(events[^1].Data).RootElement;
         done.GetProperty("answer").GetString()!.ShouldContain("url", Case.Insensitive);
         done.GetProperty("citations").EnumerateArray().ShouldContain(c => c.GetProperty("documentId").GetString() == "doc_7mqbq8yn032cdyre", done.ToString());

@@ -1,7 +1,7 @@
-using AgentRag.Agents.Actors;
 using AgentRag.Core;
+using AgentRag.Hosting;
 using AgentRag.Ingestion.Pipeline;
-using AgentRag.Server.Hosting;
+using AgentRag.Runtime.Embedded;
 using AgentRag.TestKit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +10,7 @@ namespace AgentRag.Agents.Tests.Support;
 
 /// <summary>
 /// The product's services over a data folder: the same composition root as the server and CLI
-/// (<see cref="AgentRagServiceCollectionExtensions.AddAgentRagCore"/>), configured in memory, with real corpus documents
+/// (<see cref="Hosting.DependencyInjection.AddAgentRag"/> over SQLite and the embedded runtime), configured in memory, with real corpus documents
 /// ingested for the default tenant and the actor host started.
 /// </summary>
 public static class ProductServices
@@ -22,7 +22,7 @@ public static class ProductServices
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddAgentRagCore(new DataFolder(dataPath));
+        services.AddAgentRag(backends => backends.UseSqlite(new DataFolder(dataPath)).UseEmbeddedRuntime());
         var provider = services.BuildServiceProvider();
         try
         {

@@ -1,8 +1,9 @@
-using AgentRag.Agents.Actors;
 using AgentRag.Agents.Retrieval;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Events;
+using AgentRag.Models;
+using AgentRag.Runtime.Embedded;
 using AgentRag.Storage.Sqlite;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.Configuration;
@@ -56,6 +57,8 @@ public sealed class WorkflowHost : IAsyncDisposable
         services.AddSingleton(time);
         services.AddSingleton(new DataFolder(dataPath));
         services.AddSqliteStorage(dataPath);
+        services.AddModels();
+        services.AddEmbeddedActorRuntime();
         services.AddSingleton(retriever);
         services.AddAgents(configure);
         var provider = services.BuildServiceProvider();

@@ -1,4 +1,5 @@
 using AgentRag.Core.Documents;
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Search;
 using AgentRag.Retrieval.Vectors;
 using AgentRag.TestKit;
@@ -78,7 +79,7 @@ public sealed class DenseSearchEndToEndTests : IAsyncLifetime
         events.ShouldContain(e => e.Stage == IngestionStage.Embedding && e.Message == "Embedding chunk 1/1" && e.Progress == 95);
         events.Select(e => e.Progress).ShouldBeInOrder(SortDirection.Ascending);
         _server.Count("embeddings", "embed-test").ShouldBe(Files.Length); // one batch per one-chunk document
-        var info = await product.Services.GetRequiredService<VectorIndexCatalog>().GetInfoAsync(Tenant);
+        var info = await product.Services.GetRequiredService<IVectorStore>().GetInfoAsync(Tenant);
         info.ShouldBe(new VectorIndexInfo("embed-test", 16, Files.Length, Files.Length, IsApproximate: false));
         File.Exists(Path.Combine(_data.Path, "index", Tenant, VectorIndexCatalog.JournalFileName)).ShouldBeTrue();
     }
@@ -150,7 +151,7 @@ public sealed class DenseSearchEndToEndTests : IAsyncLifetime
 
         response.Hits.ShouldNotContain(h => h.DocumentName == "tables.txt");
         response.Hits.Count.ShouldBe(2);
-        (await product.Services.GetRequiredService<VectorIndexCatalog>().GetInfoAsync(Tenant)).Vectors.ShouldBe(2);
+        (await product.Services.GetRequiredService<IVectorStore>().GetInfoAsync(Tenant)).Vectors.ShouldBe(2);
     }
 
     [Fact]

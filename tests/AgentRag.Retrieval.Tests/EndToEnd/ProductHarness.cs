@@ -1,8 +1,8 @@
-using AgentRag.Core;
 using AgentRag.Core.Documents;
+using AgentRag.Core;
+using AgentRag.Hosting;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Retrieval.Search;
-using AgentRag.Server.Hosting;
 using AgentRag.TestKit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace AgentRag.Retrieval.Tests.EndToEnd;
 
 /// <summary>
-/// The product's composition root (<see cref="AgentRagServiceCollectionExtensions.AddAgentRagCore"/>) over a data
+/// The product's composition root (<see cref="Hosting.DependencyInjection.AddAgentRag"/>) over a data
 /// folder, configured in memory (e.g. <c>OPENAI_BASE_URL</c> and <c>AGENTRAG_EMBEDDING_MODEL</c> pointing at a loopback
 /// server), on a manual clock, validated as at startup. Dispose to release the folder's files (the folder stays).
 /// </summary>
@@ -40,7 +40,7 @@ public sealed class ProductHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        services.AddAgentRagCore(new DataFolder(dataDirectory));
+        services.AddAgentRag(backends => backends.UseSqlite(new DataFolder(dataDirectory)).UseEmbeddedRuntime());
         services.AddSingleton<TimeProvider>(clock);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         try

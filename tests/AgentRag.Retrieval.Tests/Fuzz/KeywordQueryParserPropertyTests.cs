@@ -1,4 +1,5 @@
 using AgentRag.Core.Documents;
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Query;
 using AgentRag.Retrieval.Search;
 using AgentRag.Retrieval.Tests.EndToEnd;

@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using AgentRag.Retrieval.Benchmarks;
 using AgentRag.Retrieval.Vectors;
 using AgentRag.TestKit;

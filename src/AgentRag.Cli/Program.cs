@@ -1,3 +1,0 @@
-using AgentRag.Cli;
-
-return await AgentRagCommandLine.InvokeAsync(args);

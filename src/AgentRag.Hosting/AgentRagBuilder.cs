@@ -1,0 +1,173 @@
+using AgentRag.Core;
+using AgentRag.Runtime.Embedded;
+using AgentRag.Storage.Sqlite;
+using AgentRag.Storage.Sqlite.Files;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentRag.Hosting;
+
+/// <summary>
+/// The two independent backend choices of <see cref="DependencyInjection.AddAgentRag"/>: where data is stored
+/// (<see cref="UseSqlite"/>; configuration key <see cref="StorageKey"/>) and where actors run
+/// (<see cref="UseEmbeddedRuntime"/>; configuration key <see cref="RuntimeKey"/>). A new backend is one more
+/// <c>Use…</c> method calling <see cref="UseStorage"/> or <see cref="UseRuntime"/> with its project's registration;
+/// nothing else changes. Each axis must be chosen exactly once. Not thread-safe (used during composition only).
+/// </summary>
+public sealed class AgentRagBuilder
+{
+    /// <summary>Configuration key of the storage backend (<c>sqlite</c>, the default).</summary>
+    public const string StorageKey = "AgentRag:Storage";
+
+    /// <summary>Configuration key of the actor runtime (<c>embedded</c>, the default).</summary>
+    public const string RuntimeKey = "AgentRag:Runtime";
+
+    /// <summary>The storage backend <see cref="UseSqlite"/> selects.</summary>
+    public const string SqliteStorage = "sqlite";
+
+    /// <summary>The actor runtime <see cref="UseEmbeddedRuntime"/> selects.</summary>
+    public const string EmbeddedRuntime = "embedded";
+
+    /// <summary>The values <see cref="StorageKey"/> accepts.</summary>
+    public static IReadOnlyList<string> StorageBackends { get; } = [SqliteStorage];
+
+    /// <summary>The values <see cref="RuntimeKey"/> accepts.</summary>
+    public static IReadOnlyList<string> Runtimes { get; } = [EmbeddedRuntime];
+
+    internal AgentRagBuilder()
+    {
+    }
+
+    /// <summary>The local data folder (embedded indexes, uploaded originals, lock files), or null when none was chosen.</summary>
+    public DataFolder? DataFolder { get; private set; }
+
+    /// <summary>The chosen storage backend's name, or null.</summary>
+    public string? Storage { get; private set; }
+
+    /// <summary>The chosen actor runtime's name, or null.</summary>
+    public string? Runtime { get; private set; }
+
+    internal Action<IServiceCollection>? RegisterStorage { get; private set; }
+
+    internal Action<IServiceCollection>? RegisterRuntime { get; private set; }
+
+    /// <summary>Uses <paramref name="dataFolder"/> for what stays on the local disk whatever the storage backend.</summary>
+    public AgentRagBuilder UseDataFolder(DataFolder dataFolder)
+    {
+        ArgumentNullException.ThrowIfNull(dataFolder);
+        if (DataFolder is not null && DataFolder.Root != dataFolder.Root)
+        {
+            throw new InvalidOperationException($"The data folder is chosen twice ({DataFolder.Root} and {dataFolder.Root}).");
+        }
+
+        DataFolder = dataFolder;
+        return this;
+    }
+
+    /// <summary>Stores everything in SQLite in <paramref name="dataFolder"/> (<c>agentrag.db</c>), which is also the data folder.</summary>
+    public AgentRagBuilder UseSqlite(DataFolder dataFolder)
+    {
+        UseDataFolder(dataFolder);
+        return UseStorage(SqliteStorage, services => services.AddSqliteStorage(dataFolder.Root).AddDataFolderFiles());
+    }
+
+    /// <summary>Runs actors in this process (<see cref="EmbeddedActorHost"/>), with state and reminders in the storage backend.</summary>
+    public AgentRagBuilder UseEmbeddedRuntime() => UseRuntime(EmbeddedRuntime, services => services.AddEmbeddedActorRuntime());
+
+    /// <summary>
+    /// Chooses the storage backend <paramref name="name"/>, whose <paramref name="register"/> adds every storage port
+    /// (documents, events, actor state, sessions, usage, approvals, …). Throws when a storage backend is already chosen.
+    /// </summary>
+    public AgentRagBuilder UseStorage(string name, Action<IServiceCollection> register)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(register);
+        if (Storage is not null)
+        {
+            throw new InvalidOperationException($"The storage backend is chosen twice ('{Storage}' and '{name}'): choose one.");
+        }
+
+        Storage = name;
+        RegisterStorage = register;
+        return this;
+    }
+
+    /// <summary>
+    /// Chooses the actor runtime <paramref name="name"/>, whose <paramref name="register"/> adds the
+    /// <see cref="Core.Actors.IActorRuntime"/>. Throws when a runtime is already chosen.
+    /// </summary>
+    public AgentRagBuilder UseRuntime(string name, Action<IServiceCollection> register)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(register);
+        if (Runtime is not null)
+        {
+            throw new InvalidOperationException($"The actor runtime is chosen twice ('{Runtime}' and '{name}'): choose one.");
+        }
+
+        Runtime = name;
+        RegisterRuntime = register;
+        return this;
+    }
+
+    /// <summary>
+    /// Chooses both axes from <paramref name="configuration"/>: <see cref="StorageKey"/> (default <c>sqlite</c>) and
+    /// <see cref="RuntimeKey"/> (default <c>embedded</c>), over <paramref name="dataFolder"/>. An unknown value throws
+    /// <see cref="OptionsValidationException"/> naming the key and the accepted values.
+    /// </summary>
+    public AgentRagBuilder UseConfiguration(IConfiguration configuration, DataFolder dataFolder)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(dataFolder);
+        switch (Choice(configuration, StorageKey, SqliteStorage, StorageBackends))
+        {
+            case SqliteStorage:
+                UseSqlite(dataFolder);
+                break;
+        }
+
+        switch (Choice(configuration, RuntimeKey, EmbeddedRuntime, Runtimes))
+        {
+            case EmbeddedRuntime:
+                UseEmbeddedRuntime();
+                break;
+        }
+
+        return this;
+    }
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming the call that is missing.</summary>
+    internal void ThrowIfIncomplete()
+    {
+        if (Storage is null)
+        {
+            throw new InvalidOperationException(
+                $"AddAgentRag needs a storage backend: call UseSqlite(dataFolder) (or set {StorageKey} and call UseConfiguration).");
+        }
+
+        if (Runtime is null)
+        {
+            throw new InvalidOperationException(
+                $"AddAgentRag needs an actor runtime: call UseEmbeddedRuntime() (or set {RuntimeKey} and call UseConfiguration).");
+        }
+
+        if (DataFolder is null)
+        {
+            throw new InvalidOperationException("AddAgentRag needs a data folder for the embedded indexes and uploaded files: call UseDataFolder(dataFolder).");
+        }
+    }
+
+    private static string Choice(IConfiguration configuration, string key, string defaultValue, IReadOnlyList<string> accepted)
+    {
+        var value = configuration[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return defaultValue;
+        }
+
+        var match = accepted.FirstOrDefault(a => a.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase));
+        return match ?? throw new OptionsValidationException(key, typeof(AgentRagBuilder),
+            [$"{key} is '{value}', which is not a known backend; accepted: {string.Join(", ", accepted)}."]);
+    }
+}
