@@ -1,9 +1,9 @@
-using AgentRag.Agents.Sessions;
 using AgentRag.Core.Actors;
 using AgentRag.Core.Approvals;
 using AgentRag.Core.Events;
+using AgentRag.Core.Sessions;
 using AgentRag.Core.Storage;
-using AgentRag.Models.Usage;
+using AgentRag.Core.Usage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Hosting;
