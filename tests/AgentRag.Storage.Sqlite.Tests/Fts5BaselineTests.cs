@@ -1,26 +1,18 @@
 using AgentRag.Storage.Sqlite.Benchmarks;
+using AgentRag.TestKit;
 
 namespace AgentRag.Storage.Sqlite.Tests;
 
 /// <summary>The SQLite FTS5 baseline answers queries correctly (checked by hand on a toy corpus).</summary>
 public sealed class Fts5BaselineTests
 {
-    private static readonly (string Id, string Text)[] Toy =
-    [
-        ("d1", "cat sat mat"),
-        ("d2", "dog dog dog dog cat"),
-        ("d3", "bird flies high"),
-        ("d4", "fish swims deep water"),
-        ("d5", "cows moo loudly"),
-    ];
-
     /// <summary>Part of Lucene's English list, which the product passes.</summary>
     private static readonly string[] StopWords = ["a", "and", "of", "the"];
 
     private static Fts5Baseline NewBaseline()
     {
         var baseline = new Fts5Baseline(":memory:", StopWords);
-        baseline.Add(Toy);
+        baseline.Add(ToyCorpus.Documents);
         baseline.Optimize();
         return baseline;
     }

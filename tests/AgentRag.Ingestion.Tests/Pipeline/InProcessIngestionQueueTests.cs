@@ -59,34 +59,6 @@ public sealed class InProcessIngestionQueueTests : IDisposable
     }
 
     [Fact]
-    public async Task RecoverAsync_QueuesUnfinishedDocuments_InOneProcessOnly()
-    {
-        var pending = await InsertAsync("t1", "pending", DocumentStatus.Pending);
-        var processing = await InsertAsync("t2", "processing", DocumentStatus.Processing);
-        await InsertAsync("t1", "ready", DocumentStatus.Ready);
-        using var server = NewQueue();
-        using var cli = NewQueue();
-
-        var recovered = await server.RecoverAsync();
-        (await cli.RecoverAsync()).ShouldBeNull();
-
-        recovered.ShouldNotBeNull();
-        recovered.ShouldBe([new IngestionJob("t1", pending.Id), new IngestionJob("t2", processing.Id)], ignoreOrder: true);
-        using var stop = new CancellationTokenSource();
-        var read = new List<IngestionJob>();
-        await foreach (var job in server.ReadAllAsync(stop.Token))
-        {
-            read.Add(job);
-            if (read.Count == 2)
-            {
-                await stop.CancelAsync();
-            }
-        }
-
-        read.ShouldBe(recovered, ignoreOrder: true);
-    }
-
-    [Fact]
     public async Task Dispose_ReleasesTheRecoveryRole_ForTheNextProcess()
     {
         await InsertAsync("t1", "pending", DocumentStatus.Pending);
@@ -96,33 +68,5 @@ public sealed class InProcessIngestionQueueTests : IDisposable
 
         using var next = NewQueue();
         (await next.RecoverAsync()).ShouldNotBeNull().Count.ShouldBe(1);
-    }
-
-    [Fact]
-    public async Task ReadAllAsync_SharesJobsBetweenReaders_AndEndsWhenCancelled()
-    {
-        using var queue = NewQueue();
-        using var stop = new CancellationTokenSource();
-        var seen = new System.Collections.Concurrent.ConcurrentBag<IngestionJob>();
-        async Task ReadAsync()
-        {
-            await foreach (var job in queue.ReadAllAsync(stop.Token))
-            {
-                seen.Add(job);
-                if (seen.Count == 10)
-                {
-                    await stop.CancelAsync();
-                }
-            }
-        }
-
-        var readers = Task.WhenAll(ReadAsync(), ReadAsync(), ReadAsync());
-        for (var i = 0; i < 10; i++)
-        {
-            await queue.EnqueueAsync(new IngestionJob("t1", $"doc_{i}"));
-        }
-
-        await readers;
-        seen.Select(j => j.DocumentId).Order().ShouldBe(Enumerable.Range(0, 10).Select(i => $"doc_{i}").Order());
     }
 }

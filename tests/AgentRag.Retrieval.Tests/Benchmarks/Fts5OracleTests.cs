@@ -2,29 +2,21 @@ using AgentRag.Retrieval.Analysis;
 using AgentRag.Retrieval.Keyword;
 using AgentRag.Retrieval.Query;
 using AgentRag.Storage.Sqlite.Benchmarks;
+using AgentRag.TestKit;
 
 namespace AgentRag.Retrieval.Tests.Benchmarks;
 
 /// <summary>SQLite FTS5, given the same stopwords, matches the same chunks as our BM25 engine: a correctness oracle.</summary>
 public sealed class Fts5OracleTests
 {
-    private static readonly (string Id, string Text)[] Toy =
-    [
-        ("d1", "cat sat mat"),
-        ("d2", "dog dog dog dog cat"),
-        ("d3", "bird flies high"),
-        ("d4", "fish swims deep water"),
-        ("d5", "cows moo loudly"),
-    ];
-
     [Fact]
     public void Search_OrOfTerms_MatchesTheSameChunksAsOurBm25()
     {
         using var fts5 = new Fts5Baseline(":memory:", EnglishStopWords.Words);
-        fts5.Add(Toy);
+        fts5.Add(ToyCorpus.Documents);
         fts5.Optimize();
         var ours = new Bm25Index();
-        foreach (var (id, text) in Toy)
+        foreach (var (id, text) in ToyCorpus.Documents)
         {
             ours.ReplaceDocument(id, [(id, text)]);
         }

@@ -1,9 +1,8 @@
-using AgentRag.Core.Actors;
-using AgentRag.Storage.Sqlite.Actors;
+using AgentRag.Core;
+using AgentRag.Storage.Sqlite.Files;
 using AgentRag.TestKit;
 using AgentRag.TestKit.Contracts;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AgentRag.Storage.Sqlite.Tests.Contracts;
 
@@ -15,10 +14,11 @@ internal sealed class SqliteBackend : IDisposable
 {
     private readonly TempDirectory _data = new("agentrag-contract");
 
+    /// <summary>The embedded storage backend as <c>UseSqlite</c> composes it: the database and the data-folder files.</summary>
     public void AddTo(IServiceCollection services)
     {
-        services.AddSqliteStorage(_data.Path);
-        services.TryAddSingleton<IActorStateStore, SqliteActorStateStore>();
+        services.AddSingleton(new DataFolder(_data.Path));
+        services.AddSqliteStorage(_data.Path).AddDataFolderFiles();
     }
 
     public void Dispose() => _data.Dispose();
@@ -88,6 +88,51 @@ public sealed class SqliteTenantQuotaStoreContractTests : TenantQuotaStoreContra
 }
 
 public sealed class SqliteTenantDataStoreContractTests : TenantDataStoreContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}
+
+public sealed class SqliteSessionStoreContractTests : SessionStoreContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}
+
+public sealed class SqliteUsageStoreContractTests : UsageStoreContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}
+
+public sealed class SqliteAnswerQualityStoreContractTests : AnswerQualityStoreContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}
+
+public sealed class SqliteBlobStoreContractTests : BlobStoreContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}
+
+public sealed class SqliteDistributedLockContractTests : DistributedLockContract, IDisposable
 {
     private readonly SqliteBackend _backend = new();
 
