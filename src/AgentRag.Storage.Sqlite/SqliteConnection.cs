@@ -27,12 +27,20 @@ public sealed record SqliteConnectionOptions
 
     /// <summary>How many prepared statements the connection keeps for reuse.</summary>
     public int StatementCacheCapacity { get; init; } = 128;
+
+    /// <summary>
+    /// Prepare statements as raw SQLitePCLRaw statements on the connection's handle, reused with bind/step/reset,
+    /// instead of Microsoft.Data.Sqlite commands. For the group-commit writer's hot loop (ADR 0025): its
+    /// transactions, savepoints and the stores' statements inside a group. Scripts always run as commands.
+    /// </summary>
+    public bool RawStatements { get; init; }
 }
 
 /// <summary>
 /// One connection to a SQLite database: a Microsoft.Data.Sqlite connection (unpooled, so disposing closes the file)
 /// with the stores' conventions on top. Opened in WAL mode with <c>synchronous=NORMAL</c>, foreign keys on and a
-/// busy timeout; keeps its prepared commands for reuse and nests transactions as savepoints. Errors are
+/// busy timeout; keeps its prepared statements for reuse (Microsoft.Data.Sqlite commands, or raw SQLitePCLRaw
+/// statements with <see cref="SqliteConnectionOptions.RawStatements"/>) and nests transactions as savepoints. Errors are
 /// Microsoft.Data.Sqlite's <see cref="SqliteException"/>. Not thread-safe: use a connection from one thread at a
 /// time (<see cref="SqliteDatabase"/> hands out connections that way).
 /// </summary>
@@ -42,14 +50,16 @@ public sealed class SqliteConnection : IDisposable
     private readonly Dictionary<string, SqliteStatement> _statementCache = new(StringComparer.Ordinal);
     private readonly List<SqliteTransaction> _transactions = [];
     private readonly int _statementCacheCapacity;
+    private readonly bool _rawStatements;
     private bool _disposed;
 
-    private SqliteConnection(AdoConnection connection, string path, SqliteOpenMode mode, int statementCacheCapacity)
+    private SqliteConnection(AdoConnection connection, string path, SqliteConnectionOptions options)
     {
         _connection = connection;
         FilePath = path;
-        Mode = mode;
-        _statementCacheCapacity = statementCacheCapacity;
+        Mode = options.Mode;
+        _statementCacheCapacity = options.StatementCacheCapacity;
+        _rawStatements = options.RawStatements;
     }
 
     /// <summary>The database file this connection opened.</summary>
@@ -122,7 +132,7 @@ public sealed class SqliteConnection : IDisposable
             throw new SqliteException($"Cannot open database file '{path}' ({options.Mode}): {ex.Message}", ex.SqliteErrorCode, ex.SqliteExtendedErrorCode);
         }
 
-        var connection = new SqliteConnection(adoConnection, path, options.Mode, options.StatementCacheCapacity);
+        var connection = new SqliteConnection(adoConnection, path, options);
         try
         {
             raw.sqlite3_busy_timeout(adoConnection.Handle, (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds));
@@ -154,6 +164,13 @@ public sealed class SqliteConnection : IDisposable
         {
             cached.Lease();
             return cached;
+        }
+
+        if (_rawStatements)
+        {
+            var rawStatement = new SqliteStatement(this, SqliteRawStatement.Prepare(connection.Handle!, sql), sql);
+            rawStatement.Lease();
+            return rawStatement;
         }
 
         var command = connection.CreateCommand();
@@ -273,7 +290,7 @@ public sealed class SqliteConnection : IDisposable
     {
         if (_disposed)
         {
-            statement.DisposeCommand();
+            statement.DisposeStatement();
             return;
         }
 
@@ -283,7 +300,7 @@ public sealed class SqliteConnection : IDisposable
             return;
         }
 
-        statement.DisposeCommand();
+        statement.DisposeStatement();
     }
 
     /// <summary>Disposes cached statements and closes the connection. An open transaction is rolled back.</summary>
@@ -297,7 +314,7 @@ public sealed class SqliteConnection : IDisposable
         _disposed = true;
         foreach (var statement in _statementCache.Values)
         {
-            statement.DisposeCommand();
+            statement.DisposeStatement();
         }
 
         _statementCache.Clear();

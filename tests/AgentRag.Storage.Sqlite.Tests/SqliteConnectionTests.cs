@@ -3,21 +3,30 @@ using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Tests;
 
-public sealed class SqliteConnectionTests : IDisposable
+/// <summary>The connection's contract on Microsoft.Data.Sqlite commands; <see cref="SqliteConnectionRawStatementTests"/> runs it again on raw statements.</summary>
+public class SqliteConnectionTests : IDisposable
 {
     private readonly TempDirectory _directory = new("sqlite-connection");
     private readonly SqliteConnection _connection;
 
     public SqliteConnectionTests()
+        : this(rawStatements: false)
     {
-        _connection = SqliteConnection.Open(_directory.Combine("test.db"));
+    }
+
+    protected SqliteConnectionTests(bool rawStatements)
+    {
+        _connection = SqliteConnection.Open(_directory.Combine("test.db"), new SqliteConnectionOptions { RawStatements = rawStatements });
         _connection.ExecuteScript("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB);");
     }
+
+    protected SqliteConnection Connection => _connection;
 
     public void Dispose()
     {
         _connection.Dispose();
         _directory.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     [Fact]
@@ -160,6 +169,30 @@ public sealed class SqliteConnectionTests : IDisposable
 
         statement.Step().ShouldBeTrue();
         statement.GetInt64(0).ShouldBe(7);
+    }
+
+    [Fact]
+    public void Step_BindingsKeptAcrossExecute_RunsAgainWithNewValues()
+    {
+        using (var insert = _connection.Prepare("INSERT INTO t (i, s) VALUES (@i, @s)"))
+        {
+            insert.Bind("@i", 1).Bind("@s", "kept").Execute().ShouldBe(1);
+            insert.Bind("@i", 2).Execute().ShouldBe(1);
+        }
+
+        Scalar("SELECT group_concat(i || s, ',') FROM t").ShouldBe("1kept,2kept");
+    }
+
+    [Fact]
+    public void Step_FailedStatement_CanRunAgain()
+    {
+        _connection.Execute("INSERT INTO t (id) VALUES (1)");
+        using var insert = _connection.Prepare("INSERT INTO t (id) VALUES (@id)");
+
+        Should.Throw<SqliteException>(() => insert.Bind("@id", 1).Execute());
+
+        insert.Bind("@id", 2).Execute().ShouldBe(1);
+        Count().ShouldBe(2);
     }
 
     [Fact]
@@ -329,5 +362,29 @@ public sealed class SqliteConnectionTests : IDisposable
         using var statement = _connection.Prepare(sql);
         statement.Step().ShouldBeTrue();
         return statement.GetString(0);
+    }
+}
+
+/// <summary>The same contract on raw SQLitePCLRaw statements (the group-commit writer's), plus what only they check.</summary>
+public sealed class SqliteConnectionRawStatementTests : SqliteConnectionTests
+{
+    public SqliteConnectionRawStatementTests()
+        : base(rawStatements: true)
+    {
+    }
+
+    [Fact]
+    public void Bind_UnknownName_ThrowsNamingIt()
+    {
+        using var statement = Connection.Prepare("SELECT @a");
+
+        Should.Throw<ArgumentException>(() => statement.Bind("@b", 1)).Message.ShouldContain("'@b'");
+    }
+
+    [Fact]
+    public void Prepare_SeveralStatements_ThrowsArgument()
+    {
+        Should.Throw<ArgumentException>(() => Connection.Prepare("SELECT 1; SELECT 2")).Message.ShouldContain("ExecuteScript");
+        Should.Throw<ArgumentException>(() => Connection.Prepare("-- nothing")).Message.ShouldContain("no statement");
     }
 }
