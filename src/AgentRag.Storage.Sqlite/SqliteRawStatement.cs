@@ -7,7 +7,7 @@ namespace AgentRag.Storage.Sqlite;
 /// One SQLitePCLRaw <c>sqlite3_stmt</c> prepared on a Microsoft.Data.Sqlite connection's handle and reused with
 /// bind/step/reset. It backs <see cref="SqliteStatement"/> on connections opened with
 /// <see cref="SqliteConnectionOptions.RawStatements"/> (the group-commit writer, ADR 0025), where a
-/// <see cref="SqliteCommand"/> per execution cost a third of the writer's rate. Parameter names are resolved once
+/// <see cref="SqliteCommand"/> per execution cost about a quarter of the writer's rate. Parameter names are resolved once
 /// at prepare; failures are Microsoft.Data.Sqlite's <see cref="SqliteException"/>, as on the command path.
 /// Not thread-safe.
 /// </summary>
@@ -128,9 +128,14 @@ internal sealed class SqliteRawStatement : IDisposable
         }
     }
 
-    /// <summary>Runs the statement to completion and resets it, keeping the bindings.</summary>
+    /// <summary>Runs the statement from its start to completion and resets it, keeping the bindings.</summary>
     public void Execute()
     {
+        if (_running)
+        {
+            Reset();
+        }
+
         while (Step())
         {
         }

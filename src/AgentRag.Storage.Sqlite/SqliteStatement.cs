@@ -149,13 +149,14 @@ public sealed class SqliteStatement : IDisposable
     public int Execute()
     {
         Leased();
-        Reset();
         if (_raw is { } raw)
         {
+            _hasRow = false;
             raw.Execute();
         }
         else
         {
+            Reset();
             _command!.ExecuteNonQuery();
         }
 
