@@ -1,4 +1,6 @@
+using Microsoft.Data.Sqlite;
 using SQLitePCL;
+using AdoConnection = Microsoft.Data.Sqlite.SqliteConnection;
 
 namespace AgentRag.Storage.Sqlite;
 
@@ -25,27 +27,39 @@ public sealed record SqliteConnectionOptions
 
     /// <summary>How many prepared statements the connection keeps for reuse.</summary>
     public int StatementCacheCapacity { get; init; } = 128;
+
+    /// <summary>
+    /// Prepare statements as raw SQLitePCLRaw statements on the connection's handle, reused with bind/step/reset,
+    /// instead of Microsoft.Data.Sqlite commands. For the group-commit writer's hot loop (ADR 0025): its
+    /// transactions, savepoints and the stores' statements inside a group. Scripts always run as commands.
+    /// </summary>
+    public bool RawStatements { get; init; }
 }
 
 /// <summary>
-/// One connection to a SQLite database over SQLitePCLRaw. Opened in WAL mode with <c>synchronous=NORMAL</c>,
-/// foreign keys on and a busy timeout. Not thread-safe: use a connection from one thread at a time
-/// (<see cref="SqliteDatabase"/> hands out connections that way).
+/// One connection to a SQLite database: a Microsoft.Data.Sqlite connection (unpooled, so disposing closes the file)
+/// with the stores' conventions on top. Opened in WAL mode with <c>synchronous=NORMAL</c>, foreign keys on and a
+/// busy timeout; keeps its prepared statements for reuse (Microsoft.Data.Sqlite commands, or raw SQLitePCLRaw
+/// statements with <see cref="SqliteConnectionOptions.RawStatements"/>) and nests transactions as savepoints. Errors are
+/// Microsoft.Data.Sqlite's <see cref="SqliteException"/>. Not thread-safe: use a connection from one thread at a
+/// time (<see cref="SqliteDatabase"/> hands out connections that way).
 /// </summary>
 public sealed class SqliteConnection : IDisposable
 {
-    private readonly sqlite3 _db;
+    private readonly AdoConnection _connection;
     private readonly Dictionary<string, SqliteStatement> _statementCache = new(StringComparer.Ordinal);
     private readonly List<SqliteTransaction> _transactions = [];
     private readonly int _statementCacheCapacity;
+    private readonly bool _rawStatements;
     private bool _disposed;
 
-    private SqliteConnection(sqlite3 db, string path, SqliteOpenMode mode, int statementCacheCapacity)
+    private SqliteConnection(AdoConnection connection, string path, SqliteConnectionOptions options)
     {
-        _db = db;
+        _connection = connection;
         FilePath = path;
-        Mode = mode;
-        _statementCacheCapacity = statementCacheCapacity;
+        Mode = options.Mode;
+        _statementCacheCapacity = options.StatementCacheCapacity;
+        _rawStatements = options.RawStatements;
     }
 
     /// <summary>The database file this connection opened.</summary>
@@ -64,14 +78,18 @@ public sealed class SqliteConnection : IDisposable
 
     public long LastInsertRowId => raw.sqlite3_last_insert_rowid(Handle);
 
-    internal sqlite3 Handle
+    /// <summary>The Microsoft.Data.Sqlite connection underneath.</summary>
+    internal AdoConnection Connection
     {
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _db;
+            return _connection;
         }
     }
+
+    /// <summary>The native handle of the open connection, for SQLitePCLRaw calls Microsoft.Data.Sqlite does not wrap.</summary>
+    internal sqlite3 Handle => Connection.Handle!;
 
     /// <summary>
     /// Opens <paramref name="path"/> (or <c>:memory:</c>). Throws <see cref="SqliteException"/> naming the file
@@ -83,29 +101,41 @@ public sealed class SqliteConnection : IDisposable
         options ??= new SqliteConnectionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BusyTimeout, TimeSpan.Zero, nameof(options.BusyTimeout));
         ArgumentOutOfRangeException.ThrowIfNegative(options.StatementCacheCapacity, nameof(options.StatementCacheCapacity));
-        SqliteNative.EnsureInitialized();
 
-        var flags = raw.SQLITE_OPEN_NOMUTEX | options.Mode switch
+        var connectionString = new SqliteConnectionStringBuilder
         {
-            SqliteOpenMode.ReadWriteCreate => raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_CREATE,
-            SqliteOpenMode.ReadWrite => raw.SQLITE_OPEN_READWRITE,
-            SqliteOpenMode.ReadOnly => raw.SQLITE_OPEN_READONLY,
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Unknown open mode."),
-        };
+            DataSource = path,
+            Mode = options.Mode switch
+            {
+                SqliteOpenMode.ReadWriteCreate => Microsoft.Data.Sqlite.SqliteOpenMode.ReadWriteCreate,
+                SqliteOpenMode.ReadWrite => Microsoft.Data.Sqlite.SqliteOpenMode.ReadWrite,
+                SqliteOpenMode.ReadOnly => Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly,
+                _ => throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Unknown open mode."),
+            },
+            Cache = SqliteCacheMode.Private,
 
-        var rc = raw.sqlite3_open_v2(path, out var db, flags, null);
-        if (rc != raw.SQLITE_OK)
-        {
-            var detail = db is null || db.IsInvalid ? null : raw.sqlite3_errmsg(db).utf8_to_string();
-            db?.Dispose();
-            throw SqliteException.Create(rc, $"cannot open database file '{path}' ({options.Mode}){(detail is null ? "" : ": " + detail)}", sql: null);
-        }
+            // SqliteDatabase pools its own connections; an unpooled connection closes its file when disposed.
+            Pooling = false,
+            // Microsoft.Data.Sqlite retries a busy statement until this many seconds have passed, and reads 0 as
+            // "forever": the native busy timeout below does the waiting, and a zero timeout retries for one second.
+            DefaultTimeout = (int)Math.Clamp(Math.Ceiling(options.BusyTimeout.TotalSeconds), 1, int.MaxValue),
+        }.ToString();
 
-        var connection = new SqliteConnection(db, path, options.Mode, options.StatementCacheCapacity);
+        var adoConnection = new AdoConnection(connectionString);
         try
         {
-            raw.sqlite3_extended_result_codes(db, 1);
-            raw.sqlite3_busy_timeout(db, (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds));
+            adoConnection.Open();
+        }
+        catch (SqliteException ex)
+        {
+            adoConnection.Dispose();
+            throw new SqliteException($"Cannot open database file '{path}' ({options.Mode}): {ex.Message}", ex.SqliteErrorCode, ex.SqliteExtendedErrorCode);
+        }
+
+        var connection = new SqliteConnection(adoConnection, path, options);
+        try
+        {
+            raw.sqlite3_busy_timeout(adoConnection.Handle, (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds));
             if (options.Mode != SqliteOpenMode.ReadOnly)
             {
                 // The journal mode is persistent in the file, so read-only connections inherit it.
@@ -118,44 +148,44 @@ public sealed class SqliteConnection : IDisposable
         catch (SqliteException ex)
         {
             connection.Dispose();
-            throw new SqliteException($"Cannot use database file '{path}': {ex.Message}", ex.ExtendedResultCode, ex.Sql, ex);
+            throw new SqliteException($"Cannot use database file '{path}': {ex.Message}", ex.SqliteErrorCode, ex.SqliteExtendedErrorCode);
         }
     }
 
     /// <summary>
-    /// Returns a prepared statement for one SQL statement, reset and with no bindings. Statements are cached per
-    /// connection: dispose the statement to return it. Throws <see cref="SqliteException"/> for invalid SQL and
-    /// <see cref="ArgumentException"/> when <paramref name="sql"/> holds no statement or more than one.
+    /// Returns a prepared statement, with no bindings. Statements are cached per connection: dispose the statement
+    /// to return it. Throws <see cref="SqliteException"/> for invalid SQL.
     /// </summary>
     public SqliteStatement Prepare(string sql)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        var db = Handle;
+        var connection = Connection;
         if (_statementCache.Remove(sql, out var cached))
         {
             cached.Lease();
             return cached;
         }
 
-        var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var stmt, out var tail);
-        if (rc != raw.SQLITE_OK)
+        if (_rawStatements)
         {
-            stmt?.Dispose();
-            throw SqliteException.FromConnection(db, rc, sql);
+            var rawStatement = new SqliteStatement(this, SqliteRawStatement.Prepare(connection.Handle!, sql), sql);
+            rawStatement.Lease();
+            return rawStatement;
         }
 
-        if (stmt is null || stmt.IsInvalid)
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        try
         {
-            throw new ArgumentException($"The SQL text holds no statement: '{sql}'.", nameof(sql));
+            command.Prepare();
+        }
+        catch
+        {
+            command.Dispose();
+            throw;
         }
 
-        if (!string.IsNullOrWhiteSpace(tail) && !IsOnlyComments(tail))
-        {
-            stmt.Dispose();
-            throw new ArgumentException($"Prepare accepts exactly one statement; use ExecuteScript for several. SQL: {sql}", nameof(sql));
-        }
-
-        var statement = new SqliteStatement(this, stmt, sql);
+        var statement = new SqliteStatement(this, command);
         statement.Lease();
         return statement;
     }
@@ -171,11 +201,9 @@ public sealed class SqliteConnection : IDisposable
     public void ExecuteScript(string sql)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        var rc = raw.sqlite3_exec(Handle, sql, out var error);
-        if (rc != raw.SQLITE_OK)
-        {
-            throw SqliteException.Create(raw.sqlite3_extended_errcode(_db), error, sql);
-        }
+        using var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     /// <summary>
@@ -262,7 +290,7 @@ public sealed class SqliteConnection : IDisposable
     {
         if (_disposed)
         {
-            statement.FinalizeHandle();
+            statement.DisposeStatement();
             return;
         }
 
@@ -272,10 +300,10 @@ public sealed class SqliteConnection : IDisposable
             return;
         }
 
-        statement.FinalizeHandle();
+        statement.DisposeStatement();
     }
 
-    /// <summary>Finalizes cached statements and closes the connection. An open transaction is rolled back.</summary>
+    /// <summary>Disposes cached statements and closes the connection. An open transaction is rolled back.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -286,41 +314,11 @@ public sealed class SqliteConnection : IDisposable
         _disposed = true;
         foreach (var statement in _statementCache.Values)
         {
-            statement.FinalizeHandle();
+            statement.DisposeStatement();
         }
 
         _statementCache.Clear();
         _transactions.Clear();
-
-        // close_v2 defers the close until statements still leased out are finalized.
-        _db.Dispose();
-    }
-
-    private static bool IsOnlyComments(string tail)
-    {
-        var text = tail.AsSpan().Trim();
-        while (!text.IsEmpty)
-        {
-            if (text.StartsWith("--"))
-            {
-                var end = text.IndexOf('\n');
-                text = end < 0 ? [] : text[(end + 1)..].TrimStart();
-            }
-            else if (text.StartsWith("/*"))
-            {
-                var end = text.IndexOf("*/");
-                text = end < 0 ? [] : text[(end + 2)..].TrimStart();
-            }
-            else if (text[0] == ';')
-            {
-                text = text[1..].TrimStart();
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        return true;
+        _connection.Dispose();
     }
 }

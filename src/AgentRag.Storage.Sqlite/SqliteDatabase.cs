@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using AgentRag.Storage.Sqlite.Data;
 using AgentRag.Storage.Sqlite.Schema;
-using Microsoft.Extensions.Logging;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace AgentRag.Storage.Sqlite;
 
@@ -91,6 +92,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         {
             Mode = SqliteOpenMode.ReadWriteCreate,
             BusyTimeout = options.BusyTimeout,
+
+            // The group-commit hot loop: a Microsoft.Data.Sqlite command per execution cost about a quarter of the rate (ADR 0025).
+            RawStatements = true,
         });
         try
         {

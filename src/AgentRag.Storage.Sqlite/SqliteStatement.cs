@@ -1,4 +1,4 @@
-using SQLitePCL;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite;
 
@@ -13,126 +13,186 @@ public enum SqliteValueType
 }
 
 /// <summary>
-/// A prepared statement leased from its connection's cache. Bind parameters (1-based index or name such as
-/// <c>@id</c>), then <see cref="Step"/> through rows or <see cref="Execute"/> it. Dispose returns it to the cache
-/// (reset, bindings cleared); using it afterwards throws <see cref="ObjectDisposedException"/>. Not thread-safe.
+/// A prepared statement leased from its connection's cache: a Microsoft.Data.Sqlite command, or on a connection
+/// opened with <see cref="SqliteConnectionOptions.RawStatements"/> a raw SQLitePCLRaw statement (the group-commit
+/// writer's hot loop, ADR 0025); both behave alike. Bind parameters by name (such as <c>@id</c>; running it with a
+/// parameter left unbound throws <see cref="InvalidOperationException"/>), then <see cref="Step"/> through rows or
+/// <see cref="Execute"/> it. Dispose returns it to the cache (bindings cleared); using it afterwards throws
+/// <see cref="ObjectDisposedException"/>. Not thread-safe.
 /// </summary>
 public sealed class SqliteStatement : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly sqlite3_stmt _stmt;
+    private readonly SqliteCommand? _command;
+    private readonly SqliteRawStatement? _raw;
+    private SqliteDataReader? _reader;
     private bool _leased;
     private bool _hasRow;
 
-    internal SqliteStatement(SqliteConnection connection, sqlite3_stmt stmt, string sql)
+    internal SqliteStatement(SqliteConnection connection, SqliteCommand command)
     {
         _connection = connection;
-        _stmt = stmt;
+        _command = command;
+        Sql = command.CommandText;
+    }
+
+    internal SqliteStatement(SqliteConnection connection, SqliteRawStatement statement, string sql)
+    {
+        _connection = connection;
+        _raw = statement;
         Sql = sql;
     }
 
     public string Sql { get; }
 
-    public int ParameterCount => raw.sqlite3_bind_parameter_count(Handle);
+    /// <summary>The columns of the current row.</summary>
+    public int ColumnCount => _raw is { } raw ? RawRow(raw).ColumnCount : CurrentRow().FieldCount;
 
-    public int ColumnCount => raw.sqlite3_column_count(Handle);
-
-    private sqlite3_stmt Handle
+    public SqliteStatement BindNull(string name)
     {
-        get
+        if (_raw is { } raw)
         {
-            ObjectDisposedException.ThrowIf(!_leased, this);
-            return _stmt;
+            raw.BindNull(RawIndex(raw, name));
+            return this;
         }
+
+        return Set(name, DBNull.Value);
     }
 
-    public SqliteStatement BindNull(int index) => Check(raw.sqlite3_bind_null(Handle, index), index);
+    public SqliteStatement Bind(string name, long value)
+    {
+        if (_raw is { } raw)
+        {
+            raw.Bind(RawIndex(raw, name), value);
+            return this;
+        }
 
-    public SqliteStatement Bind(int index, long value) => Check(raw.sqlite3_bind_int64(Handle, index, value), index);
+        return Set(name, value);
+    }
 
-    public SqliteStatement Bind(int index, double value) => Check(raw.sqlite3_bind_double(Handle, index, value), index);
+    public SqliteStatement Bind(string name, double value)
+    {
+        if (_raw is { } raw)
+        {
+            raw.Bind(RawIndex(raw, name), value);
+            return this;
+        }
+
+        return Set(name, value);
+    }
 
     /// <summary>Binds text, or NULL when <paramref name="value"/> is null.</summary>
-    public SqliteStatement Bind(int index, string? value) =>
-        value is null ? BindNull(index) : Check(raw.sqlite3_bind_text(Handle, index, value), index);
+    public SqliteStatement Bind(string name, string? value)
+    {
+        if (value is null)
+        {
+            return BindNull(name);
+        }
 
-    /// <summary>Binds a blob (SQLite copies the bytes), or NULL when <paramref name="value"/> is null.</summary>
-    public SqliteStatement Bind(int index, byte[]? value) =>
-        value is null ? BindNull(index) : Bind(index, (ReadOnlySpan<byte>)value);
+        if (_raw is { } raw)
+        {
+            raw.Bind(RawIndex(raw, name), value);
+            return this;
+        }
 
-    /// <summary>Binds a blob; SQLite copies the bytes.</summary>
-    public SqliteStatement Bind(int index, ReadOnlySpan<byte> value) =>
-        Check(raw.sqlite3_bind_blob(Handle, index, value), index);
+        return Set(name, value);
+    }
 
-    public SqliteStatement Bind(int index, long? value) => value is { } v ? Bind(index, v) : BindNull(index);
+    /// <summary>Binds a blob, or NULL when <paramref name="value"/> is null.</summary>
+    public SqliteStatement Bind(string name, byte[]? value) =>
+        value is null ? BindNull(name) : _raw is null ? Set(name, value) : Bind(name, (ReadOnlySpan<byte>)value);
 
-    public SqliteStatement Bind(int index, double? value) => value is { } v ? Bind(index, v) : BindNull(index);
+    /// <summary>Binds a copy of the bytes as a blob.</summary>
+    public SqliteStatement Bind(string name, ReadOnlySpan<byte> value)
+    {
+        if (_raw is { } raw)
+        {
+            raw.Bind(RawIndex(raw, name), value);
+            return this;
+        }
 
-    public SqliteStatement BindNull(string name) => BindNull(IndexOf(name));
+        return Set(name, value.ToArray());
+    }
 
-    public SqliteStatement Bind(string name, long value) => Bind(IndexOf(name), value);
+    public SqliteStatement Bind(string name, long? value) => value is { } v ? Bind(name, v) : BindNull(name);
 
-    public SqliteStatement Bind(string name, double value) => Bind(IndexOf(name), value);
-
-    public SqliteStatement Bind(string name, string? value) => Bind(IndexOf(name), value);
-
-    public SqliteStatement Bind(string name, byte[]? value) => Bind(IndexOf(name), value);
-
-    public SqliteStatement Bind(string name, ReadOnlySpan<byte> value) => Bind(IndexOf(name), value);
-
-    public SqliteStatement Bind(string name, long? value) => Bind(IndexOf(name), value);
-
-    public SqliteStatement Bind(string name, double? value) => Bind(IndexOf(name), value);
+    public SqliteStatement Bind(string name, double? value) => value is { } v ? Bind(name, v) : BindNull(name);
 
     /// <summary>
     /// Advances to the next row: true when a row is available, false when the statement is done.
-    /// Throws <see cref="SqliteException"/> with the statement's SQL on failure (the statement is then reset).
+    /// Throws <see cref="SqliteException"/> on failure (the statement is then reset).
     /// </summary>
     public bool Step()
     {
-        var rc = raw.sqlite3_step(Handle);
-        if (rc == raw.SQLITE_ROW)
+        Leased();
+        if (_raw is { } raw)
         {
-            _hasRow = true;
-            return true;
+            _hasRow = false;
+            return _hasRow = raw.Step();
         }
 
-        _hasRow = false;
-        if (rc == raw.SQLITE_DONE)
+        try
         {
-            return false;
+            _reader ??= _command!.ExecuteReader();
+            _hasRow = _reader.Read();
+        }
+        catch
+        {
+            Reset();
+            throw;
         }
 
-        var error = SqliteException.FromConnection(_connection.Handle, rc, Sql);
-        raw.sqlite3_reset(_stmt);
-        throw error;
+        return _hasRow;
     }
 
     /// <summary>Runs the statement to completion, resets it (keeping bindings) and returns the rows it changed.</summary>
     public int Execute()
     {
-        while (Step())
+        Leased();
+        if (_raw is { } raw)
         {
+            _hasRow = false;
+            raw.Execute();
+        }
+        else
+        {
+            Reset();
+            _command!.ExecuteNonQuery();
         }
 
-        raw.sqlite3_reset(_stmt);
         return _connection.Changes;
     }
 
     /// <summary>Resets the statement to run again; bindings are kept.</summary>
     public void Reset()
     {
-        raw.sqlite3_reset(Handle);
         _hasRow = false;
+        _raw?.Reset();
+        if (_reader is { } reader)
+        {
+            _reader = null;
+            reader.Dispose();
+        }
     }
 
-    public SqliteValueType GetValueType(int column) => (SqliteValueType)raw.sqlite3_column_type(RowHandle(column), column);
+    public SqliteValueType GetValueType(int column) => _raw is { } raw
+        ? RawColumn(raw, column).GetValueType(column)
+        : Row(column).GetValue(column) switch
+        {
+            long => SqliteValueType.Integer,
+            double => SqliteValueType.Float,
+            string => SqliteValueType.Text,
+            byte[] => SqliteValueType.Blob,
+            _ => SqliteValueType.Null,
+        };
 
-    public bool IsNull(int column) => GetValueType(column) == SqliteValueType.Null;
+    public bool IsNull(int column) => _raw is { } raw
+        ? RawColumn(raw, column).GetValueType(column) == SqliteValueType.Null
+        : Row(column).IsDBNull(column);
 
-    public string GetColumnName(int column) => raw.sqlite3_column_name(Handle, column).utf8_to_string();
+    public string GetColumnName(int column) => _raw is { } raw ? RawColumn(raw, column).GetColumnName(column) : Row(column).GetName(column);
 
-    public long GetInt64(int column) => raw.sqlite3_column_int64(NonNull(column), column);
+    public long GetInt64(int column) => _raw is { } raw ? RawNonNull(raw, column).GetInt64(column) : NonNull(column).GetInt64(column);
 
     public int GetInt32(int column)
     {
@@ -142,11 +202,11 @@ public sealed class SqliteStatement : IDisposable
             : (int)value;
     }
 
-    public double GetDouble(int column) => raw.sqlite3_column_double(NonNull(column), column);
+    public double GetDouble(int column) => _raw is { } raw ? RawNonNull(raw, column).GetDouble(column) : NonNull(column).GetDouble(column);
 
-    public string GetString(int column) => raw.sqlite3_column_text(NonNull(column), column).utf8_to_string();
+    public string GetString(int column) => _raw is { } raw ? RawNonNull(raw, column).GetString(column) : NonNull(column).GetString(column);
 
-    public byte[] GetBlob(int column) => raw.sqlite3_column_blob(NonNull(column), column).ToArray();
+    public byte[] GetBlob(int column) => _raw is { } raw ? RawNonNull(raw, column).GetBlob(column) : NonNull(column).GetFieldValue<byte[]>(column);
 
     public long? GetNullableInt64(int column) => IsNull(column) ? null : GetInt64(column);
 
@@ -172,58 +232,87 @@ public sealed class SqliteStatement : IDisposable
 
     internal void ResetForReuse()
     {
-        _hasRow = false;
-        raw.sqlite3_reset(_stmt);
-        raw.sqlite3_clear_bindings(_stmt);
+        Reset();
+        _raw?.ResetAndClearBindings();
+        _command?.Parameters.Clear();
     }
 
-    internal void FinalizeHandle() => _stmt.Dispose();
+    internal void DisposeStatement()
+    {
+        Reset();
+        _raw?.Dispose();
+        _command?.Dispose();
+    }
 
-    private int IndexOf(string name)
+    private void Leased() => ObjectDisposedException.ThrowIf(!_leased, this);
+
+    private int RawIndex(SqliteRawStatement raw, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var index = raw.sqlite3_bind_parameter_index(Handle, name);
-        return index > 0
-            ? index
-            : throw new ArgumentException($"The statement has no parameter named '{name}'. SQL: {Sql}", nameof(name));
+        Leased();
+        return raw.IndexOf(name);
     }
 
-    private SqliteStatement Check(int rc, int index)
+    private SqliteStatement Set(string name, object value)
     {
-        if (rc == raw.SQLITE_RANGE)
+        ArgumentNullException.ThrowIfNull(name);
+        Leased();
+        var parameters = _command!.Parameters;
+        var index = parameters.IndexOf(name);
+        if (index >= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(index), index, $"The statement has {ParameterCount} parameter(s); index {index} is out of range. SQL: {Sql}");
+            parameters[index].Value = value;
         }
-
-        if (rc != raw.SQLITE_OK)
+        else
         {
-            throw SqliteException.FromConnection(_connection.Handle, rc, Sql);
+            parameters.AddWithValue(name, value);
         }
 
         return this;
     }
 
-    private sqlite3_stmt RowHandle(int column)
+    private SqliteRawStatement RawRow(SqliteRawStatement raw)
     {
-        var stmt = Handle;
-        if (!_hasRow)
-        {
-            throw new InvalidOperationException($"No current row: call Step() and check it returned true before reading columns. SQL: {Sql}");
-        }
-
-        if ((uint)column >= (uint)raw.sqlite3_column_count(stmt))
-        {
-            throw new ArgumentOutOfRangeException(nameof(column), column, $"The statement has {raw.sqlite3_column_count(stmt)} column(s). SQL: {Sql}");
-        }
-
-        return stmt;
+        Leased();
+        return _hasRow
+            ? raw
+            : throw new InvalidOperationException($"No current row: call Step() and check it returned true before reading columns. SQL: {Sql}");
     }
 
-    private sqlite3_stmt NonNull(int column)
+    private SqliteRawStatement RawColumn(SqliteRawStatement raw, int column)
     {
-        var stmt = RowHandle(column);
-        return raw.sqlite3_column_type(stmt, column) == raw.SQLITE_NULL
+        var count = RawRow(raw).ColumnCount;
+        return (uint)column < (uint)count
+            ? raw
+            : throw new ArgumentOutOfRangeException(nameof(column), column, $"The statement has {count} column(s). SQL: {Sql}");
+    }
+
+    private SqliteRawStatement RawNonNull(SqliteRawStatement raw, int column) =>
+        RawColumn(raw, column).GetValueType(column) == SqliteValueType.Null
             ? throw new InvalidCastException($"Column {column} ('{GetColumnName(column)}') is NULL; use the GetNullable… reader. SQL: {Sql}")
-            : stmt;
+            : raw;
+
+    private SqliteDataReader CurrentRow()
+    {
+        Leased();
+        return _hasRow && _reader is { } reader
+            ? reader
+            : throw new InvalidOperationException($"No current row: call Step() and check it returned true before reading columns. SQL: {Sql}");
+    }
+
+    private SqliteDataReader Row(int column)
+    {
+        var reader = CurrentRow();
+        return (uint)column < (uint)reader.FieldCount
+            ? reader
+            : throw new ArgumentOutOfRangeException(nameof(column), column, $"The statement has {reader.FieldCount} column(s). SQL: {Sql}");
+    }
+
+    private SqliteDataReader NonNull(int column)
+    {
+        var reader = Row(column);
+        return reader.IsDBNull(column)
+            ? throw new InvalidCastException($"Column {column} ('{GetColumnName(column)}') is NULL; use the GetNullable… reader. SQL: {Sql}")
+            : reader;
     }
 }

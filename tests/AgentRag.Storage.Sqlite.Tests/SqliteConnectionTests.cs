@@ -1,22 +1,32 @@
 using AgentRag.TestKit;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Tests;
 
-public sealed class SqliteConnectionTests : IDisposable
+/// <summary>The connection's contract on Microsoft.Data.Sqlite commands; <see cref="SqliteConnectionRawStatementTests"/> runs it again on raw statements.</summary>
+public class SqliteConnectionTests : IDisposable
 {
     private readonly TempDirectory _directory = new("sqlite-connection");
     private readonly SqliteConnection _connection;
 
     public SqliteConnectionTests()
+        : this(rawStatements: false)
     {
-        _connection = SqliteConnection.Open(_directory.Combine("test.db"));
+    }
+
+    protected SqliteConnectionTests(bool rawStatements)
+    {
+        _connection = SqliteConnection.Open(_directory.Combine("test.db"), new SqliteConnectionOptions { RawStatements = rawStatements });
         _connection.ExecuteScript("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB);");
     }
+
+    protected SqliteConnection Connection => _connection;
 
     public void Dispose()
     {
         _connection.Dispose();
         _directory.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     [Fact]
@@ -28,13 +38,22 @@ public sealed class SqliteConnectionTests : IDisposable
     }
 
     [Fact]
+    public void Open_RunsACurrentSqliteWithFts5AndJson()
+    {
+        // The SQLitePCLRaw 3.x bundle; the 2.0.6 bundle it replaced shipped SQLite 3.35.
+        Version.Parse(Scalar("SELECT sqlite_version()")).ShouldBeGreaterThanOrEqualTo(new Version(3, 50));
+        Scalar("SELECT sqlite_compileoption_used('ENABLE_FTS5')").ShouldBe("1");
+        Scalar("SELECT json_extract('{\"a\": [1, 2]}', '$.a[1]')").ShouldBe("2");
+    }
+
+    [Fact]
     public void Open_MissingFolder_ThrowsNamingTheFile()
     {
         var path = _directory.Combine("no-such-folder", "x.db");
 
         var ex = Should.Throw<SqliteException>(() => SqliteConnection.Open(path));
 
-        ex.ResultCode.ShouldBe(SqliteResultCodes.CantOpen);
+        ex.SqliteErrorCode.ShouldBe(SqliteResultCodes.CantOpen);
         ex.Message.ShouldContain(path);
     }
 
@@ -57,18 +76,18 @@ public sealed class SqliteConnectionTests : IDisposable
 
         var ex = Should.Throw<SqliteException>(() => reader.Execute("INSERT INTO t (i) VALUES (1)"));
 
-        ex.ResultCode.ShouldBe(SqliteResultCodes.ReadOnly);
+        ex.SqliteErrorCode.ShouldBe(SqliteResultCodes.ReadOnly);
     }
 
     [Fact]
-    public void Bind_EveryTypeByIndex_RoundTrips()
+    public void Bind_EveryType_RoundTrips()
     {
         byte[] blob = [0, 1, 2, 255, 254];
-        using (var insert = _connection.Prepare("INSERT INTO t (id, i, r, s, b) VALUES (?, ?, ?, ?, ?)"))
+        using (var insert = _connection.Prepare("INSERT INTO t (id, i, r, s, b) VALUES (@id, @i, @r, @s, @b)"))
         {
-            insert.Bind(1, 1L).Bind(2, long.MinValue).Bind(3, Math.PI).Bind(4, "naïve — 日本語 🚀").Bind(5, blob).Execute().ShouldBe(1);
-            insert.Bind(1, 2L).Bind(2, long.MaxValue).Bind(3, -0.5).Bind(4, "").Bind(5, Array.Empty<byte>()).Execute();
-            insert.Bind(1, 3L).BindNull(2).Bind(3, (double?)null).Bind(4, (string?)null).Bind(5, (byte[]?)null).Execute();
+            insert.Bind("@id", 1L).Bind("@i", long.MinValue).Bind("@r", Math.PI).Bind("@s", "naïve — 日本語 🚀").Bind("@b", blob).Execute().ShouldBe(1);
+            insert.Bind("@id", 2L).Bind("@i", long.MaxValue).Bind("@r", -0.5).Bind("@s", "").Bind("@b", Array.Empty<byte>()).Execute();
+            insert.Bind("@id", 3L).BindNull("@i").Bind("@r", (double?)null).Bind("@s", (string?)null).Bind("@b", (byte[]?)null).Execute();
         }
 
         using var select = _connection.Prepare("SELECT i, r, s, b FROM t ORDER BY id");
@@ -103,7 +122,6 @@ public sealed class SqliteConnectionTests : IDisposable
     {
         using (var insert = _connection.Prepare("INSERT INTO t (i, r, s, b) VALUES (@i, @r, $s, :b)"))
         {
-            insert.ParameterCount.ShouldBe(4);
             insert.Bind("@i", 42).Bind("@r", 2.5).Bind("$s", "hello").Bind(":b", new byte[] { 9 }).Execute();
         }
 
@@ -119,23 +137,21 @@ public sealed class SqliteConnectionTests : IDisposable
     }
 
     [Fact]
-    public void Bind_UnknownNameOrIndex_ThrowsNamingTheParameterAndSql()
+    public void Step_WithAParameterLeftUnbound_ThrowsNamingIt()
     {
-        using var statement = _connection.Prepare("SELECT @a");
+        using var statement = _connection.Prepare("SELECT @a, @b");
+        statement.Bind("@b", 1);
 
-        Should.Throw<ArgumentException>(() => statement.Bind("@b", 1)).Message.ShouldContain("'@b'");
-        Should.Throw<ArgumentOutOfRangeException>(() => statement.Bind(2, 1)).Message.ShouldContain("SELECT @a");
+        Should.Throw<InvalidOperationException>(() => statement.Step()).Message.ShouldContain("@a");
     }
 
     [Fact]
-    public void Prepare_InvalidSql_ThrowsWithCodeMessageAndSql()
+    public void Prepare_InvalidSql_ThrowsWithCodeAndMessage()
     {
         var ex = Should.Throw<SqliteException>(() => _connection.Prepare("SELEC nothing"));
 
-        ex.ResultCode.ShouldBe(SqliteResultCodes.Error);
-        ex.Sql.ShouldBe("SELEC nothing");
+        ex.SqliteErrorCode.ShouldBe(SqliteResultCodes.Error);
         ex.Message.ShouldContain("syntax error");
-        ex.Message.ShouldContain("SELEC nothing");
     }
 
     [Fact]
@@ -144,13 +160,6 @@ public sealed class SqliteConnectionTests : IDisposable
         var ex = Should.Throw<SqliteException>(() => _connection.Prepare("SELECT * FROM missing_table"));
 
         ex.Message.ShouldContain("no such table: missing_table");
-    }
-
-    [Fact]
-    public void Prepare_TwoStatements_ThrowsArgumentException()
-    {
-        Should.Throw<ArgumentException>(() => _connection.Prepare("SELECT 1; SELECT 2")).Message.ShouldContain("ExecuteScript");
-        Should.Throw<ArgumentException>(() => _connection.Prepare("-- only a comment"));
     }
 
     [Fact]
@@ -163,14 +172,38 @@ public sealed class SqliteConnectionTests : IDisposable
     }
 
     [Fact]
+    public void Step_BindingsKeptAcrossExecute_RunsAgainWithNewValues()
+    {
+        using (var insert = _connection.Prepare("INSERT INTO t (i, s) VALUES (@i, @s)"))
+        {
+            insert.Bind("@i", 1).Bind("@s", "kept").Execute().ShouldBe(1);
+            insert.Bind("@i", 2).Execute().ShouldBe(1);
+        }
+
+        Scalar("SELECT group_concat(i || s, ',') FROM t").ShouldBe("1kept,2kept");
+    }
+
+    [Fact]
+    public void Step_FailedStatement_CanRunAgain()
+    {
+        _connection.Execute("INSERT INTO t (id) VALUES (1)");
+        using var insert = _connection.Prepare("INSERT INTO t (id) VALUES (@id)");
+
+        Should.Throw<SqliteException>(() => insert.Bind("@id", 1).Execute());
+
+        insert.Bind("@id", 2).Execute().ShouldBe(1);
+        Count().ShouldBe(2);
+    }
+
+    [Fact]
     public void Step_ConstraintViolation_ReportsExtendedCode()
     {
         _connection.Execute("INSERT INTO t (id) VALUES (1)");
 
         var ex = Should.Throw<SqliteException>(() => _connection.Execute("INSERT INTO t (id) VALUES (1)"));
 
-        ex.ResultCode.ShouldBe(SqliteResultCodes.Constraint);
-        ex.ExtendedResultCode.ShouldBe(SqliteResultCodes.ConstraintPrimaryKey);
+        ex.SqliteErrorCode.ShouldBe(SqliteResultCodes.Constraint);
+        ex.SqliteExtendedErrorCode.ShouldBe(SqliteResultCodes.ConstraintPrimaryKey);
         ex.Message.ShouldContain("UNIQUE constraint failed: t.id");
     }
 
@@ -186,8 +219,9 @@ public sealed class SqliteConnectionTests : IDisposable
         using var second = _connection.Prepare("SELECT @v");
 
         second.ShouldBeSameAs(first);
-        second.Step().ShouldBeTrue();
-        second.IsNull(0).ShouldBeTrue();
+        Should.Throw<InvalidOperationException>(() => second.Step()).Message.ShouldContain("@v");
+        second.Bind("@v", 6).Step().ShouldBeTrue();
+        second.GetInt64(0).ShouldBe(6);
     }
 
     [Fact]
@@ -328,5 +362,29 @@ public sealed class SqliteConnectionTests : IDisposable
         using var statement = _connection.Prepare(sql);
         statement.Step().ShouldBeTrue();
         return statement.GetString(0);
+    }
+}
+
+/// <summary>The same contract on raw SQLitePCLRaw statements (the group-commit writer's), plus what only they check.</summary>
+public sealed class SqliteConnectionRawStatementTests : SqliteConnectionTests
+{
+    public SqliteConnectionRawStatementTests()
+        : base(rawStatements: true)
+    {
+    }
+
+    [Fact]
+    public void Bind_UnknownName_ThrowsNamingIt()
+    {
+        using var statement = Connection.Prepare("SELECT @a");
+
+        Should.Throw<ArgumentException>(() => statement.Bind("@b", 1)).Message.ShouldContain("'@b'");
+    }
+
+    [Fact]
+    public void Prepare_SeveralStatements_ThrowsArgument()
+    {
+        Should.Throw<ArgumentException>(() => Connection.Prepare("SELECT 1; SELECT 2")).Message.ShouldContain("ExecuteScript");
+        Should.Throw<ArgumentException>(() => Connection.Prepare("-- nothing")).Message.ShouldContain("no statement");
     }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
 using AgentRag.TestKit;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Tests;
 
@@ -121,7 +122,7 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
 
         gate.Release();
         await Should.ThrowAsync<InvalidOperationException>(writes[4]);
-        (await Should.ThrowAsync<SqliteException>(writes[6])).ExtendedResultCode.ShouldBe(SqliteResultCodes.ConstraintUnique);
+        (await Should.ThrowAsync<SqliteException>(writes[6])).SqliteExtendedErrorCode.ShouldBe(SqliteResultCodes.ConstraintUnique);
         foreach (var write in writes.Where((_, index) => index is not (4 or 6)))
         {
             await write;
@@ -235,7 +236,7 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
     {
         var ex = await Should.ThrowAsync<SqliteException>(() => _database.ReadAsync(c => c.Execute("INSERT INTO t (v) VALUES (1)")));
 
-        ex.ResultCode.ShouldBe(SqliteResultCodes.ReadOnly);
+        ex.SqliteErrorCode.ShouldBe(SqliteResultCodes.ReadOnly);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using AgentRag.Core.Documents;
 using AgentRag.Core.Storage;
 using AgentRag.Storage.Sqlite.Documents;
 using AgentRag.TestKit;
+using Microsoft.Data.Sqlite;
 using static AgentRag.TestKit.Contracts.ContractRecords;
 
 namespace AgentRag.Storage.Sqlite.Tests;
@@ -45,7 +46,7 @@ public sealed class SqliteDocumentStoreTests : IAsyncLifetime
             [new DocumentPage(document.Id, TenantA, 1, "new")],
             [NewChunk(document, 0, "new", page: 1, start: 0), NewChunk(document, 1, "clash", page: 1, start: 0) with { Id = "chk_taken" }]));
 
-        ex.ResultCode.ShouldBe(SqliteResultCodes.Constraint);
+        ex.SqliteErrorCode.ShouldBe(SqliteResultCodes.Constraint);
         (await _store.GetChunksAsync(TenantA, document.Id)).Select(c => c.Id).ShouldBe([previous.Id]);
         (await _store.GetPageAsync(TenantA, document.Id, 1))!.Text.ShouldBe("previous");
     }

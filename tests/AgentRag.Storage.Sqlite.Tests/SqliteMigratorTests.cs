@@ -1,5 +1,6 @@
 using AgentRag.Storage.Sqlite.Schema;
 using AgentRag.TestKit;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Tests;
 

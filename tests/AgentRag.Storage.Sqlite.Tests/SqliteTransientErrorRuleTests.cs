@@ -1,4 +1,5 @@
 using AgentRag.TestKit;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Tests;
 
@@ -21,7 +22,7 @@ public sealed class SqliteTransientErrorRuleTests : IDisposable
 
         var busy = Should.Throw<SqliteException>(() => writer.Execute("INSERT INTO t (id) VALUES (1)"));
 
-        busy.ResultCode.ShouldBe(SqliteResultCodes.Busy);
+        busy.SqliteErrorCode.ShouldBe(SqliteResultCodes.Busy);
         _rule.IsTransient(busy).ShouldBeTrue();
     }
 
@@ -33,7 +34,7 @@ public sealed class SqliteTransientErrorRuleTests : IDisposable
 
         var duplicate = Should.Throw<SqliteException>(() => connection.Execute("INSERT INTO t (id) VALUES (1)"));
 
-        duplicate.ResultCode.ShouldBe(SqliteResultCodes.Constraint);
+        duplicate.SqliteErrorCode.ShouldBe(SqliteResultCodes.Constraint);
         _rule.IsTransient(duplicate).ShouldBeFalse();
     }
 
@@ -42,8 +43,8 @@ public sealed class SqliteTransientErrorRuleTests : IDisposable
     [InlineData(517, true)] // SQLITE_BUSY_SNAPSHOT: an extended busy code
     [InlineData(SqliteResultCodes.ReadOnly, false)]
     [InlineData(SqliteResultCodes.CantOpen, false)]
-    public void IsTransient_ResultCode_OnlyBusyAndLockedAreTransient(int extendedResultCode, bool transient) =>
-        _rule.IsTransient(new SqliteException("SQLite error", extendedResultCode, sql: null)).ShouldBe(transient);
+    public void IsTransient_ResultCode_OnlyBusyAndLockedAreTransient(int resultCode, bool transient) =>
+        _rule.IsTransient(new SqliteException("SQLite error", resultCode, resultCode)).ShouldBe(transient);
 
     [Fact]
     public void IsTransient_OtherExceptions_False()

@@ -45,12 +45,12 @@ public sealed class Fts5Baseline : IKeywordBaseline
         while (more)
         {
             using var transaction = _connection.BeginTransaction();
-            using (var insert = _connection.Prepare("INSERT INTO chunks(id, body) VALUES (?1, ?2)"))
+            using (var insert = _connection.Prepare("INSERT INTO chunks(id, body) VALUES (@id, @body)"))
             {
                 for (var i = 0; i < 10_000 && more; i++, more = enumerator.MoveNext())
                 {
                     insert.Reset();
-                    insert.Bind(1, enumerator.Current.Id).Bind(2, enumerator.Current.Text);
+                    insert.Bind("@id", enumerator.Current.Id).Bind("@body", enumerator.Current.Text);
                     insert.Execute();
                     Count++;
                 }
@@ -74,8 +74,8 @@ public sealed class Fts5Baseline : IKeywordBaseline
             return [];
         }
 
-        using var statement = _connection.Prepare("SELECT id, bm25(chunks) FROM chunks WHERE chunks MATCH ?1 ORDER BY bm25(chunks) LIMIT ?2");
-        statement.Bind(1, match).Bind(2, k);
+        using var statement = _connection.Prepare("SELECT id, bm25(chunks) FROM chunks WHERE chunks MATCH @match ORDER BY bm25(chunks) LIMIT @k");
+        statement.Bind("@match", match).Bind("@k", k);
         var hits = new List<BaselineHit>(k);
         while (statement.Step())
         {

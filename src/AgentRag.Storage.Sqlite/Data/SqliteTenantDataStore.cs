@@ -1,7 +1,8 @@
-using System.Text;
 using System.Text.Json;
-using AgentRag.Core;
+using System.Text;
 using AgentRag.Core.Storage;
+using AgentRag.Core;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Data;
 
@@ -77,7 +78,7 @@ public sealed class SqliteTenantDataStore(SqliteDatabase database) : ITenantData
         {
             throw new SqliteException(
                 $"The erasure of tenant '{tenantId}' committed, but the write-ahead log of '{database.FilePath}' could not be emptied (a reader is busy); erase again to finish.",
-                SqliteResultCodes.Busy, "PRAGMA wal_checkpoint(TRUNCATE)");
+                SqliteResultCodes.Busy, SqliteResultCodes.Busy);
         }
 
         return counts;

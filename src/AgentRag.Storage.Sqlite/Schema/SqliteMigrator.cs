@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Schema;
 

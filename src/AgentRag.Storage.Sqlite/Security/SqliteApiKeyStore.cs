@@ -1,4 +1,5 @@
 using AgentRag.Core.Security;
+using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Security;
 
@@ -28,7 +29,7 @@ public sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
                     .Bind("@hash", hash).Execute();
             }, cancellationToken);
         }
-        catch (SqliteException ex) when (ex.ResultCode == SqliteResultCodes.Constraint)
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteResultCodes.Constraint)
         {
             throw new InvalidOperationException($"An API key with id '{key.Id}' or the same hash already exists.", ex);
         }
