@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using AgentRag.Core.Usage;
 using AgentRag.Models.Budgets;
 using AgentRag.Models.Caching;
@@ -58,7 +59,7 @@ internal static class ModelPipelineFactory
 
         var generator = CreateProfileEmbeddingGenerator(services, profile, resilient: true);
         generator = new BudgetEmbeddingGenerator(generator, profile, services.GetRequiredService<BudgetLedger>(), services.GetService<ILogger<BudgetEmbeddingGenerator>>());
-        generator = new CachingEmbeddingGenerator(generator, profile.Model, services.GetRequiredService<ModelCaches>());
+        generator = new CachingEmbeddingGenerator(generator, profile.Model, services.GetRequiredService<ModelCaches>(), services.GetService<IEmbeddingCache>());
         return new LoggingEmbeddingGenerator(generator, Logger<LoggingEmbeddingGenerator>(services), services.GetRequiredService<TimeProvider>());
     }
 
