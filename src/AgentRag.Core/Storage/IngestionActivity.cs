@@ -9,6 +9,7 @@ public sealed class IngestionActivity
 {
     private readonly object _gate = new();
     private int _active;
+    private int _waiting;
     private TaskCompletionSource _idle = NewIdle(completed: true);
 
     /// <summary>Documents being taken to ready now.</summary>
@@ -22,6 +23,9 @@ public sealed class IngestionActivity
             }
         }
     }
+
+    /// <summary>Callers waiting in <see cref="WaitUntilIdleAsync"/> now (the embedding stage, held back).</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>Marks one document as being taken to ready until the returned scope is disposed.</summary>
     public IDisposable Begin()
@@ -46,7 +50,20 @@ public sealed class IngestionActivity
             idle = _idle.Task;
         }
 
-        return idle.IsCompleted ? Task.CompletedTask : idle.WaitAsync(cancellationToken);
+        return idle.IsCompleted ? Task.CompletedTask : WaitAsync(idle, cancellationToken);
+    }
+
+    private async Task WaitAsync(Task idle, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            await idle.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
     }
 
     private void End()

@@ -192,7 +192,14 @@ public sealed partial class DocumentEmbeddingService
         var progressWrites = Task.CompletedTask;
         var progress = new SynchronousProgress<int>(done =>
         {
-            var snapshot = current = current with { EmbeddedChunks = Math.Min(done, Math.Max(0, chunks.Count - 1)) };
+            // The last chunk counts once the document's vectors are in the index (below), not when computed.
+            var embedded = Math.Min(done, Math.Max(0, chunks.Count - 1));
+            if (embedded <= current.EmbeddedChunks)
+            {
+                return;
+            }
+
+            var snapshot = current = current with { EmbeddedChunks = embedded };
             progressWrites = progressWrites.ContinueWith(_ => SaveProgressAsync(snapshot, CancellationToken.None), TaskScheduler.Default).Unwrap();
         });
         foreach (var embedder in _embedders)
