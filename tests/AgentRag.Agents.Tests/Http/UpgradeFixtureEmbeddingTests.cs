@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentRag.TestKit;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 
 namespace AgentRag.Agents.Tests.Http;
 
@@ -20,8 +21,12 @@ public sealed class UpgradeFixtureEmbeddingServer : UpgradeFixtureServer, IAsync
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("OPENAI_BASE_URL", Model.BaseUrl.ToString());
-        builder.UseSetting("AGENTRAG_EMBEDDING_MODEL", "embed-upgrade");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = Model.BaseUrl.ToString(),
+            ["AGENTRAG_EMBEDDING_MODEL"] = "embed-upgrade",
+            ["AgentRag:Embeddings:Provider"] = "openai",
+        }));
     }
 
     async Task IAsyncLifetime.DisposeAsync()

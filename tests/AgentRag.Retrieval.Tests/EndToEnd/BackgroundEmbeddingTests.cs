@@ -166,6 +166,39 @@ public sealed class BackgroundEmbeddingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reingest_WithTheRealLocalModel_TakesTheVectorFromThePersistentCache()
+    {
+        const string text = "Hedgehogs roll into a ball of spines when they are frightened by a dog in the garden.";
+        var local = new Dictionary<string, string?> { ["AgentRag:Embeddings:Provider"] = "local" };
+        string model;
+        var marker = new float[384];
+        marker[7] = 1f;
+        await using (var product = ProductHarness.Start(_data.Path, local))
+        {
+            model = product.Embedding.Model.ShouldNotBeNull();
+            var (first, _) = await product.IngestTextAsync(Tenant, "hedgehogs.txt", text);
+            first.IsEmbeddedWith(model).ShouldBeTrue();
+            var chunk = (await product.Services.GetRequiredService<IDocumentStore>().GetChunksAsync(Tenant, first.Id)).ShouldHaveSingleItem();
+            var cache = product.Services.GetRequiredService<IEmbeddingCache>();
+            var scope = EmbeddingCacheScope.ForTenant(Tenant);
+            var hash = EmbeddingCacheScope.HashText(chunk.Text);
+            (await cache.GetManyAsync(scope, model, [hash]))[hash].Length.ShouldBe(384);
+
+            // Mark the cached entry, so a vector that comes from the cache is told from one the model computes again.
+            await cache.PutManyAsync(scope, model, [new CachedEmbedding(hash, marker)]);
+            await product.Ingestion.DeleteAsync(Tenant, first.Id);
+        }
+
+        await using var restarted = ProductHarness.Start(_data.Path, local); // an empty memory tier
+        var (again, _) = await restarted.IngestTextAsync(Tenant, "hedgehogs-again.txt", text);
+
+        again.IsEmbeddedWith(model).ShouldBeTrue();
+        var hit = (await restarted.Services.GetRequiredService<IVectorStore>().SearchAsync(Tenant, model, marker, 1)).ShouldHaveSingleItem();
+        hit.DocumentId.ShouldBe(again.Id);
+        hit.Score.ShouldBe(1f, 1e-5f);
+    }
+
+    [Fact]
     public async Task Search_BeforeAnyVectorExists_ReturnsKeywordHitsAndNeverFails()
     {
         await using var product = ProductHarness.Start(_data.Path, Settings());
