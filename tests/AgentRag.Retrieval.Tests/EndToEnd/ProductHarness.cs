@@ -35,7 +35,7 @@ public sealed class ProductHarness : IAsyncDisposable
     public static ProductHarness Start(string dataDirectory, IReadOnlyDictionary<string, string?> settings)
     {
         var all = new Dictionary<string, string?>(settings) { ["AgentRag:Prompts:Directory"] = Path.Combine(SharedPaths.RepositoryRoot, "prompts") };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(all)).Build();
         var clock = new ManualTimeProvider();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
