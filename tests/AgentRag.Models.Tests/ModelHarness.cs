@@ -91,17 +91,8 @@ public sealed class ModelHarness : IAsyncDisposable
     /// <summary>The service provider the product would build from <paramref name="settings"/> (not validated yet).</summary>
     public static ServiceProvider Build(IEnumerable<KeyValuePair<string, string?>> settings, TimeProvider clock, CapturedLogs logs, string dataDirectory)
     {
-        // Embeddings come from the loopback server when a test configures an embedding model, else there are none: this
-        // harness does not register the in-process adapter (a test can still set AgentRag:Embeddings:Provider itself).
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new("AgentRag:Embeddings:Provider", "none")])
-            .AddInMemoryCollection(settings)
-            .Build();
-        if (!settings.Any(s => s.Key == "AgentRag:Embeddings:Provider")
-            && (configuration["AGENTRAG_EMBEDDING_MODEL"] is not null || configuration["AgentRag:Models:Profiles:embedding:Model"] is not null))
-        {
-            configuration["AgentRag:Embeddings:Provider"] = null;
-        }
+        // This harness does not register the in-process adapter: embeddings come from the loopback server or are off.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(settings)).Build();
 
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);

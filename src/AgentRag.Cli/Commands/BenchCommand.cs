@@ -18,6 +18,7 @@ internal static class BenchCommand
         command.Add(CreateIngest());
         command.Add(BenchSearchCommand.Create());
         command.Add(BenchQueryCommand.Create());
+        command.Add(BenchRetrievalCommand.Create());
         command.Add(BenchApprovalsCommand.Create());
         return command;
     }

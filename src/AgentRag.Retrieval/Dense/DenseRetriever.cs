@@ -44,4 +44,11 @@ public sealed class DenseRetriever(
         var hits = await vectors.SearchAsync(tenantId, profile.Model, embeddings[0].Vector, k, allowedDocuments, cancellationToken);
         return [.. hits.Select(h => (h.ChunkId, h.DocumentId, h.Score))];
     }
+
+    /// <inheritdoc />
+    public async Task<bool> HasVectorsAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var info = await vectors.GetInfoAsync(tenantId, cancellationToken);
+        return info.Vectors > 0 && (!models.TryGet(ModelProfileNames.Embedding, out var profile) || string.Equals(info.Model, profile.Model, StringComparison.Ordinal));
+    }
 }

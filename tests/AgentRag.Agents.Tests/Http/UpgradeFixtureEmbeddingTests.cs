@@ -25,7 +25,7 @@ public sealed class UpgradeFixtureEmbeddingServer : UpgradeFixtureServer, IAsync
         {
             ["OPENAI_BASE_URL"] = Model.BaseUrl.ToString(),
             ["AGENTRAG_EMBEDDING_MODEL"] = "embed-upgrade",
-            ["AgentRag:Embeddings:Provider"] = "openai",
+            [EmbeddingTestSettings.ProviderKey] = "openai",
         }));
     }
 

@@ -169,7 +169,7 @@ public sealed class BackgroundEmbeddingTests : IAsyncLifetime
     public async Task Reingest_WithTheRealLocalModel_TakesTheVectorFromThePersistentCache()
     {
         const string text = "Hedgehogs roll into a ball of spines when they are frightened by a dog in the garden.";
-        var local = new Dictionary<string, string?> { ["AgentRag:Embeddings:Provider"] = "local" };
+        var local = new Dictionary<string, string?> { [EmbeddingTestSettings.ProviderKey] = "local" };
         string model;
         var marker = new float[384];
         marker[7] = 1f;

@@ -35,14 +35,7 @@ public sealed class ProductHarness : IAsyncDisposable
     public static ProductHarness Start(string dataDirectory, IReadOnlyDictionary<string, string?> settings)
     {
         var all = new Dictionary<string, string?>(settings) { ["AgentRag:Prompts:Directory"] = Path.Combine(SharedPaths.RepositoryRoot, "prompts") };
-
-        // As tests/test.runsettings does for hosts that read the environment: no in-process model unless a test asks for
-        // one; a remote embedding model configured by the test is used as such.
-        if (!all.ContainsKey("AgentRag:Embeddings:Provider"))
-        {
-            all["AgentRag:Embeddings:Provider"] = all.ContainsKey("AGENTRAG_EMBEDDING_MODEL") ? "openai" : "none";
-        }
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(all)).Build();
         var clock = new ManualTimeProvider();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
