@@ -1,7 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using AgentRag.Core;
+using AgentRag.Core.Security;
+using AgentRag.Hosting;
+using AgentRag.Server.Security;
 using AgentRag.TestKit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Cli.Tests;
 
@@ -73,6 +79,61 @@ public sealed class KeysCommandTests
             output.StandardError.ShouldContain("bootstrap-admin.key");
             output.ToString().ShouldNotContain(key);
         }
+    }
+
+    [Fact]
+    public async Task Serve_RequiredModeOnAFreshFolder_NoCredentialRevokedKeyAndExpiredKeyGet401()
+    {
+        using var data = new TempDirectory();
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        await using var server = CliProcess.Start(["serve", "--urls", url, "--data", data.Path, "--log-format", "text", "--auth", "required"]);
+        await server.WaitForOutputAsync(line => line.Contains("Now listening on", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+
+        // A key made by `agentrag keys create` beside the running server works, and `keys revoke` ends it at its next request.
+        var created = await Cli(data, "keys", "create", "--tenant", "acme", "--role", "viewer", "--json");
+        created.ExitCode.ShouldBe(0, created.ToString());
+        var key = JsonDocument.Parse(created.StandardOutput).RootElement;
+        using var anonymous = await http.GetAsync("/v1/documents");
+        using var beforeRevoke = await GetDocumentsAsync(http, key.GetProperty("key").GetString()!);
+        (await Cli(data, "keys", "revoke", key.GetProperty("id").GetString()!)).ExitCode.ShouldBe(0);
+        using var afterRevoke = await GetDocumentsAsync(http, key.GetProperty("key").GetString()!);
+
+        // A key whose expiry has passed: issued beside the server by the product's key service on a clock two days back.
+        var expired = await CreateKeyOnAClockAsync(data, new ManualTimeProvider(DateTimeOffset.UtcNow.AddDays(-2)), TimeSpan.FromDays(1));
+        using var afterExpiry = await GetDocumentsAsync(http, expired);
+
+        anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        anonymous.Headers.WwwAuthenticate.ToString().ShouldStartWith("Bearer");
+        beforeRevoke.StatusCode.ShouldBe(HttpStatusCode.OK);
+        afterRevoke.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await afterRevoke.Content.ReadAsStringAsync()).ShouldContain("revoked");
+        afterExpiry.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await afterExpiry.Content.ReadAsStringAsync()).ShouldContain("expired");
+    }
+
+    private static async Task<HttpResponseMessage> GetDocumentsAsync(HttpClient http, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/documents") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) } };
+        return await http.SendAsync(request);
+    }
+
+    /// <summary>
+    /// Creates a viewer key of tenant <c>acme</c> in <paramref name="data"/> as <c>agentrag keys create</c> does (the same
+    /// composition over the same folder), but on <paramref name="clock"/>, expiring <paramref name="lifetime"/> after its now.
+    /// </summary>
+    private static async Task<string> CreateKeyOnAClockAsync(TempDirectory data, TimeProvider clock, TimeSpan lifetime)
+    {
+        var services = new ServiceCollection();
+        var configuration = new ConfigurationBuilder().Build();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddAgentRag(backends => backends.UseConfiguration(configuration, new DataFolder(data.Path)));
+        services.AddApiKeys();
+        services.AddSingleton(clock);
+        await using var provider = services.BuildServiceProvider();
+        var issued = await provider.GetRequiredService<ApiKeyService>().CreateAsync("acme", TenantRole.Viewer, "short-lived", clock.GetUtcNow() + lifetime);
+        return issued.Key;
     }
 
     private static Task<CliResult> Cli(TempDirectory data, params string[] arguments) =>

@@ -12,7 +12,7 @@ public sealed record DecideApproval(string ApprovalId, ApprovalDecisionRequest R
 
 /// <summary>A person's decision.</summary>
 /// <param name="Decision">Approve, modify or reject (<see cref="ApprovalDecision.Expire"/> is the timeout's alone).</param>
-/// <param name="DecidedBy">Who decides (the <c>X-User</c> header, or <c>anonymous</c>).</param>
+/// <param name="DecidedBy">Who decides: the authenticated caller (an API key's <c>name (key_…)</c>, a JWT's subject, or <c>local</c> in open mode); no request header can claim it.</param>
 /// <param name="Comment">Why, optionally.</param>
 /// <param name="Inputs">For a modification: the step inputs to change (merged over the planned ones).</param>
 public sealed record ApprovalDecisionRequest(

@@ -128,7 +128,7 @@ public sealed record ApprovalRecord
 
 /// <summary>An applied decision.</summary>
 /// <param name="Decision">What was decided.</param>
-/// <param name="DecidedBy">The person (the <c>X-User</c> header, or <c>anonymous</c>), or <c>system</c> for a timeout.</param>
+/// <param name="DecidedBy">The authenticated caller who decided (see <c>ApprovalDecisionRequest.DecidedBy</c>), or <c>system</c> for a timeout.</param>
 /// <param name="DecidedAt">When it was applied.</param>
 /// <param name="Comment">The approver's comment.</param>
 /// <param name="Inputs">For <see cref="ApprovalDecision.Modify"/>: the inputs the step ran with.</param>

@@ -159,6 +159,24 @@ public sealed class ApprovalsApiTests(ApprovalServerFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task Approve_XUserHeaderClaimingSomeoneElse_IsIgnoredAndTheCredentialDecides()
+    {
+        var client = factory.CreateClient();
+        var (_, approvalId, _) = await AskGatedAsync(client);
+        var request = await DecideAsync(approvalId, "approve", new { comment = "Checked." }, user: "alice");
+        request.Headers.Add("X-User", "mallory");
+
+        using var approved = await client.SendAsync(request);
+
+        approved.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var alice = await Callers.IdentityAsync("alice");
+        Json(await approved.Content.ReadAsStringAsync()).GetProperty("resolution").GetProperty("decidedBy").GetString().ShouldBe(alice);
+        var history = Json(await client.GetStringAsync($"/v1/approvals/{approvalId}/history"));
+        history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("actor").GetString()).ShouldNotContain("mallory");
+        history.GetProperty("entries").EnumerateArray().Last().GetProperty("actor").GetString().ShouldBe(alice);
+    }
+
+    [Fact]
     public async Task Modify_InputsFailingTheSchema_422WithFieldErrorsThenValidInputs200()
     {
         var client = factory.CreateClient();

@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace AgentRag.Server.Tests.Security;
 
-/// <summary>A server that accepts HS256 tokens with a shared secret and RS256 tokens whose public key is in a JWKS file.</summary>
+/// <summary>A server that accepts HS256 tokens with a shared secret, and RS256 and ES256 tokens whose public keys are in a JWKS file.</summary>
 public sealed class JwtServerFactory : SecureServerFactory
 {
     public const string Issuer = "https://idp.test.example";
@@ -23,8 +23,12 @@ public sealed class JwtServerFactory : SecureServerFactory
         var publicKey = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(Rsa.ExportParameters(false)) { KeyId = "rsa-1" });
         publicKey.Use = "sig";
         publicKey.Alg = SecurityAlgorithms.RsaSha256;
+        Ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var ecPublicKey = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(Ecdsa.ExportParameters(false))) { KeyId = "ec-1" });
+        ecPublicKey.Use = "sig";
+        ecPublicKey.Alg = SecurityAlgorithms.EcdsaSha256;
         var path = Path.Combine(_jwks.Path, "jwks.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(new { keys = new[] { publicKey } }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+        File.WriteAllText(path, JsonSerializer.Serialize(new { keys = new[] { publicKey, ecPublicKey } }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
         Settings = new Dictionary<string, string?>
         {
             ["AgentRag:Auth:Jwt:Issuer"] = Issuer,
@@ -35,6 +39,9 @@ public sealed class JwtServerFactory : SecureServerFactory
     }
 
     public RSA Rsa { get; }
+
+    /// <summary>The ES256 (P-256) signing key; its public half is in the JWKS file as <c>ec-1</c>.</summary>
+    public ECDsa Ecdsa { get; }
 
     protected override IReadOnlyDictionary<string, string?> Settings { get; }
 
@@ -69,6 +76,7 @@ public sealed class JwtServerFactory : SecureServerFactory
         if (disposing)
         {
             Rsa.Dispose();
+            Ecdsa.Dispose();
             _jwks.Dispose();
         }
     }
@@ -85,6 +93,20 @@ public sealed class JwtTests(JwtServerFactory factory) : IClassFixture<JwtServer
         using var response = await factory.ClientWith(factory.Token("jwt-ok", "viewer", rsa)).GetAsync("/v1/documents");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ValidToken_Es256ViaJwksFile_IsAcceptedAndAnotherEcKeyIsRefused()
+    {
+        var signed = factory.Token("jwt-ec", "viewer", signingCredentials: new SigningCredentials(new ECDsaSecurityKey(factory.Ecdsa) { KeyId = "ec-1" }, SecurityAlgorithms.EcdsaSha256));
+        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var forged = factory.Token("jwt-ec", "viewer", signingCredentials: new SigningCredentials(new ECDsaSecurityKey(stranger) { KeyId = "ec-1" }, SecurityAlgorithms.EcdsaSha256));
+
+        using var accepted = await factory.ClientWith(signed).GetAsync("/v1/documents");
+        using var refused = await factory.ClientWith(forged).GetAsync("/v1/documents");
+
+        accepted.StatusCode.ShouldBe(HttpStatusCode.OK);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

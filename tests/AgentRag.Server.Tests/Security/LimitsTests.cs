@@ -14,6 +14,8 @@ public sealed class LimitsServerFactory : SecureServerFactory
     {
         ["AgentRag:Limits:RequestsPerWindow"] = "100",
         ["AgentRag:Limits:Tenants:sse:RequestsPerWindow"] = "3",
+        ["AgentRag:Limits:Tenants:groups:QueriesPerWindow"] = "2",
+        ["AgentRag:Limits:Tenants:groups:UploadsPerWindow"] = "1",
         ["AgentRag:Limits:Tenants:docs:MaxDocuments"] = "1",
         ["AgentRag:Limits:Tenants:bytes:MaxStoredBytes"] = "100",
         ["AgentRag:Limits:Tenants:daily:MaxQueriesPerDay"] = "2",
@@ -51,6 +53,29 @@ public sealed class LimitsTests(LimitsServerFactory factory) : IClassFixture<Lim
 
         factory.Time.Advance(TimeSpan.FromSeconds(1));
         (await first.GetAsync("/v1/documents")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task RateLimit_QueriesAndUploadsOfATenant_LimitedSeparatelyFromItsOtherRequests()
+    {
+        var client = factory.ClientWith((await factory.CreateKeyAsync("groups", TenantRole.Member)).Key);
+        factory.Time.Advance(TimeSpan.FromMinutes(1) - TimeSpan.FromTicks(factory.Time.GetUtcNow().UtcTicks % TimeSpan.TicksPerMinute));
+
+        for (var i = 1; i <= 2; i++)
+        {
+            (await client.PostAsJsonAsync("/v1/search", new { query = "policy" })).StatusCode.ShouldBe(HttpStatusCode.OK, $"search {i}");
+        }
+
+        using var thirdSearch = await client.PostAsJsonAsync("/v1/search", new { query = "policy" });
+        using var firstUpload = await DocumentsApiTests.PostFilesAsync(client, ("groups-a.txt", SmallText));
+        using var secondUpload = await DocumentsApiTests.PostFilesAsync(client, ("groups-b.txt", SmallText));
+        using var listing = await client.GetAsync("/v1/documents");
+
+        await DocumentsApiTests.ShouldBeProblemAsync(thirdSearch, HttpStatusCode.TooManyRequests, "2 queries requests per 00:01:00 (AgentRag:Limits:Tenants:groups:QueriesPerWindow)");
+        thirdSearch.Headers.RetryAfter.ShouldNotBeNull();
+        firstUpload.StatusCode.ShouldBe(HttpStatusCode.Accepted, await firstUpload.Content.ReadAsStringAsync());
+        await DocumentsApiTests.ShouldBeProblemAsync(secondUpload, HttpStatusCode.TooManyRequests, "1 uploads requests per 00:01:00 (AgentRag:Limits:Tenants:groups:UploadsPerWindow)");
+        listing.StatusCode.ShouldBe(HttpStatusCode.OK); // the other requests keep the default 100
     }
 
     [Fact]

@@ -30,6 +30,11 @@ public sealed class IsolationServerFactory : SecureServerFactory, IAsyncLifetime
 
     public string VictimApproval { get; private set; } = "";
 
+    public string VictimChunk { get; private set; } = "";
+
+    /// <summary>A key B's admin created over HTTP, so B's audit trail has an entry (<c>key.create</c>) naming it.</summary>
+    public string VictimAuditedKey { get; private set; } = "";
+
     public IssuedApiKey VictimAdmin { get; private set; } = null!;
 
     public IssuedApiKey VictimMember { get; private set; } = null!;
@@ -46,6 +51,8 @@ public sealed class IsolationServerFactory : SecureServerFactory, IAsyncLifetime
         IntruderAdmin = await CreateKeyAsync(Intruder, TenantRole.Admin);
 
         var victim = ClientWith(VictimAdmin.Key);
+        VictimChunk = (await Json(await victim.GetAsync($"/v1/documents/{VictimDocument}/chunks")))[0].GetProperty("id").GetString()!;
+        VictimAuditedKey = (await Json(await victim.PostAsJsonAsync("/v1/keys", new { role = "viewer", name = "audited" }))).GetProperty("id").GetString()!;
         using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = VictimQuestion }) })
         {
             request.Headers.Add("X-Session-ID", VictimSession);
@@ -186,6 +193,31 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
     }
 
     [Fact]
+    public async Task AuditPromptsAndLimits_ShowOnlyTheCallersTenant()
+    {
+        var listed = await IsolationServerFactory.Json(await Intruder.GetAsync("/v1/audit?limit=1000"));
+        var exported = await Intruder.GetStringAsync("/v1/audit/export");
+        var prompts = await Intruder.GetStringAsync("/v1/prompts");
+        var limits = await IsolationServerFactory.Json(await Intruder.GetAsync("/v1/tenant/limits"));
+        var ownDocuments = (await IsolationServerFactory.Json(await Intruder.GetAsync("/v1/documents"))).GetProperty("items").GetArrayLength();
+
+        // B's admin created a key over HTTP (audited in B's trail); A's trail, listed or exported, has none of B's entries.
+        listed.GetProperty("entries").EnumerateArray().ShouldAllBe(e => e.GetProperty("tenantId").GetString() == IsolationServerFactory.Intruder);
+        var exportedEntries = exported.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        exportedEntries.ShouldAllBe(e => e.GetProperty("tenantId").GetString() == IsolationServerFactory.Intruder);
+        foreach (var text in new[] { listed.ToString(), exported, prompts, limits.ToString() })
+        {
+            text.ShouldNotContain(server.VictimAuditedKey, Case.Sensitive);
+            text.ShouldNotContain("nodejs-url.md", Case.Sensitive);
+            text.ShouldNotContain($"\"{IsolationServerFactory.Victim}\"", Case.Sensitive);
+        }
+
+        // The tenant's limits count its own documents only.
+        limits.GetProperty("tenant").GetString().ShouldBe(IsolationServerFactory.Intruder);
+        limits.GetProperty("quotas").EnumerateArray().Single(q => q.GetProperty("quota").GetString() == "documents").GetProperty("used").GetInt64().ShouldBe(ownDocuments);
+    }
+
+    [Fact]
     public async Task ApprovalEventStream_ReplaysOnlyTheCallersTenant()
     {
         using var paused = await Intruder.PostAsJsonAsync("/v1/queries", new { query = "What is process.cwd()?", approval = "before_answer" });
@@ -215,7 +247,12 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
             ("tools/call", (object)new { name = "get_document", arguments = new { id = server.VictimDocument } }, true),
             ("tools/call", new { name = "list_documents", arguments = new { } }, false),
             ("tools/call", new { name = "search", arguments = new { query = IsolationServerFactory.VictimQuestion } }, false),
+            ("tools/call", new { name = "get_chunk", arguments = new { id = server.VictimChunk } }, true),
+            ("tools/call", new { name = "keyword_search", arguments = new { query = IsolationServerFactory.VictimQuestion } }, false),
+            ("tools/call", new { name = "ask", arguments = new { question = IsolationServerFactory.VictimQuestion } }, false),
             ("resources/read", new { uri = $"agentrag://documents/{server.VictimDocument}" }, true),
+            ("resources/read", new { uri = $"agentrag://documents/{server.VictimDocument}/chunks/{Uri.EscapeDataString(server.VictimChunk)}" }, true),
+            ("resources/list", new { }, false),
         };
 
         foreach (var (method, parameters, namesTheId) in calls)
@@ -238,6 +275,7 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
             else
             {
                 text.ShouldNotContain(server.VictimDocument, Case.Sensitive, text);
+                text.ShouldNotContain(server.VictimChunk, Case.Sensitive, text);
             }
         }
     }
