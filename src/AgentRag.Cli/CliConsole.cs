@@ -12,16 +12,20 @@ internal static class CliConsole
     /// <summary>The width piped output may take: wider than any row the CLI prints, so nothing wraps.</summary>
     private const int PipedWidth = 500;
 
-    public static IAnsiConsole Create()
+    public static IAnsiConsole Create() => Create(Console.Out, Console.IsOutputRedirected);
+
+    /// <summary>The same for standard error, where progress goes so standard output keeps only results.</summary>
+    public static IAnsiConsole CreateForProgress() => Create(Console.Error, Console.IsErrorRedirected);
+
+    private static IAnsiConsole Create(TextWriter output, bool piped)
     {
-        var piped = Console.IsOutputRedirected;
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = piped ? AnsiSupport.No : AnsiSupport.Detect,
             ColorSystem = piped || noColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = piped ? InteractionSupport.No : InteractionSupport.Detect,
-            Out = new AnsiConsoleOutput(Console.Out),
+            Out = new AnsiConsoleOutput(output),
         });
         if (piped)
         {

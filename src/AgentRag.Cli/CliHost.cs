@@ -34,12 +34,13 @@ internal sealed class CliHost : IAsyncDisposable
 
     /// <summary>
     /// Builds and validates the services over the <c>--data</c> folder, or <paramref name="dataDirectory"/> when given
-    /// (e.g. a throwaway folder), with the backends <c>AgentRag:Storage</c> and <c>AgentRag:Runtime</c> choose and what
+    /// (e.g. a throwaway folder), with <paramref name="settings"/> over the environment's (a benchmark's other configuration), with the backends <c>AgentRag:Storage</c> and <c>AgentRag:Runtime</c> choose and what
     /// <paramref name="addServices"/> adds (a command's own services). Throws <see cref="CliException"/> with a clear
     /// message on bad settings (an unknown backend included), and <see cref="InvalidOperationException"/> naming a
     /// missing registration.
     /// </summary>
-    public static CliHost Start(ParseResult parseResult, string? dataDirectory = null, Action<IServiceCollection>? addServices = null)
+    public static CliHost Start(
+        ParseResult parseResult, string? dataDirectory = null, Action<IServiceCollection>? addServices = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var tenantId = parseResult.GetValue(CommonOptions.Tenant) ?? Tenancy.DefaultTenant;
         if (!Tenancy.IsValidTenantId(tenantId))
@@ -48,7 +49,7 @@ internal sealed class CliHost : IAsyncDisposable
         }
 
         var dataFolder = new DataFolder(dataDirectory ?? DataDirectory.Resolve(parseResult.GetValue(CommonOptions.Data)));
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddAgentRagConsole(
             parseResult.GetValue(CommonOptions.LogFormat), parseResult.GetValue(CommonOptions.LogLevel)));

@@ -7,6 +7,7 @@ using AgentRag.Ingestion.Pipeline;
 using AgentRag.Mcp;
 using AgentRag.Mcp.Tools;
 using AgentRag.Models;
+using AgentRag.Models.Local;
 using AgentRag.Retrieval;
 using AgentRag.Retrieval.Search;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,7 @@ public static class DependencyInjection
     /// Registers the product over the backends <paramref name="configure"/> chooses, one per axis
     /// (<c>o => o.UseSqlite(dataFolder).UseEmbeddedRuntime()</c>, or <see cref="AgentRagBuilder.UseConfiguration"/>):
     /// the storage backend, document extraction, the model layer (profiles from <c>AgentRag:Models</c> or
-    /// OPENAI_BASE_URL/AGENTRAG_*_MODEL; none means model-free), the ingestion pipeline, the retrieval engine with its
+    /// OPENAI_BASE_URL/AGENTRAG_*_MODEL; none means model-free; embeddings in process by default, <c>AgentRag:Embeddings</c>), the ingestion pipeline, the retrieval engine with its
     /// embedded indexes in the data folder (dense retrieval, reranking and LLM expansion when models are configured), the
     /// agents, MCP (server tools, with <c>ask</c> running the full workflow, and the agents' tool registry), and the actor
     /// runtime. Throws <see cref="InvalidOperationException"/> naming what is missing when an axis is not chosen or a
@@ -42,6 +43,7 @@ public static class DependencyInjection
         backends.RegisterStorage!(services);
         services.AddDocumentExtraction();
         services.AddModels();
+        services.AddLocalEmbeddings();
         // The retrieval catalogs put their indexes in <data>/index/<tenant>/ themselves.
         services.AddRetrieval(dataFolder.Root);
         services.AddModelRetrieval(dataFolder.Root);

@@ -35,6 +35,9 @@ public static class DependencyInjection
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<ModelsOptions>().ValidateOnStart();
+        services.AddOptions<EmbeddingsOptions>()
+            .Configure<IServiceProvider>(static (options, provider) =>
+                provider.GetService<IConfiguration>()?.GetSection(EmbeddingsOptions.SectionName).Bind(options));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ModelsOptions>, ModelsOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelsOptions>, ModelsOptionsValidator>());
         services.AddOptions<PromptOptions>()
@@ -84,7 +87,12 @@ public static class DependencyInjection
                 logger.LogInformation("No chat model configured: answers are extractive (model-free). {Reason}", catalog.ChatUnavailableReason);
             }
 
-            foreach (var profile in catalog.Profiles)
+            foreach (var profile in catalog.Profiles.Where(p => p.IsLocal))
+            {
+                logger.LogInformation("Model profile {Profile}: {Model} in process (ONNX Runtime, offline, free).", profile.Name, profile.Model);
+            }
+
+            foreach (var profile in catalog.Profiles.Where(p => !p.IsLocal))
             {
                 logger.LogInformation("Model profile {Profile}: {Model} at {Endpoint} (API key {KeyState}, timeout {Timeout}).",
                     profile.Name, profile.Model, profile.Endpoint, profile.HasApiKey ? "set" : "not set", profile.Timeout);

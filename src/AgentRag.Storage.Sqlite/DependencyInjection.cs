@@ -3,6 +3,7 @@ using AgentRag.Core.Approvals;
 using AgentRag.Core.Audit;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
+using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
 using AgentRag.Core.Storage;
@@ -12,6 +13,7 @@ using AgentRag.Storage.Sqlite.Approvals;
 using AgentRag.Storage.Sqlite.Audit;
 using AgentRag.Storage.Sqlite.Data;
 using AgentRag.Storage.Sqlite.Documents;
+using AgentRag.Storage.Sqlite.Embeddings;
 using AgentRag.Storage.Sqlite.Events;
 using AgentRag.Storage.Sqlite.Feedback;
 using AgentRag.Storage.Sqlite.Security;
@@ -44,7 +46,7 @@ public static class DependencyInjection
     /// SQLite adapter of every storage port: <see cref="IDocumentStore"/>, <see cref="IEventLog"/>,
     /// <see cref="IActorStateStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="IAuditLog"/>,
     /// <see cref="ITenantQuotaStore"/>, <see cref="ITenantDataStore"/>, <see cref="ISessionStore"/> (settings from
-    /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/> and <see cref="IAnswerQualityStore"/>; its
+    /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/> and <see cref="IEmbeddingCache"/>; its
     /// <see cref="ITransientStoreErrorRule"/>; and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. A port
     /// registered before this call keeps its registration. Options bind from configuration section
     /// <c>AgentRag:Sqlite</c> when present and are then adjusted by <paramref name="configure"/>; invalid options fail
@@ -81,6 +83,7 @@ public static class DependencyInjection
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
         services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
+        services.TryAddSingleton<IEmbeddingCache, SqliteEmbeddingCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransientStoreErrorRule, SqliteTransientErrorRule>());
         services.AddHostedService<SqliteStorageStartup>();
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", tags: [ReadyTag]);

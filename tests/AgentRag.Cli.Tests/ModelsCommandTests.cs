@@ -18,6 +18,7 @@ public sealed class ModelsCommandTests
             ["OPENAI_API_KEY"] = "test-key",
             ["AGENTRAG_CHAT_MODEL"] = "chat-model",
             ["AGENTRAG_EMBEDDING_MODEL"] = "embedding-model",
+            [EmbeddingTestSettings.ProviderVariable] = "openai",
         };
 
         var check = await CliProcess.RunAsync(["models", "check", "--data", data.Path, "--json"], environment);

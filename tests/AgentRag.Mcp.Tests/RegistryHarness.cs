@@ -21,7 +21,7 @@ internal sealed class RegistryHarness : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(settings)).Build());
         services.AddAgentRag(backends => backends.UseSqlite(new DataFolder(dataPath)).UseEmbeddedRuntime());
         services.AddSingleton<TimeProvider>(Time);
         _services = services.BuildServiceProvider();

@@ -1,3 +1,5 @@
+using AgentRag.Core;
+using AgentRag.Core.Search;
 using AgentRag.Models.Caching;
 using AgentRag.Models.Calls;
 using AgentRag.TestKit.OpenAi;
@@ -28,22 +30,60 @@ public sealed class CachingTests
         stats.HitRate.ShouldBe(1.0 / 3);
         (await harness.UsageRowsAsync()).Count.ShouldBe(2);
 
+        // Past the memory tier's TTL, the persistent tier still has it: no third request.
         harness.Clock.Advance(TimeSpan.FromHours(24));
-        await harness.Embeddings.GenerateAsync(["alpha"]);
-        harness.Server.Count("embeddings").ShouldBe(3);
+        var later = await harness.Embeddings.GenerateAsync(["alpha"]);
+        harness.Server.Count("embeddings").ShouldBe(2);
+        later[0].Vector.ToArray().ShouldBe(first[0].Vector.ToArray());
     }
 
     [Fact]
-    public async Task GenerateEmbeddings_AfterInvalidation_CallsTheModelAgain()
+    public async Task GenerateEmbeddings_MemoryTierInvalidated_IsServedFromThePersistentTier()
     {
         await using var harness = await ModelHarness.StartAsync();
         var caches = harness.Services.GetRequiredService<ModelCaches>();
-        await harness.Embeddings.GenerateAsync(["alpha"]);
+        var persistent = harness.Services.GetRequiredService<IEmbeddingCache>();
+        var first = await harness.Embeddings.GenerateAsync(["alpha"]);
 
         caches.InvalidateEmbeddings().ShouldBe(1);
-        await harness.Embeddings.GenerateAsync(["alpha"]);
+        var second = await harness.Embeddings.GenerateAsync(["alpha"]);
 
-        harness.Server.Count("embeddings").ShouldBe(2);
+        harness.Server.Count("embeddings").ShouldBe(1);
+        second[0].Vector.ToArray().ShouldBe(first[0].Vector.ToArray());
+        (await persistent.CountAsync(EmbeddingCacheScope.ForTenant(Tenancy.DefaultTenant), "embed-small")).ShouldBe(1);
+        (await harness.UsageRowsAsync()).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task GenerateEmbeddings_OtherTenantOrDatasetScope_IsEmbeddedAgainAndCachedApart()
+    {
+        await using var harness = await ModelHarness.StartAsync();
+        var persistent = harness.Services.GetRequiredService<IEmbeddingCache>();
+        var dataset = EmbeddingCacheScope.ForDataset("toy", new string('0', 64));
+        var tenantB = new EmbeddingGenerationOptions().WithContext(new ModelCallContext { TenantId = "tenant-b" });
+
+        await harness.Embeddings.GenerateAsync(["alpha"]);
+        await harness.Embeddings.GenerateAsync(["alpha"], tenantB);
+        await harness.Embeddings.GenerateAsync(["alpha"], new EmbeddingGenerationOptions().WithCacheScope(dataset));
+        await harness.Embeddings.GenerateAsync(["alpha"], tenantB.WithCacheScope(dataset));
+
+        harness.Server.Count("embeddings").ShouldBe(3);
+        (await persistent.CountAsync(EmbeddingCacheScope.ForTenant("tenant-b"))).ShouldBe(1);
+        (await persistent.CountAsync(dataset)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task GenerateEmbeddings_PersistentEntryFromAnEarlierProcess_IsAHitWithNoModelCall()
+    {
+        await using var harness = await ModelHarness.StartAsync();
+        var persistent = harness.Services.GetRequiredService<IEmbeddingCache>();
+        await persistent.PutManyAsync(EmbeddingCacheScope.ForTenant(Tenancy.DefaultTenant), "embed-small",
+            [new CachedEmbedding(EmbeddingCacheScope.HashText("stored earlier"), [0.6f, 0.8f])]);
+
+        var result = await harness.Embeddings.GenerateAsync(["stored earlier", "new"]);
+
+        result[0].Vector.ToArray().ShouldBe([0.6f, 0.8f]);
+        harness.Server.Requests.Single().Json!["input"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["new"]);
     }
 
     [Fact]

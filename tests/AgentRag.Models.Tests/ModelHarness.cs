@@ -91,7 +91,9 @@ public sealed class ModelHarness : IAsyncDisposable
     /// <summary>The service provider the product would build from <paramref name="settings"/> (not validated yet).</summary>
     public static ServiceProvider Build(IEnumerable<KeyValuePair<string, string?>> settings, TimeProvider clock, CapturedLogs logs, string dataDirectory)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        // This harness does not register the in-process adapter: embeddings come from the loopback server or are off.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(settings)).Build();
+
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));

@@ -11,10 +11,11 @@ namespace AgentRag.Models.Tests;
 public sealed class ModelsOptionsTests
 {
     [Fact]
-    public async Task AddModels_NoModelSettings_RunsModelFreeAndCallsNameTheSetting()
+    public async Task AddModels_NoModelSettingsAndEmbeddingsOff_RunsModelFreeAndCallsNameTheSetting()
     {
         using var data = new TempDirectory();
-        await using var services = ModelHarness.Build([new("AgentRag:Prompts:Directory", ModelHarness.RepoPrompts)], new ManualTimeProvider(), new CapturedLogs(), data.Path);
+        await using var services = ModelHarness.Build(
+            [new("AgentRag:Prompts:Directory", ModelHarness.RepoPrompts), new("AgentRag:Embeddings:Provider", "none")], new ManualTimeProvider(), new CapturedLogs(), data.Path);
         services.GetRequiredService<IStartupValidator>().Validate();
 
         var catalog = services.GetRequiredService<ModelCatalog>();
@@ -29,6 +30,87 @@ public sealed class ModelsOptionsTests
         var embed = await Should.ThrowAsync<ModelUnavailableException>(() =>
             services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["x"]));
         embed.Message.ShouldContain("AGENTRAG_EMBEDDING_MODEL");
+    }
+
+    [Fact]
+    public async Task AddModels_NoModelSettings_EmbeddingsAreTheLocalModelWhichNeedsItsAdapter()
+    {
+        using var data = new TempDirectory();
+        await using var services = ModelHarness.Build(
+            [new("AgentRag:Prompts:Directory", ModelHarness.RepoPrompts), new("AgentRag:Embeddings:Provider", null)], new ManualTimeProvider(), new CapturedLogs(), data.Path);
+        services.GetRequiredService<IStartupValidator>().Validate();
+
+        var catalog = services.GetRequiredService<ModelCatalog>();
+        catalog.IsChatAvailable.ShouldBeFalse();
+        catalog.IsEmbeddingAvailable.ShouldBeTrue();
+        var embedding = catalog.Profiles.ShouldHaveSingleItem();
+        embedding.Name.ShouldBe("embedding");
+        embedding.IsLocal.ShouldBeTrue();
+        embedding.Model.ShouldBe("sentence-transformers/all-MiniLM-L6-v2");
+        embedding.Prices.ShouldBe(ModelPrices.Free);
+        embedding.QueryPrefix.ShouldBeEmpty();
+        // AddModels alone does not register the ONNX adapter (AgentRag.Models.Local): the call says so.
+        var embed = await Should.ThrowAsync<ModelUnavailableException>(() =>
+            services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["x"]));
+        embed.Message.ShouldContain("AddLocalEmbeddings");
+        embed.Message.ShouldContain("AgentRag:Embeddings:Provider");
+    }
+
+    [Fact]
+    public void Resolve_EmbeddingProviderUnset_RemoteEmbeddingModelWinsOverLocal()
+    {
+        var catalog = CatalogFrom(new() { ["OPENAI_BASE_URL"] = "http://localhost:11434/v1", ["AGENTRAG_EMBEDDING_MODEL"] = "nomic-embed-text" });
+
+        catalog.Get("embedding").IsLocal.ShouldBeFalse();
+        catalog.Get("embedding").Model.ShouldBe("nomic-embed-text");
+    }
+
+    [Fact]
+    public void Resolve_EmbeddingProviderLocalWithArctic_LocalProfileWithTheQueryPrefixReplacesTheRemoteOne()
+    {
+        var catalog = CatalogFrom(new()
+        {
+            ["AGENTRAG_EMBEDDING_MODEL"] = "nomic-embed-text",
+            ["OPENAI_BASE_URL"] = "http://localhost:11434/v1",
+            ["AgentRag:Embeddings:Provider"] = "Local",
+            ["AgentRag:Embeddings:LocalModel"] = "arctic-xs",
+            ["AgentRag:Embeddings:BatchSize"] = "8",
+        });
+
+        var embedding = catalog.Get("embedding");
+        embedding.IsLocal.ShouldBeTrue();
+        embedding.Model.ShouldBe("Snowflake/snowflake-arctic-embed-xs");
+        embedding.QueryPrefix.ShouldBe("Represent this sentence for searching relevant passages: ");
+        embedding.EmbeddingBatchSize.ShouldBe(8);
+        embedding.ToString().ShouldBe("embedding (Snowflake/snowflake-arctic-embed-xs in process)");
+        catalog.Profiles.Select(p => p.Name).ShouldBe(["primary", "embedding"]);
+    }
+
+    [Fact]
+    public void Resolve_EmbeddingProviderNone_NoEmbeddingProfileEvenWhenARemoteOneIsConfigured()
+    {
+        var catalog = CatalogFrom(new()
+        {
+            ["OPENAI_BASE_URL"] = "http://localhost:11434/v1",
+            ["AGENTRAG_EMBEDDING_MODEL"] = "nomic-embed-text",
+            ["AgentRag:Embeddings:Provider"] = "none",
+        });
+
+        catalog.IsEmbeddingAvailable.ShouldBeFalse();
+        catalog.Profiles.Select(p => p.Name).ShouldBe(["primary"]);
+    }
+
+    [Theory]
+    [InlineData("AgentRag:Embeddings:Provider", "onnx", "AgentRag:Embeddings:Provider 'onnx' is not a provider: use one of local, openai, none.")]
+    [InlineData("AgentRag:Embeddings:LocalModel", "bge-small", "AgentRag:Embeddings:LocalModel 'bge-small' is not a local model: use one of minilm, arctic-xs.")]
+    [InlineData("AgentRag:Embeddings:Provider", "openai",
+        "AgentRag:Embeddings:Provider is 'openai' but no embedding model is configured: set AGENTRAG_EMBEDDING_MODEL or AgentRag:Models:Profiles:embedding:Model (and OPENAI_BASE_URL), or use 'local'.")]
+    [InlineData("AgentRag:Embeddings:BatchSize", "0", "AgentRag:Embeddings:BatchSize")]
+    public void Validate_BadEmbeddingSetting_FailsNamingIt(string key, string value, string expected)
+    {
+        var error = Should.Throw<OptionsValidationException>(() => CatalogFrom(new() { [key] = value }));
+
+        error.Failures.ShouldContain(f => f.StartsWith(expected, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -67,10 +149,10 @@ public sealed class ModelsOptionsTests
     {
         var catalog = CatalogFrom(new() { ["OPENAI_BASE_URL"] = "http://127.0.0.1:8080/v1" });
 
-        catalog.Profiles.Single().Name.ShouldBe("primary");
+        catalog.Profiles.Select(p => p.Name).ShouldBe(["primary", "embedding"]);
         catalog.Get("primary").Model.ShouldBe("gpt-4o-mini");
         catalog.Get("primary").HasApiKey.ShouldBeFalse();
-        catalog.IsEmbeddingAvailable.ShouldBeFalse();
+        catalog.Get("embedding").IsLocal.ShouldBeTrue(); // no remote embedding model: the in-process one
     }
 
     [Fact]
@@ -197,12 +279,14 @@ public sealed class ModelsOptionsTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var options = new ModelsOptions();
         new ModelsOptionsSetup(configuration).Configure(options);
-        var result = new ModelsOptionsValidator().Validate(null, options);
+        var embeddings = new EmbeddingsOptions();
+        configuration.GetSection(EmbeddingsOptions.SectionName).Bind(embeddings);
+        var result = new ModelsOptionsValidator(Options.Create(embeddings)).Validate(null, options);
         if (result.Failed)
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(ModelsOptions), result.Failures);
         }
 
-        return ModelCatalog.Create(options);
+        return ModelCatalog.Create(options, embeddings);
     }
 }

@@ -54,6 +54,7 @@ internal static class EvalCommand
                     Mode = parseResult.GetValue(mode)!,
                     Rm3 = parseResult.GetValue(expand) == "rm3" ? new Rm3Options() : null,
                     DataDirectory = parseResult.GetResult(CommonOptions.Data) is null ? null : host.DataFolder.Root,
+                    Progress = new Progress(line => Console.Error.WriteLine($"eval: {line}")),
                 }, cancellationToken);
             }
             catch (BeirIndexNotEmptyException ex)
@@ -79,11 +80,22 @@ internal static class EvalCommand
                 string F(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
                 Console.WriteLine($"{report.Dataset} ({report.Mode}{(report.Expand is null ? "" : " + " + report.Expand)}): {report.Queries} queries over {report.Documents} documents");
                 Console.WriteLine($"  nDCG@10 {F(report.Ndcg10)}  MRR@10 {F(report.Mrr10)}  Recall@100 {F(report.Recall100)}  P@5 {F(report.P5)}  MAP@100 {F(report.Map100)}");
+                if (report.ComponentNdcg10 is { } components)
+                {
+                    Console.WriteLine($"  on their own: {string.Join("  ", components.Select(c => $"{c.Key} nDCG@10 {F(c.Value)}"))}");
+                }
+
                 Console.WriteLine($"  indexed in {report.IndexSeconds:0.00} s; query p50 {report.QueryMsP50:0.00} ms, p95 {report.QueryMsP95:0.00} ms");
             }
 
             return ExitCodes.Success;
         }, HostFolder.ScratchUnlessDataGiven);
         return command;
+    }
+
+    /// <summary>Writes progress at once, on the reporting thread (<see cref="Progress{T}"/> would post it to the thread pool, out of order).</summary>
+    private sealed class Progress(Action<string> write) : IProgress<string>
+    {
+        public void Report(string value) => write(value);
     }
 }

@@ -8,16 +8,21 @@ using Spectre.Console;
 
 namespace AgentRag.Cli.Commands;
 
-/// <summary><c>agentrag ingest &lt;files-or-dirs…&gt;</c>: ingests files and reports each document's outcome.</summary>
+/// <summary>
+/// <c>agentrag ingest &lt;files-or-dirs…&gt; [--no-wait]</c>: ingests files and reports each document's outcome. A document
+/// is ready once keyword-searchable; with an embedding model configured the command then waits for the semantic stage
+/// (progress on standard error) unless <c>--no-wait</c>, which leaves it to a running server or the next command.
+/// </summary>
 internal static class IngestCommand
 {
     /// <summary>One line of <c>--json</c> output per file.</summary>
-    internal sealed record IngestResult(string? Id, string File, string Status, int Pages, int Chunks, string? Error, bool Duplicate);
+    internal sealed record IngestResult(string? Id, string File, string Status, int Pages, int Chunks, string? Error, bool Duplicate, int EmbeddedChunks = 0, string? EmbeddingModel = null);
 
     public static Command Create()
     {
         var paths = new Argument<string[]>("paths") { Description = "Files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("ingest", "Ingest documents into the data folder; exits 0 only if every document is ready.") { paths };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once documents are keyword-searchable (ready), without waiting for their embeddings." };
+        var command = new Command("ingest", "Ingest documents into the data folder; exits 0 only if every document is ready (and, unless --no-wait, embedded).") { paths, noWait };
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>
         {
             var ingestion = host.Get<DocumentIngestionService>();
@@ -72,6 +77,31 @@ internal static class IngestCommand
             subscription.Dispose();
             await reporting;
 
+            var embedding = host.Get<DocumentEmbeddingService>();
+            if (!parseResult.GetValue(noWait) && embedding.IsEnabled)
+            {
+                var store = host.Get<Core.Storage.IDocumentStore>();
+                var ready = new List<(string Name, Document Document)>();
+                foreach (var result in results.Values.Where(r => r is { Status: "ready", Id: not null }))
+                {
+                    if (await store.GetAsync(host.TenantId, result.Id!, cancellationToken) is { } document)
+                    {
+                        ready.Add((Path.GetFileName(result.File), document));
+                    }
+                }
+
+                var embedded = await SemanticProgress.WaitAsync(embedding, host.Get<IngestionEventHub>(), ready, host.Json, cancellationToken);
+                foreach (var (file, result) in results.ToList())
+                {
+                    if (result.Id is { } id && embedded.TryGetValue(id, out var outcome))
+                    {
+                        results[file] = outcome.Document is { } final
+                            ? ToResult(file, final, result.Duplicate) with { Error = outcome.Error ?? final.Error }
+                            : result with { Status = "failed", Error = $"{file}: the document was deleted during embedding." };
+                    }
+                }
+            }
+
             var ordered = results.Values.OrderBy(r => r.File, StringComparer.Ordinal).ToList();
             if (host.Json)
             {
@@ -82,10 +112,10 @@ internal static class IngestCommand
             }
             else
             {
-                WriteTable(ordered);
+                WriteTable(ordered, embedding.Model);
             }
 
-            return ordered.All(r => r.Status == "ready") ? ExitCodes.Success : ExitCodes.Failure;
+            return ordered.All(r => r.Status == "ready" && r.Error is null) ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }
@@ -119,7 +149,9 @@ internal static class IngestCommand
         document.PageCount,
         document.ChunkCount,
         document.Error,
-        duplicate);
+        duplicate,
+        document.EmbeddedChunks,
+        document.EmbeddingModel);
 
     private static IEnumerable<(string Path, bool Missing)> ExpandPaths(IEnumerable<string> paths)
     {
@@ -145,12 +177,13 @@ internal static class IngestCommand
         }
     }
 
-    private static void WriteTable(IReadOnlyList<IngestResult> results)
+    private static void WriteTable(IReadOnlyList<IngestResult> results, string? model)
     {
         var table = new Table().AddColumns("File", "Status", "Pages", "Chunks", "Id / error");
         foreach (var r in results)
         {
-            var status = r.Status == "ready" ? "[green]ready[/]" : $"[red]{Markup.Escape(r.Status)}[/]";
+            var semantic = model is null ? "" : $" · semantic {(r.EmbeddingModel == model ? r.EmbeddedChunks : 0)}/{r.Chunks}";
+            var status = r.Status == "ready" ? $"[green]ready[/]{Markup.Escape(semantic)}" : $"[red]{Markup.Escape(r.Status)}[/]";
             table.AddRow(Markup.Escape(Path.GetFileName(r.File)), status, r.Pages.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 r.Chunks.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.Error ?? r.Id ?? ""));
         }

@@ -51,6 +51,8 @@ internal static class SearchCommand
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
             }
 
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(Describe(response.Mode))}[/]");
+
             var rank = 0;
             foreach (var hit in response.Hits)
             {
@@ -69,4 +71,12 @@ internal static class SearchCommand
         });
         return command;
     }
+
+    /// <summary>The label above the hits: which ranking they come from.</summary>
+    private static string Describe(string mode) => mode switch
+    {
+        "hybrid" => "hybrid: keywords (BM25) and meaning (dense), fused",
+        "dense" => "dense: meaning only",
+        _ => "bm25: keywords only",
+    };
 }

@@ -7,6 +7,12 @@ public static class LeaseNames
     public const string IngestionRecovery = "worker";
 
     /// <summary>
+    /// Held while a process embeds one of the tenant's documents (the background semantic stage), so two processes sharing
+    /// a data folder never embed the same tenant at once.
+    /// </summary>
+    public static string Embedding(string tenantId) => "embedding/" + Tenancy.FolderName(tenantId);
+
+    /// <summary>
     /// Held while a process loads, catches up with or writes one of a tenant's index files (a snapshot and its journal,
     /// e.g. <c>bm25.journal</c>), for the length of one append or snapshot.
     /// </summary>

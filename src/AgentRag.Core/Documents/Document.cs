@@ -19,6 +19,14 @@ public sealed record Document
     public string? ProgressMessage { get; init; }
     public int PageCount { get; init; }
     public int ChunkCount { get; init; }
+    /// <summary>
+    /// How many of the chunks have a vector of <see cref="EmbeddingModel"/>. Embedding follows <c>ready</c> in the
+    /// background: a ready document is keyword-searchable at once and semantically searchable once this reaches
+    /// <see cref="ChunkCount"/> ("ready · semantic 120/227").
+    /// </summary>
+    public int EmbeddedChunks { get; init; }
+    /// <summary>The embedding model of the document's vectors (or of the embedding in progress); null before any.</summary>
+    public string? EmbeddingModel { get; init; }
     public string? Error { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
     public DocumentMetadata Metadata { get; init; } = new();
@@ -29,6 +37,10 @@ public sealed record Document
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? ReadyAt { get; init; }
+
+    /// <summary>True when the document is ready and every chunk has a vector of <paramref name="model"/>.</summary>
+    public bool IsEmbeddedWith(string model) =>
+        Status == DocumentStatus.Ready && string.Equals(EmbeddingModel, model, StringComparison.Ordinal) && EmbeddedChunks >= ChunkCount;
 }
 
 /// <summary>Where a document is in its life: only <see cref="Ready"/> documents are visible to retrieval.</summary>

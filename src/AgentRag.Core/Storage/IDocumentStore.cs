@@ -55,6 +55,21 @@ public interface IDocumentStore
 
     /// <summary>Documents of every tenant that are pending or processing: the work to resume after a restart.</summary>
     Task<IReadOnlyList<Document>> ListUnfinishedAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records the document's embedding progress (<see cref="Document.EmbeddedChunks"/> of <see cref="Document.EmbeddingModel"/>)
+    /// and nothing else, only while the document is still ready in run <paramref name="attempt"/>: returns false, changing
+    /// nothing, when it was deleted, reset for reprocessing or processed again meanwhile, so a late embedding never
+    /// overwrites a newer run's state.
+    /// </summary>
+    Task<bool> UpdateEmbeddingAsync(
+        string tenantId, string documentId, int attempt, string model, int embeddedChunks, DateTimeOffset updatedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ready documents of every tenant that are not fully embedded with <paramref name="model"/> (never embedded, embedded by
+    /// another model, or interrupted), oldest ready first: the embedding work to resume after a restart or a model change.
+    /// </summary>
+    Task<IReadOnlyList<Document>> ListAwaitingEmbeddingAsync(string model, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A page of the document list.</summary>

@@ -7,7 +7,8 @@ namespace AgentRag.Ingestion.Pipeline;
 public static class DependencyInjection
 {
     /// <summary>
-    /// Registers the ingestion pipeline, its event hub, background worker and, unless one is registered already, the
+    /// Registers the ingestion pipeline, its event hub, background worker, the background embedding stage
+    /// (<see cref="DocumentEmbeddingService"/>, <see cref="EmbeddingWorker"/>, <see cref="IngestionActivity"/>) and, unless one is registered already, the
     /// embedded <see cref="IIngestionQueue"/> (<see cref="InProcessIngestionQueue"/>). Requires an <c>IDocumentStore</c>,
     /// an <c>IBlobStore</c>, an <c>IDistributedLock</c>, document extraction, and any number of <c>IChunkIndexer</c>s.
     /// </summary>
@@ -20,6 +21,9 @@ public static class DependencyInjection
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IngestionEventHub>();
         services.TryAddSingleton<ScratchSpace>();
+        services.TryAddSingleton<IngestionActivity>();
+        services.TryAddSingleton<DocumentEmbeddingService>();
+        services.TryAddSingleton<EmbeddingWorker>();
         services.TryAddSingleton<DocumentIngestionService>();
         services.TryAddSingleton<IIngestionQueue, InProcessIngestionQueue>();
         services.TryAddSingleton<IngestionWorker>();

@@ -17,22 +17,25 @@ namespace AgentRag.Ingestion.Pipeline;
 public sealed record SubmitResult(Document Document, bool AlreadyExisted);
 
 /// <summary>
-/// Runs the ingestion pipeline: <c>pending → extracting → chunking → [embedding →] indexing → ready</c>, or <c>failed</c>
-/// (<c>embedding</c> runs when an indexer declares that stage, i.e. an embedding model is configured).
-/// Progress is persisted at every step and published on the <see cref="IngestionEventHub"/>. Thread-safe; a document
-/// is processed by at most one call at a time in this process.
+/// Runs the ingestion pipeline: <c>pending → extracting → chunking → indexing → ready</c> (keyword-searchable), or
+/// <c>failed</c>. A ready document is then handed to the <see cref="DocumentEmbeddingService"/>, whose semantic stage
+/// follows in the background when an embedding model is configured (ADR 0027). Each run counts as
+/// <see cref="IngestionActivity"/>, which the embedding stage yields to. Progress is persisted at every step and
+/// published on the <see cref="IngestionEventHub"/>. Thread-safe; a document is processed by at most one call at a time
+/// in this process.
 /// </summary>
 public sealed partial class DocumentIngestionService
 {
     private const int ExtractionShare = 70;
     private const int ChunkingShare = 15;
-    private const int EmbeddingShare = 10;
 
     private readonly IDocumentStore _store;
     private readonly IReadOnlyList<IChunkIndexer> _indexers;
     private readonly DocumentExtractorRegistry _extractors;
     private readonly Chunker _chunker;
     private readonly IngestionEventHub _events;
+    private readonly DocumentEmbeddingService _embedding;
+    private readonly IngestionActivity _activity;
     private readonly IBlobStore _blobs;
     private readonly ScratchSpace _scratch;
     private readonly IngestionOptions _options;
@@ -47,6 +50,8 @@ public sealed partial class DocumentIngestionService
         DocumentExtractorRegistry extractors,
         Chunker chunker,
         IngestionEventHub events,
+        DocumentEmbeddingService embedding,
+        IngestionActivity activity,
         IBlobStore blobs,
         ScratchSpace scratch,
         IOptions<IngestionOptions> options,
@@ -58,6 +63,8 @@ public sealed partial class DocumentIngestionService
         _extractors = extractors;
         _chunker = chunker;
         _events = events;
+        _embedding = embedding;
+        _activity = activity;
         _blobs = blobs;
         _scratch = scratch;
         _options = options.Value;
@@ -200,6 +207,7 @@ public sealed partial class DocumentIngestionService
         try
         {
             var document = await _store.GetAsync(tenantId, documentId, run.Cancellation.Token);
+            using var active = _activity.Begin();
             return document is null ? null : await RunStagesAsync(document, run.Cancellation.Token);
         }
         catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -339,47 +347,10 @@ public sealed partial class DocumentIngestionService
                 await _store.SaveContentAsync(document.TenantId, document.Id, extracted.ToDocumentPages(document.Id, document.TenantId), chunks, cancellationToken);
             }
 
-            // Indexers that call an embedding model run first, as a stage of their own with progress; an indexer with
-            // no stage (e.g. embeddings without a configured model) is skipped.
-            var embedders = _indexers.Where(i => i.Stage == IngestionStage.Embedding).ToList();
-            if (embedders.Count > 0)
-            {
-                document = document with
-                {
-                    Stage = IngestionStage.Embedding,
-                    Progress = ExtractionShare + ChunkingShare,
-                    ProgressMessage = $"Embedding {chunks.Count} chunk(s)",
-                    ChunkCount = chunks.Count,
-                };
-                if (!await SaveAsync(document, cancellationToken))
-                {
-                    return null;
-                }
-
-                await HoldIfRequestedAsync(IngestionStage.Embedding, cancellationToken);
-                using (IngestionTelemetry.StartStage(IngestionStage.Embedding))
-                {
-                    foreach (var embedder in embedders)
-                    {
-                        // Progress writes are chained, as in extraction, so they land in order before the next stage's write.
-                        var current = document;
-                        var progressWrites = Task.CompletedTask;
-                        var progress = new SynchronousProgress<int>(done =>
-                        {
-                            var percent = ExtractionShare + ChunkingShare + (chunks.Count == 0 ? 0 : EmbeddingShare * Math.Min(done, chunks.Count) / chunks.Count);
-                            var snapshot = current = current with { Progress = percent, ProgressMessage = $"Embedding chunk {Math.Min(done, chunks.Count)}/{chunks.Count}" };
-                            progressWrites = progressWrites.ContinueWith(_ => SaveAsync(snapshot, CancellationToken.None), TaskScheduler.Default).Unwrap();
-                        });
-                        await embedder.IndexAsync(document.TenantId, document.Id, chunks, progress, cancellationToken);
-                        await progressWrites;
-                    }
-                }
-            }
-
             document = document with
             {
                 Stage = IngestionStage.Indexing,
-                Progress = ExtractionShare + ChunkingShare + (embedders.Count > 0 ? EmbeddingShare : 0),
+                Progress = ExtractionShare + ChunkingShare,
                 ProgressMessage = $"Indexing {chunks.Count} chunk(s)",
                 ChunkCount = chunks.Count,
             };
@@ -405,12 +376,17 @@ public sealed partial class DocumentIngestionService
                 Progress = 100,
                 ProgressMessage = "Ready",
                 ReadyAt = now,
+                EmbeddedChunks = 0,
+                EmbeddingModel = null,
             };
             if (!await SaveAsync(document, cancellationToken))
             {
                 await RemoveFromIndexesAsync(document);
                 return null;
             }
+
+            // Keyword-searchable now; the semantic stage follows in the background.
+            await _embedding.EnqueueAsync(document.TenantId, document.Id, CancellationToken.None);
 
             IngestionTelemetry.DocumentsIngested.Add(1, new KeyValuePair<string, object?>("outcome", "ready"));
             LogReady(document.FileName, document.PageCount, document.ChunkCount, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -17,14 +17,23 @@ public sealed record IngestionEvent(
     string? Message,
     string? Error,
     DateTimeOffset Timestamp,
-    int Attempt)
+    int Attempt,
+    int ChunkCount = 0,
+    int EmbeddedChunks = 0,
+    string? EmbeddingModel = null)
 {
     public static IngestionEvent From(Document document, DateTimeOffset timestamp) => new(
         document.TenantId, document.Id, document.Status, document.Stage, document.Progress,
-        document.ProgressMessage, document.Error, timestamp, document.Attempts);
+        document.ProgressMessage, document.Error, timestamp, document.Attempts, document.ChunkCount, document.EmbeddedChunks, document.EmbeddingModel);
 
-    /// <summary>True for the last event a document's ingestion run publishes.</summary>
-    public bool IsTerminal => Status is DocumentStatus.Ready or DocumentStatus.Failed;
+    /// <summary>True for the last event a document's ingestion run publishes (ready: keyword-searchable; or failed).</summary>
+    public bool IsTerminal => Status is DocumentStatus.Failed || (Status is DocumentStatus.Ready && Stage is not IngestionStage.Embedding);
+
+    /// <summary>True for an event of the background semantic stage that follows ready (<see cref="DocumentEmbeddingService"/>).</summary>
+    public bool IsEmbedding => Status is DocumentStatus.Ready && Stage is IngestionStage.Embedding;
+
+    /// <summary>True for the semantic stage's last event: every chunk has a vector.</summary>
+    public bool IsEmbeddingComplete => IsEmbedding && EmbeddingModel is not null && EmbeddedChunks >= ChunkCount;
 }
 
 /// <summary>

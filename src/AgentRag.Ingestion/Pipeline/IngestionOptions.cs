@@ -38,6 +38,21 @@ public sealed class IngestionOptions
     public TimeSpan ScratchSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// How often the background embedding stage looks for ready documents that still need embedding beyond those it was
+    /// handed (ingested by another process on the same data folder, e.g. <c>agentrag ingest --no-wait</c> beside a
+    /// running server). Default 10 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan EmbeddingPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Longest wait for another process that is embedding the same tenant's documents before giving up on one (it is
+    /// tried again later). Default 1 hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan EmbeddingLeaseTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// Test-only hook: when set to a stage name (e.g. <c>chunking</c>), a document that reaches that stage waits there
     /// until the process is stopped. Crash-recovery tests use it to kill the process mid-ingestion. Also read from the
     /// environment variable <c>AGENTRAG_TEST_HOLD_AT_STAGE</c>.

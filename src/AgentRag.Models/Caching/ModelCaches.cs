@@ -31,8 +31,11 @@ public sealed class ModelCaches
 
     internal TtlCache<ChatResponse> Responses { get; }
 
-    /// <summary>Drops every cached embedding (e.g. after changing the embedding model's settings). Returns how many.</summary>
-    public int InvalidateEmbeddings() => Embeddings.Invalidate();
+    /// <summary>
+    /// Drops a tenant's embeddings from the in-memory tier (every scope's when null). Returns how many. The persistent tier
+    /// (<c>IEmbeddingCache</c>) goes with the tenant's data (<c>ITenantDataStore.EraseAsync</c>).
+    /// </summary>
+    public int InvalidateEmbeddings(string? tenantId = null) => Embeddings.Invalidate(tenantId is null ? "" : tenantId + "|");
 
     /// <summary>Drops a tenant's cached chat responses (every tenant's when null). Returns how many.</summary>
     public int InvalidateResponses(string? tenantId = null) => Responses.Invalidate(tenantId is null ? "" : tenantId + "|");

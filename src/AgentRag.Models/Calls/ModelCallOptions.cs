@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using Microsoft.Extensions.AI;
 
 namespace AgentRag.Models.Calls;
@@ -30,6 +31,9 @@ public static class ModelCallOptions
     /// <summary>On a response: true when it came from the exact-match response cache.</summary>
     public const string CacheHitKey = "agentrag.cache_hit";
 
+    /// <summary>The <see cref="EmbeddingCacheScope"/> an embeddings call's cache entries belong to, when not the context's tenant.</summary>
+    public const string CacheScopeKey = "agentrag.cache_scope";
+
     /// <summary>The warning a fallback answer carries.</summary>
     public const string FallbackWarning = "Generated with fallback model";
 
@@ -59,6 +63,22 @@ public static class ModelCallOptions
         (copy.AdditionalProperties ??= [])[ContextKey] = context;
         return copy;
     }
+
+    /// <summary>
+    /// Returns a copy of <paramref name="options"/> (or new options) whose embeddings are cached under
+    /// <paramref name="scope"/> instead of the context's tenant: e.g. an evaluation dataset's corpus
+    /// (<see cref="EmbeddingCacheScope.ForDataset"/>), shared across tenants and runs.
+    /// </summary>
+    public static EmbeddingGenerationOptions WithCacheScope(this EmbeddingGenerationOptions? options, EmbeddingCacheScope scope)
+    {
+        var copy = options?.Clone() ?? new EmbeddingGenerationOptions();
+        (copy.AdditionalProperties ??= [])[CacheScopeKey] = scope;
+        return copy;
+    }
+
+    /// <summary>The explicit cache scope of an embeddings call (<see cref="WithCacheScope"/>), or null.</summary>
+    public static EmbeddingCacheScope? GetCacheScope(this EmbeddingGenerationOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(CacheScopeKey, out var value) == true && value is EmbeddingCacheScope { Key: not null } scope ? scope : null;
 
     /// <summary>The profile the call asks for: the explicit one, else <c>primary</c>.</summary>
     public static string GetProfile(this ChatOptions? options) =>

@@ -11,8 +11,8 @@ public sealed class ModelCatalog
 {
     private readonly Dictionary<string, ModelProfile> _profiles;
 
-    public ModelCatalog(IOptions<ModelsOptions> options)
-        : this(Resolve(options.Value))
+    public ModelCatalog(IOptions<ModelsOptions> options, IOptions<EmbeddingsOptions>? embeddings = null)
+        : this(Resolve(options.Value, embeddings?.Value))
     {
     }
 
@@ -28,7 +28,7 @@ public sealed class ModelCatalog
     /// <summary>True when the <c>primary</c> chat profile is configured; false means the product runs model-free.</summary>
     public bool IsChatAvailable => _profiles.ContainsKey(ModelProfileNames.Primary);
 
-    /// <summary>True when the <c>embedding</c> profile is configured (dense retrieval is possible).</summary>
+    /// <summary>True when an <c>embedding</c> profile exists, remote or in process (dense retrieval is possible); false with <c>AgentRag:Embeddings:Provider</c> <c>none</c>.</summary>
     public bool IsEmbeddingAvailable => _profiles.ContainsKey(ModelProfileNames.Embedding);
 
     /// <summary>Why chat is unavailable, phrased as what to set; null when it is available.</summary>
@@ -50,11 +50,11 @@ public sealed class ModelCatalog
                     : $"The model profile '{profileName}' is not configured: set {ModelsOptions.SectionName}:Profiles:{profileName}:Model{ShortcutHint(profileName)}.");
 
     /// <summary>Builds a catalog from options; throws <see cref="OptionsValidationException"/> listing every invalid setting.</summary>
-    public static ModelCatalog Create(ModelsOptions options) => new(Resolve(options));
+    public static ModelCatalog Create(ModelsOptions options, EmbeddingsOptions? embeddings = null) => new(Resolve(options, embeddings));
 
-    private static IReadOnlyList<ModelProfile> Resolve(ModelsOptions options)
+    private static IReadOnlyList<ModelProfile> Resolve(ModelsOptions options, EmbeddingsOptions? embeddings)
     {
-        var (profiles, errors) = ModelProfileResolver.Resolve(options);
+        var (profiles, errors) = ModelProfileResolver.Resolve(options, embeddings);
         return errors.Count == 0 ? profiles : throw new OptionsValidationException(Options.DefaultName, typeof(ModelsOptions), errors);
     }
 
@@ -62,7 +62,7 @@ public sealed class ModelCatalog
     {
         ModelProfileNames.Fallback => " or AGENTRAG_FALLBACK_MODEL",
         ModelProfileNames.Cheap => " or AGENTRAG_CHEAP_MODEL",
-        ModelProfileNames.Embedding => " or AGENTRAG_EMBEDDING_MODEL",
+        ModelProfileNames.Embedding => $" or AGENTRAG_EMBEDDING_MODEL, or {EmbeddingsOptions.SectionName}:Provider to local",
         _ => "",
     };
 }

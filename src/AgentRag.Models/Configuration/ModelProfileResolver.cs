@@ -12,7 +12,78 @@ internal static class ModelProfileResolver
 
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(10);
 
-    public static (IReadOnlyList<ModelProfile> Profiles, IReadOnlyList<string> Errors) Resolve(ModelsOptions options)
+    public static (IReadOnlyList<ModelProfile> Profiles, IReadOnlyList<string> Errors) Resolve(ModelsOptions options, EmbeddingsOptions? embeddings = null)
+    {
+        var (profiles, errors) = ResolveConfigured(options);
+        var list = profiles.ToList();
+        var errorList = errors.ToList();
+        ApplyEmbeddingProvider(list, options, embeddings ?? new EmbeddingsOptions(), errorList);
+        return (list, errorList);
+    }
+
+    /// <summary>
+    /// The <c>embedding</c> profile <see cref="EmbeddingsOptions.Provider"/> asks for: the configured remote one
+    /// (<c>openai</c>), an in-process model's (<c>local</c>), or none. Unset means <c>openai</c> when a remote embedding
+    /// model is configured and <c>local</c> otherwise.
+    /// </summary>
+    private static void ApplyEmbeddingProvider(List<ModelProfile> profiles, ModelsOptions options, EmbeddingsOptions embeddings, List<string> errors)
+    {
+        var section = EmbeddingsOptions.SectionName;
+        var remote = profiles.FindIndex(p => p.Name.Equals(ModelProfileNames.Embedding, StringComparison.OrdinalIgnoreCase));
+        var provider = string.IsNullOrWhiteSpace(embeddings.Provider)
+            ? (remote >= 0 ? EmbeddingProviders.OpenAi : EmbeddingProviders.Local)
+            : embeddings.Provider.Trim().ToLowerInvariant();
+        switch (provider)
+        {
+            case EmbeddingProviders.OpenAi:
+                if (remote < 0)
+                {
+                    errors.Add($"{section}:Provider is 'openai' but no embedding model is configured: set AGENTRAG_EMBEDDING_MODEL or "
+                        + $"{Describe(options, $"{ModelsOptions.SectionName}:Profiles:{ModelProfileNames.Embedding}:Model")} (and OPENAI_BASE_URL), or use 'local'.");
+                }
+
+                return;
+            case EmbeddingProviders.None:
+                if (remote >= 0)
+                {
+                    profiles.RemoveAt(remote);
+                }
+
+                return;
+            case EmbeddingProviders.Local:
+                if (LocalEmbeddingModel.Find(embeddings.LocalModel) is not { } model)
+                {
+                    errors.Add($"{section}:LocalModel '{embeddings.LocalModel}' is not a local model: use one of {string.Join(", ", LocalEmbeddingModel.All.Select(m => m.Key))}.");
+                    return;
+                }
+
+                if (embeddings.BatchSize is < 1 or > 256)
+                {
+                    errors.Add($"{section}:BatchSize '{embeddings.BatchSize}' must be between 1 and 256.");
+                    return;
+                }
+
+                var local = ModelProfile.ForLocal(model, embeddings.BatchSize);
+                if (remote >= 0)
+                {
+                    profiles[remote] = local;
+                }
+                else
+                {
+                    // Keep the well-known order: the embedding profile sits before rerank and the custom names.
+                    var before = profiles.FindIndex(p => p.Name.Equals(ModelProfileNames.Rerank, StringComparison.OrdinalIgnoreCase)
+                        || !ModelProfileNames.All.Contains(p.Name, StringComparer.OrdinalIgnoreCase));
+                    profiles.Insert(before < 0 ? profiles.Count : before, local);
+                }
+
+                return;
+            default:
+                errors.Add($"{section}:Provider '{embeddings.Provider}' is not a provider: use one of {string.Join(", ", EmbeddingsOptions.Providers)}.");
+                return;
+        }
+    }
+
+    private static (IReadOnlyList<ModelProfile> Profiles, IReadOnlyList<string> Errors) ResolveConfigured(ModelsOptions options)
     {
         var profiles = new List<ModelProfile>();
         var errors = new List<string>();

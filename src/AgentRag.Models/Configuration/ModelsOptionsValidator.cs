@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 
 namespace AgentRag.Models.Configuration;
 
-/// <summary>Validates <see cref="ModelsOptions"/> at startup; every failure names the setting to fix.</summary>
-internal sealed class ModelsOptionsValidator : IValidateOptions<ModelsOptions>
+/// <summary>Validates <see cref="ModelsOptions"/> (with <see cref="EmbeddingsOptions"/>, which chooses the embedding profile) at startup; every failure names the setting to fix.</summary>
+internal sealed class ModelsOptionsValidator(IOptions<EmbeddingsOptions>? embeddings = null) : IValidateOptions<ModelsOptions>
 {
     public ValidateOptionsResult Validate(string? name, ModelsOptions options)
     {
@@ -17,7 +17,9 @@ internal sealed class ModelsOptionsValidator : IValidateOptions<ModelsOptions>
         Annotations(options.Cache.Embeddings, section + ":Cache:Embeddings", errors);
         Annotations(options.Cache.Responses, section + ":Cache:Responses", errors);
 
-        var (profiles, profileErrors) = ModelProfileResolver.Resolve(options);
+        var embeddingOptions = embeddings?.Value ?? new EmbeddingsOptions();
+        Annotations(embeddingOptions, EmbeddingsOptions.SectionName, errors);
+        var (profiles, profileErrors) = ModelProfileResolver.Resolve(options, embeddingOptions);
         errors.AddRange(profileErrors);
         if (options.Budgets.OnExceeded == BudgetExceededPolicy.Downgrade
             && !profiles.Any(p => p.Name.Equals(ModelProfileNames.Cheap, StringComparison.OrdinalIgnoreCase))

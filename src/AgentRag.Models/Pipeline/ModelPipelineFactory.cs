@@ -1,3 +1,4 @@
+using AgentRag.Core.Search;
 using AgentRag.Core.Usage;
 using AgentRag.Models.Budgets;
 using AgentRag.Models.Caching;
@@ -17,7 +18,9 @@ namespace AgentRag.Models.Pipeline;
 /// Composes the decorated clients in the product's order. Chat, outermost first: logging → exact-match response cache →
 /// budgets → fallback → per-profile dispatch → usage tracking → resilience (retry, breaker, timeout) → checked OpenAI
 /// client (<see cref="OpenAiCheckedChatClient"/> over Microsoft.Extensions.AI.OpenAI). Embeddings: logging → embedding
-/// cache → usage tracking → resilience → checked OpenAI generator (<see cref="OpenAiCheckedEmbeddingGenerator"/>).
+/// cache → budgets → usage tracking → resilience → checked OpenAI generator (<see cref="OpenAiCheckedEmbeddingGenerator"/>);
+/// for an in-process model (<see cref="ModelProfile.IsLocal"/>) the innermost link is the local generator the
+/// <c>AgentRag.Models.Local</c> adapter registers, with no resilience (nothing transient to retry) and usage at cost 0.
 /// </summary>
 internal static class ModelPipelineFactory
 {
@@ -58,12 +61,22 @@ internal static class ModelPipelineFactory
 
         var generator = CreateProfileEmbeddingGenerator(services, profile, resilient: true);
         generator = new BudgetEmbeddingGenerator(generator, profile, services.GetRequiredService<BudgetLedger>(), services.GetService<ILogger<BudgetEmbeddingGenerator>>());
-        generator = new CachingEmbeddingGenerator(generator, profile.Model, services.GetRequiredService<ModelCaches>());
+        generator = new CachingEmbeddingGenerator(generator, profile.Model, services.GetRequiredService<ModelCaches>(), services.GetService<IEmbeddingCache>());
         return new LoggingEmbeddingGenerator(generator, Logger<LoggingEmbeddingGenerator>(services), services.GetRequiredService<TimeProvider>());
     }
 
     public static IEmbeddingGenerator<string, Embedding<float>> CreateProfileEmbeddingGenerator(IServiceProvider services, ModelProfile profile, bool resilient)
     {
+        if (profile.IsLocal)
+        {
+            var local = services.GetKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(LocalEmbeddingModel.GeneratorServiceKey)
+                ?? throw new ModelUnavailableException(profile.Name,
+                    $"The embedding profile is the in-process model {profile.Model} ({EmbeddingsOptions.SectionName}:Provider local), but this host did not register "
+                    + $"the local embedding adapter (AgentRag.Models.Local, AddLocalEmbeddings). Set {EmbeddingsOptions.SectionName}:Provider to none or openai, or register it.");
+            return new UsageTrackingEmbeddingGenerator(new NonOwningEmbeddingGenerator(local), profile, services.GetRequiredService<IUsageStore>(),
+                services.GetRequiredService<TimeProvider>(), services.GetService<ILogger<UsageTrackingEmbeddingGenerator>>());
+        }
+
         var generator = OpenAiClientFactory.CreateEmbeddingGenerator(profile, services.GetRequiredService<TimeProvider>());
         if (resilient)
         {
@@ -76,6 +89,15 @@ internal static class ModelPipelineFactory
 
     private static ILogger<T> Logger<T>(IServiceProvider services) =>
         services.GetService<ILogger<T>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<T>.Instance;
+
+    /// <summary>Passes calls to the shared local generator but leaves its disposal to the container that owns it (probes dispose their chains).</summary>
+    private sealed class NonOwningEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner)
+        : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
+    {
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 
     /// <summary>Stands in when no embedding model is configured; every call throws <see cref="ModelUnavailableException"/> naming the setting.</summary>
     private sealed class UnconfiguredEmbeddingGenerator(ModelCatalog catalog) : IEmbeddingGenerator<string, Embedding<float>>

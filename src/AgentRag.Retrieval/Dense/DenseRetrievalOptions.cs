@@ -12,10 +12,11 @@ public sealed class DenseRetrievalOptions
 
     /// <summary>
     /// Text put before every query before it is embedded, for models trained with instructions (e5: <c>"query: "</c>;
-    /// bge: <c>"Represent this sentence for searching relevant passages: "</c>). Empty by default (OpenAI models).
+    /// bge: <c>"Represent this sentence for searching relevant passages: "</c>). Unset: the model's documented prefix
+    /// (an in-process model's <c>LocalEmbeddingModel.QueryPrefix</c>; none for remote models). Empty: no prefix.
     /// </summary>
     [MaxLength(1000)]
-    public string QueryPrefix { get; set; } = "";
+    public string? QueryPrefix { get; set; }
 
     /// <summary>Text put before every chunk before it is embedded (e5: <c>"passage: "</c>). Changing it needs a reprocess.</summary>
     [MaxLength(1000)]

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace AgentRag.Retrieval.Dense;
 
 /// <summary>
-/// Dense retrieval: embeds the query with the model layer's embedding profile (cached, retried, usage recorded) and
+/// Dense retrieval: embeds the query, after the model's query prefix (<see cref="DenseRetrievalOptions.QueryPrefix"/>),
+/// with the model layer's embedding profile (cached, retried, usage recorded) and
 /// searches the tenant's <see cref="IVectorStore"/> by cosine similarity. Registered only when an embedding model
 /// is configured. Thread-safe.
 /// </summary>
@@ -33,7 +34,7 @@ public sealed class DenseRetriever(
         var profile = models.Get(ModelProfileNames.Embedding);
         var callOptions = new EmbeddingGenerationOptions().WithContext(
             (ModelCallContext.Current ?? new ModelCallContext()) with { TenantId = tenantId, Agent = ModelCallContext.Current?.Agent ?? "search" });
-        var embeddings = await generator.GenerateAsync([_options.QueryPrefix + query], callOptions, cancellationToken);
+        var embeddings = await generator.GenerateAsync([(_options.QueryPrefix ?? profile.QueryPrefix) + query], callOptions, cancellationToken);
         if (embeddings.Count != 1)
         {
             throw new ModelCallException(ModelFailureKind.MalformedResponse, profile.Name, profile.Model, profile.Endpoint,
@@ -42,5 +43,12 @@ public sealed class DenseRetriever(
 
         var hits = await vectors.SearchAsync(tenantId, profile.Model, embeddings[0].Vector, k, allowedDocuments, cancellationToken);
         return [.. hits.Select(h => (h.ChunkId, h.DocumentId, h.Score))];
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> HasVectorsAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var info = await vectors.GetInfoAsync(tenantId, cancellationToken);
+        return info.Vectors > 0 && (!models.TryGet(ModelProfileNames.Embedding, out var profile) || string.Equals(info.Model, profile.Model, StringComparison.Ordinal));
     }
 }

@@ -10,22 +10,30 @@ using Microsoft.Extensions.Options;
 namespace AgentRag.Retrieval.Dense;
 
 /// <summary>
-/// The ingestion pipeline's <c>embedding</c> stage: embeds a document's chunks through the model layer's
-/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> (which caches by model and SHA-256 of the text, retries
-/// transient failures and records usage) in batches of 32, then replaces the document's vectors in the tenant's
-/// <see cref="IVectorStore"/>. Its <see cref="Stage"/> is null when no embedding model is configured, so the
-/// pipeline skips it. Thread-safe; both methods are idempotent. A failed embedding call changes nothing in the index.
+/// The background <c>embedding</c> stage that follows <c>ready</c>: embeds a document's chunks through the model layer's
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> (which caches by tenant, model and SHA-256 of the text in memory
+/// and persistently, retries transient failures and records usage) in batches of 32, reporting progress after each batch
+/// (whose vectors are then in the persistent cache, so a crash recomputes at most the batch in flight), then replaces
+/// the document's vectors in the tenant's <see cref="IVectorStore"/> in one write (never a duplicate or a partial
+/// document). Before each batch it waits until no document is being taken to ready in this process
+/// (<see cref="IngestionActivity"/>): the keyword path goes first. Its <see cref="Stage"/> is null when no embedding
+/// model is configured, so the pipeline skips it. Thread-safe; both methods are idempotent. A failed embedding call
+/// changes nothing in the index.
 /// </summary>
 public sealed class EmbeddingChunkIndexer(
     IEmbeddingGenerator<string, Embedding<float>> generator,
     ModelCatalog models,
     IVectorStore vectors,
-    IOptions<DenseRetrievalOptions> options) : IChunkIndexer
+    IOptions<DenseRetrievalOptions> options,
+    IngestionActivity? ingestionActivity = null) : IChunkIndexer
 {
     private readonly DenseRetrievalOptions _options = options.Value;
 
     /// <inheritdoc />
     public IngestionStage? Stage => models.IsEmbeddingAvailable ? IngestionStage.Embedding : null;
+
+    /// <inheritdoc />
+    public string? EmbeddingModel => models.TryGet(ModelProfileNames.Embedding, out var profile) ? profile.Model : null;
 
     /// <inheritdoc />
     public Task IndexAsync(string tenantId, string documentId, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken = default) =>
@@ -69,6 +77,11 @@ public sealed class EmbeddingChunkIndexer(
         var dimensions = 0;
         for (var start = 0; start < embeddable.Count; start += batchSize)
         {
+            if (ingestionActivity is not null)
+            {
+                await ingestionActivity.WaitUntilIdleAsync(cancellationToken);
+            }
+
             var batch = embeddable.GetRange(start, Math.Min(batchSize, embeddable.Count - start));
             var result = await generator.GenerateAsync([.. batch.Select(c => _options.DocumentPrefix + c.Text)], callOptions, cancellationToken);
             if (result.Count != batch.Count)

@@ -39,6 +39,28 @@ public sealed class BeirDataset
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Qrels { get; }
 
     /// <summary>
+    /// Every query of the folder's <c>queries.jsonl</c>, judged or not (e.g. as load for a latency benchmark). Throws
+    /// what <see cref="LoadAsync"/> throws for that file.
+    /// </summary>
+    public static async Task<IReadOnlyList<BeirQuery>> LoadQueriesAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"BEIR dataset folder '{directory}' does not exist.");
+        }
+
+        var queriesPath = RequireFile(Path.Combine(directory, "queries.jsonl"));
+        var queries = new List<BeirQuery>();
+        await foreach (var (line, element) in ReadJsonLinesAsync(queriesPath, cancellationToken))
+        {
+            queries.Add(new BeirQuery(RequireString(element, "_id", queriesPath, line), OptionalString(element, "text")));
+        }
+
+        return queries;
+    }
+
+    /// <summary>
     /// Loads the dataset. Throws <see cref="DirectoryNotFoundException"/>/<see cref="FileNotFoundException"/> naming
     /// the missing path, and <see cref="InvalidDataException"/> naming file and line for malformed content.
     /// </summary>

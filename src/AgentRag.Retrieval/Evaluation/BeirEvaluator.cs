@@ -35,6 +35,9 @@ public sealed record BeirEvaluationRequest
 
     /// <summary>Drop a hit whose id equals the query id, as BEIR's evaluator does (matters for ArguAna, Quora).</summary>
     public bool IgnoreIdenticalIds { get; init; } = true;
+
+    /// <summary>Receives a line at each phase and every few percent of the corpus embedding (documents per second); null for none.</summary>
+    public IProgress<string>? Progress { get; init; }
 }
 
 /// <summary>Scores of one query.</summary>
@@ -65,7 +68,15 @@ public sealed record BeirEvaluationReport(
     [property: JsonPropertyName("index_seconds")] double IndexSeconds,
     [property: JsonPropertyName("query_ms_p50")] double QueryMsP50,
     [property: JsonPropertyName("query_ms_p95")] double QueryMsP95,
-    [property: JsonIgnore] IReadOnlyList<BeirQueryResult> PerQuery);
+    [property: JsonIgnore] IReadOnlyList<BeirQueryResult> PerQuery)
+{
+    /// <summary>
+    /// In hybrid mode, nDCG@10 of each fused ranking on its own (<c>bm25</c>, <c>dense</c>) in the same run, so one
+    /// corpus encoding gives all three figures; null in the other modes.
+    /// </summary>
+    [JsonPropertyName("components_ndcg@10")]
+    public IReadOnlyDictionary<string, double>? ComponentNdcg10 { get; init; }
+}
 
 /// <summary>The embedding model and settings dense and hybrid evaluations use (the model layer's, as the product's search).</summary>
 public sealed record BeirDenseModels(
@@ -105,11 +116,14 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
         if (mode != "bm25" && denseModels is not { Models.IsEmbeddingAvailable: true })
         {
             throw new NotSupportedException(
-                $"Evaluation mode '{mode}' needs an embedding model: set AGENTRAG_EMBEDDING_MODEL (and OPENAI_BASE_URL) or AgentRag:Models:Profiles:embedding; 'bm25' runs offline.");
+                $"Evaluation mode '{mode}' needs an embedding model: set AGENTRAG_EMBEDDING_MODEL (and OPENAI_BASE_URL) or AgentRag:Models:Profiles:embedding, "
+                + $"or {EmbeddingsOptions.SectionName}:Provider to local (offline); 'bm25' needs none.");
         }
 
         request.Rm3?.Validate();
         var dataset = await BeirDataset.LoadAsync(request.DatasetDirectory, request.Split, cancellationToken);
+        var progress = request.Progress;
+        progress?.Report($"{dataset.Name}: {dataset.Corpus.Count} documents, {dataset.Queries.Count} queries ({mode})");
         var throwaway = request.DataDirectory is null;
         var dataDirectory = request.DataDirectory ?? Path.Combine(Path.GetTempPath(), $"agentrag-eval-{Guid.NewGuid():N}");
         var source = bm25Options ?? new Bm25Options();
@@ -153,14 +167,19 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                 {
                     await catalog.SaveAsync(TenantId, cancellationToken);
                 }
+
+                progress?.Report($"BM25 index built in {stopwatch.Elapsed.TotalSeconds:0.0} s");
             }
 
             DenseRetriever? dense = null;
             if (vectors is not null)
             {
                 var denseOptions = Options.Create(denseModels!.Dense);
+                var embedStarted = Stopwatch.GetTimestamp();
+                progress?.Report($"embedding {chunks.Count} documents with {denseModels.Models.Get(AgentRag.Models.ModelProfileNames.Embedding)}");
                 await new EmbeddingChunkIndexer(denseModels.Generator, denseModels.Models, vectors, denseOptions)
-                    .IndexAsync(TenantId, CorpusDocumentId, [.. chunks.Select(c => c with { DocumentId = CorpusDocumentId })], cancellationToken);
+                    .IndexAsync(TenantId, CorpusDocumentId, [.. chunks.Select(c => c with { DocumentId = CorpusDocumentId })],
+                        progress is null ? null : new EmbeddingProgress(progress, chunks.Count, embedStarted), cancellationToken);
                 dense = new DenseRetriever(denseModels.Generator, denseModels.Models, vectors, denseOptions);
             }
 
@@ -168,6 +187,7 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
             IKeywordIndex? keyword = mode == "dense" ? null : catalog;
             var fusion = new ReciprocalRankFusion();
             var results = new List<BeirQueryResult>(dataset.Queries.Count);
+            var components = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var query in dataset.Queries)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -188,6 +208,13 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                 var run = lists.Count == 1 ? lists[0].Hits : [.. fusion.Fuse(lists, Depth + 1).Select(h => new ScoredId(h.Id, h.Score))];
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 results.Add(Score(query, run, dataset.Qrels[query.Id], request.IgnoreIdenticalIds, elapsed));
+                if (lists.Count > 1)
+                {
+                    foreach (var list in lists)
+                    {
+                        components[list.Name] = components.GetValueOrDefault(list.Name) + Score(query, list.Hits, dataset.Qrels[query.Id], request.IgnoreIdenticalIds, 0).Ndcg10;
+                    }
+                }
             }
 
             var latencies = results.Select(r => r.QueryMilliseconds).Order().ToArray();
@@ -205,7 +232,10 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                 Math.Round(indexSeconds, 3),
                 Math.Round(Percentile(latencies, 0.50), 3),
                 Math.Round(Percentile(latencies, 0.95), 3),
-                results);
+                results)
+            {
+                ComponentNdcg10 = components.Count == 0 ? null : components.ToDictionary(c => c.Key, c => Math.Round(c.Value / Math.Max(1, results.Count), 4), StringComparer.Ordinal),
+            };
         }
         finally
         {
@@ -275,6 +305,25 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
         public int Count;
 
         public void OnToken(int start, int length) => Count++;
+    }
+}
+
+/// <summary>Turns the embedding stage's "n chunks done" into a line every 5% with the rate so far.</summary>
+file sealed class EmbeddingProgress(IProgress<string> progress, int total, long started) : IProgress<int>
+{
+    private int _lastStep = -1;
+
+    public void Report(int value)
+    {
+        var step = total == 0 ? 20 : value * 20 / total;
+        if (step == _lastStep)
+        {
+            return;
+        }
+
+        _lastStep = step;
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        progress.Report($"embedded {value}/{total} ({(seconds > 0 ? value / seconds : 0):0.0} documents/s)");
     }
 }
 

@@ -8,6 +8,12 @@ public interface IDenseRetriever
     /// <summary>The top <paramref name="k"/> chunks by cosine similarity to the embedded query, best first.</summary>
     Task<IReadOnlyList<(string ChunkId, string DocumentId, float Score)>> SearchAsync(
         string tenantId, string query, int k, IReadOnlySet<string>? allowedDocuments, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True when the tenant has vectors to search (made by the configured model); false while nothing is embedded yet,
+    /// so a hybrid search runs BM25 alone without embedding the query. Cheap: reads the index's counts.
+    /// </summary>
+    Task<bool> HasVectorsAsync(string tenantId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Reorders candidates by relevance to the query (an HTTP rerank endpoint, or an LLM scorer).</summary>

@@ -56,6 +56,14 @@ public sealed record SearchResponse(
     [property: JsonPropertyName("modes")] IReadOnlyList<string> Modes,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>
+    /// The ranking the hits come from: <c>hybrid</c> (BM25 and dense fused), <c>bm25</c> or <c>dense</c>. A hybrid
+    /// request is <c>bm25</c> here when no vector could be searched (no embedding provider, nothing embedded yet, or a
+    /// failed embedding call, which <see cref="Warnings"/> then explains).
+    /// </summary>
+    [JsonPropertyName("mode")]
+    public string Mode => Modes.Contains("bm25") && Modes.Contains("dense") ? "hybrid" : Modes.Contains("dense") ? "dense" : "bm25";
+
     /// <summary>The LLM rewrites searched besides the query (<c>expand: "llm"</c>); empty otherwise.</summary>
     public IReadOnlyList<string> Rewrites { get; init; } = [];
 }

@@ -102,6 +102,18 @@ public sealed class SearchService(
             warnings.Add("No embedding provider is configured: hybrid search ran BM25 only.");
         }
 
+        // Search the vectors that exist: before the first document is embedded, hybrid is BM25 alone (labelled so in
+        // Mode), and the query is not embedded for nothing. Dense search says why it found nothing.
+        if (runDense && !await _dense!.HasVectorsAsync(tenantId, cancellationToken))
+        {
+            runDense = false;
+            if (request.Mode == SearchMode.Dense)
+            {
+                warnings.Add("No document is embedded yet: dense search has no vectors to search (embedding runs after a document is ready).");
+                modes.Add("dense");
+            }
+        }
+
         if (request.Mode == SearchMode.Dense && denseText is null)
         {
             throw new ArgumentException("The query has no words to embed for dense search (only filters or negated terms).", nameof(request));

@@ -48,6 +48,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddHostedService<IndexSnapshotOnShutdown>();
         services.AddHostedService<SearchCacheReadyInvalidation>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWorker>());
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddingWorker>());
         services.AddHostedService<ScratchSweeper>();
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();

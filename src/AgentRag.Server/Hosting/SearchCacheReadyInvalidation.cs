@@ -24,7 +24,7 @@ internal sealed class SearchCacheReadyInvalidation(IngestionEventHub hub, Search
         {
             await foreach (var e in _subscription!.ReadAllAsync(stoppingToken))
             {
-                if (e.Status is DocumentStatus.Ready or DocumentStatus.Failed)
+                if (e.IsTerminal || e.IsEmbeddingComplete)
                 {
                     cache.Invalidate(e.TenantId);
                 }

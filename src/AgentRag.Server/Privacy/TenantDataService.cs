@@ -90,7 +90,7 @@ public sealed class TenantDataService(
         var rows = await store.EraseAsync(tenantId, cancellationToken);
         searchCache.Invalidate(tenantId);
         modelCaches.InvalidateResponses(tenantId);
-        modelCaches.InvalidateEmbeddings();
+        modelCaches.InvalidateEmbeddings(tenantId);
         return new TenantErasure(tenantId, rows, files);
     }
 

@@ -34,6 +34,8 @@ public static class EventStreamSchemas
         (DocumentEventRecorder.ProgressEvent, typeof(DocumentEvent)),
         (DocumentEventRecorder.ReadyEvent, typeof(DocumentEvent)),
         (DocumentEventRecorder.FailedEvent, typeof(DocumentEvent)),
+        (DocumentEventRecorder.EmbeddingEvent, typeof(DocumentEvent)),
+        (DocumentEventRecorder.EmbeddedEvent, typeof(DocumentEvent)),
     ];
 
     /// <summary>The events of each streaming operation, by operation id (<c>.WithName</c>).</summary>

@@ -18,7 +18,7 @@ public sealed class SqliteDocumentStore(SqliteDatabase database) : IDocumentStor
 
     private const string DocumentColumns =
         "tenant_id, id, file_name, content_type, size_bytes, sha256, status, stage, progress, progress_message, " +
-        "page_count, chunk_count, error, warnings, metadata, stored_path, attempts, created_at, updated_at, ready_at";
+        "page_count, chunk_count, error, warnings, metadata, stored_path, attempts, created_at, updated_at, ready_at, embedded_chunks, embedding_model";
 
     private const string ChunkColumns = "tenant_id, id, document_id, ordinal, text, token_count, pages, heading_path, spans";
 
@@ -90,7 +90,7 @@ public sealed class SqliteDocumentStore(SqliteDatabase database) : IDocumentStor
             using var statement = connection.Prepare(
                 $"INSERT INTO documents ({DocumentColumns}) VALUES (@tenant, @id, @file_name, @content_type, @size_bytes, @sha256, " +
                 "@status, @stage, @progress, @progress_message, @page_count, @chunk_count, @error, @warnings, @metadata, " +
-                "@stored_path, @attempts, @created_at, @updated_at, @ready_at)");
+                "@stored_path, @attempts, @created_at, @updated_at, @ready_at, @embedded_chunks, @embedding_model)");
             statement
                 .Bind("@tenant", document.TenantId)
                 .Bind("@id", document.Id)
@@ -113,7 +113,8 @@ public sealed class SqliteDocumentStore(SqliteDatabase database) : IDocumentStor
             using var statement = connection.Prepare(
                 "UPDATE documents SET status = @status, stage = @stage, progress = @progress, progress_message = @progress_message, " +
                 "page_count = @page_count, chunk_count = @chunk_count, error = @error, warnings = @warnings, metadata = @metadata, " +
-                "attempts = @attempts, updated_at = @updated_at, ready_at = @ready_at WHERE tenant_id = @tenant AND id = @id");
+                "attempts = @attempts, updated_at = @updated_at, ready_at = @ready_at, embedded_chunks = @embedded_chunks, " +
+                "embedding_model = @embedding_model WHERE tenant_id = @tenant AND id = @id");
             statement.Bind("@tenant", document.TenantId).Bind("@id", document.Id);
             BindState(statement, document);
             return statement.Execute() == 1;
@@ -290,6 +291,43 @@ public sealed class SqliteDocumentStore(SqliteDatabase database) : IDocumentStor
             return documents;
         }, cancellationToken);
 
+    public Task<bool> UpdateEmbeddingAsync(
+        string tenantId, string documentId, int attempt, string model, int embeddedChunks, DateTimeOffset updatedAt, CancellationToken cancellationToken = default)
+    {
+        RequireTenant(tenantId);
+        ArgumentNullException.ThrowIfNull(documentId);
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        ArgumentOutOfRangeException.ThrowIfNegative(embeddedChunks);
+        return _database.WriteAsync(connection =>
+        {
+            using var statement = connection.Prepare(
+                "UPDATE documents SET embedded_chunks = @embedded_chunks, embedding_model = @embedding_model, updated_at = @updated_at " +
+                "WHERE tenant_id = @tenant AND id = @id AND status = 'Ready' AND attempts = @attempts");
+            statement.Bind("@tenant", tenantId).Bind("@id", documentId).Bind("@attempts", attempt)
+                .Bind("@embedded_chunks", embeddedChunks).Bind("@embedding_model", model).Bind("@updated_at", updatedAt.UtcTicks);
+            return statement.Execute() == 1;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<Document>> ListAwaitingEmbeddingAsync(string model, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        return _database.ReadAsync<IReadOnlyList<Document>>(connection =>
+        {
+            using var statement = connection.Prepare(
+                $"SELECT {DocumentColumns} FROM documents WHERE status = 'Ready' " +
+                "AND (embedding_model IS NULL OR embedding_model <> @model OR embedded_chunks < chunk_count) ORDER BY ready_at, tenant_id, id");
+            statement.Bind("@model", model);
+            var documents = new List<Document>();
+            while (statement.Step())
+            {
+                documents.Add(ReadDocument(statement));
+            }
+
+            return documents;
+        }, cancellationToken);
+    }
+
     private static Document? ReadDocument(SqliteConnection connection, string tenantId, string documentId)
     {
         using var statement = connection.Prepare($"SELECT {DocumentColumns} FROM documents WHERE tenant_id = @tenant AND id = @id");
@@ -335,7 +373,9 @@ public sealed class SqliteDocumentStore(SqliteDatabase database) : IDocumentStor
             .Bind("@metadata", JsonSerializer.Serialize(document.Metadata, StorageJsonContext.Default.DocumentMetadata))
             .Bind("@attempts", document.Attempts)
             .Bind("@updated_at", document.UpdatedAt.UtcTicks)
-            .Bind("@ready_at", document.ReadyAt?.UtcTicks);
+            .Bind("@ready_at", document.ReadyAt?.UtcTicks)
+            .Bind("@embedded_chunks", document.EmbeddedChunks)
+            .Bind("@embedding_model", document.EmbeddingModel);
 
     private static Document ReadDocument(SqliteStatement row) => new()
     {
@@ -359,6 +399,8 @@ public sealed class SqliteDocumentStore(SqliteDatabase database) : IDocumentStor
         CreatedAt = FromTicks(row.GetInt64(17)),
         UpdatedAt = FromTicks(row.GetInt64(18)),
         ReadyAt = row.GetNullableInt64(19) is { } readyAt ? FromTicks(readyAt) : null,
+        EmbeddedChunks = row.GetInt32(20),
+        EmbeddingModel = row.GetNullableString(21),
     };
 
     private static Chunk ReadChunk(SqliteStatement row) => new()

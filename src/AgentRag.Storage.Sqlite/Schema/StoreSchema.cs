@@ -271,5 +271,23 @@ public static class StoreSchema
             CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);
             CREATE INDEX audit_log_at ON audit_log (at);
             """),
+        new(11, "embedding progress and the persistent embedding cache", """
+            -- A document is ready once keyword-searchable; its embedding follows in the background (ADR 0027).
+            ALTER TABLE documents ADD COLUMN embedded_chunks INTEGER NOT NULL DEFAULT 0; -- chunks with a vector of embedding_model
+            ALTER TABLE documents ADD COLUMN embedding_model TEXT;                       -- null: not embedded yet (or before this version)
+
+            -- Vectors by (scope, model, SHA-256 of the embedded text): a text is embedded once per model. tenant_id is a
+            -- tenant id, or 'dataset:<name>:<hash>' for an evaluation corpus (never a valid tenant id, so tenant erasure
+            -- leaves it alone).
+            CREATE TABLE embedding_cache (
+                tenant_id  TEXT    NOT NULL,
+                model      TEXT    NOT NULL,
+                text_hash  TEXT    NOT NULL, -- lower-case hex SHA-256 of the UTF-8 text
+                dimensions INTEGER NOT NULL,
+                vector     BLOB    NOT NULL, -- float32 little-endian × dimensions
+                created_at INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, model, text_hash)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

@@ -13,6 +13,7 @@ using AgentRag.Core.Serialization;
 using AgentRag.Models;
 using AgentRag.Runtime.Embedded;
 using AgentRag.Storage.Sqlite;
+using AgentRag.TestKit;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,7 +62,7 @@ public sealed class ApprovalHost : IAsyncDisposable
                 builder.AddProvider(logs);
             }
         });
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(settings ?? new Dictionary<string, string?>())).Build());
         services.AddSingleton(time);
         services.AddSingleton(new DataFolder(dataPath));
         services.AddSqliteStorage(dataPath);

@@ -5,6 +5,7 @@ using AgentRag.Core.Events;
 using AgentRag.Models;
 using AgentRag.Runtime.Embedded;
 using AgentRag.Storage.Sqlite;
+using AgentRag.TestKit;
 using AgentRag.TestKit.OpenAi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,7 +54,7 @@ public sealed class WorkflowHost : IAsyncDisposable
 
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(configuration)).Build());
         services.AddSingleton(time);
         services.AddSingleton(new DataFolder(dataPath));
         services.AddSqliteStorage(dataPath);

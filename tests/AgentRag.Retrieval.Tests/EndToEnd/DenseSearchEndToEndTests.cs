@@ -67,17 +67,21 @@ public sealed class DenseSearchEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Ingest_WithEmbeddingModel_RunsEmbeddingStageBeforeIndexingAndPersistsVectors()
+    public async Task Ingest_WithEmbeddingModel_IsReadyFirstThenEmbedsWithProgressAndPersistsVectors()
     {
         await using var product = ProductHarness.Start(_data.Path, EmbeddingSettings());
         var events = new List<Ingestion.Pipeline.IngestionEvent>();
 
-        await IngestAllAsync(product, events);
+        var documents = await IngestAllAsync(product, events);
 
         events.Select(e => e.Stage).Distinct().ShouldBe(
-            [IngestionStage.Pending, IngestionStage.Extracting, IngestionStage.Chunking, IngestionStage.Embedding, IngestionStage.Indexing, IngestionStage.Ready]);
-        events.ShouldContain(e => e.Stage == IngestionStage.Embedding && e.Message == "Embedding chunk 1/1" && e.Progress == 95);
-        events.Select(e => e.Progress).ShouldBeInOrder(SortDirection.Ascending);
+            [IngestionStage.Pending, IngestionStage.Extracting, IngestionStage.Chunking, IngestionStage.Indexing, IngestionStage.Ready, IngestionStage.Embedding]);
+        events.Single(e => e.IsTerminal).Stage.ShouldBe(IngestionStage.Ready, "ready (keyword-searchable) comes before any embedding");
+        events.Where(e => e.IsEmbedding).Select(e => (e.EmbeddedChunks, e.ChunkCount, e.EmbeddingModel, e.Message)).ShouldBe(
+            [(0, 1, "embed-test", "Semantic 0/1"), (1, 1, "embed-test", "Semantic 1/1")]);
+        events.Last().IsEmbeddingComplete.ShouldBeTrue();
+        events.Where(e => !e.IsEmbedding).Select(e => e.Progress).ShouldBeInOrder(SortDirection.Ascending);
+        documents.Values.ShouldAllBe(d => d.EmbeddedChunks == 1 && d.EmbeddingModel == "embed-test" && d.IsEmbeddedWith("embed-test"));
         _server.Count("embeddings", "embed-test").ShouldBe(Files.Length); // one batch per one-chunk document
         var info = await product.Services.GetRequiredService<IVectorStore>().GetInfoAsync(Tenant);
         info.ShouldBe(new VectorIndexInfo("embed-test", 16, Files.Length, Files.Length, IsApproximate: false));
@@ -169,7 +173,7 @@ public sealed class DenseSearchEndToEndTests : IAsyncLifetime
         var response = await restarted.Search.SearchAsync(Tenant, new SearchRequest { Query = packagesText, K = 1, Mode = SearchMode.Dense });
 
         response.Hits.ShouldHaveSingleItem().DocumentName.ShouldBe("packages.txt");
-        _server.Count("embeddings").ShouldBe(embeddingCalls + 1); // the query only
+        _server.Count("embeddings").ShouldBe(embeddingCalls, "the query is a chunk's text, which the persistent embedding cache holds");
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class ProductHarness : IAsyncDisposable
     public static ProductHarness Start(string dataDirectory, IReadOnlyDictionary<string, string?> settings)
     {
         var all = new Dictionary<string, string?>(settings) { ["AgentRag:Prompts:Directory"] = Path.Combine(SharedPaths.RepositoryRoot, "prompts") };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(EmbeddingTestSettings.Apply(all)).Build();
         var clock = new ManualTimeProvider();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
@@ -56,13 +56,23 @@ public sealed class ProductHarness : IAsyncDisposable
         return new ProductHarness(provider, clock);
     }
 
-    /// <summary>Submits a text file and runs the pipeline; returns the final document and every stage it went through, in order.</summary>
+    public DocumentEmbeddingService Embedding => Services.GetRequiredService<DocumentEmbeddingService>();
+
+    /// <summary>
+    /// Submits a text file, runs the pipeline to ready and then (as <c>agentrag ingest</c> does unless <c>--no-wait</c>)
+    /// the semantic stage; returns the final document and every event it went through, in order.
+    /// </summary>
     public async Task<(Document Document, IReadOnlyList<IngestionEvent> Events)> IngestTextAsync(string tenantId, string fileName, string text)
     {
         var hub = Services.GetRequiredService<IngestionEventHub>();
         using var subscription = hub.Subscribe();
         var submitted = await Ingestion.SubmitAsync(tenantId, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), fileName);
         var document = await Ingestion.ProcessAsync(tenantId, submitted.Document.Id);
+        if (document is { Status: DocumentStatus.Ready })
+        {
+            document = await Embedding.EmbedAsync(tenantId, document.Id);
+        }
+
         subscription.Dispose();
         var events = new List<IngestionEvent>();
         await foreach (var e in subscription.ReadAllAsync())

@@ -1,10 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Server.Auditing;
 using AgentRag.Server.Tests.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Server.Tests.Privacy;
 
@@ -29,6 +32,13 @@ public sealed class TenantErasureTests(IsolationServerFactory server) : IClassFi
         }
 
         (await member.PostAsJsonAsync("/v1/search", new { query = Canary })).EnsureSuccessStatusCode();
+
+        // A cached embedding whose bytes spell the canary (ASCII bytes make finite floats), beside one of the other tenant.
+        var embeddings = server.Services.GetRequiredService<IEmbeddingCache>();
+        var canaryVector = MemoryMarshal.Cast<byte, float>(Encoding.ASCII.GetBytes(Canary + "!")).ToArray();
+        var cachedText = EmbeddingCacheScope.HashText($"The {Canary} burrows under the hill.");
+        await embeddings.PutManyAsync(EmbeddingCacheScope.ForTenant(IsolationServerFactory.Victim), "canary-model", [new CachedEmbedding(cachedText, canaryVector)]);
+        await embeddings.PutManyAsync(EmbeddingCacheScope.ForTenant(IsolationServerFactory.Intruder), "canary-model", [new CachedEmbedding(cachedText, [1f, 2f])]);
         var intruder = server.ClientWith(server.IntruderAdmin.Key);
         var before = await SearchAsync(intruder);
         FilesContaining(Canary).ShouldNotBeEmpty("the canary must be on disk before the erasure, or this test proves nothing");
@@ -41,8 +51,11 @@ public sealed class TenantErasureTests(IsolationServerFactory server) : IClassFi
         var body = await IsolationServerFactory.Json(erased);
         body.GetProperty("rows").GetProperty("documents").GetInt32().ShouldBe(2);
         body.GetProperty("files").GetInt32().ShouldBe(2);
+        body.GetProperty("rows").GetProperty("embedding_cache").GetInt32().ShouldBe(1);
 
         FilesContaining(Canary).ShouldBeEmpty();
+        (await embeddings.CountAsync(EmbeddingCacheScope.ForTenant(IsolationServerFactory.Victim))).ShouldBe(0);
+        (await embeddings.GetManyAsync(EmbeddingCacheScope.ForTenant(IsolationServerFactory.Intruder), "canary-model", [cachedText]))[cachedText].ShouldBe([1f, 2f]);
         FilesContaining("burrows under the hill").ShouldBeEmpty();
         FilesContaining(IsolationServerFactory.VictimQuestion).ShouldBeEmpty();
         (await SearchAsync(intruder)).ShouldBe(before);

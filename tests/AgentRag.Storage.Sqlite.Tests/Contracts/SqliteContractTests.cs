@@ -140,3 +140,12 @@ public sealed class SqliteDistributedLockContractTests : DistributedLockContract
 
     public void Dispose() => _backend.Dispose();
 }
+
+public sealed class SqliteEmbeddingCacheContractTests : EmbeddingCacheContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}

@@ -27,6 +27,8 @@ public abstract class DocumentStoreContract : BackendContract
             Metadata = new DocumentMetadata { Title = "Debian Policy", Author = "Russ Allbery", CreatedAt = Epoch.AddYears(-3), Language = "en" },
             Attempts = 2,
             ReadyAt = Epoch.AddMinutes(5),
+            EmbeddedChunks = 7,
+            EmbeddingModel = "minilm",
         };
 
         await Store.InsertAsync(document);
@@ -312,6 +314,61 @@ public abstract class DocumentStoreContract : BackendContract
         var unfinished = await Store.ListUnfinishedAsync();
 
         unfinished.Select(d => (d.TenantId, d.Id)).ShouldBe([(TenantA, pending.Id), (TenantB, processing.Id)], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task UpdateEmbeddingAsync_ReadyInTheSameRun_RecordsProgressOnly()
+    {
+        var document = NewDocument(TenantA, "embedding") with { Status = DocumentStatus.Ready, Stage = IngestionStage.Ready, ChunkCount = 10, Attempts = 1, ProgressMessage = "Ready" };
+        await Store.InsertAsync(document);
+
+        (await Store.UpdateEmbeddingAsync(TenantA, document.Id, attempt: 1, "minilm", 4, Epoch.AddHours(1))).ShouldBeTrue();
+        await ReopenAsync();
+
+        var loaded = (await Store.GetAsync(TenantA, document.Id))!;
+        loaded.ShouldBe(document with { EmbeddedChunks = 4, EmbeddingModel = "minilm", UpdatedAt = loaded.UpdatedAt, Warnings = loaded.Warnings });
+        loaded.UpdatedAt.UtcTicks.ShouldBe(Epoch.AddHours(1).UtcTicks);
+        loaded.IsEmbeddedWith("minilm").ShouldBeFalse();
+        (await Store.UpdateEmbeddingAsync(TenantB, document.Id, 1, "minilm", 10, Epoch)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task UpdateEmbeddingAsync_DocumentReprocessedOrDeletedMeanwhile_ChangesNothing()
+    {
+        var document = NewDocument(TenantA, "reprocessed") with { Status = DocumentStatus.Ready, ChunkCount = 3, Attempts = 2 };
+        await Store.InsertAsync(document);
+
+        (await Store.UpdateEmbeddingAsync(TenantA, document.Id, attempt: 1, "minilm", 3, Epoch)).ShouldBeFalse("an earlier run");
+        await Store.UpdateAsync(document with { Status = DocumentStatus.Pending });
+        (await Store.UpdateEmbeddingAsync(TenantA, document.Id, attempt: 2, "minilm", 3, Epoch)).ShouldBeFalse("no longer ready");
+        (await Store.GetAsync(TenantA, document.Id))!.EmbeddedChunks.ShouldBe(0);
+        await Store.DeleteAsync(TenantA, document.Id);
+        (await Store.UpdateEmbeddingAsync(TenantA, document.Id, attempt: 2, "minilm", 3, Epoch)).ShouldBeFalse("deleted");
+    }
+
+    [Fact]
+    public async Task ListAwaitingEmbeddingAsync_ReturnsReadyDocumentsNotFullyEmbeddedWithTheModel()
+    {
+        async Task<Document> InsertAsync(string content, DocumentStatus status, string? model, int embedded, int chunks = 5)
+        {
+            var document = NewDocument(content.StartsWith('b') ? TenantB : TenantA, content) with
+            {
+                Status = status, ChunkCount = chunks, EmbeddingModel = model, EmbeddedChunks = embedded, ReadyAt = Epoch,
+            };
+            await Store.InsertAsync(document);
+            return document;
+        }
+
+        var never = await InsertAsync("a never embedded", DocumentStatus.Ready, null, 0);
+        var otherModel = await InsertAsync("b other model", DocumentStatus.Ready, "old-model", 5);
+        var interrupted = await InsertAsync("a interrupted", DocumentStatus.Ready, "minilm", 2);
+        await InsertAsync("a done", DocumentStatus.Ready, "minilm", 5);
+        await InsertAsync("a pending", DocumentStatus.Pending, null, 0);
+        await InsertAsync("a failed", DocumentStatus.Failed, null, 0);
+
+        var awaiting = await Store.ListAwaitingEmbeddingAsync("minilm");
+
+        awaiting.Select(d => d.Id).ShouldBe([never.Id, otherModel.Id, interrupted.Id], ignoreOrder: true);
     }
 
     [Theory]
