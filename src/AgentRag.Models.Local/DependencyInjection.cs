@@ -38,13 +38,15 @@ public static class DependencyInjection
 
     /// <summary>
     /// Loads the local model off the start path when it is the embedding profile, so the first search or ingestion does
-    /// not wait for it; a failure is logged, and the first real call reports it.
+    /// not wait for it; a failure is logged, and the first real call reports it. <see cref="StopAsync"/> may be called
+    /// more than once (a test host stops, then disposes).
     /// </summary>
-    private sealed class LocalEmbeddingWarmUp(
-        IServiceProvider services, ModelCatalog catalog, IOptions<EmbeddingsOptions> options, ILogger<LocalSentenceEncoder> logger) : IHostedService
+    internal sealed class LocalEmbeddingWarmUp(
+        IServiceProvider services, ModelCatalog catalog, IOptions<EmbeddingsOptions> options, ILogger<LocalSentenceEncoder> logger) : IHostedService, IDisposable
     {
         private readonly CancellationTokenSource _stopping = new();
         private Task _warmUp = Task.CompletedTask;
+        private int _stopped;
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -75,9 +77,14 @@ public static class DependencyInjection
 
         public async Task StopAsync(CancellationToken cancellationToken)
         {
-            await _stopping.CancelAsync();
+            if (Interlocked.Exchange(ref _stopped, 1) == 0)
+            {
+                await _stopping.CancelAsync();
+            }
+
             await _warmUp.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            _stopping.Dispose();
         }
+
+        public void Dispose() => _stopping.Dispose();
     }
 }
