@@ -65,23 +65,38 @@ public sealed class FileDistributedLock : IDistributedLock
         }
     }
 
+    /// <summary>
+    /// Opens (creating it if needed) the lock file at <paramref name="path"/> exclusively, or returns null when another
+    /// holder has it open: another process, or another handle in this one. The operating system releases it when the
+    /// returned stream is disposed or the process dies. Throws <see cref="DirectoryNotFoundException"/> when its folder
+    /// is missing, and the other <see cref="IOException"/>s of a path that cannot be opened at all.
+    /// </summary>
+    public static FileStream? TryOpenLockFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        catch (IOException ex) when (ex is not (DirectoryNotFoundException or FileNotFoundException or PathTooLongException))
+        {
+            // Locked by another holder. Its HResult differs by platform (ERROR_SHARING_VIOLATION on Windows, EWOULDBLOCK
+            // from flock on Unix), so the exception's type is what tells it apart from a path that cannot be opened.
+            return null;
+        }
+    }
+
     private static Lease? TryLock(string name, string path)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return new Lease(name, new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0));
+                return TryOpenLockFile(path) is { } file ? new Lease(name, file) : null;
             }
             catch (DirectoryNotFoundException) when (attempt < 3)
             {
                 // First use, or the folder was deleted meanwhile (a tenant's index erased): make it and retry.
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            }
-            catch (IOException ex) when (ex is not (DirectoryNotFoundException or FileNotFoundException or PathTooLongException))
-            {
-                // Locked by another holder (the sharing violation's HResult differs between Windows and Unix).
-                return null;
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentRag.Core.Coordination;
 
 namespace AgentRag.Retrieval.Persistence;
 
@@ -16,9 +17,6 @@ internal sealed class SharedIndexFiles<TState> : IDisposable
 {
     /// <summary>How long a writer waits for another process to release the lock file before giving up.</summary>
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(1);
-
-    /// <summary>The HResult of the <see cref="IOException"/> thrown when another process holds the lock file.</summary>
-    private const int SharingViolation = unchecked((int)0x80070020);
 
     private readonly string _snapshotPath;
     private readonly string _journalPath;
@@ -199,19 +197,17 @@ internal sealed class SharedIndexFiles<TState> : IDisposable
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
-            try
+            if (FileDistributedLock.TryOpenLockFile(_lockPath) is { } lockFile)
             {
-                return new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+                return lockFile;
             }
-            catch (IOException ex) when (ex.HResult == SharingViolation)
-            {
-                if (Stopwatch.GetElapsedTime(started) > LockTimeout)
-                {
-                    throw new IOException($"The index in '{Directory}' stayed locked by another process for over {LockTimeout.TotalSeconds:0} s ({_lockPath}).", ex);
-                }
 
-                Thread.Sleep(10);
+            if (Stopwatch.GetElapsedTime(started) > LockTimeout)
+            {
+                throw new IOException($"The index in '{Directory}' stayed locked by another process for over {LockTimeout.TotalSeconds:0} s ({_lockPath}).");
             }
+
+            Thread.Sleep(10);
         }
     }
 

@@ -78,6 +78,26 @@ public sealed class SharedIndexFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task ReplaceDocumentAsync_OtherProcessHoldsTheLockFile_WaitsForItThenWrites()
+    {
+        using var server = NewCatalog();
+        await Put(server, "doc_a", "alpha apples");
+        var lockPath = Directory.GetFiles(_data.Path, "bm25.journal.lock", SearchOption.AllDirectories).ShouldHaveSingleItem();
+
+        Task write;
+        using (File.Open(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            write = Task.Run(() => Put(server, "doc_b", "bravo bananas")); // the wait blocks its thread
+
+            // Held elsewhere, the lock is waited for: the write neither fails nor completes while it is held.
+            SpinWait.SpinUntil(() => write.IsCompleted, TimeSpan.FromMilliseconds(200)).ShouldBeFalse();
+        }
+
+        await write;
+        (await ChunksOnDiskAsync()).ShouldBe(["doc_a#0", "doc_b#0"]);
+    }
+
+    [Fact]
     public async Task RefreshAsync_TenantNotLoaded_FalseAndNothingCreated()
     {
         using var catalog = NewCatalog();
