@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import Ajv2020Module from "ajv/dist/2020.js";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/schema.js";
-import { EventDecoder, readStream, readStreamUntil } from "./sse.js";
 
 const baseUrl = process.env.AGENTRAG_URL!;
 const corpus = process.env.AGENTRAG_CORPUS!;
@@ -45,21 +45,58 @@ async function expect(result: { response: Response; data?: unknown; error?: unkn
 
 /** Reads a server-sent event stream until it ends, or only its headers when it never ends. */
 async function events(response: Response, follow: boolean): Promise<string> {
+  assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
   if (!follow) {
-    assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
     await response.body?.cancel();
     return "";
   }
 
-  return await readStream(response);
+  return await response.text();
 }
 
 const sseOptions = { parseAs: "stream" as const, headers: { Accept: "text/event-stream" } };
 
 // Every SSE event is decoded by the schema its operation names for its type (x-sse-events), as a generated client would.
-const decoder = new EventDecoder(document);
-const decodeEvents = (text: string, method: string, path: string) => decoder.decode(text, method, path);
-const decoded = decoder.decoded;
+// ajv is CommonJS: its class is the module's `default`.
+const ajv = new Ajv2020Module.default({ strict: false, validateFormats: false, allErrors: true });
+ajv.addSchema({ $id: "agentrag", components: document.components });
+const decoded = new Set<string>();
+
+/** Splits a text/event-stream body into events (comments skipped, data lines joined). */
+function parseEvents(text: string): { event: string; id?: string; data: string }[] {
+  const parsed: { event: string; id?: string; data: string }[] = [];
+  for (const block of text.split("\n\n")) {
+    let event = "message";
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith(":") || line.length === 0) continue;
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") event = value;
+      else if (field === "id") id = value;
+      else if (field === "data") data.push(value);
+    }
+    if (data.length > 0) parsed.push({ event, id, data: data.join("\n") });
+  }
+  return parsed;
+}
+
+/** Decodes every event of a stream of `method path` by its schema; returns the events' data, in order. */
+function decodeEvents(text: string, method: string, path: string): { event: string; data: any }[] {
+  const named = document.paths[path][method]["x-sse-events"] as Record<string, { $ref: string }>;
+  assert.ok(named, `${method} ${path} names no event schemas`);
+  return parseEvents(text).filter((e) => e.data !== "[DONE]").map((e) => {
+    const schema = named[e.event];
+    assert.ok(schema, `${method} ${path}: the event '${e.event}' has no schema`);
+    const validate = ajv.getSchema(`agentrag${schema.$ref}`)!;
+    const data = JSON.parse(e.data);
+    assert.ok(validate(data), `${method} ${path}: '${e.event}' does not match ${schema.$ref}: ${ajv.errorsText(validate.errors)}\n${e.data}`);
+    decoded.add(e.event);
+    return { event: e.event, data };
+  });
+}
 
 // Documents: upload one file as multipart `files`, follow it to ready.
 const fileName = "nodejs-process.md";
@@ -169,9 +206,15 @@ assert.equal(failure.code, "cancelled");
 // The inbox replays the tenant's approval notifications from the start (no Last-Event-ID), then waits: read the first two.
 const inboxReplay = await client.GET("/v1/approvals/events", { params: { header: tenant }, ...sseOptions });
 await expect(inboxReplay, 200, "approval events replayed");
-const inboxText = await readStreamUntil(inboxReplay.response, (seen) =>
-  seen.some((e) => e.event === "approval.required") && seen.some((e) => e.event === "approval.resolved"));
-decodeEvents(inboxText, "get", "/v1/approvals/events");
+const reader = inboxReplay.response.body!.getReader();
+let inboxText = "";
+while (!/event: approval\.required[\s\S]*event: approval\.resolved[^]*?\n\n/.test(inboxText)) {
+  const { value, done: ended } = await reader.read();
+  if (ended) break;
+  inboxText += new TextDecoder().decode(value);
+}
+await reader.cancel();
+decodeEvents(inboxText.slice(0, inboxText.lastIndexOf("\n\n") + 2), "get", "/v1/approvals/events");
 
 // The OpenAI-compatible surface.
 // Their request and response types come from ChatCompletionsApi (typed there, not here): read them loosely so this
