@@ -43,7 +43,12 @@ internal static class EnumOption
     private static TEnum? Parse<TEnum>(ArgumentResult result, string name)
         where TEnum : struct, Enum
     {
-        var text = result.Tokens.Count == 0 ? null : result.Tokens[^1].Value;
+        if (result.Tokens.Count == 0)
+        {
+            return null; // not given: the option's default
+        }
+
+        var text = result.Tokens[^1].Value;
         if (EnumNames.TryParse<TEnum>(text, out var value))
         {
             return value;
