@@ -53,7 +53,10 @@ public static class AgentRagCommandLine
         var parseResult = Build(hostCommands).Parse(args);
         try
         {
-            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var exitCode = await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+
+            // A command line that does not parse (an unknown option, a value no option takes) is bad usage.
+            return parseResult.Errors.Count > 0 && exitCode != ExitCodes.Success ? ExitCodes.Usage : exitCode;
         }
         catch (CliException ex)
         {

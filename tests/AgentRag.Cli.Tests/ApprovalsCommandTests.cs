@@ -67,6 +67,9 @@ public sealed class ApprovalsCommandTests
         missing.StandardError.ShouldContain("No approval 'apr_0000000000000000' in tenant 'default'.");
         var badStatus = await CliProcess.RunAsync(["approvals", "list", "--status", "maybe", "--data", data.Path]);
         badStatus.ExitCode.ShouldBe(2, badStatus.ToString());
+        badStatus.StandardError.ShouldContain("Unknown --status 'maybe': use pending, approved, rejected, expired or escalated.");
+        var anyCase = await CliProcess.RunAsync(["approvals", "list", "--status", "Rejected", "--json", "--data", data.Path]);
+        anyCase.ExitCode.ShouldBe(0, anyCase.ToString());
     }
 
     /// <summary>Posts a query with <c>"approval": "before_answer"</c> and returns its approval id once requested.</summary>

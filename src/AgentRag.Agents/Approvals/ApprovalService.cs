@@ -1,8 +1,8 @@
-using System.Text.Json;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Actors;
 using AgentRag.Core.Approvals;
+using AgentRag.Core.Serialization;
 
 namespace AgentRag.Agents.Approvals;
 
@@ -115,7 +115,7 @@ public static class ApprovalText
         ArgumentNullException.ThrowIfNull(record);
         if (record.Resolution is not { } resolution)
         {
-            return $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(record.Status.ToString())} (expires {record.ExpiresAt:u})";
+            return $"{EnumNames.Of(record.Status)} (expires {record.ExpiresAt:u})";
         }
 
         var verb = resolution.Decision switch

@@ -48,21 +48,13 @@ internal static class ApprovalsCommand
 
     private static Command CreateList()
     {
-        var status = new Option<string?>("--status") { Description = "pending, approved, rejected, expired or escalated." };
+        var status = EnumOption.Create<ApprovalStatus>("--status", "Only requests in this status.");
         var workflow = new Option<string?>("--workflow") { Description = "Only this workflow's requests." };
         var limit = new Option<int>("--limit") { Description = "Most requests to list.", DefaultValueFactory = _ => 100 };
         var command = new Command("list", "List requests, newest first.") { status, workflow, limit };
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>
         {
-            var statusText = parseResult.GetValue(status);
-            ApprovalStatus? filter = null;
-            if (!string.IsNullOrEmpty(statusText))
-            {
-                filter = Enum.TryParse<ApprovalStatus>(statusText, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(statusText, out _)
-                    ? parsed
-                    : throw new CliException($"Unknown --status '{statusText}': use pending, approved, rejected, expired or escalated.", ExitCodes.Usage);
-            }
-
+            var filter = parseResult.GetValue(status);
             var max = parseResult.GetValue(limit);
             if (max is < 1 or > 1000)
             {
@@ -75,7 +67,7 @@ internal static class ApprovalsCommand
                 using (client)
                 {
                     var query = $"/v1/approvals?limit={max.ToString(CultureInfo.InvariantCulture)}"
-                        + (filter is { } f ? $"&status={JsonNamingPolicy.SnakeCaseLower.ConvertName(f.ToString())}" : "")
+                        + (filter is { } f ? $"&status={EnumNames.Of(f)}" : "")
                         + (parseResult.GetValue(workflow) is { Length: > 0 } w ? $"&workflowId={Uri.EscapeDataString(w)}" : "");
                     page = await SendAsync<ApprovalPage>(client, new HttpRequestMessage(HttpMethod.Get, query), cancellationToken);
                 }
@@ -94,7 +86,7 @@ internal static class ApprovalsCommand
             var table = new Table().AddColumns("Id", "Workflow", "Step", "Status", "Risk", "Action", "Expires");
             foreach (var r in page.Items)
             {
-                table.AddRow(r.Id, r.WorkflowId, Markup.Escape(r.StepId), Snake(r.Status), Snake(r.Risk), Markup.Escape(TextPreview.Shorten(r.Action, 60)),
+                table.AddRow(r.Id, r.WorkflowId, Markup.Escape(r.StepId), EnumNames.Of(r.Status), EnumNames.Of(r.Risk), Markup.Escape(TextPreview.Shorten(r.Action, 60)),
                     r.ExpiresAt.ToString("u", CultureInfo.InvariantCulture));
             }
 
@@ -144,11 +136,11 @@ internal static class ApprovalsCommand
             Row("Action", record.Action);
             Row("Rationale", record.Rationale);
             Row("Impact", record.Impact);
-            Row("Risk", Snake(record.Risk));
-            Row("Suggested", $"{Snake(record.SuggestedDecision)}: {record.SuggestionReason}");
+            Row("Risk", EnumNames.Of(record.Risk));
+            Row("Suggested", $"{EnumNames.Of(record.SuggestedDecision)}: {record.SuggestionReason}");
             Row("Query", record.Context.TryGetProperty("query", out var q) ? q.GetString() : null);
             Row("Created", record.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
-            Row("Expires", $"{record.ExpiresAt.ToString("u", CultureInfo.InvariantCulture)} (then {Snake(record.TimeoutPolicy)})");
+            Row("Expires", $"{record.ExpiresAt.ToString("u", CultureInfo.InvariantCulture)} (then {EnumNames.Of(record.TimeoutPolicy)})");
             AnsiConsole.Write(grid);
             if (record.Context.TryGetProperty("sources", out var sources) && sources.GetArrayLength() > 0)
             {
@@ -167,7 +159,7 @@ internal static class ApprovalsCommand
             foreach (var entry in history)
             {
                 var comment = string.IsNullOrWhiteSpace(entry.Comment) ? "" : $": {entry.Comment}";
-                Console.WriteLine($"  {entry.Sequence}. {entry.At.ToString("u", CultureInfo.InvariantCulture)} {entry.Actor} {Snake(entry.Action)}{comment}");
+                Console.WriteLine($"  {entry.Sequence}. {entry.At.ToString("u", CultureInfo.InvariantCulture)} {entry.Actor} {EnumNames.Of(entry.Action)}{comment}");
             }
 
             return ExitCodes.Success;
@@ -269,7 +261,7 @@ internal static class ApprovalsCommand
         Console.WriteLine($"{decided.Id}: {ApprovalText.Describe(decided)}.");
         if (workflow is not null)
         {
-            Console.WriteLine($"Workflow {workflow.WorkflowId}: {Snake(workflow.Status)}.");
+            Console.WriteLine($"Workflow {workflow.WorkflowId}: {EnumNames.Of(workflow.Status)}.");
             if (workflow.Answer is { } answer)
             {
                 Console.WriteLine();
@@ -352,8 +344,6 @@ internal static class ApprovalsCommand
 
     private static CliException NotFound(string tenantId, string approvalId) =>
         new($"No approval '{approvalId}' in tenant '{tenantId}'.", ExitCodes.NotFound);
-
-    private static string Snake<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     private sealed record HistoryBody(IReadOnlyList<ApprovalAuditEntry> Entries);
 }

@@ -31,11 +31,7 @@ internal static class AskCommand
     public static Command Create()
     {
         var question = new Argument<string>("question") { Description = "The question to answer." };
-        var mode = new Option<QueryMode>("--mode")
-        {
-            Description = "auto (the chat model when configured), extractive (no model) or model.",
-            DefaultValueFactory = _ => QueryMode.Auto,
-        };
+        var mode = EnumOption.Create("--mode", "auto (the chat model when configured), extractive (no model) or model.", QueryMode.Auto);
         var session = new Option<string?>("--session")
         {
             Description = "Ask within this conversation (created when unknown): follow-ups are resolved against its last turns.",

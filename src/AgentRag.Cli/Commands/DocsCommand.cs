@@ -23,7 +23,7 @@ internal static class DocsCommand
 
     private static Command CreateList()
     {
-        var status = new Option<DocumentStatus?>("--status") { Description = "Only documents in this status." };
+        var status = EnumOption.Create<DocumentStatus>("--status", "Only documents in this status.");
         var limit = new Option<int>("--limit") { Description = "Most documents to list.", DefaultValueFactory = _ => 100 };
         var command = new Command("list", "List documents, newest first.") { status, limit };
         command.SetHostedAction(async (host, parseResult, cancellationToken) =>

@@ -21,7 +21,7 @@ internal static class EvalQaCommand
     {
         var questions = new Option<string>("--questions") { Description = "A JSON-lines question set (format: shared/questions/README.md).", Required = true };
         var docs = new Option<string>("--docs") { Description = "The folder of documents the questions are about.", Required = true };
-        var mode = new Option<QueryMode?>("--mode") { Description = "auto, extractive or model (default: model when a chat model is configured, else extractive)." };
+        var mode = EnumOption.Create<QueryMode>("--mode", "auto, extractive or model (default: model when a chat model is configured, else extractive).");
         var command = new Command("qa", "Measure answer quality on labelled questions over a folder of documents.") { questions, docs, mode };
         command.SetHostedAction(
             (host, parseResult, cancellationToken) => RunAsync(host, parseResult.GetValue(questions)!, parseResult.GetValue(docs)!, parseResult.GetValue(mode), cancellationToken),

@@ -13,7 +13,7 @@ internal static class SearchCommand
     {
         var query = new Argument<string>("query") { Description = "Free text (OR, BM25-ranked) or query syntax: \"phrase\", AND/OR/NOT, +must, -not, doc:, after:, before:, lang:." };
         var k = new Option<int>("--k") { Description = "Hits to return.", DefaultValueFactory = _ => 10 };
-        var mode = new Option<SearchMode>("--mode") { Description = "bm25, dense or hybrid.", DefaultValueFactory = _ => SearchMode.Hybrid };
+        var mode = EnumOption.Create("--mode", "bm25, dense or hybrid.", SearchMode.Hybrid);
         var rerank = new Option<bool>("--rerank") { Description = "Rerank the top candidates (needs a reranker)." };
         var expand = new Option<string?>("--expand") { Description = "Query expansion: rm3." };
         var command = new Command("search", "Search the ingested documents.") { query, k, mode, rerank, expand };

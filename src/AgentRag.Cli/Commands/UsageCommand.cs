@@ -27,7 +27,7 @@ internal static class UsageCommand
 
     public static Command Create()
     {
-        var groupBy = new Option<UsageGroupBy?>("--group-by") { Description = "Aggregate by agent, model, tenant, day, session, profile, prompt or workflow." };
+        var groupBy = EnumOption.Create<UsageGroupBy>("--group-by", "Aggregate by this attribute of the calls.");
         var from = new Option<string?>("--from") { Description = "Only calls at or after this UTC time (e.g. 2025-03-01 or 2025-03-01T12:00:00Z)." };
         var to = new Option<string?>("--to") { Description = "Only calls before this UTC time." };
         var allTenants = new Option<bool>("--all-tenants") { Description = "Every tenant's usage, not only --tenant's." };

@@ -13,8 +13,9 @@ public static class AgentRagJson
 
     /// <summary>
     /// The options for reading request bodies of AgentRag's own routes: the conventions, plus an unknown member is an
-    /// error (<see cref="JsonUnmappedMemberHandling.Disallow"/>), so a misspelled field cannot silently do nothing. Not
-    /// for bodies defined by others (the OpenAI-compatible route accepts fields it does not model).
+    /// error (<see cref="JsonUnmappedMemberHandling.Disallow"/>), so a misspelled field cannot silently do nothing, and
+    /// enum fields are read by <see cref="EnumNames"/> (<see cref="EnumNameConverter"/>), as query strings and CLI
+    /// options are. Not for bodies defined by others (the OpenAI-compatible route accepts fields it does not model).
     /// </summary>
     public static JsonSerializerOptions Requests { get; } = CreateRequests();
 
@@ -33,6 +34,7 @@ public static class AgentRagJson
     private static JsonSerializerOptions CreateRequests()
     {
         var options = Apply(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        options.Converters.Insert(0, new EnumNameConverter());
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.MaxDepth = MaxRequestDepth;
         options.MakeReadOnly(populateMissingResolver: true);

@@ -1,11 +1,14 @@
+using System.ComponentModel;
 using System.Text.Json;
 using AgentRag.Agents.Approvals;
 using AgentRag.Core.Approvals;
+using AgentRag.Core.Serialization;
 using AgentRag.Server.Auditing;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace AgentRag.Server.Apis;
 
@@ -20,12 +23,12 @@ public static class ApprovalsApi
 {
     public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
+        var api = app.MapGroup("/v1/approvals").WithTags("Approvals").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin).WithEnumParameters();
         api.MapGet("/", ListAsync).WithName("ListApprovals").WithSummary("Requests for approval, filtered by status or workflow, one page at a time.");
         api.MapGet("/events", StreamEvents).WithName("StreamApprovalEvents").WithSummary("Follow the tenant's approval notifications (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         api.MapGet("/audit", ExportAuditAsync).WithName("ExportApprovalAudit").WithSummary("The approvals' audit trail, over a time range.");
-        api.MapGet("/{id}", GetAsync).WithName("GetApproval").WithSummary("A request for approval, with its context.");
-        api.MapGet("/{id}/history", GetHistoryAsync).WithName("GetApprovalHistory").WithSummary("A request's audit trail.");
+        api.MapGet("/{id}", GetAsync).WithName("GetApproval").WithSummary("A request for approval, with its context.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/history", GetHistoryAsync).WithName("GetApprovalHistory").WithSummary("A request's audit trail.").ProducesProblem(StatusCodes.Status404NotFound);
         foreach (var (action, decision, audited, name, summary) in new[]
                  {
                      ("approve", ApprovalDecision.Approve, AuditActions.ApprovalApprove, "ApproveApproval", "Approve a request: the paused step runs."),
@@ -37,8 +40,6 @@ public static class ApprovalsApi
                     DecideAsync(id, decision, tenant, context, approvals, ct))
                 .DisableAntiforgery()
                 .Accepts<DecisionBody>("application/json")
-                .Produces<ApprovalRecord>()
-                .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status410Gone)
@@ -54,6 +55,19 @@ public static class ApprovalsApi
     /// <summary>A decision's body: an optional comment, and for <c>modify</c> the step inputs to change.</summary>
     public sealed record DecisionBody(string? Comment = null, Dictionary<string, JsonElement>? Inputs = null);
 
+    /// <summary>The query string of <c>GET /v1/approvals</c>.</summary>
+    public sealed record ApprovalListFilter(
+        [property: FromQuery(Name = "status"), Description("Only requests in this status.")] EnumParameter<ApprovalStatus>? Status = null,
+        [property: FromQuery(Name = "workflowId"), Description("Only this workflow's requests.")] string? WorkflowId = null,
+        [property: FromQuery(Name = "offset"), Description("Requests to skip (default 0).")] int? Offset = null,
+        [property: FromQuery(Name = "limit"), Description("Most requests to return, 1 to 1000 (default 100).")] int? Limit = null);
+
+    /// <summary>The query string of <c>GET /v1/approvals/audit</c>.</summary>
+    public sealed record AuditRange(
+        [property: FromQuery(Name = "from"), Description("Only entries at or after this time (ISO 8601).")] string? From = null,
+        [property: FromQuery(Name = "to"), Description("Only entries before this time (ISO 8601).")] string? To = null,
+        [property: FromQuery(Name = "limit"), Description("Most entries to return, 1 to 10000 (default 10000).")] int? Limit = null);
+
     /// <summary>One page of requests.</summary>
     public sealed record ApprovalList(IReadOnlyList<ApprovalRecord> Items, int Total, int Offset, int Limit);
 
@@ -64,20 +78,9 @@ public static class ApprovalsApi
     public sealed record AuditExport(string TenantId, DateTimeOffset? From, DateTimeOffset? To, int Count, IReadOnlyList<ApprovalAuditEntry> Entries);
 
     internal static async Task<Results<Ok<ApprovalList>, ValidationProblem>> ListAsync(
-        TenantId tenant, ApprovalService approvals, string? status, string? workflowId, int? offset, int? limit, CancellationToken cancellationToken)
+        TenantId tenant, ApprovalService approvals, [AsParameters] ApprovalListFilter filter, CancellationToken cancellationToken)
     {
-        ApprovalStatus? filter = null;
-        if (!string.IsNullOrEmpty(status))
-        {
-            if (!TryParseStatus(status, out var parsed))
-            {
-                return Invalid("status", $"Unknown status '{status}': use pending, approved, rejected, expired or escalated.");
-            }
-
-            filter = parsed;
-        }
-
-        var query = new ApprovalQuery(filter, string.IsNullOrEmpty(workflowId) ? null : workflowId, offset ?? 0, limit ?? 100);
+        var query = new ApprovalQuery(filter.Status?.Value, string.IsNullOrEmpty(filter.WorkflowId) ? null : filter.WorkflowId, filter.Offset ?? 0, filter.Limit ?? 100);
         if (query.Offset < 0)
         {
             return Invalid("offset", "offset must be 0 or more.");
@@ -110,19 +113,19 @@ public static class ApprovalsApi
     }
 
     internal static async Task<Results<Ok<AuditExport>, ValidationProblem>> ExportAuditAsync(
-        TenantId tenant, ApprovalService approvals, string? from, string? to, int? limit, CancellationToken cancellationToken)
+        TenantId tenant, ApprovalService approvals, [AsParameters] AuditRange range, CancellationToken cancellationToken)
     {
-        if (!TimeParameter.TryParse(from, out var fromTime))
+        if (!TimeParameter.TryParse(range.From, out var fromTime))
         {
-            return Invalid("from", $"'{from}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
+            return Invalid("from", $"'{range.From}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
         }
 
-        if (!TimeParameter.TryParse(to, out var toTime))
+        if (!TimeParameter.TryParse(range.To, out var toTime))
         {
-            return Invalid("to", $"'{to}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
+            return Invalid("to", $"'{range.To}' is not a date and time (ISO 8601, e.g. 2025-03-14T09:00:00Z).");
         }
 
-        var max = limit ?? 10_000;
+        var max = range.Limit ?? 10_000;
         if (max is < 1 or > 10_000)
         {
             return Invalid("limit", "limit must be between 1 and 10000.");
@@ -136,7 +139,7 @@ public static class ApprovalsApi
     internal static ServerSentEventsResult<string> StreamEvents(TenantId tenant, HttpContext httpContext, ServerSentEvents events) =>
         events.Stream(httpContext, tenant.Value, ApprovalEvents.TenantStreamId, static _ => false);
 
-    internal static async Task<IResult> DecideAsync(
+    internal static async Task<Results<Ok<ApprovalRecord>, ProblemHttpResult, ValidationProblem>> DecideAsync(
         string id, ApprovalDecision decision, TenantId tenant, HttpContext httpContext, ApprovalService approvals, CancellationToken cancellationToken)
     {
         DecisionBody? body = null;
@@ -156,7 +159,7 @@ public static class ApprovalsApi
         var result = await approvals.DecideAsync(tenant.Value, id, request, cancellationToken);
         return result.Outcome switch
         {
-            ApprovalDecisionOutcome.Applied => TypedResults.Ok(result.Record),
+            ApprovalDecisionOutcome.Applied => TypedResults.Ok(result.Record!),
             ApprovalDecisionOutcome.NotFound => NotFound(id),
             ApprovalDecisionOutcome.AlreadyDecided => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict,
@@ -182,12 +185,9 @@ public static class ApprovalsApi
     private static Dictionary<string, object?> Extensions(ApprovalRecord record) => new()
     {
         ["approvalId"] = record.Id,
-        ["status"] = JsonNamingPolicy.SnakeCaseLower.ConvertName(record.Status.ToString()),
+        ["status"] = EnumNames.Of(record.Status),
         ["decision"] = record.Resolution,
     };
-
-    private static bool TryParseStatus(string text, out ApprovalStatus status) =>
-        Enum.TryParse(text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
 
     private static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid request");

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using AgentRag.Core.Documents;
 using AgentRag.Core.Events;
@@ -9,6 +10,7 @@ using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -20,7 +22,7 @@ public static class DocumentsApi
 {
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
+        var api = app.MapGroup("/v1/documents").WithTags("Documents").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer).WithEnumParameters();
         api.MapPost("/", UploadAsync).WithName("UploadDocuments").WithSummary("Upload files for ingestion (multipart, one part per file).").DisableAntiforgery().RequireAuthorization(AuthPolicies.Member)
             .WithLimitGroup(LimitGroup.Uploads).AddEndpointFilter<UploadQuotaFilter>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -32,16 +34,18 @@ public static class DocumentsApi
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .Audited(AuditActions.DocumentUpload);
         api.MapGet("/", ListAsync).WithName("ListDocuments").WithSummary("The tenant's documents, filtered by status, one page at a time.");
-        api.MapGet("/{id}", GetAsync).WithName("GetDocument").WithSummary("A document and its ingestion status.");
-        api.MapGet("/{id}/chunks", GetChunksAsync).WithName("GetDocumentChunks").WithSummary("A document's indexed chunks.");
-        api.MapGet("/{id}/pages/{number:int}", GetPageAsync).WithName("GetDocumentPage").WithSummary("One page of a document's extracted text.");
+        api.MapGet("/{id}", GetAsync).WithName("GetDocument").WithSummary("A document and its ingestion status.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/chunks", GetChunksAsync).WithName("GetDocumentChunks").WithSummary("A document's indexed chunks.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/pages/{number:int}", GetPageAsync).WithName("GetDocumentPage").WithSummary("One page of a document's extracted text.").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/original", GetOriginalAsync).WithName("GetDocumentOriginal").WithSummary("The uploaded file itself, as a download.")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/passage", GetPassageAsync).WithName("GetDocumentPassage").WithSummary("A quote of a page with the sentences around it (a citation's context).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamDocumentEvents").WithSummary("Follow a document's ingestion (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/{id}/reprocess", ReprocessAsync).WithName("ReprocessDocument").WithSummary("Ingest a document again from its stored original.").RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess);
-        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteDocument").WithSummary("Delete a document, its chunks and its original.").RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete);
+        api.MapPost("/{id}/reprocess", ReprocessAsync).WithName("ReprocessDocument").WithSummary("Ingest a document again from its stored original.").RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteDocument").WithSummary("Delete a document, its chunks and its original.").RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -55,6 +59,12 @@ public static class DocumentsApi
     {
         string? IAuditTarget.AuditTarget => Documents.Count == 0 ? null : string.Join(',', Documents.Select(d => d.Id));
     }
+
+    /// <summary>The query string of <c>GET /v1/documents</c>.</summary>
+    public sealed record DocumentListFilter(
+        [property: FromQuery(Name = "status"), Description("Only documents in this status.")] EnumParameter<DocumentStatus>? Status = null,
+        [property: FromQuery(Name = "offset"), Description("Documents to skip (default 0).")] int? Offset = null,
+        [property: FromQuery(Name = "limit"), Description("Most documents to return, 1 to 500 (default 50).")] int? Limit = null);
 
     public sealed record DocumentListResponse(IReadOnlyList<Document> Items, int Total, int Offset, int Limit);
 
@@ -183,22 +193,10 @@ public static class DocumentsApi
         return TypedResults.Accepted((string?)null, new UploadResponse(accepted, rejected));
     }
 
-    internal static async Task<Results<Ok<DocumentListResponse>, ProblemHttpResult>> ListAsync(
-        TenantId tenant, IDocumentStore store, string? status, int? offset, int? limit, CancellationToken cancellationToken)
+    internal static async Task<Ok<DocumentListResponse>> ListAsync(
+        TenantId tenant, IDocumentStore store, [AsParameters] DocumentListFilter filter, CancellationToken cancellationToken)
     {
-        DocumentStatus? statusFilter = null;
-        if (!string.IsNullOrEmpty(status))
-        {
-            if (!Enum.TryParse<DocumentStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid status",
-                    $"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<DocumentStatus>().Select(n => n.ToLowerInvariant()))}.");
-            }
-
-            statusFilter = parsed;
-        }
-
-        var query = new DocumentListQuery(statusFilter, Math.Max(0, offset ?? 0), Math.Clamp(limit ?? 50, 1, 500));
+        var query = new DocumentListQuery(filter.Status?.Value, Math.Max(0, filter.Offset ?? 0), Math.Clamp(filter.Limit ?? 50, 1, 500));
         var list = await store.ListAsync(tenant.Value, query, cancellationToken);
         return TypedResults.Ok(new DocumentListResponse(list.Items, list.Total, query.Offset, query.Limit));
     }

@@ -16,8 +16,8 @@ public static class FeedbackApi
     public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/{id}/feedback", SubmitAsync).WithName("SubmitFeedback").WithSummary("Rate a query's answer (up or down, with a comment).").DisableAntiforgery().RequireAuthorization(AuthPolicies.Member).Accepts<FeedbackBody>("application/json");
-        api.MapGet("/{id}/feedback", GetAsync).WithName("GetFeedback").WithSummary("The feedback given on a query's answer.");
+        api.MapPost("/{id}/feedback", SubmitAsync).WithName("SubmitFeedback").WithSummary("Rate a query's answer (up or down, with a comment).").DisableAntiforgery().RequireAuthorization(AuthPolicies.Member).Accepts<FeedbackBody>("application/json").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/feedback", GetAsync).WithName("GetFeedback").WithSummary("The feedback given on a query's answer.").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

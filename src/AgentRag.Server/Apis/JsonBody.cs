@@ -54,7 +54,7 @@ public static partial class JsonBody
     {
         // Malformed JSON is the reader's own exception, wrapped by the serializer with the position; conversion errors
         // are the serializer's.
-        if (ex.GetType() != typeof(JsonException) || ex.InnerException is JsonException)
+        if (ex is not UnknownEnumValueException && (ex.GetType() != typeof(JsonException) || ex.InnerException is JsonException))
         {
             var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : "";
             return Invalid($"The request body is not valid JSON{where}: {FirstSentence(ex.Message)}");
@@ -100,7 +100,9 @@ public static partial class JsonBody
         }
 
         var field = string.Join('.', path);
-        return Invalid(field, $"Field '{field}' must be {Expected(info.Type)}.");
+        return ex is UnknownEnumValueException unknown
+            ? Invalid(field, EnumNames.Unknown(unknown.EnumType, field, unknown.Value))
+            : Invalid(field, $"Field '{field}' must be {Expected(info.Type)}.");
     }
 
     private static ProblemHttpResult UnknownMember(JsonTypeInfo info, List<string> path, string name)
@@ -119,7 +121,7 @@ public static partial class JsonBody
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (type.IsEnum)
         {
-            return $"one of: {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName))}";
+            return $"one of: {string.Join(", ", EnumNames.All(type))}";
         }
 
         return Type.GetTypeCode(type) switch

@@ -19,8 +19,8 @@ public static class KeysApi
     {
         var api = app.MapGroup("/v1/keys").WithTags("Keys").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
         api.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("The tenant's API keys (never the secrets).");
-        api.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create an API key; its secret is shown once.").Accepts<CreateKeyBody>("application/json").Audited(AuditActions.KeyCreate);
-        api.MapDelete("/{id}", RevokeAsync).WithName("RevokeApiKey").WithSummary("Revoke an API key.").Audited(AuditActions.KeyRevoke);
+        api.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create an API key; its secret is shown once.").Accepts<CreateKeyBody>("application/json").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).Audited(AuditActions.KeyCreate);
+        api.MapDelete("/{id}", RevokeAsync).WithName("RevokeApiKey").WithSummary("Revoke an API key.").ProducesProblem(StatusCodes.Status404NotFound).Audited(AuditActions.KeyRevoke);
         return api;
     }
 

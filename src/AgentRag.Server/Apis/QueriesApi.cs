@@ -25,10 +25,11 @@ public static class QueriesApi
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/queries").WithTags("Queries").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", AskAsync).WithName("AskQuery").WithSummary("Ask a question; the cited answer comes as one JSON result, or as server-sent events with Accept: text/event-stream.").DisableAntiforgery().WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<QueryBody>("application/json");
-        api.MapGet("/{id}", GetAsync).WithName("GetQuery").WithSummary("A query's workflow: its plan, steps, status and answer.");
-        api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamQueryEvents").WithSummary("Follow a query's workflow events (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        api.MapDelete("/{id}", CancelAsync).WithName("CancelQuery").WithSummary("Cancel a query's workflow.");
+        api.MapPost("/", AskAsync).WithName("AskQuery").WithSummary("Ask a question; the cited answer comes as one JSON result, or as server-sent events with Accept: text/event-stream.").DisableAntiforgery().WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<QueryBody>("application/json")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        api.MapGet("/{id}", GetAsync).WithName("GetQuery").WithSummary("A query's workflow: its plan, steps, status and answer.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamQueryEvents").WithSummary("Follow a query's workflow events (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{id}", CancelAsync).WithName("CancelQuery").WithSummary("Cancel a query's workflow.").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -37,7 +38,8 @@ public static class QueriesApi
     /// the session (else the <c>X-Session-ID</c> header; a new one when neither), a model profile name, and
     /// <c>"approval": "before_answer"</c> to put the answer behind a person's approval.
     /// </summary>
-    public sealed record QueryBody(string? Query, SearchFilters? Filters = null, string? Mode = null, string? SessionId = null, string? Model = null, string? Approval = null);
+    public sealed record QueryBody(
+        string? Query, SearchFilters? Filters = null, QueryMode? Mode = null, string? SessionId = null, string? Model = null, ApprovalCheckpoint? Approval = null);
 
     /// <summary>The JSON answer of a query (the <c>done</c> event's fields, plus the workflow's outcome).</summary>
     public sealed record QueryResult(
@@ -75,22 +77,8 @@ public static class QueriesApi
             return Invalid("sessionId", sessionError);
         }
 
-        QueryMode mode;
-        if (string.IsNullOrEmpty(body.Mode))
-        {
-            mode = QueryMode.Auto;
-        }
-        else if (!Enum.TryParse(body.Mode, ignoreCase: true, out mode) || !Enum.IsDefined(mode) || int.TryParse(body.Mode, out _))
-        {
-            return Invalid("mode", $"Unknown mode '{body.Mode}': use auto, extractive or model.");
-        }
-
-        var approval = ApprovalCheckpoint.None;
-        if (!string.IsNullOrEmpty(body.Approval)
-            && (!Enum.TryParse(body.Approval.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out approval) || !Enum.IsDefined(approval) || int.TryParse(body.Approval, out _)))
-        {
-            return Invalid("approval", $"Unknown approval '{body.Approval}': use none or before_answer.");
-        }
+        var mode = body.Mode ?? QueryMode.Auto;
+        var approval = body.Approval ?? ApprovalCheckpoint.None;
 
         // A query that must use a model is refused up front when a spending budget is used up (in auto mode the answer
         // falls back to extractive with a "Budget reached" warning instead).

@@ -13,7 +13,8 @@ public static class SearchApi
     public static RouteGroupBuilder MapSearchApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/search").WithTags("Search").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapPost("/", SearchAsync).WithName("Search").WithSummary("Search the documents (BM25, vector or hybrid) without composing an answer.").WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<SearchRequest>("application/json");
+        api.MapPost("/", SearchAsync).WithName("Search").WithSummary("Search the documents (BM25, vector or hybrid) without composing an answer.").WithLimitGroup(LimitGroup.Queries).AddEndpointFilter<QueryQuotaFilter>().Accepts<SearchRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return api;
     }
 

@@ -15,8 +15,8 @@ public static class SessionsApi
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/sessions").WithTags("Sessions").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Viewer);
-        api.MapGet("/{id}", GetAsync).WithName("GetSession").WithSummary("A conversation's turns.");
-        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteSession").WithSummary("Delete a conversation.");
+        api.MapGet("/{id}", GetAsync).WithName("GetSession").WithSummary("A conversation's turns.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteSession").WithSummary("Delete a conversation.").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

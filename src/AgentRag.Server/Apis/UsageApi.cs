@@ -1,11 +1,14 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using AgentRag.Core;
+using AgentRag.Core.Serialization;
 using AgentRag.Core.Usage;
 using AgentRag.Models.Caching;
 using AgentRag.Retrieval.Search;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace AgentRag.Server.Apis;
 
@@ -17,8 +20,9 @@ public static class UsageApi
 
     public static RouteGroupBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/usage").WithTags("Usage").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin);
-        api.MapGet("/", GetAsync).WithName("GetUsage").WithSummary("The tenant's model usage and cost, grouped.");
+        var api = app.MapGroup("/v1/usage").WithTags("Usage").AddEndpointFilter<TenantEndpointFilter>().RequireAuthorization(AuthPolicies.Admin).WithEnumParameters();
+        api.MapGet("/", GetAsync).WithName("GetUsage").WithSummary("The tenant's model usage and cost, grouped.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
         return api;
     }
 
@@ -36,24 +40,26 @@ public static class UsageApi
 
     public sealed record CacheHitRate(string Cache, long Hits, long Misses, double HitRate, int Entries);
 
+    /// <summary>The query string of <c>GET /v1/usage</c>.</summary>
+    public sealed record UsageFilter(
+        [property: FromQuery(Name = "from"), Description("Only calls at or after this time (ISO 8601, UTC unless it names an offset).")] string? From,
+        [property: FromQuery(Name = "to"), Description("Only calls before this time (ISO 8601).")] string? To,
+        [property: FromQuery(Name = "groupBy"), Description("What to sum by (default: model).")] EnumParameter<UsageGroupBy>? GroupBy = null,
+        [property: FromQuery(Name = "tenant"), Description("Another tenant's usage, or * for every tenant's (platform administrators only).")] string? Tenant = null);
+
     public sealed record UsageResponse(
         string GroupBy, string? Tenant, DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<UsageGroupResponse> Groups, UsageSums Totals,
         IReadOnlyList<CacheHitRate> Caches);
 
     internal static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetAsync(
-        TenantId tenant, ClaimsPrincipal user, IUsageStore store, ModelCaches caches, SearchResultCache searchCache, string? from, string? to, string? groupBy, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tenant")] string? tenantFilter,
+        TenantId tenant, ClaimsPrincipal user, IUsageStore store, ModelCaches caches, SearchResultCache searchCache, [AsParameters] UsageFilter filter,
         CancellationToken cancellationToken)
     {
-        var grouping = UsageGroupBy.Model;
-        if (!string.IsNullOrEmpty(groupBy) && (!Enum.TryParse(groupBy, ignoreCase: true, out grouping) || int.TryParse(groupBy, out _)))
+        var grouping = filter.GroupBy?.Value ?? UsageGroupBy.Model;
+        var tenantFilter = filter.Tenant;
+        if (!TimeParameter.TryParse(filter.From, out var fromTime) || !TimeParameter.TryParse(filter.To, out var toTime))
         {
-            return Problem("Invalid groupBy",
-                $"Unknown groupBy '{groupBy}'. Use one of: {string.Join(", ", Enum.GetNames<UsageGroupBy>().Select(n => n.ToLowerInvariant()))}.");
-        }
-
-        if (!TimeParameter.TryParse(from, out var fromTime) || !TimeParameter.TryParse(to, out var toTime))
-        {
-            return Problem("Invalid time", $"'from' and 'to' must be ISO 8601 dates or times (e.g. 2025-03-01 or 2025-03-01T12:00:00Z); got from='{from}', to='{to}'.");
+            return Problem("Invalid time", $"'from' and 'to' must be ISO 8601 dates or times (e.g. 2025-03-01 or 2025-03-01T12:00:00Z); got from='{filter.From}', to='{filter.To}'.");
         }
 
         if (fromTime is not null && toTime is not null && fromTime >= toTime)
@@ -81,7 +87,7 @@ public static class UsageApi
 
         var report = await store.QueryAsync(new UsageQuery(tenantId, fromTime, toTime, grouping), cancellationToken);
         return TypedResults.Ok(new UsageResponse(
-            grouping.ToString().ToLowerInvariant(),
+            EnumNames.Of(grouping),
             tenantId,
             fromTime,
             toTime,

@@ -1,5 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using AgentRag.Core.Serialization;
+using AgentRag.Server.Apis;
 using AgentRag.Server.Streaming;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -11,7 +14,8 @@ namespace AgentRag.Server.Hosting;
 /// generator cannot see: the <c>X-Tenant-ID</c> header that <see cref="TenantEndpointFilter"/> reads on every
 /// <c>/v1</c> route, the credentials (a bearer API key or JWT, or <c>X-API-Key</c>; none in open mode), maps of arbitrary JSON values, and the title. Bodies
 /// the handlers read themselves declare their type where the route is mapped (<c>.Accepts&lt;T&gt;</c>, or
-/// <c>AcceptsFiles</c> for a multipart upload).
+/// <c>AcceptsFiles</c> for a multipart upload). An enum query parameter (<see cref="EnumParameter{TEnum}"/>) is described
+/// as a string enum of the names <see cref="EnumNames"/> reads.
 /// </summary>
 public static class OpenApiSetup
 {
@@ -59,8 +63,20 @@ public static class OpenApiSetup
 
                 return Task.CompletedTask;
             });
+            // An enum query parameter (EnumParameter<T>) is a string that must be one of T's names, described inline.
+            options.CreateSchemaReferenceId = type =>
+                EnumParameters.EnumTypeOf(type.Type) is null ? OpenApiOptions.CreateDefaultSchemaReferenceId(type) : null;
             options.AddSchemaTransformer((schema, context, _) =>
             {
+                if (EnumParameters.EnumTypeOf(context.JsonTypeInfo.Type) is { } enumType)
+                {
+                    schema.Type = JsonSchemaType.String;
+                    schema.Properties = null;
+                    schema.Required = null;
+                    schema.Enum = [.. EnumNames.All(enumType).Select(name => (JsonNode)JsonValue.Create(name))];
+                    return Task.CompletedTask;
+                }
+
                 // A map of arbitrary JSON values (e.g. an approval's modified step inputs): the generator leaves out
                 // additionalProperties, which reads as "no members allowed".
                 if (context.JsonTypeInfo is { Kind: JsonTypeInfoKind.Dictionary } info && info.ElementType == typeof(JsonElement) && schema.AdditionalProperties is null)

@@ -45,7 +45,9 @@ public sealed class JsonRequestBodyTests(QueryServerFactory factory) : IClassFix
         { "/v1/queries", """{"query": "What does beforeExit do?", "filters": {"after": "yesterday"}}""", "Field 'filters.after' must be a date (YYYY-MM-DD)." },
         { "/v1/queries", """{"query": 42}""", "Field 'query' must be a string." },
         { "/v1/search", """{"query": "beforeExit", "k": "ten"}""", "Field 'k' must be an integer." },
-        { "/v1/search", """{"query": "beforeExit", "mode": "fuzzy"}""", "Field 'mode' must be one of: bm25, dense, hybrid." },
+        { "/v1/search", """{"query": "beforeExit", "mode": "fuzzy"}""", "Unknown mode 'fuzzy': use bm25, dense or hybrid." },
+        { "/v1/search", """{"query": "beforeExit", "mode": 1}""", "Field 'mode' must be one of: bm25, dense, hybrid." },
+        { "/v1/queries", """{"query": "What does beforeExit do?", "approval": "later"}""", "Unknown approval 'later': use none or before_answer." },
     };
 
     [Theory]
