@@ -49,9 +49,11 @@ function httpTransport(key) {
 
 function stdioTransport() {
   const environment = { ...getDefaultEnvironment() };
-  for (const name of ['DOTNET_ROOT', 'DOTNET_CLI_HOME', 'DOTNET_NOLOGO', 'DOTNET_CLI_TELEMETRY_OPTOUT']) {
-    if (process.env[name]) {
-      environment[name] = process.env[name];
+  // The SDK passes only a minimal environment: add dotnet's, and the product's own settings (AgentRag__*), such as the
+  // test run's embedding provider, so the spawned server is configured as the test process is.
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value && (['DOTNET_ROOT', 'DOTNET_CLI_HOME', 'DOTNET_NOLOGO', 'DOTNET_CLI_TELEMETRY_OPTOUT'].includes(name) || name.startsWith('AgentRag__'))) {
+      environment[name] = value;
     }
   }
   return new StdioClientTransport({

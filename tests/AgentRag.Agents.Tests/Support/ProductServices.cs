@@ -11,7 +11,7 @@ namespace AgentRag.Agents.Tests.Support;
 /// <summary>
 /// The product's services over a data folder: the same composition root as the server and CLI
 /// (<see cref="Hosting.DependencyInjection.AddAgentRag"/> over SQLite and the embedded runtime), configured in memory, with real corpus documents
-/// ingested for the default tenant and the actor host started.
+/// ingested (and embedded, when an embedding model is configured) for the default tenant and the actor host started.
 /// </summary>
 public static class ProductServices
 {
@@ -34,6 +34,14 @@ public static class ProductServices
                 if (document?.Status != Core.Documents.DocumentStatus.Ready)
                 {
                     throw new InvalidOperationException($"{file} did not ingest: {document?.Error}");
+                }
+
+                // With an embedding model, the semantic stage that follows ready (run in the background by the server's
+                // EmbeddingWorker, which this provider does not start) runs here, so the vectors exist before the tests ask.
+                var embedding = provider.GetRequiredService<DocumentEmbeddingService>();
+                if (embedding.IsEnabled && await embedding.EmbedAsync(Tenancy.DefaultTenant, document.Id) is { } embedded && !embedded.IsEmbeddedWith(embedding.Model!))
+                {
+                    throw new InvalidOperationException($"{file} was not embedded: {embedded.EmbeddedChunks}/{embedded.ChunkCount} chunks.");
                 }
             }
 
