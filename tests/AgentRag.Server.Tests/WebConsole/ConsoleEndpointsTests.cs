@@ -43,6 +43,10 @@ public sealed class ConsoleEndpointsTests : IClassFixture<ConsoleEndpointsTests.
     [InlineData("/")]
     [InlineData("/documents")]
     [InlineData("/chat")]
+    [InlineData("/approvals")]
+    [InlineData("/admin")]
+    [InlineData("/admin/keys")]
+    [InlineData("/admin/health")]
     public async Task ConsolePage_ServesIndexWithTheConsolePolicyAndNoInlineScript(string path)
     {
         using var response = await _server.Factory.CreateClient().GetAsync(path);
