@@ -48,13 +48,15 @@ public sealed class KeyCreatedDialogTests : BunitContext
     }
 
     [Fact]
-    public void Close_RaisesOnClose()
+    public void Close_ButtonOrEscape_RaisesOnClose()
     {
         var closed = 0;
         var cut = Render<KeyCreatedDialog>(p => p.Add(c => c.Key, Created).Add(c => c.OnClose, () => closed++));
 
         cut.Find("button.close").Click();
+        cut.Find("[role=dialog]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+        cut.Find("[role=dialog]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "a" });
 
-        closed.ShouldBe(1);
+        closed.ShouldBe(2); // the button, then Escape; other keys do nothing
     }
 }
