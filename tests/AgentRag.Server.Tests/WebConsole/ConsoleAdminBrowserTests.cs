@@ -83,7 +83,8 @@ public sealed class ConsoleAdminServer : IAsyncLifetime
 /// <summary>
 /// The console's approvals inbox and admin section in Debian's Chromium (issue 19's done-when flows): approve a paused
 /// workflow from the inbox, create and revoke a key, and a viewer who sees no admin pages. Every flow fails on any
-/// browser console error and writes desktop and phone screenshots of the pages it visits to <c>TestResults/console/</c>.
+/// browser console error and writes desktop, desktop-dark and phone screenshots of the pages it visits to
+/// <c>TestResults/console/</c>.
 /// </summary>
 public sealed class ConsoleAdminBrowserTests(ConsoleAdminServer server) : IClassFixture<ConsoleAdminServer>
 {
@@ -276,13 +277,19 @@ public sealed class ConsoleAdminBrowserTests(ConsoleAdminServer server) : IClass
         return page;
     }
 
-    /// <summary>The page at desktop and phone widths, under TestResults/console/ (the same place as ConsoleBrowserTests').</summary>
+    /// <summary>
+    /// The page at desktop and phone widths, and at desktop width in the dark theme, under TestResults/console/ (the same
+    /// place as ConsoleBrowserTests').
+    /// </summary>
     private static async Task ScreenshotsAsync(IPage page, string name)
     {
         var folder = Path.Combine(SharedPaths.RepositoryRoot, "TestResults", "console");
         Directory.CreateDirectory(folder);
         await page.SetViewportSizeAsync(1280, 900);
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-desktop.png"), FullPage = true });
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-desktop-dark.png"), FullPage = true });
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
         await page.SetViewportSizeAsync(390, 844);
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-phone.png"), FullPage = true });
         await page.SetViewportSizeAsync(1280, 900);
