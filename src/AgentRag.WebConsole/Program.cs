@@ -13,5 +13,6 @@ builder.Services.AddScoped(_ => new HttpClient { BaseAddress = new Uri(builder.H
 builder.Services.AddScoped<CredentialStore>();
 builder.Services.AddScoped<ConsoleApiClient>();
 builder.Services.AddFluentUIComponents();
+builder.Services.AddSingleton(TimeProvider.System); // the approval countdowns read the clock through it
 
 await builder.Build().RunAsync();

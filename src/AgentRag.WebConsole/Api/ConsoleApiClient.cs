@@ -20,7 +20,7 @@ public sealed class ApiException(HttpStatusCode? status, string message) : Excep
 /// event streams are read as they arrive (the browser's fetch streaming). One per app; not thread-safe beyond what
 /// <see cref="HttpClient"/> is.
 /// </summary>
-public sealed class ConsoleApiClient(HttpClient http, CredentialStore credentials)
+public sealed partial class ConsoleApiClient(HttpClient http, CredentialStore credentials)
 {
     public Task<AuthStatus> GetAuthStatusAsync(CancellationToken cancellationToken = default) =>
         GetJsonAsync<AuthStatus>("v1/auth/status", cancellationToken);

@@ -89,11 +89,31 @@ public sealed record DoneEvent(
 /// <summary><c>error</c>: the workflow ended without an answer.</summary>
 public sealed record ErrorEvent(string WorkflowId, string Code, string Message, string? StepId, string? Agent);
 
-/// <summary><c>approval.required</c> (and <c>approval.expiring</c>, <c>approval.escalated</c>).</summary>
-public sealed record ApprovalRequestEvent(string ApprovalId, string WorkflowId, string StepId, string Agent, string Action, string Rationale, DateTimeOffset ExpiresAt);
+/// <summary>
+/// <c>approval.required</c> (and <c>approval.expiring</c>, <c>approval.escalated</c>): what the step will do
+/// (<see cref="Action"/>), why (<see cref="Rationale"/>), what each decision leads to (<see cref="Impact"/>), the risk and
+/// the workflow's suggested decision, and when the timeout applies.
+/// </summary>
+public sealed record ApprovalRequestEvent(
+    string ApprovalId,
+    string WorkflowId,
+    string StepId,
+    string Agent,
+    string Action,
+    string Rationale,
+    DateTimeOffset ExpiresAt,
+    string Status = "pending",
+    IReadOnlyList<string>? Reasons = null,
+    string Impact = "",
+    string Risk = "",
+    string SuggestedDecision = "",
+    string SuggestionReason = "",
+    DateTimeOffset? CreatedAt = null,
+    int Escalations = 0);
 
-/// <summary><c>approval.resolved</c>.</summary>
-public sealed record ApprovalResolvedEvent(string ApprovalId, string WorkflowId, string StepId, string Status, string? DecidedBy, string? Comment);
+/// <summary><c>approval.resolved</c>: the decision (<c>approve</c>, <c>modify</c>, <c>reject</c>, <c>expire</c>) and the request's new status.</summary>
+public sealed record ApprovalResolvedEvent(
+    string ApprovalId, string WorkflowId, string StepId, string Status, string? DecidedBy, string? Comment, string? Decision = null, DateTimeOffset? DecidedAt = null);
 
 /// <summary>A document event (<c>progress</c>, <c>ready</c>, <c>failed</c>).</summary>
 public sealed record DocumentEvent(string DocumentId, string Status, string Stage, int Progress, string? Message, string? Error, int Attempt);
@@ -161,3 +181,66 @@ public static class WireJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 }
+
+
+// ---- Approvals inbox and admin pages (issue 19 part A) ----
+
+/// <summary>A request for approval as <c>GET /v1/approvals/{id}</c> returns it: the event's members plus what the approver needs (the context and the step's inputs).</summary>
+public sealed record ApprovalDetails
+{
+    public string Id { get; init; } = "";
+
+    public string Status { get; init; } = "";
+
+    /// <summary>The query, the plan and the retrieved sources (a JSON object).</summary>
+    public JsonElement Context { get; init; }
+
+    /// <summary>The step's inputs as planned (a JSON object); <c>modify</c> replaces some of them.</summary>
+    public JsonElement Inputs { get; init; }
+}
+
+/// <summary>A decision's body (<c>POST /v1/approvals/{id}/approve|reject|modify</c>).</summary>
+public sealed record ApprovalDecisionBody(string? Comment, Dictionary<string, JsonElement>? Inputs);
+
+/// <summary>An API key's public record (<c>GET /v1/keys</c>; never the secret).</summary>
+public sealed record ApiKeyInfo(
+    string Id, string Tenant, string Name, string Role, bool PlatformAdmin, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>A key to create (<c>POST /v1/keys</c>).</summary>
+public sealed record CreateApiKeyBody(string Role, string? Name, int? ExpiresInDays);
+
+/// <summary>A created key: <see cref="Key"/> is in this answer only.</summary>
+public sealed record CreatedApiKey(string Id, string Key, string Tenant, string Role, bool PlatformAdmin, DateTimeOffset? ExpiresAt);
+
+/// <summary>One audited act (<c>GET /v1/audit</c>).</summary>
+public sealed record AuditEntryInfo(
+    long Id, DateTimeOffset At, string? TenantId, string Actor, string? Role, string Action, string? Target, string Outcome, int? Status,
+    string? ClientIp, string? TraceId, string? Detail);
+
+/// <summary>One page of the audit log, oldest first; <see cref="Next"/> is the <c>after</c> of the next page (null on the last).</summary>
+public sealed record AuditPage(IReadOnlyList<AuditEntryInfo> Entries, long? Next);
+
+/// <summary>The audit log's filters (<c>GET /v1/audit</c>'s query string); blank members do not filter.</summary>
+public sealed record AuditFilter(string? From = null, string? To = null, string? Actor = null, string? Action = null, long? After = null, int Limit = 100);
+
+/// <summary>Measured use of a prompt version.</summary>
+public sealed record PromptUsageMetrics(long Calls, long FailedCalls, double AverageLatencyMs, long InputTokens, long OutputTokens, decimal CostUsd);
+
+/// <summary>Answer quality of a prompt version: workflows, citation support, feedback.</summary>
+public sealed record PromptQualityMetrics(
+    long Workflows, long RatedWorkflows, double? CitationSupportRate, long FeedbackCount, long FeedbackUp, long FeedbackDown, double? FeedbackScore);
+
+/// <summary>One version of an agent's prompt with its A/B share and metrics (<c>GET /v1/prompts</c>).</summary>
+public sealed record PromptVersionInfo(
+    string Version, string Profile, float? Temperature, int? MaxTokens, DateOnly Date, int Weight, double Share, IReadOnlyList<string> Placeholders,
+    string Changes, string? Evaluation, PromptUsageMetrics? Metrics, PromptQualityMetrics? Quality);
+
+/// <summary>An agent's prompt and its versions.</summary>
+public sealed record PromptInfo(string Id, IReadOnlyList<PromptVersionInfo> Versions);
+
+/// <summary>One check of a health report.</summary>
+public sealed record HealthCheckInfo(string Status, string? Description, double DurationMs);
+
+/// <summary>A health probe's report (<c>/health/live</c>, <c>/health/ready</c>, <c>/health/startup</c>).</summary>
+public sealed record HealthReport(string Status, IReadOnlyDictionary<string, HealthCheckInfo> Checks);

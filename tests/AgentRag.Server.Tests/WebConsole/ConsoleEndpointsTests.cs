@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AgentRag.WebConsole.Api;
 using AgentRag.WebConsole.State;
 using AgentRag.TestKit;
 
@@ -43,6 +44,10 @@ public sealed class ConsoleEndpointsTests : IClassFixture<ConsoleEndpointsTests.
     [InlineData("/")]
     [InlineData("/documents")]
     [InlineData("/chat")]
+    [InlineData("/approvals")]
+    [InlineData("/admin")]
+    [InlineData("/admin/keys")]
+    [InlineData("/admin/health")]
     public async Task ConsolePage_ServesIndexWithTheConsolePolicyAndNoInlineScript(string path)
     {
         using var response = await _server.Factory.CreateClient().GetAsync(path);
@@ -207,5 +212,54 @@ public sealed class ConsoleEndpointsTests : IClassFixture<ConsoleEndpointsTests.
             $"/v1/documents/{citation.DocumentId}/passage?page={span.Page}&start={span.Start}&end={span.End}");
         passage.GetProperty("quote").GetString()!.ShouldNotBeNullOrWhiteSpace();
         citation.Quote.ShouldContain(passage.GetProperty("quote").GetString()!);
+    }
+    [Fact]
+    public async Task ApprovalStream_DecodedByTheConsolesInbox_ShowsTheRequestThenItsDecision()
+    {
+        var client = _server.Factory.CreateClient();
+        using var ask = new HttpRequestMessage(HttpMethod.Post, "/v1/queries")
+        {
+            Content = new StringContent("""{"query":"How do I read data from a file into R?","approval":"before_answer"}""", Encoding.UTF8, "application/json"),
+        };
+        ask.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var query = await client.SendAsync(ask, HttpCompletionOption.ResponseHeadersRead);
+        var approvalId = JsonDocument.Parse((await SseClient.ReadUntilAsync(query, "approval.required", TimeSpan.FromMinutes(2))).Data)
+            .RootElement.GetProperty("approvalId").GetString()!;
+
+        // The inbox follows the tenant's approval stream from its start, as the Approvals page does.
+        using var stream = await SseClient.OpenAsync(client, "/v1/approvals/events");
+        await using var events = SseClient.ReadEventsAsync(stream).GetAsyncEnumerator();
+        var inbox = new ApprovalInbox();
+        while (!inbox.Pending.Any(r => r.ApprovalId == approvalId))
+        {
+            (await events.MoveNextAsync()).ShouldBeTrue();
+            inbox.Apply(events.Current.Type, events.Current.Data, events.Current.Id?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var request = inbox.Pending.Single(r => r.ApprovalId == approvalId);
+        (request.Agent, request.Status, request.Risk, request.SuggestedDecision).ShouldBe(("synthesis", "pending", "low", "approve"));
+        request.Reasons.ShouldBe(["before_answer"]);
+        request.Action.ShouldContain("How do I read data from a file into R?");
+        request.Impact.ShouldNotBeNullOrWhiteSpace();
+        request.ExpiresAt.ShouldBeGreaterThan(request.CreatedAt!.Value);
+
+        // The card's context and the arguments it modifies come from the request itself.
+        var details = (await client.GetFromJsonAsync<ApprovalDetails>($"/v1/approvals/{approvalId}", WireJson.Options))!;
+        details.Context.GetProperty("query").GetString().ShouldBe("How do I read data from a file into R?");
+        details.Context.GetProperty("sources").GetArrayLength().ShouldBeGreaterThan(0);
+        details.Inputs.ValueKind.ShouldBe(JsonValueKind.Object);
+
+        using var reject = await client.PostAsJsonAsync($"/v1/approvals/{approvalId}/reject", new ApprovalDecisionBody("not now", null), WireJson.Options);
+        reject.StatusCode.ShouldBe(HttpStatusCode.OK, await reject.Content.ReadAsStringAsync());
+        while (inbox.History.All(h => h.Resolution.ApprovalId != approvalId))
+        {
+            (await events.MoveNextAsync()).ShouldBeTrue();
+            inbox.Apply(events.Current.Type, events.Current.Data, events.Current.Id?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        inbox.Pending.ShouldNotContain(r => r.ApprovalId == approvalId);
+        var decided = inbox.History[0];
+        (decided.Resolution.Status, decided.Resolution.Decision, decided.Resolution.DecidedBy, decided.Resolution.Comment).ShouldBe(("rejected", "reject", "local", "not now"));
+        decided.Request.ShouldBe(request);
     }
 }

@@ -42,4 +42,14 @@ window.AgentRagConsole = {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 60000);
   },
+
+  // Copies text to the clipboard; false (not an error) when the browser refuses, so the page can say to copy by hand.
+  async copy(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
 };
