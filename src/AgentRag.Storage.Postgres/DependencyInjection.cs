@@ -47,7 +47,8 @@ public static class DependencyInjection
     /// <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IEmbeddingCache"/>,
     /// <see cref="IIngestionQueue"/> (SKIP LOCKED with leases) and <see cref="IDistributedLock"/> (advisory locks); the
     /// <see cref="IBlobStore"/> is the file store over <see cref="PostgresStorageOptions.BlobDirectory"/> (else the
-    /// registered <see cref="DataFolder"/>). Also its <see cref="ITransientStoreErrorRule"/> and the <c>postgres</c>
+    /// registered <see cref="DataFolder"/>), and <see cref="PostgresReplicaIndexer"/>, which indexes here what other replicas
+    /// ingest. Also its <see cref="ITransientStoreErrorRule"/> and the <c>postgres</c>
     /// health check tagged <see cref="ReadyTag"/>. A port registered before this call keeps its registration. Options bind
     /// from <c>AgentRag:Postgres</c> and <c>ConnectionStrings:Postgres</c> when present, then <paramref name="configure"/>
     /// adjusts them; invalid options (a missing connection string) fail at host start, naming the setting.
@@ -102,6 +103,8 @@ public static class DependencyInjection
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransientStoreErrorRule, PostgresTransientErrorRule>());
         services.AddHostedService<PostgresStorageStartup>();
+        services.TryAddSingleton<PostgresReplicaIndexer>();
+        services.AddHostedService(provider => provider.GetRequiredService<PostgresReplicaIndexer>());
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag]);
         return services;
     }

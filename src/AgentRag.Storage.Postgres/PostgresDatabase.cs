@@ -35,6 +35,9 @@ public sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
         DataSource = new NpgsqlDataSourceBuilder(options.ConnectionString).Build();
     }
 
+    /// <summary>This process's id among the replicas sharing the database (in notifications it sends, to skip its own).</summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N");
+
     /// <summary>The settings the database was opened with.</summary>
     public PostgresStorageOptions Options { get; }
 

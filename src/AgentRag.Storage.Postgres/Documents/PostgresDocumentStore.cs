@@ -101,7 +101,17 @@ public sealed class PostgresDocumentStore(PostgresDatabase database) : IDocument
             "embedding_model = @embedding_model WHERE tenant_id = @tenant AND id = @id")
             .With("tenant", document.TenantId).With("id", document.Id);
         WithState(update, document);
-        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            return false;
+        }
+
+        if (document.Status == DocumentStatus.Ready)
+        {
+            await NotifyAsync(connection, DocumentChange.Ready, document.TenantId, document.Id, cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -222,7 +232,13 @@ public sealed class PostgresDocumentStore(PostgresDatabase database) : IDocument
         // Pages and chunks go with the document (ON DELETE CASCADE), in the same statement.
         await using var command = connection.Command("DELETE FROM documents WHERE tenant_id = @tenant AND id = @id")
             .With("tenant", tenantId).With("id", documentId);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            return false;
+        }
+
+        await NotifyAsync(connection, DocumentChange.Deleted, tenantId, documentId, cancellationToken);
+        return true;
     }
 
     public async Task<IReadOnlyList<Document>> ListUnfinishedAsync(CancellationToken cancellationToken = default)
@@ -258,6 +274,15 @@ public sealed class PostgresDocumentStore(PostgresDatabase database) : IDocument
             "AND (embedding_model IS NULL OR embedding_model <> @model OR embedded_chunks < chunk_count) ORDER BY ready_at, tenant_id, id")
             .With("model", model);
         return await ReadDocumentsAsync(command, cancellationToken);
+    }
+
+    /// <summary>Tells the other replicas (<see cref="PostgresReplicaIndexer"/>) that a document became ready or was deleted.</summary>
+    private async Task NotifyAsync(NpgsqlConnection connection, DocumentChange change, string tenantId, string documentId, CancellationToken cancellationToken)
+    {
+        await using var notify = connection.Command("SELECT pg_notify(@channel, @payload)")
+            .With("channel", PostgresReplicaIndexer.Channel)
+            .With("payload", PostgresReplicaIndexer.Payload(database.InstanceId, change, tenantId, documentId));
+        await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<Document?> ReadOneAsync(

@@ -56,63 +56,28 @@ public sealed partial class PostgresEventNotifications : IAsyncDisposable
         return subscription;
     }
 
-    private async Task ListenAsync()
-    {
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
+    private Task ListenAsync() => PostgresListener.ListenAsync(
+        _database,
+        Channel,
+        payload =>
         {
-            try
+            if (Parse(payload) is { } signal)
             {
-                await _database.EnsureMigratedAsync(token);
-                await using var connection = await _database.DataSource.OpenConnectionAsync(token);
-                connection.Notification += (_, e) =>
-                {
-                    if (Parse(e.Payload) is { } signal)
-                    {
-                        _signals.Writer.TryWrite(signal);
-                    }
-                };
-                await using (var listen = connection.Command($"LISTEN {Channel}"))
-                {
-                    await listen.ExecuteNonQueryAsync(token);
-                }
-
-                _listeningNow = true;
-                // Whatever committed while no one listened (before the first connection, or while reconnecting) is read now.
-                foreach (var (tenant, stream) in _streams.Keys)
-                {
-                    _signals.Writer.TryWrite(new Signal(tenant, stream, null));
-                }
-
-                while (!token.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(token);
-                }
+                _signals.Writer.TryWrite(signal);
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+        },
+        () =>
+        {
+            // Whatever committed while no one listened (before the first connection, or while reconnecting) is read now.
+            _listeningNow = true;
+            foreach (var (tenant, stream) in _streams.Keys)
             {
-                return;
+                _signals.Writer.TryWrite(new Signal(tenant, stream, null));
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
-            {
-                _listeningNow = false;
-                foreach (var state in _streams.Values)
-                {
-                    state.LastDelivered ??= 0;
-                }
-
-                LogListenFailed(ex.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+        },
+        _time,
+        _logger,
+        _stopping.Token);
 
     private async Task DeliverAsync()
     {
@@ -202,9 +167,6 @@ public sealed partial class PostgresEventNotifications : IAsyncDisposable
         /// <summary>The last sequence handed to this replica's subscribers; null until the first notification sets it.</summary>
         public long? LastDelivered;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for PostgreSQL event notifications failed ({Reason}); reconnecting")]
-    private partial void LogListenFailed(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering the live events of {TenantId}/{StreamId} failed ({Reason}); the next notification retries")]
     private partial void LogDeliveryFailed(string tenantId, string streamId, string reason);

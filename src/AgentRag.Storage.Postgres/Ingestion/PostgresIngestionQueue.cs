@@ -217,45 +217,7 @@ public sealed partial class PostgresIngestionQueue : IIngestionQueue, IAsyncDisp
     }
 
     /// <summary>Wakes the idle readers of this process when another replica queues a job.</summary>
-    private async Task ListenAsync()
-    {
-        var token = _disposed.Token;
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                await _database.EnsureMigratedAsync(token);
-                await using var connection = await _database.DataSource.OpenConnectionAsync(token);
-                connection.Notification += (_, _) => Pulse();
-                await using (var listen = connection.Command($"LISTEN {Channel}"))
-                {
-                    await listen.ExecuteNonQueryAsync(token);
-                }
-
-                Pulse(); // Anything queued before the LISTEN took effect.
-                while (true)
-                {
-                    await connection.WaitAsync(token);
-                }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
-            {
-                LogListenFailed(ex.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    private Task ListenAsync() => PostgresListener.ListenAsync(_database, Channel, _ => Pulse(), Pulse, _time, _logger, _disposed.Token);
 
     private Task CurrentSignal()
     {
@@ -316,6 +278,4 @@ public sealed partial class PostgresIngestionQueue : IIngestionQueue, IAsyncDisp
     [LoggerMessage(Level = LogLevel.Warning, Message = "Finishing queue job {JobId} failed ({Reason}); its lease runs out and it is processed again")]
     private partial void LogFinishFailed(long jobId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for ingestion queue notifications failed ({Reason}); reconnecting")]
-    private partial void LogListenFailed(string reason);
 }
