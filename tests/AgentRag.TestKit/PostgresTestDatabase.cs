@@ -47,6 +47,44 @@ public sealed class PostgresTestDatabase : IDisposable
         return command.ExecuteScalar();
     }
 
+    /// <summary>
+    /// Every row of the database as <c>pg_dump --data-only</c> writes it (plain SQL text, <c>bytea</c> as hex), for tests
+    /// that must find no trace of a value in any table.
+    /// </summary>
+    public async Task<string> DumpAsync()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var start = new System.Diagnostics.ProcessStartInfo(PgDump)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--data-only", "--no-owner", "-h", connection.Host!, "-p", connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", connection.Username!, Name })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var dump = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("pg_dump could not be started.");
+        var output = dump.StandardOutput.ReadToEndAsync();
+        var errors = dump.StandardError.ReadToEndAsync();
+        await dump.WaitForExitAsync();
+        if (dump.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_dump exited {dump.ExitCode}: {await errors}");
+        }
+
+        return await output;
+    }
+
+    /// <summary>pg_dump: on the PATH (Debian's wrapper), else the newest server's own.</summary>
+    private static string PgDump =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(folder => Path.Combine(folder, "pg_dump")).FirstOrDefault(File.Exists)
+        ?? (Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(folder => Path.Combine(folder, "bin", "pg_dump")).Where(File.Exists).Order(StringComparer.Ordinal).LastOrDefault()
+            : null)
+        ?? throw new InvalidOperationException("pg_dump is not installed: sudo apt-get install postgresql-client-15");
+
     public void Dispose()
     {
         NpgsqlConnection.ClearAllPools();

@@ -43,9 +43,6 @@ public sealed partial class PostgresReplicaIndexer(
 
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Raised (tenant, document) after this replica indexed a document another replica made ready.</summary>
-    public event Action<string, string>? DocumentIndexed;
-
     /// <summary>Completes once the start-up catch-up has indexed what other replicas made ready meanwhile.</summary>
     public Task CaughtUp => _caughtUp.Task;
 
@@ -149,7 +146,6 @@ public sealed partial class PostgresReplicaIndexer(
         }
 
         LogIndexed(document.Id, chunks.Count);
-        DocumentIndexed?.Invoke(tenantId, documentId);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {DocumentId} ({Chunks} chunks), made ready by another replica")]

@@ -3,7 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
-using AgentRag.Storage.Postgres.Documents;
+using AgentRag.Core.Documents;
+using AgentRag.Core.Storage;
 using AgentRag.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,6 +23,8 @@ public sealed class PostgresReplicaTests : IDisposable
     private readonly TempDirectory _shared = new("agentrag-shared");
     private readonly AgentRagServerFactory _first;
     private readonly AgentRagServerFactory _second;
+    private readonly IndexedDocuments _firstIndexed = new();
+    private readonly IndexedDocuments _secondIndexed = new();
 
     public PostgresReplicaTests()
     {
@@ -31,31 +34,39 @@ public sealed class PostgresReplicaTests : IDisposable
             ["ConnectionStrings:Postgres"] = _database.ConnectionString,
             ["AgentRag:Postgres:BlobDirectory"] = _shared.Path,
         };
-        _first = new AgentRagServerFactory(settings);
-        _second = new AgentRagServerFactory(settings);
+        _first = new AgentRagServerFactory(settings, services => services.AddSingleton<IChunkIndexer>(_firstIndexed));
+        _second = new AgentRagServerFactory(settings, services => services.AddSingleton<IChunkIndexer>(_secondIndexed));
     }
 
     [Fact]
     public async Task Upload_ThroughOneReplica_IsSearchableThroughTheOtherOnceIndexedThere()
     {
         var first = _first.CreateClient();
+
+        // Made ready while the second replica is down: it indexes the document when it starts (its catch-up).
+        var early = (await DocumentsApiTests.UploadAsync(first, ("nodejs-url.md", File.ReadAllBytes(SharedPaths.CorpusFile("nodejs-url.md"))))).Single();
+        (await DocumentsApiTests.WaitForFinalEventAsync(first, early)).ShouldBe("ready");
         var second = _second.CreateClient();
-        var indexedOnSecond = Channel.CreateUnbounded<string>();
-        _second.Services.GetRequiredService<PostgresReplicaIndexer>().DocumentIndexed += (_, document) => indexedOnSecond.Writer.TryWrite(document);
-        (await SearchAsync(second, "WHATWG URL Standard")).ShouldBeEmpty();
+        await _secondIndexed.WaitForAsync(early);
+        (await SearchAsync(second, "WHATWG URL Standard")).ShouldBe(await SearchAsync(first, "WHATWG URL Standard"));
+        (await SearchAsync(second, "WHATWG URL Standard")).ShouldNotBeEmpty();
 
-        var id = (await DocumentsApiTests.UploadAsync(first, ("nodejs-url.md", File.ReadAllBytes(SharedPaths.CorpusFile("nodejs-url.md"))))).Single();
-        (await DocumentsApiTests.WaitForFinalEventAsync(first, id)).ShouldBe("ready");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        (await indexedOnSecond.Reader.ReadAsync(timeout.Token)).ShouldBe(id);
-
-        var onFirst = await SearchAsync(first, "WHATWG URL Standard");
-        var onSecond = await SearchAsync(second, "WHATWG URL Standard");
+        // Made ready while both run: whichever replica ingests it, the other indexes it when told.
+        var late = (await DocumentsApiTests.UploadAsync(first, ("nodejs-process.md", File.ReadAllBytes(SharedPaths.CorpusFile("nodejs-process.md"))))).Single();
+        (await DocumentsApiTests.WaitForFinalEventAsync(first, late)).ShouldBe("ready");
+        await _firstIndexed.WaitForAsync(late);
+        await _secondIndexed.WaitForAsync(late);
+        var onFirst = await SearchAsync(first, "process exit code beforeExit");
+        var onSecond = await SearchAsync(second, "process exit code beforeExit");
         onSecond.ShouldNotBeEmpty();
         onSecond.ShouldBe(onFirst);
-        onSecond.ShouldAllBe(hit => hit.StartsWith(id, StringComparison.Ordinal));
-        // The document list, its status and its chunks come from the shared store.
-        (await second.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}")).GetProperty("status").GetString().ShouldBe("ready");
+        onSecond.ShouldContain(hit => hit.StartsWith(late + " ", StringComparison.Ordinal));
+        (await second.GetFromJsonAsync<JsonElement>($"/v1/documents/{late}")).GetProperty("status").GetString().ShouldBe("ready");
+
+        // Deleted through the second: the first drops it from its own index too.
+        (await second.DeleteAsync($"/v1/documents/{late}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await _firstIndexed.WaitForRemovalAsync(late);
+        (await SearchAsync(first, "process exit code beforeExit")).ShouldAllBe(hit => !hit.StartsWith(late + " ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -96,7 +107,8 @@ public sealed class PostgresReplicaTests : IDisposable
         using var response = await client.PostAsJsonAsync("/v1/search", new { query });
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return body.GetProperty("hits").EnumerateArray().Select(h => $"{h.GetProperty("chunkId").GetString()} {h.GetProperty("score")}").ToList();
+        return body.GetProperty("hits").EnumerateArray()
+            .Select(h => $"{h.GetProperty("documentId").GetString()} {h.GetProperty("chunkId").GetString()} {h.GetProperty("score")}").ToList();
     }
 
     public void Dispose()
@@ -105,5 +117,34 @@ public sealed class PostgresReplicaTests : IDisposable
         _second.Dispose();
         _database.Dispose();
         _shared.Dispose();
+    }
+
+    /// <summary>
+    /// One more indexer in a replica, beside its real ones: it records which documents the replica's indexing reached,
+    /// whether through its own ingestion or through another replica's announcement.
+    /// </summary>
+    private sealed class IndexedDocuments : IChunkIndexer
+    {
+        private readonly Channel<(bool Removed, string Document)> _seen = Channel.CreateUnbounded<(bool, string)>();
+        private readonly List<(bool Removed, string Document)> _history = [];
+
+        public Task IndexAsync(string tenantId, string documentId, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken = default) =>
+            _seen.Writer.WriteAsync((false, documentId), cancellationToken).AsTask();
+
+        public Task RemoveAsync(string tenantId, string documentId, CancellationToken cancellationToken = default) =>
+            _seen.Writer.WriteAsync((true, documentId), cancellationToken).AsTask();
+
+        public Task WaitForAsync(string documentId) => WaitAsync((false, documentId));
+
+        public Task WaitForRemovalAsync(string documentId) => WaitAsync((true, documentId));
+
+        private async Task WaitAsync((bool, string) expected)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            while (!_history.Contains(expected))
+            {
+                _history.Add(await _seen.Reader.ReadAsync(timeout.Token));
+            }
+        }
     }
 }
