@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentRag.TestKit;
+using AgentRag.TestKit.OpenAi;
 
 namespace AgentRag.Server.Tests;
 
@@ -12,6 +13,7 @@ namespace AgentRag.Server.Tests;
 public sealed class OpenApiDocumentTests
 {
     private static readonly string ClientFolder = NodeScript.Folder("openapi-client");
+    private const string CitedAnswer = "The 'beforeExit' event is emitted when Node.js empties its event loop and has no additional work to schedule [1].";
 
     [Fact]
     public async Task Document_EveryV1Operation_DeclaresTheTenantHeader()
@@ -81,10 +83,37 @@ public sealed class OpenApiDocumentTests
         operation.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _).ShouldBeTrue();
     }
 
+    /// <summary>
+    /// The client also receives every event type the document names for each stream, and decodes it by its schema.
+    /// The chat model is the loopback OpenAI server: the one <c>model</c>-mode query's synthesis fails on the primary
+    /// model (a fallback warning), then the fallback model streams two chunks and stalls past the synthesis timeout
+    /// (<c>step.failed</c>; the extractive fallback's <c>token.reset</c>). Embeddings come from it too (the document's
+    /// <c>embedding</c> events). The <c>openapi-deadline</c> tenant's approvals time out after a second and escalate.
+    /// All on the real clock: the waits are the second-long timeouts, not sleeps.
+    /// </summary>
     [Fact]
     public async Task GeneratedClient_CallsEveryRouteOfARunningServer()
     {
-        using var factory = new AgentRagServerFactory();
+        await using var model = await OpenAiTestServer.StartAsync();
+        model.EmbeddingDimensions = 256;
+        model.EmbeddingFunction = OpenAiTestServer.WordOverlapVectorFor; // hybrid search still ranks the passage that answers first
+        model.Chat.Enqueue(ScriptedResponse.Error(503, "primary model down"), model: "primary-model");
+        model.Chat.Enqueue(ScriptedResponse.PausedAfter(2, ScriptedResponse.Reply(CitedAnswer)), model: "fallback-model");
+        model.Chat.Enqueue(2, () => ScriptedResponse.Reply(CitedAnswer), model: "primary-model"); // /v1/chat/completions, then streamed
+        using var factory = new AgentRagServerFactory(new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = model.BaseUrl.ToString(),
+            ["AGENTRAG_CHAT_MODEL"] = "primary-model",
+            ["AGENTRAG_FALLBACK_MODEL"] = "fallback-model",
+            ["AGENTRAG_EMBEDDING_MODEL"] = "embedding-model",
+            [EmbeddingTestSettings.ProviderKey] = "openai",
+            ["AgentRag:Models:Resilience:MaxRetries"] = "0",
+            ["AgentRag:Agents:UseModelPlanner"] = "false",
+            ["AgentRag:Agents:SynthesisTimeoutMs"] = "2000",
+            ["AgentRag:Approvals:Tenants:openapi-deadline:Timeout"] = "00:00:01",
+            ["AgentRag:Approvals:Tenants:openapi-deadline:TimeoutPolicy"] = "Escalate",
+            ["AgentRag:Approvals:Tenants:openapi-deadline:EscalationInterval"] = "00:10:00",
+        });
         var url = factory.StartOnKestrel();
         using var http = new HttpClient { BaseAddress = url };
         var generated = Path.Combine(ClientFolder, "generated");
@@ -96,6 +125,7 @@ public sealed class OpenApiDocumentTests
         var run = await NodeAsync(new Dictionary<string, string> { ["AGENTRAG_URL"] = url.ToString().TrimEnd('/'), ["AGENTRAG_CORPUS"] = SharedPaths.Corpus }, "out/client.test.js");
 
         run.ShouldContain("every operation of the document was called");
+        model.Chat.Pending.ShouldBe(0); // every script was used: the model query's two, the chat completions' two
     }
 
     [Fact]

@@ -2,7 +2,10 @@
 // + openapi-fetch), against a running server: AGENTRAG_URL, with the corpus at AGENTRAG_CORPUS. tsc type-checks each
 // call against the generated types first, so a request the document does not describe (a missing header, body field
 // or path) fails the build. At run time every response must have the status the call expects, be documented when it
-// is a success, and carry a problem+json body when it is an error. Exits non-zero on the first failure.
+// is a success, and carry a problem+json body when it is an error. Every server-sent event is decoded by the schema the
+// document names for its type (x-sse-events), and every event type the document names for a stream must have been
+// received on it at least once: the server's chat model is a scripted loopback OpenAI server (see OpenApiDocumentTests)
+// whose answers make one run produce every type. Exits non-zero on the first failure.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +17,9 @@ const baseUrl = process.env.AGENTRAG_URL!;
 const corpus = process.env.AGENTRAG_CORPUS!;
 const document = JSON.parse(readFileSync("generated/openapi.json", "utf8"));
 const tenant = { "X-Tenant-ID": "openapi-client" };
+// A tenant whose approvals time out after a second and escalate (configured by the test), for approval.expiring and
+// approval.escalated on the real clock.
+const deadlineTenant = { "X-Tenant-ID": "openapi-deadline" };
 
 // No call may hang the test: each gives up after a minute.
 const client = createClient<paths>({ baseUrl, fetch: (request) => fetch(request, { signal: AbortSignal.timeout(60_000) }) });
@@ -54,13 +60,46 @@ async function events(response: Response, follow: boolean): Promise<string> {
   return await response.text();
 }
 
+/** Reads an event stream piece by piece: `until(type)` returns the complete events received up to and including the first `type` event not yet returned. */
+function eventReader(response: Response) {
+  assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return {
+    async until(type: string | null): Promise<string> {
+      for (;;) {
+        const blocks = buffer.split("\n\n");
+        const index = type === null ? -1 : blocks.slice(0, -1).findIndex((b) => b.split("\n").includes(`event: ${type}`));
+        if (index >= 0) {
+          const taken = blocks.slice(0, index + 1).join("\n\n") + "\n\n";
+          buffer = blocks.slice(index + 1).join("\n\n");
+          return taken;
+        }
+
+        const { value, done } = await reader.read();
+        if (done) {
+          assert.equal(type, null, `the stream ended before a '${type}' event`);
+          const rest = buffer;
+          buffer = "";
+          return rest;
+        }
+
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
 const sseOptions = { parseAs: "stream" as const, headers: { Accept: "text/event-stream" } };
 
 // Every SSE event is decoded by the schema its operation names for its type (x-sse-events), as a generated client would.
 // ajv is CommonJS: its class is the module's `default`.
 const ajv = new Ajv2020Module.default({ strict: false, validateFormats: false, allErrors: true });
 ajv.addSchema({ $id: "agentrag", components: document.components });
-const decoded = new Set<string>();
+/** The event types decoded so far, by operation (`method path`). */
+const decoded = new Map<string, Set<string>>();
 
 /** Splits a text/event-stream body into events (comments skipped, data lines joined). */
 function parseEvents(text: string): { event: string; id?: string; data: string }[] {
@@ -84,7 +123,7 @@ function parseEvents(text: string): { event: string; id?: string; data: string }
 }
 
 /** Decodes every event of a stream of `method path` by its schema; returns the events' data, in order. */
-function decodeEvents(text: string, method: string, path: string): { event: string; data: any }[] {
+function decodeEvents(text: string, method: string, path: string): { event: string; id?: string; data: any }[] {
   const named = document.paths[path][method]["x-sse-events"] as Record<string, { $ref: string }>;
   assert.ok(named, `${method} ${path} names no event schemas`);
   return parseEvents(text).filter((e) => e.data !== "[DONE]").map((e) => {
@@ -93,8 +132,9 @@ function decodeEvents(text: string, method: string, path: string): { event: stri
     const validate = ajv.getSchema(`agentrag${schema.$ref}`)!;
     const data = JSON.parse(e.data);
     assert.ok(validate(data), `${method} ${path}: '${e.event}' does not match ${schema.$ref}: ${ajv.errorsText(validate.errors)}\n${e.data}`);
-    decoded.add(e.event);
-    return { event: e.event, data };
+    const seen = decoded.get(`${method} ${path}`) ?? new Set<string>();
+    decoded.set(`${method} ${path}`, seen.add(e.event));
+    return { event: e.event, id: e.id, data };
   });
 }
 
@@ -121,6 +161,35 @@ const documentStream = decodeEvents(await events(documentEvents.response, true),
 const ready: components["schemas"]["DocumentEvent"] = documentStream.at(-1)!.data;
 assert.equal(ready.documentId, documentId);
 assert.equal(ready.status, "ready");
+// The semantic stage follows ready: reconnecting with the ready event's id follows it until embedded.
+const embeddingEvents = await client.GET("/v1/documents/{id}/events", {
+  params: { header: tenant, path: { id: documentId } },
+  ...sseOptions,
+  headers: { ...sseOptions.headers, "Last-Event-ID": documentStream.at(-1)!.id! },
+});
+await expect(embeddingEvents, 200, "document embedding events");
+const embeddingStream = decodeEvents(await events(embeddingEvents.response, true), "get", "/v1/documents/{id}/events");
+assert.equal(embeddingStream.at(-1)!.event, "embedded");
+const embedded: components["schemas"]["DocumentEvent"] = embeddingStream.at(-1)!.data;
+assert.equal(embedded.embeddedChunks, embedded.chunkCount);
+
+// The deadline tenant's library: the same file, which gets ready, and a corrupt one, which fails, as its stream says.
+const deadlineUpload = await client.POST("/v1/documents", {
+  params: { header: deadlineTenant },
+  body: { files: [fileName, "corrupt.pdf"] },
+  bodySerializer() {
+    const form = new FormData();
+    form.append("files", new Blob([readFileSync(join(corpus, fileName))], { type: "text/markdown" }), fileName);
+    form.append("files", new Blob(["%PDF-1.5\n%garbage that is not a PDF body\n"], { type: "application/pdf" }), "corrupt.pdf");
+    return form;
+  },
+});
+await expect(deadlineUpload, 202, "upload a good and a corrupt file");
+for (const [index, final] of [[0, "ready"], [1, "failed"]] as const) {
+  const followed = await client.GET("/v1/documents/{id}/events", { params: { header: deadlineTenant, path: { id: deadlineUpload.data!.documents[index].id } }, ...sseOptions });
+  await expect(followed, 200, `${final} document events`);
+  assert.equal(decodeEvents(await events(followed.response, true), "get", "/v1/documents/{id}/events").at(-1)!.event, final);
+}
 
 const list = await client.GET("/v1/documents", { params: { header: tenant, query: { status: "ready", offset: 0, limit: 10 } } });
 await expect(list, 200, "list documents");
@@ -168,6 +237,23 @@ assert.equal(done.answer, answered.answer);
 const streamed = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive" }, ...sseOptions });
 await expect(streamed, 200, "streamed query");
 assert.equal(decodeEvents(await events(streamed.response, true), "post", "/v1/queries").at(-1)!.event, "done");
+
+// A model answer that goes wrong in every way the stream reports: the primary model fails (a fallback warning as
+// step.progress), the fallback model streams its first tokens then stalls past the synthesis timeout (step.failed), and
+// the extractive fallback voids those tokens (token.reset) before streaming its own. Streamed, then replayed.
+const modelQuery = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "model" }, ...sseOptions });
+await expect(modelQuery, 200, "model query");
+const modelStream = decodeEvents(await events(modelQuery.response, true), "post", "/v1/queries");
+const modelTypes = modelStream.map((e) => e.event);
+assert.ok(modelStream.some((e) => e.event === "step.progress" && e.data.warning?.kind === "model.fallback"), `no fallback warning: ${modelTypes}`);
+const stepFailed: components["schemas"]["StepFailedEvent"] = modelStream.find((e) => e.event === "step.failed")!.data;
+assert.equal(stepFailed.timedOut, true);
+const reset = modelTypes.indexOf("token.reset");
+assert.ok(modelTypes.indexOf("token") < reset && modelTypes.lastIndexOf("token") > reset, `tokens before and after the reset: ${modelTypes}`);
+assert.equal(modelTypes.at(-1), "done");
+const modelReplay = await client.GET("/v1/queries/{id}/events", { params: { header: tenant, path: { id: modelQuery.response.headers.get("X-Workflow-Id")! } }, ...sseOptions });
+await expect(modelReplay, 200, "model query events");
+assert.deepEqual(decodeEvents(await events(modelReplay.response, true), "get", "/v1/queries/{id}/events").map((e) => e.event), modelTypes);
 const feedback = await client.POST("/v1/queries/{id}/feedback", { params: { header: tenant, path: { id: workflowId } }, body: { rating: "up", comment: "clear" } });
 await expect(feedback, 200, "feedback");
 await expect(await client.GET("/v1/queries/{id}/feedback", { params: { header: tenant, path: { id: workflowId } } }), 200, "get feedback");
@@ -204,10 +290,13 @@ assert.equal(resolved.decision, "approve");
 
 // A gated query cancelled while it waits: its stream ends with an error event.
 const waiting = await client.POST("/v1/queries", { params: { header: tenant }, body: { query: question, mode: "extractive", approval: "before_answer" }, ...sseOptions });
+await expect(waiting, 200, "streamed gated query");
 const waitingId = waiting.response.headers.get("X-Workflow-Id")!;
-await waiting.response.body?.cancel();
+const waitingReader = eventReader(waiting.response);
+decodeEvents(await waitingReader.until("approval.required"), "post", "/v1/queries");
 const cancelWaiting = await client.DELETE("/v1/queries/{id}", { params: { header: tenant, path: { id: waitingId } } });
 await expect(cancelWaiting, 200, "cancel a waiting query");
+assert.equal(decodeEvents(await waitingReader.until(null), "post", "/v1/queries").at(-1)!.event, "error");
 const cancelledStream = await client.GET("/v1/queries/{id}/events", { params: { header: tenant, path: { id: waitingId } }, ...sseOptions });
 const cancelled = decodeEvents(await events(cancelledStream.response, true), "get", "/v1/queries/{id}/events");
 const failure: components["schemas"]["ErrorEvent"] = cancelled.at(-1)!.data;
@@ -225,6 +314,29 @@ while (!/event: approval\.required[\s\S]*event: approval\.resolved[^]*?\n\n/.tes
 }
 await reader.cancel();
 decodeEvents(inboxText.slice(0, inboxText.lastIndexOf("\n\n") + 2), "get", "/v1/approvals/events");
+
+// An approval nobody decides in time (the deadline tenant: a one-second timeout that escalates): approval.expiring, then
+// approval.escalated, on the query's stream; approved after its escalation, the query finishes.
+const deadlined = await client.POST("/v1/queries", { params: { header: deadlineTenant }, body: { query: question, mode: "extractive", approval: "before_answer" }, ...sseOptions });
+await expect(deadlined, 200, "query whose approval escalates");
+const deadlinedId = deadlined.response.headers.get("X-Workflow-Id")!;
+const deadlineReader = eventReader(deadlined.response);
+const untilEscalated = decodeEvents(await deadlineReader.until("approval.escalated"), "post", "/v1/queries").map((e) => e.event);
+assert.ok(untilEscalated.indexOf("approval.required") < untilEscalated.indexOf("approval.expiring"), `${untilEscalated}`);
+const escalatedApproval = await client.GET("/v1/approvals", { params: { header: deadlineTenant, query: { workflowId: deadlinedId } } });
+await expect(escalatedApproval, 200, "list the escalated approval");
+assert.equal(escalatedApproval.data!.items[0].status, "escalated");
+await expect(await client.POST("/v1/approvals/{id}/approve", { params: { header: deadlineTenant, path: { id: escalatedApproval.data!.items[0].id } }, body: { comment: "late but fine" } }), 200, "approve after escalation");
+assert.equal(decodeEvents(await deadlineReader.until(null), "post", "/v1/queries").at(-1)!.event, "done");
+const deadlineReplay = await client.GET("/v1/queries/{id}/events", { params: { header: deadlineTenant, path: { id: deadlinedId } }, ...sseOptions });
+await expect(deadlineReplay, 200, "escalated query events");
+decodeEvents(await events(deadlineReplay.response, true), "get", "/v1/queries/{id}/events");
+const deadlineInbox = await client.GET("/v1/approvals/events", { params: { header: deadlineTenant }, ...sseOptions });
+await expect(deadlineInbox, 200, "escalated approval events replayed");
+const deadlineInboxReader = eventReader(deadlineInbox.response);
+const notices = decodeEvents(await deadlineInboxReader.until("approval.resolved"), "get", "/v1/approvals/events").map((e) => e.event);
+await deadlineInboxReader.cancel();
+assert.deepEqual(notices, ["approval.required", "approval.expiring", "approval.escalated", "approval.resolved"]);
 
 // The OpenAI-compatible surface.
 // Their request and response types come from ChatCompletionsApi (typed there, not here): read them loosely so this
@@ -245,7 +357,7 @@ const completionStream = await client.POST("/v1/chat/completions", {
 await expect(completionStream, 200, "chat completion stream");
 const completionChunks = decodeEvents(await events(completionStream.response, true), "post", "/v1/chat/completions");
 const last: components["schemas"]["ChatCompletionChunk"] = completionChunks.at(-1)!.data;
-assert.equal(last.choices[0].finish_reason, "stop");
+assert.equal(last.choices[0].finish_reason, "stop", JSON.stringify(completionChunks.slice(-3)) + JSON.stringify(completion.data));
 
 // Usage and prompts.
 await expect(await client.GET("/v1/usage", { params: { header: tenant, query: { groupBy: "model" } } }), 200, "usage");
@@ -289,10 +401,15 @@ assert.ok(Object.values(erased.data!.rows).some((n) => Number(n) > 0), "the eras
 const afterErasure = await client.GET("/v1/documents", { params: { header: tenant } });
 await expect(afterErasure, 200, "documents after erasure");
 
-// Every event type these flows produce was decoded by its schema.
-const expectedEvents = ["progress", "ready", "plan", "step.started", "step.completed", "citations", "usage", "done", "approval.required", "approval.resolved", "error", "message"];
-assert.deepEqual(expectedEvents.filter((e) => !decoded.has(e)), [], `event types never decoded (decoded: ${[...decoded].join(", ")})`);
-console.log(`${decoded.size} event types decoded by their schemas: ${[...decoded].join(", ")}`);
+// Every event type the document names for each stream was received on that stream and decoded by its schema.
+const streams = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
+  Object.entries(item).filter(([, operation]) => operation?.["x-sse-events"]).map(([method, operation]) =>
+    ({ stream: `${method} ${path}`, types: Object.keys(operation["x-sse-events"]) })));
+assert.ok(streams.length > 0, "the document names no event streams");
+const undecoded = streams.flatMap(({ stream, types }) => types.filter((t) => !decoded.get(stream)?.has(t)).map((t) => `${stream}: ${t}`));
+assert.deepEqual(undecoded, [], `event types never received and decoded: ${undecoded.join("; ")}`);
+const decodedCount = streams.reduce((n, { types }) => n + types.length, 0);
+console.log(`${decodedCount} event types of ${streams.length} streams decoded by their schemas`);
 
 // Every operation of the document was called.
 const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>

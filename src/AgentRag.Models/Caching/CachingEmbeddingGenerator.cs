@@ -30,7 +30,7 @@ public sealed class CachingEmbeddingGenerator(
         }
 
         var scope = Scope(options);
-        var cacheModel = options?.Dimensions is { } dimensions ? $"{model}@{dimensions}" : model;
+        var cacheModel = CacheModelKey(model, options?.Dimensions);
         var results = new Embedding<float>?[inputs.Count];
         var hashes = new string[inputs.Count];
         var missing = new List<int>();
@@ -111,6 +111,9 @@ public sealed class CachingEmbeddingGenerator(
 
         return new GeneratedEmbeddings<Embedding<float>>(results!) { Usage = usage };
     }
+
+    /// <summary>The model key of the entries of calls to <paramref name="model"/> (with <paramref name="dimensions"/> when the call asks for a size).</summary>
+    public static string CacheModelKey(string model, int? dimensions) => dimensions is { } size ? $"{model}@{size}" : model;
 
     /// <summary>The scope of the call's entries; null when the context's tenant id is not one (the memory tier is then keyed by it as given).</summary>
     private static EmbeddingCacheScope? Scope(EmbeddingGenerationOptions? options) =>

@@ -34,6 +34,29 @@ public sealed class EmbeddingsOptions
 
     /// <summary>Load the local model when the host starts (off the request path), so the first search does not wait for it.</summary>
     public bool WarmUp { get; set; } = true;
+
+    /// <summary>
+    /// Where <c>agentrag eval</c> keeps the embeddings of evaluation datasets' corpora and queries (an SQLite embedding
+    /// cache keyed by model, dataset name and corpus hash), outside any data folder so that they outlive the throwaway
+    /// folder an evaluation runs in. Unset: <see cref="DefaultDatasetCacheDirectory"/>.
+    /// </summary>
+    public string? DatasetCacheDirectory { get; set; }
+
+    /// <summary>
+    /// <c>$XDG_CACHE_HOME/agentrag</c> when that variable holds an absolute path, else <c>~/.cache/agentrag</c>; null
+    /// when the user has no home folder either.
+    /// </summary>
+    public static string? DefaultDatasetCacheDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (!string.IsNullOrWhiteSpace(xdg) && Path.IsPathFullyQualified(xdg))
+        {
+            return Path.Combine(xdg, "agentrag");
+        }
+
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".cache", "agentrag");
+    }
 }
 
 /// <summary>The values of <see cref="EmbeddingsOptions.Provider"/>.</summary>

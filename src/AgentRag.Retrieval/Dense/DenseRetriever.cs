@@ -26,14 +26,28 @@ public sealed class DenseRetriever(
     /// <exception cref="ModelUnavailableException">No embedding model is configured.</exception>
     /// <exception cref="ModelCallException">The embedding call failed after the model layer's retries.</exception>
     /// <exception cref="VectorModelMismatchException">The tenant's vectors were made by another model.</exception>
+    public Task<IReadOnlyList<(string ChunkId, string DocumentId, float Score)>> SearchAsync(
+        string tenantId, string query, int k, IReadOnlySet<string>? allowedDocuments, CancellationToken cancellationToken = default) =>
+        SearchAsync(tenantId, query, k, allowedDocuments, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SearchAsync(string, string, int, IReadOnlySet{string}?, CancellationToken)"/>, with the query's
+    /// embedding cached under <paramref name="cacheScope"/> instead of the tenant's scope when given (an evaluation dataset's).
+    /// </summary>
     public async Task<IReadOnlyList<(string ChunkId, string DocumentId, float Score)>> SearchAsync(
-        string tenantId, string query, int k, IReadOnlySet<string>? allowedDocuments, CancellationToken cancellationToken = default)
+        string tenantId, string query, int k, IReadOnlySet<string>? allowedDocuments, EmbeddingCacheScope? cacheScope,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         var profile = models.Get(ModelProfileNames.Embedding);
         var callOptions = new EmbeddingGenerationOptions().WithContext(
             (ModelCallContext.Current ?? new ModelCallContext()) with { TenantId = tenantId, Agent = ModelCallContext.Current?.Agent ?? "search" });
+        if (cacheScope is { } scope)
+        {
+            callOptions = callOptions.WithCacheScope(scope);
+        }
+
         var embeddings = await generator.GenerateAsync([(_options.QueryPrefix ?? profile.QueryPrefix) + query], callOptions, cancellationToken);
         if (embeddings.Count != 1)
         {

@@ -43,8 +43,18 @@ public sealed class EmbeddingChunkIndexer(
     /// <exception cref="ArgumentException">A chunk belongs to another tenant or document, or two chunks share an id.</exception>
     /// <exception cref="ModelUnavailableException">No embedding model is configured.</exception>
     /// <exception cref="ModelCallException">The provider failed after the model layer's retries, or answered with vectors of the wrong count or size.</exception>
+    public Task IndexAsync(
+        string tenantId, string documentId, IReadOnlyList<Chunk> chunks, IProgress<int>? progress, CancellationToken cancellationToken = default) =>
+        IndexAsync(tenantId, documentId, chunks, progress, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="IndexAsync(string, string, IReadOnlyList{Chunk}, IProgress{int}?, CancellationToken)"/>, with the
+    /// embeddings cached under <paramref name="cacheScope"/> instead of the tenant's scope when given (an evaluation
+    /// dataset's corpus, <see cref="EmbeddingCacheScope.ForDataset"/>).
+    /// </summary>
     public async Task IndexAsync(
-        string tenantId, string documentId, IReadOnlyList<Chunk> chunks, IProgress<int>? progress, CancellationToken cancellationToken = default)
+        string tenantId, string documentId, IReadOnlyList<Chunk> chunks, IProgress<int>? progress, EmbeddingCacheScope? cacheScope,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         var profile = models.Get(ModelProfileNames.Embedding);
@@ -73,6 +83,11 @@ public sealed class EmbeddingChunkIndexer(
         var batchSize = _options.BatchSize ?? profile.EmbeddingBatchSize;
         var callOptions = new EmbeddingGenerationOptions().WithContext(
             (ModelCallContext.Current ?? new ModelCallContext()) with { TenantId = tenantId, Agent = "ingestion.embedding" });
+        if (cacheScope is { } scope)
+        {
+            callOptions = callOptions.WithCacheScope(scope);
+        }
+
         var embedded = new List<(string ChunkId, float[] Vector)>(embeddable.Count);
         var dimensions = 0;
         for (var start = 0; start < embeddable.Count; start += batchSize)

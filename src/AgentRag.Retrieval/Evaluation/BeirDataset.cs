@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace AgentRag.Retrieval.Evaluation;
@@ -19,9 +20,11 @@ public sealed record BeirQuery(string Id, string Text);
 /// </summary>
 public sealed class BeirDataset
 {
-    private BeirDataset(string name, IReadOnlyList<BeirDocument> corpus, IReadOnlyList<BeirQuery> queries, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels)
+    private BeirDataset(
+        string name, string corpusHash, IReadOnlyList<BeirDocument> corpus, IReadOnlyList<BeirQuery> queries, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels)
     {
         Name = name;
+        CorpusHash = corpusHash;
         Corpus = corpus;
         Queries = queries;
         Qrels = qrels;
@@ -29,6 +32,9 @@ public sealed class BeirDataset
 
     /// <summary>The dataset folder's name, e.g. <c>scifact</c>.</summary>
     public string Name { get; }
+
+    /// <summary>SHA-256 of <c>corpus.jsonl</c> (lowercase hex): an edited corpus has another, so its cached embeddings are its own.</summary>
+    public string CorpusHash { get; }
 
     public IReadOnlyList<BeirDocument> Corpus { get; }
 
@@ -101,7 +107,13 @@ public sealed class BeirDataset
             }
         }
 
-        return new BeirDataset(new DirectoryInfo(directory).Name, corpus, queries, qrels);
+        string corpusHash;
+        await using (var corpusFile = File.OpenRead(corpusPath))
+        {
+            corpusHash = Convert.ToHexStringLower(await SHA256.HashDataAsync(corpusFile, cancellationToken));
+        }
+
+        return new BeirDataset(new DirectoryInfo(directory).Name, corpusHash, corpus, queries, qrels);
     }
 
     private static string RequireFile(string path) =>

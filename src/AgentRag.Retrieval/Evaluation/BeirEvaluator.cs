@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Serialization;
 using AgentRag.Core.Documents;
 using AgentRag.Core.Search;
+using AgentRag.Models.Caching;
 using AgentRag.Models.Configuration;
 using AgentRag.Retrieval.Analysis;
 using AgentRag.Retrieval.Dense;
@@ -21,8 +22,11 @@ public sealed record BeirEvaluationRequest
 
     public string Split { get; init; } = "test";
 
-    /// <summary>Retrieval mode: <c>bm25</c>, or <c>dense</c> or <c>hybrid</c> (BM25 and dense fused by RRF), which need an embedding model.</summary>
+    /// <summary>Retrieval mode: <c>bm25</c>, or <c>dense</c> or <c>hybrid</c> (BM25 and dense fused by <see cref="Fusion"/>), which need an embedding model.</summary>
     public string Mode { get; init; } = "bm25";
+
+    /// <summary>How <c>hybrid</c> fuses the two rankings: a <see cref="RankFusions"/> name (<c>rrf</c>, <c>minmax</c>), as the product's <c>AgentRag:Search:Fusion</c>.</summary>
+    public string Fusion { get; init; } = RankFusions.Rrf;
 
     /// <summary>Query expansion: null for none, or RM3 settings.</summary>
     public Rm3Options? Rm3 { get; init; }
@@ -58,6 +62,7 @@ public sealed record BeirEvaluationReport(
     [property: JsonPropertyName("dataset")] string Dataset,
     [property: JsonPropertyName("mode")] string Mode,
     [property: JsonPropertyName("expand")] string? Expand,
+    [property: JsonPropertyName("fusion")] string? Fusion,
     [property: JsonPropertyName("queries")] int Queries,
     [property: JsonPropertyName("documents")] int Documents,
     [property: JsonPropertyName("ndcg@10")] double Ndcg10,
@@ -70,17 +75,27 @@ public sealed record BeirEvaluationReport(
     [property: JsonPropertyName("query_ms_p95")] double QueryMsP95,
     [property: JsonIgnore] IReadOnlyList<BeirQueryResult> PerQuery)
 {
+    /// <summary>Corpus documents whose embedding came from the persistent dataset cache (dense and hybrid; null in bm25 mode or without a cache).</summary>
+    [JsonPropertyName("embeddings_cached")]
+    public int? EmbeddingsCached { get; init; }
+
     /// <summary>
-    /// In hybrid mode, nDCG@10 of each fused ranking on its own (<c>bm25</c>, <c>dense</c>) in the same run, so one
-    /// corpus encoding gives all three figures; null in the other modes.
+    /// In hybrid mode, nDCG@10 of each fused ranking on its own (<c>bm25</c>, <c>dense</c>) and of every fusion method
+    /// (<c>fusion:rrf</c>, <c>fusion:minmax</c>) in the same run, so one corpus encoding gives every figure; null in the
+    /// other modes.
     /// </summary>
     [JsonPropertyName("components_ndcg@10")]
     public IReadOnlyDictionary<string, double>? ComponentNdcg10 { get; init; }
 }
 
-/// <summary>The embedding model and settings dense and hybrid evaluations use (the model layer's, as the product's search).</summary>
+/// <summary>
+/// The embedding model and settings dense and hybrid evaluations use (the model layer's, as the product's search).
+/// <paramref name="Cache"/> is the persistent cache the generator's caching decorator stores into, when there is one: the
+/// evaluation only reads it, to say how many corpus embeddings it already holds.
+/// </summary>
 public sealed record BeirDenseModels(
-    IEmbeddingGenerator<string, Embedding<float>> Generator, ModelCatalog Models, DenseRetrievalOptions Dense, VectorIndexOptions Vectors);
+    IEmbeddingGenerator<string, Embedding<float>> Generator, ModelCatalog Models, DenseRetrievalOptions Dense, VectorIndexOptions Vectors,
+    IEmbeddingCache? Cache = null);
 
 /// <summary>
 /// Runs a BEIR-format dataset through the product's own indexing path (<see cref="Bm25ChunkIndexer"/>, one chunk
@@ -88,7 +103,10 @@ public sealed record BeirDenseModels(
 /// trec_eval-style metrics. Queries are free text (bag of words), not query syntax. Rankings are ordered for
 /// scoring as trec_eval orders runs: score descending, ties by document id descending. Dense and hybrid modes embed
 /// the corpus and the queries with <see cref="BeirDenseModels"/> through the product's <see cref="EmbeddingChunkIndexer"/>
-/// and <see cref="DenseRetriever"/>; hybrid fuses the BM25 and dense rankings (depth 100 each) by reciprocal rank.
+/// and <see cref="DenseRetriever"/>; hybrid fuses the BM25 and dense rankings (depth 100 each) by the request's
+/// <see cref="BeirEvaluationRequest.Fusion"/>. Corpus and query embeddings are cached under the dataset's scope
+/// (<see cref="EmbeddingCacheScope.ForDataset"/>: its name and corpus hash), not a tenant's, so with a persistent cache
+/// that outlives the evaluation's folder a second run of the same corpus and model embeds nothing.
 /// </summary>
 public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseModels? denseModels = null)
 {
@@ -113,6 +131,7 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
             throw new NotSupportedException($"Unknown evaluation mode '{request.Mode}': use bm25, dense or hybrid.");
         }
 
+        var fusion = RankFusions.Create(request.Fusion);
         if (mode != "bm25" && denseModels is not { Models.IsEmbeddingAvailable: true })
         {
             throw new NotSupportedException(
@@ -172,20 +191,24 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
             }
 
             DenseRetriever? dense = null;
+            int? cached = null;
+            var cacheScope = CacheScope(dataset);
             if (vectors is not null)
             {
                 var denseOptions = Options.Create(denseModels!.Dense);
                 var embedStarted = Stopwatch.GetTimestamp();
-                progress?.Report($"embedding {chunks.Count} documents with {denseModels.Models.Get(AgentRag.Models.ModelProfileNames.Embedding)}");
+                var profile = denseModels.Models.Get(AgentRag.Models.ModelProfileNames.Embedding);
+                cached = await CountCachedAsync(denseModels, cacheScope, chunks, cancellationToken);
+                progress?.Report($"embedding {chunks.Count} documents with {profile}"
+                    + (cached is { } hits ? $": {hits} from the dataset cache, {chunks.Count - hits} to compute" : " (no persistent embedding cache)"));
                 await new EmbeddingChunkIndexer(denseModels.Generator, denseModels.Models, vectors, denseOptions)
                     .IndexAsync(TenantId, CorpusDocumentId, [.. chunks.Select(c => c with { DocumentId = CorpusDocumentId })],
-                        progress is null ? null : new EmbeddingProgress(progress, chunks.Count, embedStarted), cancellationToken);
+                        progress is null ? null : new EmbeddingProgress(progress, chunks.Count, embedStarted), cacheScope, cancellationToken);
                 dense = new DenseRetriever(denseModels.Generator, denseModels.Models, vectors, denseOptions);
             }
 
             var indexSeconds = stopwatch.Elapsed.TotalSeconds;
             IKeywordIndex? keyword = mode == "dense" ? null : catalog;
-            var fusion = new ReciprocalRankFusion();
             var results = new List<BeirQueryResult>(dataset.Queries.Count);
             var components = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var query in dataset.Queries)
@@ -201,7 +224,7 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
 
                 if (dense is not null)
                 {
-                    var hits = await dense.SearchAsync(TenantId, query.Text, Depth + 1, null, cancellationToken);
+                    var hits = await dense.SearchAsync(TenantId, query.Text, Depth + 1, null, cacheScope, cancellationToken);
                     lists.Add(new RankedList("dense", [.. hits.Select(h => new ScoredId(h.ChunkId, h.Score))]));
                 }
 
@@ -214,6 +237,12 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                     {
                         components[list.Name] = components.GetValueOrDefault(list.Name) + Score(query, list.Hits, dataset.Qrels[query.Id], request.IgnoreIdenticalIds, 0).Ndcg10;
                     }
+
+                    foreach (var name in RankFusions.Names)
+                    {
+                        var fused = RankFusions.Create(name).Fuse(lists, Depth + 1).Select(h => new ScoredId(h.Id, h.Score)).ToList();
+                        components["fusion:" + name] = components.GetValueOrDefault("fusion:" + name) + Score(query, fused, dataset.Qrels[query.Id], request.IgnoreIdenticalIds, 0).Ndcg10;
+                    }
                 }
             }
 
@@ -222,6 +251,7 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                 dataset.Name,
                 mode,
                 request.Rm3 is null ? null : "rm3",
+                mode == "hybrid" ? request.Fusion.ToLowerInvariant() : null,
                 results.Count,
                 dataset.Corpus.Count,
                 Mean(results, r => r.Ndcg10),
@@ -234,6 +264,7 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                 Math.Round(Percentile(latencies, 0.95), 3),
                 results)
             {
+                EmbeddingsCached = cached,
                 ComponentNdcg10 = components.Count == 0 ? null : components.ToDictionary(c => c.Key, c => Math.Round(c.Value / Math.Max(1, results.Count), 4), StringComparer.Ordinal),
             };
         }
@@ -251,6 +282,27 @@ public sealed class BeirEvaluator(Bm25Options? bm25Options = null, BeirDenseMode
                 }
             }
         }
+    }
+
+    /// <summary>The dataset's cache scope: its folder name (':' and whitespace replaced) and corpus hash.</summary>
+    private static EmbeddingCacheScope CacheScope(BeirDataset dataset)
+    {
+        var name = new string([.. dataset.Name.Select(c => c == ':' || char.IsWhiteSpace(c) ? '_' : c)]);
+        return EmbeddingCacheScope.ForDataset(name.Length > 100 ? name[..100] : name, dataset.CorpusHash);
+    }
+
+    /// <summary>How many of the corpus texts the persistent cache already holds for the model; null without a cache.</summary>
+    private static async Task<int?> CountCachedAsync(BeirDenseModels models, EmbeddingCacheScope scope, List<Chunk> chunks, CancellationToken cancellationToken)
+    {
+        if (models.Cache is null)
+        {
+            return null;
+        }
+
+        var model = CachingEmbeddingGenerator.CacheModelKey(models.Models.Get(AgentRag.Models.ModelProfileNames.Embedding).Model, null);
+        var hashes = chunks.Where(c => !string.IsNullOrWhiteSpace(c.Text)).Select(c => EmbeddingCacheScope.HashText(models.Dense.DocumentPrefix + c.Text)).ToList();
+        var found = await models.Cache.GetManyAsync(scope, model, hashes, cancellationToken);
+        return found.Count;
     }
 
     /// <summary>Throws <see cref="BeirIndexNotEmptyException"/> when a catalog this run writes to already holds an evaluation index.</summary>

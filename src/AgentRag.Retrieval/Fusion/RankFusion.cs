@@ -99,3 +99,24 @@ internal static class FusionCore
             .ToArray();
     }
 }
+
+/// <summary>The fusion methods by name, as <c>AgentRag:Search:Fusion</c> and <c>agentrag eval --fusion</c> name them.</summary>
+public static class RankFusions
+{
+    /// <summary>Reciprocal rank fusion, k = 60 (<see cref="ReciprocalRankFusion"/>).</summary>
+    public const string Rrf = "rrf";
+
+    /// <summary>Min-max normalised scores summed with equal weights (<see cref="WeightedMinMaxFusion"/>).</summary>
+    public const string MinMax = "minmax";
+
+    /// <summary>Every name, the default first.</summary>
+    public static IReadOnlyList<string> Names { get; } = [Rrf, MinMax];
+
+    /// <summary>The fusion called <paramref name="name"/> (case-insensitive); <see cref="NotSupportedException"/> naming the choices for another name.</summary>
+    public static IRankFusion Create(string name) => name.ToLowerInvariant() switch
+    {
+        Rrf => new ReciprocalRankFusion(),
+        MinMax => new WeightedMinMaxFusion(),
+        _ => throw new NotSupportedException($"Unknown fusion '{name}': use {string.Join(" or ", Names)}."),
+    };
+}

@@ -324,7 +324,7 @@ public sealed class SearchService(
                 : [.. dense.Take(limit).Select(h => (h.ChunkId, (double)h.Score, new ScoreComponents(null, h.Score, null, null)))];
         }
 
-        IRankFusion fusion = _options.Fusion == "minmax" ? new WeightedMinMaxFusion() : new ReciprocalRankFusion();
+        var fusion = RankFusions.Create(_options.Fusion);
         var fused = fusion.Fuse(
             [
                 new RankedList("bm25", [.. bm25.Select(h => new ScoredId(h.ChunkId, h.Score))]),

@@ -4,6 +4,8 @@ using AgentRag.Core.Documents;
 using AgentRag.Core.Events;
 using AgentRag.Core.Storage;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Models;
+using AgentRag.Models.Configuration;
 using AgentRag.Server.Auditing;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
@@ -301,7 +303,8 @@ public static class DocumentsApi
     }
 
     internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEventsAsync(
-        string id, TenantId tenant, HttpContext httpContext, IDocumentStore store, IEventLog eventLog, ServerSentEvents events, CancellationToken cancellationToken)
+        string id, TenantId tenant, HttpContext httpContext, IDocumentStore store, IEventLog eventLog, ServerSentEvents events, ModelCatalog models,
+        CancellationToken cancellationToken)
     {
         var document = await store.GetAsync(tenant.Value, id, cancellationToken);
         if (document is null)
@@ -311,7 +314,8 @@ public static class DocumentsApi
 
         // A client that already saw the end of the document's current run gets an empty stream rather than a wait.
         var streamId = DocumentEventRecorder.StreamId(id);
-        if (await SawTheEndAsync(eventLog, tenant.Value, streamId, ServerSentEvents.ParseLastEventId(httpContext.Request), document, cancellationToken))
+        var embeddingModel = models.TryGet(ModelProfileNames.Embedding, out var embedding) ? embedding.Model : null;
+        if (await SawTheEndAsync(eventLog, tenant.Value, streamId, ServerSentEvents.ParseLastEventId(httpContext.Request), document, embeddingModel, cancellationToken))
         {
             return ServerSentEvents.Empty();
         }
@@ -325,10 +329,12 @@ public static class DocumentsApi
     /// the document's <c>attempts</c>; events logged before runs were numbered: as recent as the document's last change).
     /// Events reach the log shortly after the document changes (<see cref="DocumentEventRecorder"/>), so a run that has
     /// just ended (say, after a reprocess) may not be logged yet; such a client gets the live stream instead. The run
-    /// number, not the time, tells the runs apart: two runs' ends can carry the same time.
+    /// number, not the time, tells the runs apart: two runs' ends can carry the same time. A <c>ready</c> whose semantic
+    /// stage is still to come (an embedding model is configured and the document is not embedded with it yet) is not the
+    /// end: a client reconnecting after it follows the <c>embedding</c> events, even before the first is logged.
     /// </summary>
     private static async Task<bool> SawTheEndAsync(
-        IEventLog eventLog, string tenantId, string streamId, long lastEventId, Document document, CancellationToken cancellationToken)
+        IEventLog eventLog, string tenantId, string streamId, long lastEventId, Document document, string? embeddingModel, CancellationToken cancellationToken)
     {
         if (lastEventId <= 0 || document.Status is not (DocumentStatus.Ready or DocumentStatus.Failed))
         {
@@ -338,6 +344,12 @@ public static class DocumentsApi
         // A document's stream is short (one event per stage and progress step, per run).
         var logged = await eventLog.ReadAsync(tenantId, streamId, 0, 100_000, cancellationToken);
         if (logged is not [.., var last] || !DocumentEventRecorder.IsFinal(last) || lastEventId < last.Sequence)
+        {
+            return false;
+        }
+
+        if (last.Type == DocumentEventRecorder.ReadyEvent && embeddingModel is not null && document.Status == DocumentStatus.Ready
+            && document.ChunkCount > 0 && !document.IsEmbeddedWith(embeddingModel))
         {
             return false;
         }

@@ -67,6 +67,13 @@ public sealed class OpenAiTestServer : IAsyncDisposable
     /// <summary>Dimensions of default embeddings.</summary>
     public int EmbeddingDimensions { get; set; } = 8;
 
+    /// <summary>
+    /// Makes the vector of a text, of the given size, for answers with no scripted vectors: <see cref="VectorFor"/> (a
+    /// hash: no two texts alike) unless set, e.g. to <see cref="WordOverlapVectorFor"/> for vectors whose similarity
+    /// follows shared words, so a search that fuses them with BM25 still ranks the passage that matches first.
+    /// </summary>
+    public Func<string, int, float[]> EmbeddingFunction { get; set; } = VectorFor;
+
     /// <summary>Stamps <see cref="RecordedRequest.ReceivedAt"/>; set a fake clock to see the client's retry delays.</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
@@ -418,7 +425,7 @@ public sealed class OpenAiTestServer : IAsyncDisposable
             {
                 ["object"] = "embedding",
                 ["index"] = i,
-                ["embedding"] = new JsonArray(VectorFor(text, dimensions).Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()),
+                ["embedding"] = new JsonArray(EmbeddingFunction(text, dimensions).Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()),
             }).ToArray());
         var response = new JsonObject { ["object"] = "list", ["data"] = data, ["model"] = model };
         if (script.IncludeUsage)
@@ -439,6 +446,28 @@ public sealed class OpenAiTestServer : IAsyncDisposable
         for (var i = 0; i < dimensions; i++)
         {
             vector[i] = (hash[i % hash.Length] - 127.5f) / 127.5f;
+        }
+
+        var norm = MathF.Sqrt(vector.Sum(v => v * v));
+        for (var i = 0; i < dimensions; i++)
+        {
+            vector[i] = norm > 0 ? vector[i] / norm : 0;
+        }
+
+        return vector;
+    }
+
+    /// <summary>
+    /// A unit vector whose cosine similarity with another text's grows with the words (lowercase letters and digits) the
+    /// two share: each word adds 1 to the dimension its SHA-256 picks.
+    /// </summary>
+    public static float[] WordOverlapVectorFor(string text, int dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var vector = new float[dimensions];
+        foreach (var word in System.Text.RegularExpressions.Regex.Matches(text.ToLowerInvariant(), "[a-z0-9]+").Select(m => m.Value))
+        {
+            vector[BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(word)), 0) % dimensions] += 1;
         }
 
         var norm = MathF.Sqrt(vector.Sum(v => v * v));
