@@ -40,6 +40,62 @@ for folder in tests/openapi-client tests/mcp-client; do
   fi
 done
 
+# --- a throwaway PostgreSQL for the PostgreSQL storage tests ----------------------------------------
+# Debian's PostgreSQL 15, initialised in a temporary folder, on a free loopback port, fsync off (test data only). The
+# tests get its connection string in AGENTRAG_TEST_POSTGRES; each test class creates its own database in it. It is
+# stopped and deleted when this script ends, however it ends (the trap), so no server is left running.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$pg_bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null && apt_updated=1; fi
+  echo "test.sh: installing postgresql-15…" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+if [ -z "$pg_bin" ]; then
+  echo "test.sh: PostgreSQL is missing. Install it first: sudo apt-get install postgresql-15" >&2
+  exit 2
+fi
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/agentrag-pg.XXXXXX")
+pg_run=()
+if [ "$(id -u)" = 0 ]; then
+  chown postgres: "$pg_dir"
+  pg_run=(runuser -u postgres --)
+fi
+stop_postgres() {
+  if [ -f "$pg_dir/data/postmaster.pid" ]; then
+    "${pg_run[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1
+  fi
+  rm -rf "$pg_dir"
+}
+trap stop_postgres EXIT
+trap 'exit 130' INT TERM
+pg_started=$(date +%s)
+if ! "${pg_run[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$pg_dir/initdb.log" 2>&1; then
+  cat "$pg_dir/initdb.log" >&2
+  echo "test.sh: initdb failed."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+pg_port=""
+for attempt in 1 2 3 4 5; do
+  port=$((20000 + RANDOM % 40000))
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
+  if "${pg_run[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 start \
+      -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null; then
+    pg_port=$port
+    break
+  fi
+done
+if [ -z "$pg_port" ]; then
+  cat "$pg_dir/server.log" >&2
+  echo "test.sh: PostgreSQL did not start."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export AGENTRAG_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+export CI=true
+echo "test.sh: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (started in $(( $(date +%s) - pg_started )) s)." >&2
+
 # --- build and test ------------------------------------------------------------------------------
 results="$root/TestResults"
 rm -rf "$results"
@@ -56,8 +112,10 @@ projects=$(find tests -name '*.Tests.csproj' | sort)
 test_exit=0
 for project in $projects; do
   name=$(basename "$project" .csproj)
+  started=$(date +%s)
   dotnet test "$project" -c Release --no-build --nologo --logger "trx" --results-directory "$results/$name" \
     -- RunConfiguration.TestSessionTimeout=3000000 || test_exit=$?
+  echo "test.sh: $name took $(( $(date +%s) - started )) s." >&2
 done
 
 # --- one summary line over all projects ------------------------------------------------------------

@@ -1,5 +1,6 @@
 using AgentRag.Core;
 using AgentRag.Runtime.Embedded;
+using AgentRag.Storage.Postgres;
 using AgentRag.Storage.Sqlite;
 using AgentRag.Storage.Sqlite.Files;
 using Microsoft.Extensions.Configuration;
@@ -10,7 +11,7 @@ namespace AgentRag.Hosting;
 
 /// <summary>
 /// The two independent backend choices of <see cref="DependencyInjection.AddAgentRag"/>: where data is stored
-/// (<see cref="UseSqlite"/>; configuration key <see cref="StorageKey"/>) and where actors run
+/// (<see cref="UseSqlite"/> or <see cref="UsePostgres"/>; configuration key <see cref="StorageKey"/>) and where actors run
 /// (<see cref="UseEmbeddedRuntime"/>; configuration key <see cref="RuntimeKey"/>). A new backend is one more
 /// <c>Use…</c> method calling <see cref="UseStorage"/> or <see cref="UseRuntime"/> with its project's registration;
 /// nothing else changes. Each axis must be chosen exactly once. Not thread-safe (used during composition only).
@@ -26,11 +27,14 @@ public sealed class AgentRagBuilder
     /// <summary>The storage backend <see cref="UseSqlite"/> selects.</summary>
     public const string SqliteStorage = "sqlite";
 
+    /// <summary>The storage backend <see cref="UsePostgres"/> selects.</summary>
+    public const string PostgresStorage = "postgres";
+
     /// <summary>The actor runtime <see cref="UseEmbeddedRuntime"/> selects.</summary>
     public const string EmbeddedRuntime = "embedded";
 
     /// <summary>The values <see cref="StorageKey"/> accepts.</summary>
-    public static IReadOnlyList<string> StorageBackends { get; } = [SqliteStorage];
+    public static IReadOnlyList<string> StorageBackends { get; } = [SqliteStorage, PostgresStorage];
 
     /// <summary>The values <see cref="RuntimeKey"/> accepts.</summary>
     public static IReadOnlyList<string> Runtimes { get; } = [EmbeddedRuntime];
@@ -70,6 +74,18 @@ public sealed class AgentRagBuilder
     {
         UseDataFolder(dataFolder);
         return UseStorage(SqliteStorage, services => services.AddSqliteStorage(dataFolder.Root).AddDataFolderFiles());
+    }
+
+    /// <summary>
+    /// Stores every durable record in the shared PostgreSQL database (<c>ConnectionStrings:Postgres</c>, settings under
+    /// <c>AgentRag:Postgres</c>, then <paramref name="configure"/>), so several replicas serve one platform; the embedded
+    /// indexes, lock-free scratch files and (unless <c>AgentRag:Postgres:BlobDirectory</c> names a shared folder) the
+    /// originals stay in <paramref name="dataFolder"/>. Vector search stays in memory behind <c>IVectorStore</c>.
+    /// </summary>
+    public AgentRagBuilder UsePostgres(DataFolder dataFolder, Action<PostgresStorageOptions>? configure = null)
+    {
+        UseDataFolder(dataFolder);
+        return UseStorage(PostgresStorage, services => services.AddPostgresStorage(configure));
     }
 
     /// <summary>Runs actors in this process (<see cref="EmbeddedActorHost"/>), with state and reminders in the storage backend.</summary>
@@ -125,6 +141,9 @@ public sealed class AgentRagBuilder
             case SqliteStorage:
                 UseSqlite(dataFolder);
                 break;
+            case PostgresStorage:
+                UsePostgres(dataFolder);
+                break;
         }
 
         switch (Choice(configuration, RuntimeKey, EmbeddedRuntime, Runtimes))
@@ -143,7 +162,7 @@ public sealed class AgentRagBuilder
         if (Storage is null)
         {
             throw new InvalidOperationException(
-                $"AddAgentRag needs a storage backend: call UseSqlite(dataFolder) (or set {StorageKey} and call UseConfiguration).");
+                $"AddAgentRag needs a storage backend: call UseSqlite(dataFolder) or UsePostgres(dataFolder) (or set {StorageKey} and call UseConfiguration).");
         }
 
         if (Runtime is null)

@@ -39,7 +39,7 @@ public static class RequiredPorts
             }
 
             var (axis, key, name, call) = fromStorage
-                ? ("storage backend", AgentRagBuilder.StorageKey, backends.Storage, "UseSqlite(dataFolder)")
+                ? ("storage backend", AgentRagBuilder.StorageKey, backends.Storage, "UseSqlite(dataFolder) or UsePostgres(dataFolder)")
                 : ("actor runtime", AgentRagBuilder.RuntimeKey, backends.Runtime, "UseEmbeddedRuntime()");
             throw new InvalidOperationException(
                 $"No {port.Name} ({description}) is registered: the {axis} '{name}' ({key}) must add it. {call} adds one.");

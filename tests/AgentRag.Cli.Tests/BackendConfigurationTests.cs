@@ -39,11 +39,27 @@ public sealed class BackendConfigurationTests
 
         var result = await CliProcess.RunAsync(
             ["serve", "--urls", $"http://127.0.0.1:{FreePort.Next()}", "--data", data.Path],
-            new Dictionary<string, string?> { ["AgentRag__Storage"] = "postgres" },
+            new Dictionary<string, string?> { ["AgentRag__Storage"] = "mysql" },
             timeout: TimeSpan.FromMinutes(1));
 
         result.ExitCode.ShouldBe(3, result.ToString());
         result.StandardError.ShouldContain(
-            "agentrag: invalid configuration: AgentRag:Storage is 'postgres', which is not a known backend; accepted: sqlite.", Case.Sensitive, result.ToString());
+            "agentrag: invalid configuration: AgentRag:Storage is 'mysql', which is not a known backend; accepted: sqlite, postgres.", Case.Sensitive, result.ToString());
+    }
+
+    [Fact]
+    public async Task Serve_PostgresWithoutAConnectionString_ExitsWithAConfigurationErrorNamingTheSetting()
+    {
+        using var data = new TempDirectory();
+
+        var result = await CliProcess.RunAsync(
+            ["serve", "--urls", $"http://127.0.0.1:{FreePort.Next()}", "--data", data.Path],
+            new Dictionary<string, string?> { ["AgentRag__Storage"] = "postgres", ["ConnectionStrings__Postgres"] = "" },
+            timeout: TimeSpan.FromMinutes(1));
+
+        result.ExitCode.ShouldBe(3, result.ToString());
+        result.StandardError.ShouldContain(
+            "ConnectionStrings:Postgres is required when AgentRag:Storage is postgres (env ConnectionStrings__Postgres).", Case.Sensitive, result.ToString());
+        File.Exists(Path.Combine(data.Path, "agentrag.db")).ShouldBeFalse();
     }
 }

@@ -62,8 +62,21 @@ public sealed class AddAgentRagTests : IDisposable
         chosen.Runtime.ShouldBe("embedded");
     }
 
+    [Fact]
+    public void UseConfiguration_StoragePostgres_ChoosesPostgres()
+    {
+        var chosen = Choose(new Dictionary<string, string?>
+        {
+            ["AgentRag:Storage"] = "Postgres",
+            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Username=nobody",
+        });
+
+        chosen.Storage.ShouldBe("postgres");
+        chosen.Runtime.ShouldBe("embedded");
+    }
+
     [Theory]
-    [InlineData("AgentRag:Storage", "postgres", "accepted: sqlite.")]
+    [InlineData("AgentRag:Storage", "mysql", "accepted: sqlite, postgres.")]
     [InlineData("AgentRag:Runtime", "dapr", "accepted: embedded.")]
     public void UseConfiguration_UnknownBackend_FailsNamingTheKeyAndTheAcceptedValues(string key, string value, string accepted)
     {
@@ -86,7 +99,7 @@ public sealed class AddAgentRagTests : IDisposable
     {
         var failure = Should.Throw<InvalidOperationException>(() => new ServiceCollection().AddAgentRag(backends => backends.UseEmbeddedRuntime()));
 
-        failure.Message.ShouldBe("AddAgentRag needs a storage backend: call UseSqlite(dataFolder) (or set AgentRag:Storage and call UseConfiguration).");
+        failure.Message.ShouldBe("AddAgentRag needs a storage backend: call UseSqlite(dataFolder) or UsePostgres(dataFolder) (or set AgentRag:Storage and call UseConfiguration).");
     }
 
     [Fact]
@@ -109,7 +122,7 @@ public sealed class AddAgentRagTests : IDisposable
             .UseEmbeddedRuntime()));
 
         failure.Message.ShouldBe(
-            "No IDocumentStore (the document store) is registered: the storage backend 'partial' (AgentRag:Storage) must add it. UseSqlite(dataFolder) adds one.");
+            "No IDocumentStore (the document store) is registered: the storage backend 'partial' (AgentRag:Storage) must add it. UseSqlite(dataFolder) or UsePostgres(dataFolder) adds one.");
     }
 
     [Fact]

@@ -46,6 +46,10 @@ public sealed class EventBroadcaster
         return subscription;
     }
 
+    /// <summary>True when the stream has at least one live subscription.</summary>
+    public bool HasSubscribers(string tenantId, string streamId) =>
+        _streams.TryGetValue((tenantId, streamId), out var set) && !set.IsEmpty;
+
     public void Publish(StoredEvent storedEvent)
     {
         if (_streams.TryGetValue((storedEvent.TenantId, storedEvent.StreamId), out var set))

@@ -31,10 +31,50 @@ public sealed class SqliteActorStateStore(SqliteDatabase database, TimeProvider 
             using var statement = connection.Prepare("""
                 INSERT INTO actor_state (tenant_id, actor_type, actor_id, key, value, updated_at)
                 VALUES (@tenant, @type, @id, @key, @value, @now)
-                ON CONFLICT (tenant_id, actor_type, actor_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                ON CONFLICT (tenant_id, actor_type, actor_id, key) DO UPDATE SET value = excluded.value, version = version + 1, updated_at = excluded.updated_at
                 """);
             Bind(statement, id).Bind("@key", key).Bind("@value", json).Bind("@now", now).Execute();
         }, cancellationToken);
+    }
+
+    public Task<ActorStateEntry?> ReadStateEntryAsync(ActorId id, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        return database.ReadAsync(connection => ReadEntry(connection, id, key), cancellationToken);
+    }
+
+    /// <remarks>The compare and the write run in one item of the single writer, so no other write comes between them.</remarks>
+    public Task<string> WriteStateIfMatchAsync(ActorId id, string key, string json, string? expectedETag, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(json);
+        var expected = ActorStateEntry.ParseETag(expectedETag);
+        var now = time.GetUtcNow().UtcTicks;
+        return database.WriteAsync(connection =>
+        {
+            var current = ReadEntry(connection, id, key);
+            if (current?.ETag != expectedETag)
+            {
+                throw new ActorStateConflictException(id, key, expectedETag, current?.ETag);
+            }
+
+            var version = (expected ?? 0) + 1;
+            using var statement = connection.Prepare("""
+                INSERT INTO actor_state (tenant_id, actor_type, actor_id, key, value, version, updated_at)
+                VALUES (@tenant, @type, @id, @key, @value, @version, @now)
+                ON CONFLICT (tenant_id, actor_type, actor_id, key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at
+                """);
+            Bind(statement, id).Bind("@key", key).Bind("@value", json).Bind("@version", version).Bind("@now", now).Execute();
+            return ActorStateEntry.ToETag(version);
+        }, cancellationToken);
+    }
+
+    private static ActorStateEntry? ReadEntry(SqliteConnection connection, ActorId id, string key)
+    {
+        using var statement = connection.Prepare(
+            "SELECT value, version FROM actor_state WHERE tenant_id = @tenant AND actor_type = @type AND actor_id = @id AND key = @key");
+        Bind(statement, id).Bind("@key", key);
+        return statement.Step() ? new ActorStateEntry(statement.GetString(0), ActorStateEntry.ToETag(statement.GetInt64(1))) : null;
     }
 
     public Task DeleteActorAsync(ActorId id, CancellationToken cancellationToken = default) =>

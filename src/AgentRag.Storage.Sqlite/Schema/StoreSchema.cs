@@ -289,5 +289,9 @@ public static class StoreSchema
                 PRIMARY KEY (tenant_id, model, text_hash)
             ) WITHOUT ROWID;
             """),
+        new(12, "actor state ETags", """
+            -- The version of a state entry, its ETag for optimistic concurrency: 1 on the first write, +1 on each.
+            ALTER TABLE actor_state ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+            """),
     ];
 }

@@ -7,13 +7,60 @@ using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Server.Auditing;
 using AgentRag.Server.Tests.Security;
+using AgentRag.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Server.Tests.Privacy;
 
-/// <summary><c>DELETE /v1/tenant?confirm=…</c>: after it, no byte of the tenant's text is left in the data folder.</summary>
-public sealed class TenantErasureTests(IsolationServerFactory server) : IClassFixture<IsolationServerFactory>
+/// <summary><c>DELETE /v1/tenant?confirm=…</c> on the embedded store: after it, no byte of the tenant's text is left in the data folder.</summary>
+public sealed class TenantErasureTests(IsolationServerFactory server) : TenantErasureSpecification(server), IClassFixture<IsolationServerFactory>;
+
+/// <summary>
+/// <c>DELETE /v1/tenant?confirm=…</c> on the PostgreSQL store: after it, no byte of the tenant's text is left in the data
+/// folder (indexes, originals) nor in any table (a <c>pg_dump</c> of the database).
+/// </summary>
+public sealed class PostgresTenantErasureTests(PostgresIsolationServerFactory server)
+    : TenantErasureSpecification(server), IClassFixture<PostgresIsolationServerFactory>
 {
+    protected override async Task<List<string>> StoredPlacesContainingAsync(string text)
+    {
+        var places = await base.StoredPlacesContainingAsync(text);
+        if ((await ((PostgresIsolationServerFactory)Server).Database.DumpAsync()).Contains(text, StringComparison.OrdinalIgnoreCase))
+        {
+            places.Add("pg_dump");
+        }
+
+        return places;
+    }
+}
+
+/// <summary>The isolation server over a fresh PostgreSQL database (<c>AgentRag:Storage=postgres</c>).</summary>
+public sealed class PostgresIsolationServerFactory : IsolationServerFactory
+{
+    public PostgresTestDatabase Database { get; } = new();
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["AgentRag:Storage"] = "postgres",
+        ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+    };
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Database.Dispose();
+        }
+    }
+}
+
+/// <summary>What tenant erasure must achieve whatever the storage backend: no trace of the tenant's text anywhere it stores.</summary>
+public abstract class TenantErasureSpecification(IsolationServerFactory server)
+{
+    /// <summary>The server under test.</summary>
+    protected IsolationServerFactory Server => server;
+
     /// <summary>A word only the victim's document and question hold.</summary>
     private const string Canary = "zqxwombatcanary";
 
@@ -41,7 +88,7 @@ public sealed class TenantErasureTests(IsolationServerFactory server) : IClassFi
         await embeddings.PutManyAsync(EmbeddingCacheScope.ForTenant(IsolationServerFactory.Intruder), "canary-model", [new CachedEmbedding(cachedText, [1f, 2f])]);
         var intruder = server.ClientWith(server.IntruderAdmin.Key);
         var before = await SearchAsync(intruder);
-        FilesContaining(Canary).ShouldNotBeEmpty("the canary must be on disk before the erasure, or this test proves nothing");
+        (await StoredPlacesContainingAsync(Canary)).ShouldNotBeEmpty("the canary must be stored before the erasure, or this test proves nothing");
 
         (await admin.DeleteAsync("/v1/tenant")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await admin.DeleteAsync($"/v1/tenant?confirm={IsolationServerFactory.Intruder}")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
@@ -53,11 +100,11 @@ public sealed class TenantErasureTests(IsolationServerFactory server) : IClassFi
         body.GetProperty("files").GetInt32().ShouldBe(2);
         body.GetProperty("rows").GetProperty("embedding_cache").GetInt32().ShouldBe(1);
 
-        FilesContaining(Canary).ShouldBeEmpty();
+        (await StoredPlacesContainingAsync(Canary)).ShouldBeEmpty();
         (await embeddings.CountAsync(EmbeddingCacheScope.ForTenant(IsolationServerFactory.Victim))).ShouldBe(0);
         (await embeddings.GetManyAsync(EmbeddingCacheScope.ForTenant(IsolationServerFactory.Intruder), "canary-model", [cachedText]))[cachedText].ShouldBe([1f, 2f]);
-        FilesContaining("burrows under the hill").ShouldBeEmpty();
-        FilesContaining(IsolationServerFactory.VictimQuestion).ShouldBeEmpty();
+        (await StoredPlacesContainingAsync("burrows under the hill")).ShouldBeEmpty();
+        (await StoredPlacesContainingAsync(IsolationServerFactory.VictimQuestion)).ShouldBeEmpty();
         (await SearchAsync(intruder)).ShouldBe(before);
 
         // The erased tenant's keys are gone with it; its audit trail too, and the platform scope has the tombstone.
@@ -82,6 +129,9 @@ public sealed class TenantErasureTests(IsolationServerFactory server) : IClassFi
         hits.ShouldNotBeEmpty();
         return string.Join('\n', hits);
     }
+
+    /// <summary>Where the backend stores <paramref name="text"/>: by default every file under the data folder holding it.</summary>
+    protected virtual Task<List<string>> StoredPlacesContainingAsync(string text) => Task.FromResult(FilesContaining(text));
 
     /// <summary>Every file under the data folder whose bytes contain <paramref name="text"/> (UTF-8, case-insensitively for ASCII).</summary>
     private List<string> FilesContaining(string text)

@@ -15,7 +15,7 @@ namespace AgentRag.Server.Tests.Security;
 /// Tenant B ("victim") with a document, a conversation, an answered query with feedback, a pending approval and a key;
 /// tenant A ("intruder") with its own document and an admin key that knows every one of B's ids.
 /// </summary>
-public sealed class IsolationServerFactory : SecureServerFactory, IAsyncLifetime
+public class IsolationServerFactory : SecureServerFactory, IAsyncLifetime
 {
     public const string Victim = "victim";
     public const string Intruder = "intruder";

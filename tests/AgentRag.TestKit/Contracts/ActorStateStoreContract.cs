@@ -7,7 +7,8 @@ namespace AgentRag.TestKit.Contracts;
 
 /// <summary>
 /// The contract of <see cref="IActorStateStore"/>: state and reminders scoped by the whole actor id (type, tenant, id),
-/// replaced by the last write, durable once written, and deleted with their actor.
+/// replaced by the last write, durable once written, and deleted with their actor; and optimistic concurrency by ETag, so
+/// two hosts that both think they own an actor (a split brain in a cluster) cannot overwrite each other unnoticed.
 /// </summary>
 public abstract class ActorStateStoreContract : BackendContract
 {
@@ -67,8 +68,8 @@ public abstract class ActorStateStoreContract : BackendContract
     [Fact]
     public async Task WriteStateAsync_ConcurrentWritesToOneKey_LeaveExactlyOneOfTheWrittenValues()
     {
-        // The port has no ETag: an actor's turn is its single writer. Concurrent writers (which a correct host never
-        // has) must still leave one whole value, never a mix or nothing.
+        // An unconditional write is an actor's turn writing as its single writer. Concurrent writers (which a correct host
+        // never has) must still leave one whole value, never a mix or nothing.
         var values = Enumerable.Range(0, 20).Select(i => $$"""{"writer":{{i}},"padding":"{{new string('x', 4096)}}"}""").ToList();
 
         await Task.WhenAll(values.Select(v => Store.WriteStateAsync(Workflow, "state", v)));
@@ -128,5 +129,113 @@ public abstract class ActorStateStoreContract : BackendContract
         (await Store.ReadStateAsync(Workflow, "plan")).ShouldBeNull();
         (await Store.ReadStateAsync(neighbour, "state")).ShouldBe("""{"kept":true}""");
         (await Store.ListRemindersAsync()).ShouldBe([neighboursReminder]);
+    }
+
+    [Fact]
+    public async Task WriteStateIfMatchAsync_NothingStoredAndNoETag_StoresAndTheETagReadsBack()
+    {
+        var etag = await Store.WriteStateIfMatchAsync(Workflow, "state", """{"status":"running"}""", expectedETag: null);
+
+        await ReopenAsync();
+
+        var entry = (await Store.ReadStateEntryAsync(Workflow, "state")).ShouldNotBeNull();
+        entry.Json.ShouldBe("""{"status":"running"}""");
+        entry.ETag.ShouldBe(etag);
+        (await Store.ReadStateEntryAsync(Workflow, "plan")).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task WriteStateIfMatchAsync_MatchingETag_ReplacesAndIssuesANewETag()
+    {
+        var first = await Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":1}""", null);
+
+        var second = await Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":2}""", first);
+
+        second.ShouldNotBe(first);
+        (await Store.ReadStateEntryAsync(Workflow, "state")).ShouldBe(new ActorStateEntry("""{"v":2}""", second));
+    }
+
+    [Fact]
+    public async Task WriteStateIfMatchAsync_AnotherInstanceWroteMeanwhile_ThrowsConflictAndKeepsTheirState()
+    {
+        var read = await Store.WriteStateIfMatchAsync(Workflow, "state", """{"owner":"a"}""", null);
+        var other = OpenSecondInstance().GetService(typeof(IActorStateStore)).ShouldBeAssignableTo<IActorStateStore>()!;
+        var theirs = await other.WriteStateIfMatchAsync(Workflow, "state", """{"owner":"b"}""", read);
+
+        var ex = await Should.ThrowAsync<ActorStateConflictException>(() => Store.WriteStateIfMatchAsync(Workflow, "state", """{"owner":"a","step":2}""", read));
+
+        ex.Actor.ShouldBe(Workflow);
+        ex.ExpectedETag.ShouldBe(read);
+        ex.ActualETag.ShouldBe(theirs);
+        ex.Message.ShouldContain(Workflow.ToString());
+        (await Store.ReadStateAsync(Workflow, "state")).ShouldBe("""{"owner":"b"}""");
+    }
+
+    [Fact]
+    public async Task WriteStateIfMatchAsync_NoETagButSomethingStored_ThrowsConflict()
+    {
+        await Store.WriteStateAsync(Workflow, "state", """{"v":1}""");
+
+        var ex = await Should.ThrowAsync<ActorStateConflictException>(() => Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":2}""", null));
+
+        ex.ExpectedETag.ShouldBeNull();
+        ex.ActualETag.ShouldNotBeNull();
+        (await Store.ReadStateAsync(Workflow, "state")).ShouldBe("""{"v":1}""");
+    }
+
+    [Fact]
+    public async Task WriteStateIfMatchAsync_EntryDeletedMeanwhile_ThrowsConflict()
+    {
+        var etag = await Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":1}""", null);
+        await Store.DeleteActorAsync(Workflow);
+
+        var ex = await Should.ThrowAsync<ActorStateConflictException>(() => Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":2}""", etag));
+
+        ex.ActualETag.ShouldBeNull();
+        (await Store.ReadStateAsync(Workflow, "state")).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task WriteStateAsync_Unconditional_ChangesTheETagSoAnOlderConditionalWriteFails()
+    {
+        var etag = await Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":1}""", null);
+
+        await Store.WriteStateAsync(Workflow, "state", """{"v":1}""");
+
+        (await Store.ReadStateEntryAsync(Workflow, "state"))!.ETag.ShouldNotBe(etag);
+        await Should.ThrowAsync<ActorStateConflictException>(() => Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":3}""", etag));
+    }
+
+    [Fact]
+    public async Task WriteStateIfMatchAsync_ConcurrentWritersWithOneETag_ExactlyOneWins()
+    {
+        var etag = await Store.WriteStateIfMatchAsync(Workflow, "state", """{"v":0}""", null);
+        var other = OpenSecondInstance().GetService(typeof(IActorStateStore)).ShouldBeAssignableTo<IActorStateStore>()!;
+
+        var attempts = await Task.WhenAll(Enumerable.Range(1, 16).Select(async i =>
+        {
+            try
+            {
+                await (i % 2 == 0 ? Store : other).WriteStateIfMatchAsync(Workflow, "state", $$"""{"v":{{i}}}""", etag);
+                return i;
+            }
+            catch (ActorStateConflictException)
+            {
+                return 0;
+            }
+        }));
+
+        var winner = attempts.Where(i => i != 0).ShouldHaveSingleItem();
+        (await Store.ReadStateAsync(Workflow, "state")).ShouldBe($$"""{"v":{{winner}}}""");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("W/\"1\"")]
+    [InlineData("0")]
+    [InlineData("-1")]
+    public async Task WriteStateIfMatchAsync_AnETagNoStoreIssued_ThrowsArgumentException(string etag)
+    {
+        await Should.ThrowAsync<ArgumentException>(async () => await Store.WriteStateIfMatchAsync(Workflow, "state", "{}", etag));
     }
 }

@@ -1,0 +1,279 @@
+namespace AgentRag.Storage.Postgres.Schema;
+
+/// <summary>
+/// The PostgreSQL store's schema, oldest first. Append new migrations; never edit one that has shipped. It mirrors the
+/// embedded store's tables (same names and columns, so a tenant's export and <c>agentrag migrate --from-data</c> map
+/// one to one): times are UTC ticks in <c>bigint</c>, JSON documents are <c>text</c>. Every tenant's row carries
+/// <c>tenant_id</c> and every key starts with it.
+/// </summary>
+public static class PostgresSchema
+{
+    public static IReadOnlyList<PostgresMigration> Migrations { get; } =
+    [
+        new(1, "every table of the embedded store, the ingestion queue and versioned actor state", """
+            CREATE TABLE documents (
+                tenant_id        text    NOT NULL,
+                id               text    NOT NULL,
+                file_name        text    NOT NULL,
+                content_type     text    NOT NULL,
+                size_bytes       bigint  NOT NULL,
+                sha256           text    NOT NULL,
+                status           text    NOT NULL,
+                stage            text    NOT NULL,
+                progress         integer NOT NULL,
+                progress_message text,
+                page_count       integer NOT NULL,
+                chunk_count      integer NOT NULL,
+                error            text,
+                warnings         text    NOT NULL, -- JSON array of strings
+                metadata         text    NOT NULL, -- JSON object (DocumentMetadata)
+                stored_path      text    NOT NULL,
+                attempts         integer NOT NULL,
+                created_at       bigint  NOT NULL, -- UTC ticks
+                updated_at       bigint  NOT NULL,
+                ready_at         bigint,
+                embedded_chunks  integer NOT NULL DEFAULT 0,
+                embedding_model  text,
+                PRIMARY KEY (tenant_id, id)
+            );
+            CREATE UNIQUE INDEX documents_tenant_sha256 ON documents (tenant_id, sha256);
+            CREATE INDEX documents_tenant_created ON documents (tenant_id, created_at DESC, id DESC);
+            CREATE INDEX documents_unfinished ON documents (created_at) WHERE status IN ('Pending', 'Processing');
+
+            CREATE TABLE pages (
+                tenant_id   text    NOT NULL,
+                document_id text    NOT NULL,
+                number      integer NOT NULL,
+                text        text    NOT NULL,
+                PRIMARY KEY (tenant_id, document_id, number),
+                FOREIGN KEY (tenant_id, document_id) REFERENCES documents (tenant_id, id) ON DELETE CASCADE
+            );
+
+            CREATE TABLE chunks (
+                tenant_id    text    NOT NULL,
+                id           text    NOT NULL,
+                document_id  text    NOT NULL,
+                ordinal      integer NOT NULL,
+                text         text    NOT NULL,
+                token_count  integer NOT NULL,
+                pages        text    NOT NULL, -- JSON array of 1-based page numbers
+                heading_path text    NOT NULL,
+                spans        text    NOT NULL, -- JSON array of [page, start, end]
+                PRIMARY KEY (tenant_id, id),
+                FOREIGN KEY (tenant_id, document_id) REFERENCES documents (tenant_id, id) ON DELETE CASCADE
+            );
+            CREATE UNIQUE INDEX chunks_document_ordinal ON chunks (tenant_id, document_id, ordinal);
+
+            CREATE TABLE events (
+                tenant_id text   NOT NULL,
+                stream_id text   NOT NULL,
+                seq       bigint NOT NULL, -- 1-based, gapless per stream
+                type      text   NOT NULL,
+                data      text   NOT NULL, -- JSON
+                ts        bigint NOT NULL,
+                PRIMARY KEY (tenant_id, stream_id, seq)
+            );
+
+            CREATE TABLE usage (
+                tenant_id      text             NOT NULL,
+                id             text             NOT NULL,
+                ts             bigint           NOT NULL,
+                user_id        text,
+                session_id     text,
+                workflow_id    text,
+                step_id        text,
+                agent          text,
+                profile        text             NOT NULL,
+                model          text             NOT NULL,
+                operation      text             NOT NULL,
+                prompt_id      text,
+                prompt_version text,
+                input_tokens   bigint           NOT NULL,
+                output_tokens  bigint           NOT NULL,
+                cached_tokens  bigint           NOT NULL,
+                estimated      integer          NOT NULL, -- 1 when the provider sent no usage
+                latency_ms     double precision NOT NULL,
+                cost_nano_usd  bigint           NOT NULL,
+                outcome        text             NOT NULL,
+                error          text,
+                routing_reason text,
+                PRIMARY KEY (tenant_id, id)
+            );
+            CREATE INDEX usage_tenant_ts ON usage (tenant_id, ts);
+            CREATE INDEX usage_ts ON usage (ts);
+            CREATE INDEX usage_tenant_session ON usage (tenant_id, session_id) WHERE session_id IS NOT NULL;
+            CREATE INDEX usage_tenant_workflow ON usage (tenant_id, workflow_id) WHERE workflow_id IS NOT NULL;
+
+            CREATE TABLE actor_state (
+                tenant_id  text   NOT NULL,
+                actor_type text   NOT NULL,
+                actor_id   text   NOT NULL,
+                key        text   NOT NULL,
+                value      text   NOT NULL, -- JSON
+                version    bigint NOT NULL, -- the ETag: 1 on the first write, +1 on each
+                updated_at bigint NOT NULL,
+                PRIMARY KEY (tenant_id, actor_type, actor_id, key)
+            );
+
+            CREATE TABLE actor_reminders (
+                tenant_id    text   NOT NULL,
+                actor_type   text   NOT NULL,
+                actor_id     text   NOT NULL,
+                name         text   NOT NULL,
+                due_at       bigint NOT NULL,
+                period_ticks bigint,
+                payload      text,
+                PRIMARY KEY (tenant_id, actor_type, actor_id, name)
+            );
+
+            CREATE TABLE approvals (
+                tenant_id   text   NOT NULL,
+                id          text   NOT NULL,
+                workflow_id text   NOT NULL,
+                step_id     text   NOT NULL,
+                status      text   NOT NULL,
+                created_at  bigint NOT NULL,
+                expires_at  bigint NOT NULL,
+                data        text   NOT NULL, -- JSON (ApprovalRecord)
+                PRIMARY KEY (tenant_id, id)
+            );
+            CREATE INDEX approvals_tenant_created ON approvals (tenant_id, created_at DESC, id DESC);
+            CREATE INDEX approvals_tenant_status_created ON approvals (tenant_id, status, created_at DESC, id DESC);
+            CREATE INDEX approvals_tenant_workflow ON approvals (tenant_id, workflow_id);
+
+            CREATE TABLE approval_audit (
+                tenant_id   text    NOT NULL,
+                approval_id text    NOT NULL,
+                seq         integer NOT NULL,
+                ts          bigint  NOT NULL,
+                actor       text    NOT NULL,
+                action      text    NOT NULL,
+                data        text    NOT NULL, -- JSON (ApprovalAuditEntry)
+                PRIMARY KEY (tenant_id, approval_id, seq)
+            );
+            CREATE INDEX approval_audit_tenant_ts ON approval_audit (tenant_id, ts);
+
+            CREATE TABLE sessions (
+                tenant_id  text   NOT NULL,
+                id         text   NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            );
+            CREATE INDEX sessions_updated ON sessions (updated_at);
+
+            CREATE TABLE session_turns (
+                tenant_id   text    NOT NULL,
+                session_id  text    NOT NULL,
+                seq         integer NOT NULL,
+                question    text    NOT NULL,
+                query       text    NOT NULL,
+                workflow_id text    NOT NULL,
+                answer      text,
+                asked_at    bigint  NOT NULL,
+                PRIMARY KEY (tenant_id, session_id, seq),
+                FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+            );
+            CREATE INDEX session_turns_workflow ON session_turns (tenant_id, workflow_id);
+
+            CREATE TABLE answer_outcomes (
+                tenant_id             text             NOT NULL,
+                workflow_id           text             NOT NULL,
+                prompt_id             text             NOT NULL,
+                prompt_version        text             NOT NULL,
+                used                  integer          NOT NULL,
+                mode                  text             NOT NULL,
+                citation_support_rate double precision,
+                completed_at          bigint           NOT NULL,
+                PRIMARY KEY (tenant_id, workflow_id, prompt_id)
+            );
+            CREATE INDEX answer_outcomes_version ON answer_outcomes (tenant_id, prompt_id, prompt_version);
+
+            CREATE TABLE feedback (
+                tenant_id   text    NOT NULL,
+                workflow_id text    NOT NULL,
+                user_id     text    NOT NULL,
+                rating      integer NOT NULL, -- +1 up, -1 down
+                comment     text,
+                prompts     text    NOT NULL, -- JSON array of {promptId, version}
+                models      text    NOT NULL, -- JSON array of model names
+                created_at  bigint  NOT NULL,
+                PRIMARY KEY (tenant_id, workflow_id, user_id)
+            );
+
+            CREATE TABLE feedback_prompts (
+                tenant_id      text NOT NULL,
+                workflow_id    text NOT NULL,
+                user_id        text NOT NULL,
+                prompt_id      text NOT NULL,
+                prompt_version text NOT NULL,
+                PRIMARY KEY (tenant_id, workflow_id, user_id, prompt_id),
+                FOREIGN KEY (tenant_id, workflow_id, user_id) REFERENCES feedback (tenant_id, workflow_id, user_id) ON DELETE CASCADE
+            );
+            CREATE INDEX feedback_prompts_version ON feedback_prompts (tenant_id, prompt_id, prompt_version);
+
+            -- Keys are found by their keyed hash (HMAC-SHA256 with the server's secret); the key itself is never stored.
+            CREATE TABLE api_keys (
+                id             text    NOT NULL PRIMARY KEY,
+                tenant_id      text    NOT NULL,
+                hash           bytea   NOT NULL UNIQUE,
+                prefix         text    NOT NULL,
+                name           text    NOT NULL,
+                role           text    NOT NULL,
+                platform_admin integer NOT NULL,
+                created_at     bigint  NOT NULL,
+                expires_at     bigint,
+                last_used_at   bigint,
+                revoked_at     bigint
+            );
+            CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at DESC);
+
+            CREATE TABLE tenant_daily_queries (
+                tenant_id text    NOT NULL,
+                day       integer NOT NULL, -- DateOnly.DayNumber, UTC
+                count     bigint  NOT NULL,
+                PRIMARY KEY (tenant_id, day)
+            );
+
+            CREATE TABLE audit_log (
+                id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at        bigint NOT NULL,
+                tenant_id text,
+                actor     text   NOT NULL,
+                role      text,
+                action    text   NOT NULL,
+                target    text,
+                outcome   text   NOT NULL,
+                status    integer,
+                client_ip text,
+                trace_id  text,
+                detail    text
+            );
+            CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);
+            CREATE INDEX audit_log_at ON audit_log (at);
+
+            CREATE TABLE embedding_cache (
+                tenant_id  text    NOT NULL, -- a tenant id, or 'dataset:<name>:<hash>'
+                model      text    NOT NULL,
+                text_hash  text    NOT NULL,
+                dimensions integer NOT NULL,
+                vector     bytea   NOT NULL, -- float32 little-endian × dimensions
+                created_at bigint  NOT NULL,
+                PRIMARY KEY (tenant_id, model, text_hash)
+            );
+
+            -- The ingestion work queue: a reader claims a row with FOR UPDATE SKIP LOCKED and a lease it renews while it
+            -- works; the row goes when the work is done, and a reader that dies leaves it to the others once the lease ends.
+            CREATE TABLE ingestion_queue (
+                id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant_id    text   NOT NULL,
+                document_id  text   NOT NULL,
+                enqueued_at  bigint NOT NULL,
+                claimed_by   text,
+                lease_until  bigint, -- UTC ticks; null: free
+                claims       integer NOT NULL DEFAULT 0
+            );
+            CREATE INDEX ingestion_queue_tenant ON ingestion_queue (tenant_id, document_id);
+            """),
+    ];
+}
