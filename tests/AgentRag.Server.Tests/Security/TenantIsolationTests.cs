@@ -156,6 +156,18 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
     }
 
     [Fact]
+    public async Task SessionList_ShowsOnlyTheCallersTenantsConversations()
+    {
+        var victims = (await IsolationServerFactory.Json(await Victim.GetAsync("/v1/sessions?limit=200"))).GetProperty("items").EnumerateArray()
+            .Select(s => (Id: s.GetProperty("id").GetString(), Created: s.GetProperty("createdAt").GetDateTimeOffset())).ToList();
+        var intruders = (await IsolationServerFactory.Json(await Intruder.GetAsync("/v1/sessions?limit=200"))).GetProperty("items").EnumerateArray()
+            .Select(s => (Id: s.GetProperty("id").GetString(), Created: s.GetProperty("createdAt").GetDateTimeOffset())).ToList();
+
+        victims.ShouldContain(s => s.Id == IsolationServerFactory.VictimSession);
+        intruders.Intersect(victims).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task StreamsAndReplay_OfTheOtherTenant_AreNotFound()
     {
         foreach (var path in new[] { $"/v1/queries/{server.VictimWorkflow}/events", $"/v1/documents/{server.VictimDocument}/events" })
