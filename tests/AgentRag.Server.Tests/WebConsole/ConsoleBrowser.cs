@@ -15,7 +15,7 @@ public sealed record AxeViolation(string Page, string Id, string Impact, string 
 /// <c>agentrag serve</c> (the built CLI as a child process, on a free loopback port, with the class's arguments and
 /// environment) and Debian's Chromium (headless, through Playwright), and gives every page it opens:
 /// <list type="bullet">
-/// <item>console-error capture (<see cref="ConsoleErrors"/>: console errors, uncaught exceptions and JavaScript dialogs;
+/// <item>console-error capture (<see cref="ConsoleErrorsOf"/>: console errors, uncaught exceptions and JavaScript dialogs;
 /// a CSP refusal is a console error), which every flow asserts empty;</item>
 /// <item><see cref="CheckPageAsync"/>: screenshots at desktop (1280) and phone (390) widths, and dark at desktop, under
 /// <c>TestResults/console/</c>, and an axe-core scan of each, returning the serious and critical violations.</item>
@@ -31,7 +31,7 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     private static readonly Lazy<string> AxeSource = new(() => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Axe", "axe.min.js")));
 
     private readonly TempDirectory _profile = new("agentrag-chromium");
-    private readonly List<string> _consoleErrors = [];
+    private readonly List<(IPage Page, string Error)> _consoleErrors = [];
     private CliProcess? _server;
     private IPlaywright? _playwright;
     private IBrowserContext? _context;
@@ -41,15 +41,12 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     /// <summary>The console's address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string Url { get; }
 
-    /// <summary>Console errors, uncaught exceptions and dialogs of every page opened so far.</summary>
-    public IReadOnlyList<string> ConsoleErrors
+    /// <summary>Console errors, uncaught exceptions and dialogs of <paramref name="page"/> (opened with <see cref="OpenAsync"/>) so far.</summary>
+    public IReadOnlyList<string> ConsoleErrorsOf(IPage page)
     {
-        get
+        lock (_consoleErrors)
         {
-            lock (_consoleErrors)
-            {
-                return [.. _consoleErrors];
-            }
+            return [.. _consoleErrors.Where(e => e.Page == page).Select(e => e.Error)];
         }
     }
 
@@ -92,13 +89,13 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         {
             if (message.Type == "error")
             {
-                Record($"console: {message.Text}");
+                Record(page, $"console: {message.Text}");
             }
         };
-        page.PageError += (_, error) => Record($"page error: {error}");
+        page.PageError += (_, error) => Record(page, $"page error: {error}");
         page.Dialog += async (_, dialog) =>
         {
-            Record($"dialog ({dialog.Type}): {dialog.Message}");
+            Record(page, $"dialog ({dialog.Type}): {dialog.Message}");
             await dialog.DismissAsync();
         };
         await page.GotoAsync(Url + path);
@@ -159,11 +156,11 @@ public sealed class ConsoleBrowser : IAsyncDisposable
             [.. v.GetProperty("targets").EnumerateArray().Select(t => t.GetString()!)]))];
     }
 
-    private void Record(string error)
+    private void Record(IPage page, string error)
     {
         lock (_consoleErrors)
         {
-            _consoleErrors.Add(error);
+            _consoleErrors.Add((page, error));
         }
     }
 

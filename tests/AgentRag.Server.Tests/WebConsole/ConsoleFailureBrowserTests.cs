@@ -107,9 +107,10 @@ public sealed class ConsoleFailureBrowserTests(FailingModelConsoleFixture fixtur
         (await limited.Locator(".failure-title").InnerTextAsync()).ShouldMatch(@"^Rate limited: try again in \d+ s$");
         violations.AddRange(await ConsoleBrowser.CheckPageAsync(page, "chat-failures"));
 
-        // The browser logs the refused and failed fetches themselves; anything else is an error of the console.
-        Browser.ConsoleErrors.Where(e => !e.Contains("status of 429", StringComparison.Ordinal) && !e.Contains("ERR_INTERNET_DISCONNECTED", StringComparison.Ordinal))
-            .ShouldBeEmpty();
         violations.ShouldBeEmpty();
+
+        // The browser logs the refused and failed fetches themselves; anything else is an error of the console.
+        Browser.ConsoleErrorsOf(page).Where(e => !e.Contains("status of 429", StringComparison.Ordinal) && !e.Contains("ERR_INTERNET_DISCONNECTED", StringComparison.Ordinal))
+            .ShouldBeEmpty();
     }
 }
