@@ -103,7 +103,10 @@ public sealed class ConsoleFailureBrowserTests(FailingModelConsoleFixture fixtur
         await page.Locator("article.turn").Nth(2).Locator(".answer-meta").WaitForAsync(new() { Timeout = 120_000 });
         await page.Locator("#question").FillAsync("And process.argv?");
         await page.Locator("#question").PressAsync("Enter");
-        var limited = page.Locator("article.turn").Nth(3).Locator(".failure[data-kind=RateLimited]");
+        var fourth = page.Locator("article.turn").Nth(3);
+        await fourth.Locator(".failure, .answer-meta").First.WaitForAsync(new() { Timeout = 120_000 });
+        var limited = fourth.Locator(".failure[data-kind=RateLimited]");
+        (await limited.CountAsync()).ShouldBe(1, await fourth.InnerTextAsync());
         (await limited.Locator(".failure-title").InnerTextAsync()).ShouldMatch(@"^Rate limited: try again in \d+ s$");
         violations.AddRange(await ConsoleBrowser.CheckPageAsync(page, "chat-failures"));
 
