@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +19,6 @@ internal sealed class ProblemJsonFallbackWriter(IOptions<HttpJsonOptions> json) 
         var response = context.HttpContext.Response;
         var problem = context.ProblemDetails;
         problem.Status ??= response.StatusCode;
-        return new ValueTask(response.WriteAsJsonAsync(problem, typeof(ProblemDetails), json.Value.SerializerOptions, "application/problem+json"));
+        return new ValueTask(response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions, "application/problem+json"));
     }
 }
