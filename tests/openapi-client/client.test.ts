@@ -261,6 +261,9 @@ const cancel = await client.DELETE("/v1/queries/{id}", { params: { header: tenan
 await expect(cancel, 200, "cancel a finished query");
 assert.equal(cancel.data!.cancelled, false);
 
+const sessions = await client.GET("/v1/sessions", { params: { header: tenant, query: { limit: 10 } } });
+await expect(sessions, 200, "session list");
+assert.ok(sessions.data!.items.some((s) => s.id === sessionId), "the session list names the session");
 await expect(await client.GET("/v1/sessions/{id}", { params: { header: tenant, path: { id: sessionId } } }), 200, "session");
 await expect(await client.DELETE("/v1/sessions/{id}", { params: { header: tenant, path: { id: sessionId } } }), 204, "delete session");
 

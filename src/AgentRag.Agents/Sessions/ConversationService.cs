@@ -128,6 +128,10 @@ public sealed class ConversationService(WorkflowService workflows, ISessionStore
         return session with { Turns = turns };
     }
 
+    /// <summary>The tenant's unexpired sessions, most recently used first, one page at a time (see <see cref="ISessionStore.ListAsync"/>).</summary>
+    public Task<SessionList> ListSessionsAsync(string tenantId, int offset, int limit, CancellationToken cancellationToken = default) =>
+        sessions.ListAsync(tenantId, offset, limit, cancellationToken);
+
     /// <summary>Deletes the session; false when the tenant has no such session. Its workflows stay readable by id.</summary>
     public Task<bool> DeleteSessionAsync(string tenantId, string sessionId, CancellationToken cancellationToken = default) =>
         sessions.DeleteAsync(tenantId, sessionId, cancellationToken);

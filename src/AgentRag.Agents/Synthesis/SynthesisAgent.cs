@@ -42,6 +42,12 @@ public sealed class SynthesisAgent(
     /// <summary>How the warning of a workflow stopped by a model budget begins.</summary>
     public const string BudgetWarningPrefix = "Budget reached: ";
 
+    /// <summary>
+    /// The kind of the step warning sent when the chat model failed and the answer is made extractively instead, so a
+    /// client can tell "the model is down" from other warnings without reading the message.
+    /// </summary>
+    public const string ModelFailedWarningKind = "model.failed";
+
     public const string ExtractiveWarning = "Extractive answer: sentences quoted from the documents (no chat model was used).";
 
     public AgentDescriptor Descriptor { get; } = new(
@@ -85,6 +91,7 @@ public sealed class SynthesisAgent(
             {
                 logger.LogWarning(ex, "Synthesis with the chat model failed for workflow {WorkflowId}; answering extractively.", context.WorkflowId);
                 context.Events.ResetTokens($"The chat model failed ({ex.Message}); answering extractively instead.");
+                context.Events.Warning(ModelFailedWarningKind, $"The chat model failed ({ex.Message}); the answer is extractive.");
                 warnings.Add($"The chat model failed ({ex.Message}); the answer is extractive.");
             }
         }

@@ -19,6 +19,13 @@ public interface ISessionStore
     /// <summary>Records the answer of the turn answered by <paramref name="workflowId"/>; a no-op when that turn is gone. Idempotent.</summary>
     Task SetAnswerAsync(string tenantId, string sessionId, string workflowId, string answer, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The tenant's unexpired sessions, most recently updated first (ties by id), <paramref name="limit"/> from
+    /// <paramref name="offset"/>, with the total. Each is summarised (its turn count, first and last kept questions), not
+    /// read whole. Throws <see cref="ArgumentOutOfRangeException"/> for a negative offset or a limit below 1.
+    /// </summary>
+    Task<SessionList> ListAsync(string tenantId, int offset, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the session and its turns; false when the tenant had no such (unexpired) session. Idempotent.</summary>
     Task<bool> DeleteAsync(string tenantId, string sessionId, CancellationToken cancellationToken = default);
 

@@ -17,6 +17,20 @@ public sealed record Session(string Id, DateTimeOffset CreatedAt, DateTimeOffset
 /// <param name="AskedAt">When it was asked.</param>
 public sealed record SessionTurn(int Number, string Question, string Query, string WorkflowId, string? Answer, DateTimeOffset AskedAt);
 
+/// <summary>A session as a list shows it: enough to recognise and reopen it, without its answers.</summary>
+/// <param name="Id">The session id.</param>
+/// <param name="CreatedAt">When its first turn was asked.</param>
+/// <param name="UpdatedAt">When its last turn was asked.</param>
+/// <param name="ExpiresAt">When it is forgotten unless another turn is asked.</param>
+/// <param name="TurnCount">How many turns it keeps (at most <see cref="SessionOptions.MaxTurns"/>).</param>
+/// <param name="FirstQuestion">The question of its oldest kept turn (the conversation's title).</param>
+/// <param name="LastQuestion">The question of its newest turn.</param>
+public sealed record SessionSummary(
+    string Id, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset ExpiresAt, int TurnCount, string FirstQuestion, string LastQuestion);
+
+/// <summary>One page of a tenant's sessions and how many it has in all.</summary>
+public sealed record SessionList(IReadOnlyList<SessionSummary> Items, int Total);
+
 /// <summary>Session id rules, shared by every surface that accepts one.</summary>
 public static class SessionIds
 {

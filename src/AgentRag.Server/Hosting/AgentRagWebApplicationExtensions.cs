@@ -52,6 +52,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddHostedService<ScratchSweeper>();
         services.ConfigureHttpJsonOptions(options => AgentRagJson.Apply(options.SerializerOptions));
         services.AddProblemDetails();
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>(); // after the default writer: see the class
         services.AddAgentRagHttpSecurity();
         services.AddAgentRagOpenApi();
         services.AddMcpApi();

@@ -77,6 +77,43 @@ public sealed class PostgresSessionStore(PostgresDatabase database, SessionOptio
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<SessionList> ListAsync(string tenantId, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var cutoff = Cutoff();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        int total;
+        await using (var count = connection.Command("SELECT count(*)::int FROM sessions WHERE tenant_id = @tenant AND updated_at > @cutoff")
+            .With("tenant", tenantId).With("cutoff", cutoff))
+        {
+            total = (int)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        var items = new List<SessionSummary>();
+        await using var command = connection.Command("""
+            SELECT s.id, s.created_at, s.updated_at,
+                   (SELECT count(*)::int FROM session_turns t WHERE t.tenant_id = s.tenant_id AND t.session_id = s.id),
+                   (SELECT question FROM session_turns t WHERE t.tenant_id = s.tenant_id AND t.session_id = s.id ORDER BY seq LIMIT 1),
+                   (SELECT question FROM session_turns t WHERE t.tenant_id = s.tenant_id AND t.session_id = s.id ORDER BY seq DESC LIMIT 1)
+            FROM sessions s
+            WHERE s.tenant_id = @tenant AND s.updated_at > @cutoff
+            ORDER BY s.updated_at DESC, s.id
+            LIMIT @limit OFFSET @offset
+            """).With("tenant", tenantId).With("cutoff", cutoff).With("limit", limit).With("offset", offset);
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            var updated = PostgresCommands.Utc(rows.GetInt64(2));
+            items.Add(new SessionSummary(
+                rows.GetString(0), PostgresCommands.Utc(rows.GetInt64(1)), updated, updated + options.TimeToLive, rows.GetInt32(3),
+                rows.GetNullableString(4) ?? "", rows.GetNullableString(5) ?? ""));
+        }
+
+        return new SessionList(items, total);
+    }
+
     public async Task<bool> DeleteAsync(string tenantId, string sessionId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);

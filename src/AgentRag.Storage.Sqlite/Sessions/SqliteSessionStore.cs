@@ -91,6 +91,45 @@ public sealed class SqliteSessionStore(SqliteDatabase database, SessionOptions o
         }, cancellationToken);
     }
 
+    public Task<SessionList> ListAsync(string tenantId, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var cutoff = Cutoff();
+        return database.ReadAsync(connection =>
+        {
+            int total;
+            using (var count = connection.Prepare("SELECT COUNT(*) FROM sessions WHERE tenant_id = @tenant AND updated_at > @cutoff"))
+            {
+                count.Bind("@tenant", tenantId).Bind("@cutoff", cutoff).Step();
+                total = count.GetInt32(0);
+            }
+
+            var items = new List<SessionSummary>();
+            using var rows = connection.Prepare("""
+                SELECT s.id, s.created_at, s.updated_at,
+                       (SELECT COUNT(*) FROM session_turns t WHERE t.tenant_id = s.tenant_id AND t.session_id = s.id),
+                       (SELECT question FROM session_turns t WHERE t.tenant_id = s.tenant_id AND t.session_id = s.id ORDER BY seq LIMIT 1),
+                       (SELECT question FROM session_turns t WHERE t.tenant_id = s.tenant_id AND t.session_id = s.id ORDER BY seq DESC LIMIT 1)
+                FROM sessions s
+                WHERE s.tenant_id = @tenant AND s.updated_at > @cutoff
+                ORDER BY s.updated_at DESC, s.id
+                LIMIT @limit OFFSET @offset
+                """);
+            rows.Bind("@tenant", tenantId).Bind("@cutoff", cutoff).Bind("@limit", limit).Bind("@offset", offset);
+            while (rows.Step())
+            {
+                var updated = Utc(rows.GetInt64(2));
+                items.Add(new SessionSummary(
+                    rows.GetString(0), Utc(rows.GetInt64(1)), updated, updated + options.TimeToLive, rows.GetInt32(3),
+                    rows.GetNullableString(4) ?? "", rows.GetNullableString(5) ?? ""));
+            }
+
+            return new SessionList(items, total);
+        }, cancellationToken);
+    }
+
     public Task<bool> DeleteAsync(string tenantId, string sessionId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);

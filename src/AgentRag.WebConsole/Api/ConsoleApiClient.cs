@@ -8,10 +8,13 @@ using Microsoft.AspNetCore.Components.WebAssembly.Http;
 namespace AgentRag.WebConsole.Api;
 
 /// <summary>A refused or failed API call, with the server's problem (or what went wrong on the way) as a sentence.</summary>
-public sealed class ApiException(HttpStatusCode? status, string message) : Exception(message)
+public sealed class ApiException(HttpStatusCode? status, string message, TimeSpan? retryAfter = null) : Exception(message)
 {
     /// <summary>The HTTP status; null when no response came (the server is unreachable).</summary>
     public HttpStatusCode? Status { get; } = status;
+
+    /// <summary>How long the server asked the client to wait (<c>Retry-After</c>), when it said.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
 }
 
 /// <summary>
@@ -38,6 +41,40 @@ public sealed partial class ConsoleApiClient(HttpClient http, CredentialStore cr
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, $"v1/documents/{Uri.EscapeDataString(id)}/reprocess"), cancellationToken);
     }
 
+    /// <summary>The tenant's conversations, most recently used first.</summary>
+    public Task<SessionList> ListSessionsAsync(int limit = 50, CancellationToken cancellationToken = default) =>
+        GetJsonAsync<SessionList>($"v1/sessions?limit={limit}", cancellationToken);
+
+    public Task<SessionDetail> GetSessionAsync(string id, CancellationToken cancellationToken = default) =>
+        GetJsonAsync<SessionDetail>($"v1/sessions/{Uri.EscapeDataString(id)}", cancellationToken);
+
+    public async Task DeleteSessionAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"v1/sessions/{Uri.EscapeDataString(id)}"), cancellationToken);
+    }
+
+    /// <summary>A query's workflow as stored: its status and, once answered, the answer with its citations.</summary>
+    public Task<QueryState> GetQueryAsync(string workflowId, CancellationToken cancellationToken = default) =>
+        GetJsonAsync<QueryState>($"v1/queries/{Uri.EscapeDataString(workflowId)}", cancellationToken);
+
+    /// <summary>Rates an answer <c>up</c> or <c>down</c>; a second rating replaces the first.</summary>
+    public async Task<AnswerFeedback> RateAnswerAsync(string workflowId, string rating, CancellationToken cancellationToken = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"v1/queries/{Uri.EscapeDataString(workflowId)}/feedback")
+        {
+            Content = JsonContent.Create(new { rating }, options: WireJson.Options),
+        };
+        using var response = await SendAsync(request, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<AnswerFeedback>(WireJson.Options, cancellationToken)
+            ?? throw new ApiException(response.StatusCode, "The server sent an empty answer to the feedback.");
+    }
+
+    public Task<DocumentSummary> GetDocumentAsync(string id, CancellationToken cancellationToken = default) =>
+        GetJsonAsync<DocumentSummary>($"v1/documents/{Uri.EscapeDataString(id)}", cancellationToken);
+
+    public Task<IReadOnlyList<DocumentChunk>> GetChunksAsync(string id, CancellationToken cancellationToken = default) =>
+        GetJsonAsync<IReadOnlyList<DocumentChunk>>($"v1/documents/{Uri.EscapeDataString(id)}/chunks", cancellationToken);
+
     /// <summary>The cited passage with its context: at the quote's span when the citation has one, else found by its text.</summary>
     public Task<PassageContext> GetPassageAsync(Citation citation, CancellationToken cancellationToken = default)
     {
@@ -59,9 +96,21 @@ public sealed partial class ConsoleApiClient(HttpClient http, CredentialStore cr
         return StreamAsync(request, cancellationToken);
     }
 
-    /// <summary>Follows a document's ingestion events until its run ends.</summary>
-    public IAsyncEnumerable<SseItem<string>> FollowDocumentAsync(string id, CancellationToken cancellationToken = default) =>
-        StreamAsync(new HttpRequestMessage(HttpMethod.Get, $"v1/documents/{Uri.EscapeDataString(id)}/events"), cancellationToken);
+    /// <summary>
+    /// Follows a document's ingestion events until its run ends (<c>ready</c> or <c>failed</c>); from
+    /// <paramref name="lastEventId"/> on (the id of the <c>ready</c> event), the semantic stage's <c>embedding</c> events
+    /// until <c>embedded</c>.
+    /// </summary>
+    public IAsyncEnumerable<SseItem<string>> FollowDocumentAsync(string id, string? lastEventId = null, CancellationToken cancellationToken = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"v1/documents/{Uri.EscapeDataString(id)}/events");
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        return StreamAsync(request, cancellationToken);
+    }
 
     /// <summary>The headers an upload made outside this client (the browser's XMLHttpRequest, for its progress) must send.</summary>
     public async Task<Dictionary<string, string>> AuthorizationHeadersAsync()
@@ -119,10 +168,18 @@ public sealed partial class ConsoleApiClient(HttpClient http, CredentialStore cr
 
             using (response)
             {
-                throw new ApiException(response.StatusCode, await DescribeAsync(response, cancellationToken));
+                throw new ApiException(response.StatusCode, await DescribeAsync(response, cancellationToken), RetryAfterOf(response));
             }
         }
     }
+
+    /// <summary>The wait a <c>Retry-After</c> header asks for (seconds or a date), if any.</summary>
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
 
     /// <summary>A sentence for a refused request: the problem's detail, framed by what the status means to a person.</summary>
     internal static async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -138,7 +195,7 @@ public sealed partial class ConsoleApiClient(HttpClient http, CredentialStore cr
         }
 
         var detail = problem?.Detail ?? problem?.Title ?? response.ReasonPhrase ?? "";
-        return Describe(response.StatusCode, detail, response.Headers.RetryAfter?.Delta);
+        return Describe(response.StatusCode, detail, RetryAfterOf(response));
     }
 
     /// <summary>What a status means to a person, with the server's detail.</summary>
@@ -148,7 +205,7 @@ public sealed partial class ConsoleApiClient(HttpClient http, CredentialStore cr
         HttpStatusCode.Forbidden => $"Your key's role may not do this. {detail}",
         HttpStatusCode.TooManyRequests => $"Rate limited: try again{(retryAfter is { } wait ? $" in {Math.Ceiling(wait.TotalSeconds)} s" : " shortly")}. {detail}",
         HttpStatusCode.PaymentRequired => $"Budget exhausted. {detail}",
-        HttpStatusCode.ServiceUnavailable => $"The model is unavailable. {detail}",
+        HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => $"The model is unavailable. {detail}",
         _ => $"{(int)status} {detail}",
     };
 }

@@ -115,8 +115,13 @@ public sealed record ApprovalRequestEvent(
 public sealed record ApprovalResolvedEvent(
     string ApprovalId, string WorkflowId, string StepId, string Status, string? DecidedBy, string? Comment, string? Decision = null, DateTimeOffset? DecidedAt = null);
 
-/// <summary>A document event (<c>progress</c>, <c>ready</c>, <c>failed</c>).</summary>
-public sealed record DocumentEvent(string DocumentId, string Status, string Stage, int Progress, string? Message, string? Error, int Attempt);
+/// <summary>
+/// A document event (<c>progress</c>, <c>ready</c>, <c>failed</c>, then the semantic stage's <c>embedding</c> and
+/// <c>embedded</c> with <see cref="EmbeddedChunks"/> of <see cref="ChunkCount"/>).
+/// </summary>
+public sealed record DocumentEvent(
+    string DocumentId, string Status, string Stage, int Progress, string? Message, string? Error, int Attempt,
+    int ChunkCount = 0, int EmbeddedChunks = 0, string? EmbeddingModel = null);
 
 /// <summary>A document as <c>/v1/documents</c> lists it.</summary>
 public sealed record DocumentSummary
@@ -144,6 +149,24 @@ public sealed record DocumentSummary
     public string? Error { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>How many chunks have a vector of <see cref="EmbeddingModel"/> (the semantic stage after ready).</summary>
+    public int EmbeddedChunks { get; init; }
+
+    /// <summary>The embedding model of the document's vectors; null when it has none (keyword search only).</summary>
+    public string? EmbeddingModel { get; init; }
+
+    public string Sha256 { get; init; } = "";
+
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    public DocumentMetadata Metadata { get; init; } = new();
+
+    public int Attempts { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public DateTimeOffset? ReadyAt { get; init; }
 }
 
 /// <summary>One page of <c>GET /v1/documents</c>.</summary>
@@ -172,6 +195,33 @@ public sealed record PassageContext(
 
 /// <summary>An RFC 9457 problem as the server sends it.</summary>
 public sealed record Problem(string? Title, string? Detail, int? Status);
+
+// --- Chat history, feedback and the document page (issue 19 part B) ---
+
+/// <summary>Metadata a document's file states about itself; null where it does not say.</summary>
+public sealed record DocumentMetadata(string? Title = null, string? Author = null, DateTimeOffset? CreatedAt = null, string? Language = null);
+
+/// <summary>A chunk of a document as <c>GET /v1/documents/{id}/chunks</c> lists it.</summary>
+public sealed record DocumentChunk(string Id, int Ordinal, string Text, int TokenCount, IReadOnlyList<int> Pages, string HeadingPath);
+
+/// <summary>A conversation as <c>GET /v1/sessions</c> lists it.</summary>
+public sealed record SessionSummary(
+    string Id, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset ExpiresAt, int TurnCount, string FirstQuestion, string LastQuestion);
+
+/// <summary>One page of <c>GET /v1/sessions</c>.</summary>
+public sealed record SessionList(IReadOnlyList<SessionSummary> Items, int Total, int Offset, int Limit);
+
+/// <summary>One turn of a conversation: the question, the workflow that answered it, and its answer (null if none).</summary>
+public sealed record SessionTurn(int Number, string Question, string Query, string WorkflowId, string? Answer, DateTimeOffset AskedAt);
+
+/// <summary>A conversation with its kept turns (<c>GET /v1/sessions/{id}</c>).</summary>
+public sealed record SessionDetail(string SessionId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset ExpiresAt, IReadOnlyList<SessionTurn> Turns);
+
+/// <summary>The parts of a query's workflow (<c>GET /v1/queries/{id}</c>) a reopened turn shows: its status and answer.</summary>
+public sealed record QueryState(string WorkflowId, string Status, DoneEvent? Answer, string? Error);
+
+/// <summary>Feedback stored on an answer (<c>POST /v1/queries/{id}/feedback</c>): <c>up</c> or <c>down</c>.</summary>
+public sealed record AnswerFeedback(string WorkflowId, string Rating, string? Comment);
 
 /// <summary>The JSON settings of the server's wire format.</summary>
 public static class WireJson

@@ -67,7 +67,10 @@ public sealed class UploadItem(string fileName, long size)
         Error = why;
     }
 
-    /// <summary>Applies a document event (<c>progress</c>, <c>ready</c>, <c>failed</c>) of this file's document.</summary>
+    /// <summary>
+    /// Applies a document event (<c>progress</c>, <c>ready</c>, <c>failed</c>, then the semantic stage's <c>embedding</c>
+    /// and <c>embedded</c>: "ready · semantic n/total") of this file's document.
+    /// </summary>
     public void Apply(string eventType, DocumentEvent data)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -76,6 +79,12 @@ public sealed class UploadItem(string fileName, long size)
         Message = data.Message ?? data.Stage;
         switch (eventType)
         {
+            case "embedding":
+            case "embedded":
+                Phase = UploadPhase.Ready;
+                Percent = 100;
+                Message = DocumentStatusText.Semantic(data.EmbeddedChunks, data.ChunkCount);
+                break;
             case "ready":
                 Phase = UploadPhase.Ready;
                 Percent = 100;

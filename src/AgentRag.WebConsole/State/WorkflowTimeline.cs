@@ -60,7 +60,19 @@ public sealed class WorkflowTimeline
     public ErrorEvent? Error { get; private set; }
 
     /// <summary>A problem that ended the request before the workflow did (offline, rate limited, refused).</summary>
-    public string? Failure { get; private set; }
+    public ChatFailure? Failure { get; private set; }
+
+    /// <summary>
+    /// Trouble the answer was made despite: the chat model failed (step warning <c>model.failed</c>) or a budget stopped
+    /// it (<c>budget</c>), so the answer is extractive. One per kind.
+    /// </summary>
+    public List<ChatFailure> Notices { get; } = [];
+
+    /// <summary>The caller's rating of the answer (<c>up</c>, <c>down</c>), once given in this page.</summary>
+    public string? Rating { get; set; }
+
+    /// <summary>Why the rating was not stored, when it was not.</summary>
+    public string? RatingError { get; set; }
 
     /// <summary>Warnings the plan or the steps reported.</summary>
     public List<string> Warnings { get; } = [];
@@ -123,7 +135,17 @@ public sealed class WorkflowTimeline
                 if (progress.Warning is { } warning)
                 {
                     p.Notes.Add($"Warning: {warning.Message}");
-                    Warnings.Add(warning.Message);
+                    if (NoticeKind(warning.Kind) is { } kind)
+                    {
+                        if (!Notices.Exists(n => n.Kind == kind))
+                        {
+                            Notices.Add(new ChatFailure(kind, warning.Message));
+                        }
+                    }
+                    else
+                    {
+                        Warnings.Add(warning.Message);
+                    }
                 }
                 else
                 {
@@ -194,7 +216,7 @@ public sealed class WorkflowTimeline
                 Citations = Done.Citations;
                 foreach (var w in Done.Warnings)
                 {
-                    if (!Warnings.Contains(w))
+                    if (!Warnings.Contains(w) && !Notices.Exists(n => n.Detail == w))
                     {
                         Warnings.Add(w);
                     }
@@ -208,7 +230,45 @@ public sealed class WorkflowTimeline
     }
 
     /// <summary>Ends the question with a request failure (the stream could not start or broke off).</summary>
-    public void Fail(string message) => Failure = message;
+    public void Fail(ChatFailure failure) => Failure = failure;
+
+    /// <summary>
+    /// A turn of a reopened conversation: its stored outcome (<paramref name="state"/>: the answer with its citations,
+    /// confidence and follow-ups, or the workflow's error), else the answer text the session recorded.
+    /// </summary>
+    public static WorkflowTimeline Reopened(SessionTurn turn, QueryState? state)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        var timeline = new WorkflowTimeline(turn.Question) { WorkflowId = turn.WorkflowId };
+        if (state?.Answer is { } answer)
+        {
+            timeline.Done = answer;
+            timeline.Citations = answer.Citations;
+            timeline.Warnings.AddRange(answer.Warnings);
+        }
+        else if (state?.Error is { } error)
+        {
+            timeline.Error = new ErrorEvent(turn.WorkflowId, state.Status, error, null, null);
+        }
+        else if (turn.Answer is { } text)
+        {
+            timeline._tokens[""] = new StringBuilder(text);
+            timeline._tokenOrder.Add("");
+        }
+
+        return timeline;
+    }
+
+    /// <summary>The notice a step warning of <paramref name="kind"/> stands for; null for other warnings.</summary>
+    private static FailureKind? NoticeKind(string kind) => kind switch
+    {
+        ModelFailedWarning => FailureKind.ModelUnavailable,
+        "budget" => FailureKind.BudgetExhausted,
+        _ => null,
+    };
+
+    /// <summary>The step warning kind the synthesis step reports when the chat model failed and it answered extractively.</summary>
+    public const string ModelFailedWarning = "model.failed";
 
     private TimelineStep? Find(string id) => Steps.Find(s => s.Id == id);
 

@@ -129,4 +129,40 @@ public sealed class SessionsApiTests(ConversationServerFactory factory) : IClass
         (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!.ShouldContain("'to-delete'");
         (await client.DeleteAsync("/v1/sessions/to-delete")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task List_AfterTurnsInTwoSessions_ShowsTheNewestFirstWithTheirQuestions()
+    {
+        var tenant = $"history-{Guid.NewGuid():N}";
+        (await AskAsync(FirstQuestion, "history-one", tenant)).Response.EnsureSuccessStatusCode();
+        (await AskAsync(FirstQuestion, "history-two", tenant)).Response.EnsureSuccessStatusCode();
+        (await AskAsync(FollowUp, "history-one", tenant)).Response.EnsureSuccessStatusCode();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sessions?limit=1");
+        request.Headers.Add("X-Tenant-ID", tenant);
+        using var response = await factory.CreateClient().SendAsync(request);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToString());
+        body.GetProperty("total").GetInt32().ShouldBe(2);
+        body.GetProperty("limit").GetInt32().ShouldBe(1);
+        var newest = body.GetProperty("items").EnumerateArray().Single();
+        newest.GetProperty("id").GetString().ShouldBe("history-one");
+        newest.GetProperty("turnCount").GetInt32().ShouldBe(2);
+        newest.GetProperty("firstQuestion").GetString().ShouldBe(FirstQuestion);
+        newest.GetProperty("lastQuestion").GetString().ShouldBe(FollowUp);
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=201", "limit")]
+    [InlineData("offset=-1", "offset")]
+    public async Task List_BadPaging_Is400NamingTheParameter(string query, string parameter)
+    {
+        using var response = await factory.CreateClient().GetAsync($"/v1/sessions?{query}");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, body.ToString());
+        body.GetProperty("errors").TryGetProperty(parameter, out _).ShouldBeTrue(body.ToString());
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentRag.Agents.Tests.Support;
+using AgentRag.Agents.Synthesis;
 using AgentRag.Agents.Workflows;
 using AgentRag.Core;
 using AgentRag.Core.Events;
@@ -157,11 +158,13 @@ public sealed class ModelAnswerTests : IAsyncLifetime
     {
         _model.Chat.Enqueue(4, () => ScriptedResponse.Error(503));
         var workflows = await StartAsync(withFallbackProfile: true);
+        var events = new List<StoredEvent>();
 
-        var final = await workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest(Question));
+        var final = await workflows.RunAsync(Tenancy.DefaultTenant, new QueryRequest(Question), events.Add);
 
         final.Status.ShouldBe(WorkflowStatus.Completed, final.Error);
         final.Answer!.Mode.ShouldBe(AnswerMode.Extractive);
+        events.ShouldContain(e => e.Type == WorkflowEvents.StepProgress && WarningKind(e) == SynthesisAgent.ModelFailedWarningKind);
         final.Answer.Citations[0].Page.ShouldBe(14);
         final.Answer.Warnings.ShouldContain(w => w.StartsWith("The chat model failed (Every model in the chain failed", StringComparison.Ordinal));
         final.Answer.Warnings.ShouldContain(w => w.StartsWith("The model planner failed", StringComparison.Ordinal));

@@ -15,6 +15,7 @@ public sealed class LimitsServerFactory : SecureServerFactory
         ["AgentRag:Limits:RequestsPerWindow"] = "100",
         ["AgentRag:Limits:Tenants:sse:RequestsPerWindow"] = "3",
         ["AgentRag:Limits:Tenants:groups:QueriesPerWindow"] = "2",
+        ["AgentRag:Limits:Tenants:streams:QueriesPerWindow"] = "1",
         ["AgentRag:Limits:Tenants:groups:UploadsPerWindow"] = "1",
         ["AgentRag:Limits:Tenants:docs:MaxDocuments"] = "1",
         ["AgentRag:Limits:Tenants:bytes:MaxStoredBytes"] = "100",
@@ -76,6 +77,39 @@ public sealed class LimitsTests(LimitsServerFactory factory) : IClassFixture<Lim
         firstUpload.StatusCode.ShouldBe(HttpStatusCode.Accepted, await firstUpload.Content.ReadAsStringAsync());
         await DocumentsApiTests.ShouldBeProblemAsync(secondUpload, HttpStatusCode.TooManyRequests, "1 uploads requests per 00:01:00 (AgentRag:Limits:Tenants:groups:UploadsPerWindow)");
         listing.StatusCode.ShouldBe(HttpStatusCode.OK); // the other requests keep the default 100
+    }
+
+    [Fact]
+    public async Task Refusals_OfARequestAcceptingOnlyAnEventStream_AreProblemsNotA500()
+    {
+        var member = factory.ClientWith((await factory.CreateKeyAsync("streams", TenantRole.Member)).Key);
+        var viewer = factory.ClientWith((await factory.CreateKeyAsync("streams", TenantRole.Viewer)).Key);
+        factory.Time.Advance(TimeSpan.FromMinutes(1) - TimeSpan.FromTicks(factory.Time.GetUtcNow().UtcTicks % TimeSpan.TicksPerMinute));
+
+        using var first = await AskAsync(member);
+        using var limited = await AskAsync(member);
+        using var anonymous = await AskAsync(factory.ClientWith(null));
+        using var forbidden = await SendAsync(viewer, new HttpRequestMessage(HttpMethod.Delete, "/v1/documents/doc_unknown"));
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+        await DocumentsApiTests.ShouldBeProblemAsync(limited, HttpStatusCode.TooManyRequests, "1 queries requests per 00:01:00 (AgentRag:Limits:Tenants:streams:QueriesPerWindow)");
+        limited.Headers.RetryAfter.ShouldNotBeNull();
+        anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        anonymous.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        forbidden.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        forbidden.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+
+        static Task<HttpResponseMessage> AskAsync(HttpClient client) =>
+            SendAsync(client, new HttpRequestMessage(HttpMethod.Post, "/v1/queries") { Content = JsonContent.Create(new { query = "policy", mode = "extractive" }) });
+
+        static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request)
+        {
+            using (request)
+            {
+                request.Headers.Accept.ParseAdd("text/event-stream");
+                return await client.SendAsync(request);
+            }
+        }
     }
 
     [Fact]

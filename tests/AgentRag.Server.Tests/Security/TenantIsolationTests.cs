@@ -156,6 +156,19 @@ public sealed class TenantIsolationTests(IsolationServerFactory server) : IClass
     }
 
     [Fact]
+    public async Task SessionList_ShowsOnlyTheCallersTenantsConversations()
+    {
+        var victims = (await IsolationServerFactory.Json(await Victim.GetAsync("/v1/sessions?limit=200"))).GetProperty("items").EnumerateArray()
+            .Select(s => (Id: s.GetProperty("id").GetString(), First: s.GetProperty("firstQuestion").GetString())).ToList();
+        var intruders = (await IsolationServerFactory.Json(await Intruder.GetAsync("/v1/sessions?limit=200"))).GetProperty("items").EnumerateArray()
+            .Select(s => (Id: s.GetProperty("id").GetString(), First: s.GetProperty("firstQuestion").GetString())).ToList();
+
+        // The intruder may have its own session of the same id (another test asks with it), never B's conversation.
+        victims.ShouldContain((IsolationServerFactory.VictimSession, IsolationServerFactory.VictimQuestion));
+        intruders.Intersect(victims).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task StreamsAndReplay_OfTheOtherTenant_AreNotFound()
     {
         foreach (var path in new[] { $"/v1/queries/{server.VictimWorkflow}/events", $"/v1/documents/{server.VictimDocument}/events" })

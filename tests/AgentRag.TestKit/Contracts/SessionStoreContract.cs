@@ -157,4 +157,55 @@ public abstract class SessionStoreContract : BackendContract
         session.Turns.Select(t => t.Number).ShouldBe([1, 2, 3, 4, 5]);
         session.Turns.Select(t => t.WorkflowId).ShouldBe(["wf_1", "wf_2", "wf_3", "wf_4", "wf_5"], ignoreOrder: true);
     }
+
+    [Fact]
+    public async Task ListAsync_SessionsOfTheTenant_NewestFirstWithCountsAndQuestions()
+    {
+        await Store.AppendTurnAsync(TenantA, "older", "first of older", "first of older", "wf_1");
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await Store.AppendTurnAsync(TenantA, "newer", "only question", "only question", "wf_2");
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await Store.AppendTurnAsync(TenantA, "older", "second of older", "standalone second", "wf_3");
+        await Store.AppendTurnAsync(TenantB, "theirs", "not A's", "not A's", "wf_4");
+
+        await ReopenAsync();
+        var list = await Store.ListAsync(TenantA, 0, 10);
+
+        list.Total.ShouldBe(2);
+        list.Items.Select(s => (s.Id, s.TurnCount, s.FirstQuestion, s.LastQuestion)).ShouldBe(
+            [("older", 2, "first of older", "second of older"), ("newer", 1, "only question", "only question")]);
+        list.Items[0].UpdatedAt.ShouldBe(Clock.GetUtcNow());
+        list.Items[0].CreatedAt.ShouldBe(Clock.GetUtcNow() - TimeSpan.FromMinutes(2));
+        list.Items[0].ExpiresAt.ShouldBe(Clock.GetUtcNow() + TimeSpan.FromDays(7));
+    }
+
+    [Fact]
+    public async Task ListAsync_Pages_SkipExpiredAndKeepTheTotal()
+    {
+        await Store.AppendTurnAsync(TenantA, "expired", "q", "q", "wf_0");
+        Clock.Advance(TimeSpan.FromDays(8));
+        for (var i = 1; i <= 3; i++)
+        {
+            Clock.Advance(TimeSpan.FromMinutes(1));
+            await Store.AppendTurnAsync(TenantA, $"s{i}", $"q{i}", $"q{i}", $"wf_{i}");
+        }
+
+        var first = await Store.ListAsync(TenantA, 0, 2);
+        var second = await Store.ListAsync(TenantA, 2, 2);
+
+        first.Total.ShouldBe(3);
+        first.Items.Select(s => s.Id).ShouldBe(["s3", "s2"]);
+        second.Total.ShouldBe(3);
+        second.Items.Select(s => s.Id).ShouldBe(["s1"]);
+        var ofB = await Store.ListAsync(TenantB, 0, 10);
+        ofB.Total.ShouldBe(0);
+        ofB.Items.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ListAsync_BadPaging_Throws()
+    {
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Store.ListAsync(TenantA, -1, 10));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Store.ListAsync(TenantA, 0, 0));
+    }
 }
