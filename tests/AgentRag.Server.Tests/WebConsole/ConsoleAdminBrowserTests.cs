@@ -278,20 +278,9 @@ public sealed class ConsoleAdminBrowserTests(ConsoleAdminServer server) : IClass
     }
 
     /// <summary>
-    /// The page at desktop and phone widths, and at desktop width in the dark theme, under TestResults/console/ (the same
-    /// place as ConsoleBrowserTests').
+    /// Screenshots of the page (desktop, phone, dark) under TestResults/console/ and its axe-core scan, through the shared
+    /// harness; fails on any serious or critical violation.
     /// </summary>
-    private static async Task ScreenshotsAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(SharedPaths.RepositoryRoot, "TestResults", "console");
-        Directory.CreateDirectory(folder);
-        await page.SetViewportSizeAsync(1280, 900);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-desktop.png"), FullPage = true });
-        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-desktop-dark.png"), FullPage = true });
-        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
-        await page.SetViewportSizeAsync(390, 844);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-phone.png"), FullPage = true });
-        await page.SetViewportSizeAsync(1280, 900);
-    }
+    private static async Task ScreenshotsAsync(IPage page, string name) =>
+        (await ConsoleBrowser.CheckPageAsync(page, name)).ShouldBeEmpty();
 }
