@@ -330,7 +330,7 @@ public static class DocumentsApi
     /// Events reach the log shortly after the document changes (<see cref="DocumentEventRecorder"/>), so a run that has
     /// just ended (say, after a reprocess) may not be logged yet; such a client gets the live stream instead. The run
     /// number, not the time, tells the runs apart: two runs' ends can carry the same time. A <c>ready</c> whose semantic
-    /// stage is still to come (an embedding model is configured and the document is not embedded with it yet) is not the
+    /// stage's events are still to come (an embedding model is configured and the log ends at <c>ready</c>) is not the
     /// end: a client reconnecting after it follows the <c>embedding</c> events, even before the first is logged.
     /// </summary>
     private static async Task<bool> SawTheEndAsync(
@@ -348,8 +348,10 @@ public static class DocumentsApi
             return false;
         }
 
+        // Not IsEmbeddedWith: the stage may have finished already while its events are not logged yet (they follow the
+        // document's change), and the client must still receive them.
         if (last.Type == DocumentEventRecorder.ReadyEvent && embeddingModel is not null && document.Status == DocumentStatus.Ready
-            && document.ChunkCount > 0 && !document.IsEmbeddedWith(embeddingModel))
+            && document.ChunkCount > 0)
         {
             return false;
         }
