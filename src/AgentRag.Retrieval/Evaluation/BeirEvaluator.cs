@@ -26,7 +26,7 @@ public sealed record BeirEvaluationRequest
     public string Mode { get; init; } = "bm25";
 
     /// <summary>How <c>hybrid</c> fuses the two rankings: a <see cref="RankFusions"/> name (<c>rrf</c>, <c>minmax</c>), as the product's <c>AgentRag:Search:Fusion</c>.</summary>
-    public string Fusion { get; init; } = RankFusions.Rrf;
+    public string Fusion { get; init; } = RankFusions.MinMax;
 
     /// <summary>Query expansion: null for none, or RM3 settings.</summary>
     public Rm3Options? Rm3 { get; init; }

@@ -18,7 +18,7 @@ public interface IRankFusion
 
 /// <summary>
 /// Reciprocal rank fusion (Cormack et al., 2009): score = Σ weight / (k + rank), rank 1-based. Ignores the
-/// retrievers' score scales, which is why it is the default for BM25 + dense.
+/// retrievers' score scales, which is why it fuses the rankings of several query rewrites.
 /// </summary>
 public sealed class ReciprocalRankFusion : IRankFusion
 {
@@ -109,8 +109,8 @@ public static class RankFusions
     /// <summary>Min-max normalised scores summed with equal weights (<see cref="WeightedMinMaxFusion"/>).</summary>
     public const string MinMax = "minmax";
 
-    /// <summary>Every name, the default first.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Rrf, MinMax];
+    /// <summary>Every name, the default (<see cref="Search.SearchOptions.Fusion"/>) first.</summary>
+    public static IReadOnlyList<string> Names { get; } = [MinMax, Rrf];
 
     /// <summary>The fusion called <paramref name="name"/> (case-insensitive); <see cref="NotSupportedException"/> naming the choices for another name.</summary>
     public static IRankFusion Create(string name) => name.ToLowerInvariant() switch

@@ -124,7 +124,7 @@ public sealed class SearchService(
         var rewrites = await RewriteAsync(request, denseText, warnings, cancellationToken);
         queries.AddRange(rewrites.Select(r => (new KeywordQuery(new TermNode(r, 0), parsed.Filters), (string?)r)));
 
-        var candidates = runDense ? depth * 2 : depth;
+        var candidates = runDense ? Math.Max(depth * 2, _options.HybridCandidates) : depth;
         var rm3 = request.Expand == "rm3" ? new Rm3Options() : null;
         var bm25Lists = new List<IReadOnlyList<KeywordHit>>(queries.Count);
         if (runBm25)

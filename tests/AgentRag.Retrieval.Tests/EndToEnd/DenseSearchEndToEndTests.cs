@@ -121,10 +121,41 @@ public sealed class DenseSearchEndToEndTests : IAsyncLifetime
         top.Text.ShouldBe(plotText);
         top.Components.Dense!.Value.ShouldBe(1.0, 1e-5);
         top.Components.Bm25.ShouldNotBeNull();
-        top.Components.Fused!.Value.ShouldBe(2.0 / 61, 1e-9); // RRF k=60: first in both lists
+        top.Components.Fused!.Value.ShouldBe(2.0, 1e-9); // min-max, the default: the best of both rankings scales to 1 in each
         top.Score.ShouldBe(top.Components.Fused!.Value);
         response.Hits.Count.ShouldBe(3); // dense also brings the chunks BM25 does not match
         response.Hits.ShouldAllBe(h => h.Components.Dense != null);
+    }
+
+    [Fact]
+    public async Task Search_HybridMinMax_FusedScoresDoNotDependOnTheNumberOfHitsAsked()
+    {
+        await using var product = ProductHarness.Start(_data.Path, EmbeddingSettings());
+        await IngestAllAsync(product);
+        var query = "plot a data frame from a file";
+
+        var one = await product.Search.SearchAsync(Tenant, new SearchRequest { Query = query, K = 1, Mode = SearchMode.Hybrid });
+        var three = await product.Search.SearchAsync(Tenant, new SearchRequest { Query = query, K = 3, Mode = SearchMode.Hybrid });
+
+        // Each ranking is scaled over the same candidates (AgentRag:Search:HybridCandidates) whatever k is, so asking
+        // for fewer hits returns a prefix of the longer answer with the same scores.
+        three.Hits.Count.ShouldBe(3);
+        one.Hits.Select(h => (h.ChunkId, h.Score)).ShouldBe(three.Hits.Take(1).Select(h => (h.ChunkId, h.Score)));
+    }
+
+    [Fact]
+    public async Task Search_HybridWithRrfConfigured_FusesByReciprocalRank()
+    {
+        var settings = EmbeddingSettings();
+        settings["AgentRag:Search:Fusion"] = "rrf";
+        await using var product = ProductHarness.Start(_data.Path, settings);
+        await IngestAllAsync(product);
+        var plotText = await ChunkTextAsync(product, "scatter");
+
+        var response = await product.Search.SearchAsync(Tenant, new SearchRequest { Query = plotText, K = 3, Mode = SearchMode.Hybrid });
+
+        response.Hits[0].Text.ShouldBe(plotText);
+        response.Hits[0].Components.Fused!.Value.ShouldBe(2.0 / 61, 1e-9); // RRF k=60: first in both lists
     }
 
     [Fact]
