@@ -129,7 +129,7 @@ internal static class BenchRetrievalCommand
                     using var response = await client.PostAsJsonAsync("/v1/search", new { query = queries[i], k = 10, mode }, AgentRagJson.Options, token);
                     var body = await response.Content.ReadFromJsonAsync<SearchAnswer>(AgentRagJson.Options, token);
                     latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
-                    served[i] = response.IsSuccessStatusCode ? body?.Mode : null;
+                    served[i] = response.IsSuccessStatusCode ? body?.Mode : $"http {(int)response.StatusCode}";
                     if (!response.IsSuccessStatusCode)
                     {
                         Interlocked.Increment(ref errors);
@@ -138,6 +138,7 @@ internal static class BenchRetrievalCommand
                 catch (HttpRequestException)
                 {
                     latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+                    served[i] = "connection error";
                     Interlocked.Increment(ref errors);
                 }
             });
@@ -147,7 +148,7 @@ internal static class BenchRetrievalCommand
         Array.Sort(latencies);
         return new RetrievalRun(
             mode, concurrency, queries.Count, errors,
-            served.GroupBy(s => s ?? "error").ToDictionary(g => g.Key, g => g.Count()),
+            served.GroupBy(s => s ?? "no mode").ToDictionary(g => g.Key, g => g.Count()),
             Math.Round(Percentile(latencies, 0.50), 1), Math.Round(Percentile(latencies, 0.95), 1), Math.Round(queries.Count / seconds, 1),
             cpu is null ? null : Math.Round(cpu.Value.TotalMilliseconds / queries.Count, 2));
     }
