@@ -9,21 +9,13 @@ namespace AgentRag.Models.Local;
 /// <summary>
 /// The one inference session of an in-process model (<see cref="LocalEmbeddingModel"/>), loaded on first use or by
 /// <see cref="WarmUpAsync"/> (about 3 s: the ONNX model is read from the package's assembly). Runs one batch at a time
-/// through an <see cref="InferenceGate"/>, interactive calls first. Interactive calls that wait for the turn together
-/// (concurrent search queries) are coalesced: the first to get the turn runs every waiting query, up to
-/// <see cref="MaxCoalescedTexts"/> texts, in one inference run, so 50 concurrent queries cost about one batch rather
-/// than 50 runs in a row. Thread-safe; <see cref="Dispose"/> releases the native session.
+/// through an <see cref="InferenceGate"/>, interactive calls first. Thread-safe; <see cref="Dispose"/> releases the
+/// native session.
 /// </summary>
 public sealed class LocalSentenceEncoder : IDisposable
 {
     private readonly Lazy<(ISentenceEncoder Encoder, TokenizerBase Tokenizer)> _encoder;
-    /// <summary>Most texts of interactive calls run together in one coalesced inference run.</summary>
-    public const int MaxCoalescedTexts = 64;
-
     private readonly InferenceGate _gate = new();
-    private readonly Lock _waitingLock = new();
-    private readonly LinkedList<InteractiveCall> _waiting = new();
-    private long _inferenceRuns;
 
     /// <param name="model">The model to run; <see cref="LocalEmbeddingModel.All"/> lists those this adapter ships.</param>
     /// <param name="threads">Intra-op threads of the session; 0 uses every core, at most 8.</param>
@@ -47,12 +39,6 @@ public sealed class LocalSentenceEncoder : IDisposable
     /// <summary>How long loading the session took; null until it is loaded.</summary>
     public TimeSpan? LoadTime { get; private set; }
 
-    /// <summary>Inference runs so far (a coalesced run of several interactive calls counts once).</summary>
-    public long InferenceRuns => Interlocked.Read(ref _inferenceRuns);
-
-    /// <summary>The gate every run passes; tests hold a turn to make callers wait.</summary>
-    internal InferenceGate Gate => _gate;
-
     /// <summary>
     /// Embeds <paramref name="texts"/> in one inference run (padded to the longest; each cut at
     /// <see cref="LocalEmbeddingModel.MaxWordPieces"/> word pieces), as L2-normalised vectors in input order.
@@ -74,104 +60,13 @@ public sealed class LocalSentenceEncoder : IDisposable
             return ([], 0);
         }
 
-        var session = _encoder.IsValueCreated ? _encoder.Value : await Task.Run(() => _encoder.Value, cancellationToken).ConfigureAwait(false);
-        if (interactive)
-        {
-            return await EncodeCoalescedAsync(session, texts, cancellationToken).ConfigureAwait(false);
-        }
-
-        using var turn = await _gate.EnterAsync(interactive: false, cancellationToken).ConfigureAwait(false);
+        var (encoder, tokenizer) = _encoder.IsValueCreated ? _encoder.Value : await Task.Run(() => _encoder.Value, cancellationToken).ConfigureAwait(false);
+        using var turn = await _gate.EnterAsync(interactive, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        var (vectors, pieces) = Run(session, texts, cancellationToken);
-        return (vectors, pieces.Sum());
-    }
-
-    /// <summary>
-    /// Joins the interactive calls waiting for the turn. Whoever gets the turn first runs the waiting calls, oldest
-    /// first, in runs of at most <see cref="MaxCoalescedTexts"/> texts, until its own has run; a caller whose call ran
-    /// in another's run passes the turn on at once. A cancelled caller leaves the waiting calls unless its call is
-    /// already running.
-    /// </summary>
-    private async Task<(float[][] Vectors, long WordPieces)> EncodeCoalescedAsync(
-        (ISentenceEncoder Encoder, TokenizerBase Tokenizer) session, string[] texts, CancellationToken cancellationToken)
-    {
-        var call = new InteractiveCall(texts);
-        LinkedListNode<InteractiveCall> node;
-        lock (_waitingLock)
-        {
-            node = _waiting.AddLast(call);
-        }
-
-        try
-        {
-            using var turn = await _gate.EnterAsync(interactive: true, cancellationToken).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            while (!call.Result.Task.IsCompleted)
-            {
-                RunWaiting(session);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            lock (_waitingLock)
-            {
-                if (node.List is not null)
-                {
-                    _waiting.Remove(node);
-                }
-            }
-
-            throw;
-        }
-
-        return await call.Result.Task.ConfigureAwait(false);
-    }
-
-    /// <summary>Takes the oldest waiting calls (at least one, at most <see cref="MaxCoalescedTexts"/> texts) and runs them together.</summary>
-    private void RunWaiting((ISentenceEncoder Encoder, TokenizerBase Tokenizer) session)
-    {
-        var calls = new List<InteractiveCall>();
-        var count = 0;
-        lock (_waitingLock)
-        {
-            while (_waiting.First is { } first && (calls.Count == 0 || count + first.Value.Texts.Length <= MaxCoalescedTexts))
-            {
-                _waiting.RemoveFirst();
-                calls.Add(first.Value);
-                count += first.Value.Texts.Length;
-            }
-        }
-
-        try
-        {
-            // Not cancellable: the run serves several callers, and a batch of queries is short.
-            var (vectors, pieces) = Run(session, [.. calls.SelectMany(c => c.Texts)], CancellationToken.None);
-            var offset = 0;
-            foreach (var call in calls)
-            {
-                var length = call.Texts.Length;
-                call.Result.TrySetResult((vectors[offset..(offset + length)], new ArraySegment<long>(pieces, offset, length).Sum()));
-                offset += length;
-            }
-        }
-        catch (Exception exception)
-        {
-            foreach (var call in calls)
-            {
-                call.Result.TrySetException(exception);
-            }
-        }
-    }
-
-    /// <summary>One inference run (the caller holds the turn): the vectors and each text's word pieces.</summary>
-    private (float[][] Vectors, long[] WordPieces) Run(
-        (ISentenceEncoder Encoder, TokenizerBase Tokenizer) session, string[] texts, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _inferenceRuns);
-        var vectors = session.Encoder.Encode(texts, cancellationToken);
+        var vectors = encoder.Encode(texts, cancellationToken);
         // The tokenizer is not documented as thread-safe: it runs inside the turn too. Its padded rows' attention mask
         // counts each text's real pieces.
-        var pieces = session.Tokenizer.Encode(texts).Select(row => (long)Math.Min(row.AttentionMask.Sum(), Model.MaxWordPieces)).ToArray();
+        var pieces = tokenizer.Encode(texts).Sum(row => Math.Min(row.AttentionMask.Sum(), Model.MaxWordPieces));
         return (vectors, pieces);
     }
 
@@ -185,14 +80,6 @@ public sealed class LocalSentenceEncoder : IDisposable
         {
             disposable.Dispose();
         }
-    }
-
-    /// <summary>An interactive call waiting to run, alone or with others.</summary>
-    private sealed class InteractiveCall(string[] texts)
-    {
-        public string[] Texts { get; } = texts;
-
-        public TaskCompletionSource<(float[][] Vectors, long WordPieces)> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private (ISentenceEncoder, TokenizerBase) Load()
