@@ -11,7 +11,7 @@ namespace AgentRag.Cli.Tests;
 /// and a question waiting for approval, on <c>agentrag serve</c>) is copied into PostgreSQL, and two <c>serve</c>
 /// processes on the database carry on with all of it; a workflow started on one streams and replays through the other.
 /// </summary>
-public sealed class MigrateCommandTests : IDisposable
+public sealed class PostgresMigrateCommandTests : IDisposable
 {
     private const string FirstQuestion = "What does the beforeExit event do in Node.js?";
     private const string ApprovedQuestion = "When is the exit event emitted?";
