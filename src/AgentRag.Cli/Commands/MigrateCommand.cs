@@ -24,7 +24,7 @@ internal static class MigrateCommand
     {
         var fromData = new Option<string>("--from-data")
         {
-            Description = "The embedded data folder to copy (it is read, not changed; stop any server using it first).",
+            Description = "The embedded data folder to copy (stop any server using it first; like any command, this brings its schema up to date).",
             Required = true,
         };
         var connection = new Option<string?>("--connection")
@@ -32,40 +32,26 @@ internal static class MigrateCommand
             Description = $"The target database's connection string (default: ConnectionStrings:{PostgresStorageOptions.ConnectionStringName}, env ConnectionStrings__Postgres).",
         };
         var command = new Command("migrate", "Copy an embedded data folder into the shared PostgreSQL database and blob folder.") { fromData, connection };
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetGuardedAction(async (parseResult, cancellationToken) =>
         {
-            try
+            var options = TargetOptions(parseResult.GetValue(connection), parseResult.GetValue(CommonOptions.Data));
+            await using var database = new PostgresDatabase(options);
+            var importer = new EmbeddedDataImporter(database, options.BlobDirectory);
+            var progress = new StandardErrorProgress("agentrag migrate");
+            var result = await ImportAsync(importer, parseResult.GetValue(fromData)!, options, progress, cancellationToken);
+            if (parseResult.GetValue(CommonOptions.Json))
             {
-                var options = TargetOptions(parseResult.GetValue(connection), parseResult.GetValue(CommonOptions.Data));
-                var json = parseResult.GetValue(CommonOptions.Json);
-                await using var database = new PostgresDatabase(options);
-                var importer = new EmbeddedDataImporter(database, options.BlobDirectory);
-                var progress = new StandardErrorProgress("agentrag migrate");
-                var result = await ImportAsync(importer, parseResult.GetValue(fromData)!, options, progress, cancellationToken);
-                if (json)
-                {
-                    JsonOutput.WriteLine(result);
-                }
-                else
-                {
-                    Console.Out.WriteLine(
-                        $"Copied {result.RowsCopied} rows in {result.Tables.Count(t => t.Copied > 0)} tables and {result.FilesCopied} originals " +
-                        $"({result.Tables.Sum(t => t.AlreadyThere)} rows and {result.FilesAlreadyThere} originals were there already)" +
-                        (result.KeySecretCopied ? "; the folder's API key secret is now the database's." : "."));
-                }
+                JsonOutput.WriteLine(result);
+            }
+            else
+            {
+                Console.Out.WriteLine(
+                    $"Copied {result.RowsCopied} rows in {result.Tables.Count(t => t.Copied > 0)} tables and {result.FilesCopied} originals " +
+                    $"({result.Tables.Sum(t => t.AlreadyThere)} rows and {result.FilesAlreadyThere} originals were there already)" +
+                    (result.KeySecretCopied ? "; the folder's API key secret is now the database's." : "."));
+            }
 
-                return ExitCodes.Success;
-            }
-            catch (CliException ex)
-            {
-                await Console.Error.WriteLineAsync($"agentrag: {ex.Message}");
-                return ex.ExitCode;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await Console.Error.WriteLineAsync("agentrag: cancelled; nothing was copied.");
-                return 130;
-            }
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -184,7 +184,7 @@ public sealed class EmbeddedDataImporter(PostgresDatabase database, string blobR
         foreach (var (table, sourceColumns) in sourceTables)
         {
             var target = await PostgresCatalog.ColumnsAsync(connection, transaction, table, cancellationToken);
-            if (target.Count == 0 || !depths.TryGetValue(table, out var depth))
+            if (target.Count == 0)
             {
                 throw new EmbeddedImportException(
                     EmbeddedImportFailure.SchemaMismatch,
@@ -201,7 +201,7 @@ public sealed class EmbeddedDataImporter(PostgresDatabase database, string blobR
                 columns.Add(column);
             }
 
-            plans.Add((new TablePlan(table, columns), depth));
+            plans.Add((new TablePlan(table, columns), depths.GetValueOrDefault(table)));
         }
 
         return plans.OrderBy(p => p.Depth).ThenBy(p => p.Plan.Name, StringComparer.Ordinal).Select(p => p.Plan).ToList();
