@@ -141,5 +141,28 @@ if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "test.sh: dotnet test exited $test_exit." >&2
   failed=1
 fi
+# --- the cluster suite's time -----------------------------------------------------------------------
+# The PostgreSQL (cluster) tests are the classes named Postgres*Tests in every project. Their time is the union of the
+# intervals in which at least one of them ran (classes run in parallel with each other and with the rest), plus the sum
+# of their own durations; the issue's budget for the union is 5 minutes.
+cat "$results"/*/*.trx 2>/dev/null | grep -o '<UnitTestResult [^>]*>' | grep -E 'testName="[^"]*\.Postgres[A-Za-z]*Tests\.' \
+  | sed -n 's/.* duration="\([0-9:.]*\)".* startTime="\([^"]*\)" endTime="\([^"]*\)".*/\1 \2 \3/p' \
+  | awk '
+      function seconds(t,   d, c) { # 2026-12-07T12:27:36.2732958+00:00 (UTC, as dotnet test writes it)
+        d = substr(t, 1, 10); c = substr(t, 12, 8); gsub(/-/, " ", d); gsub(/:/, " ", c)
+        return mktime(d " " c) + ("0" substr(t, 20, 8)) }
+      function span(t,   p) { split(t, p, ":"); return p[1] * 3600 + p[2] * 60 + p[3] }
+      { n++; total += span($1); start[n] = seconds($2); end[n] = seconds($3) }
+      END {
+        if (n == 0) { print "test.sh: no PostgreSQL (cluster) test ran." > "/dev/stderr"; exit }
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && start[j] < start[j-1]; j--) { # insertion sort by start
+          t = start[j]; start[j] = start[j-1]; start[j-1] = t; t = end[j]; end[j] = end[j-1]; end[j-1] = t }
+        s = start[1]; e = end[1]
+        for (i = 2; i <= n; i++) { if (start[i] > e) { wall += e - s; s = start[i]; e = end[i] } else if (end[i] > e) e = end[i] }
+        wall += e - s
+        printf "test.sh: PostgreSQL (cluster) suite: %d tests, %.0f s while any ran (budget 300 s), %.0f s summed.\n", n, wall, total > "/dev/stderr"
+        if (wall > 300) print "test.sh: the cluster suite took over its 5-minute budget." > "/dev/stderr"
+      }'
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -35,6 +35,7 @@ public static class AgentRagCommandLine
         root.Add(UsageCommand.Create());
         root.Add(ApprovalsCommand.Create());
         root.Add(McpCommand.Create());
+        root.Add(MigrateCommand.Create());
         root.SetAction(_ =>
         {
             // No command: show the help rather than doing anything.

@@ -45,7 +45,7 @@ internal static class BenchSearchCommand
             {
                 var selected = parseResult.GetValue(parts)!.ToHashSet(StringComparer.Ordinal);
                 var json = parseResult.GetValue(CommonOptions.Json);
-                var progress = new StandardErrorProgress();
+                var progress = new StandardErrorProgress("bench search");
                 var benchmark = new SearchBenchmark();
                 var scratch = Path.Combine(Path.GetTempPath(), $"agentrag-bench-search-{Guid.NewGuid():N}");
                 Directory.CreateDirectory(scratch);
@@ -161,12 +161,6 @@ internal static class BenchSearchCommand
             p95 = a.P95Ms > 0 ? Math.Round(b.P95Ms / a.P95Ms, 1) : double.PositiveInfinity,
         });
         return new { bm25 = ours, fts5, fts5SlowerBy = ratios };
-    }
-
-    /// <summary>Progress lines on standard error, written in order on the reporting thread.</summary>
-    private sealed class StandardErrorProgress : IProgress<string>
-    {
-        public void Report(string value) => Console.Error.WriteLine($"bench search: {value}");
     }
 
     private static int Positive(int value, string option) =>

@@ -13,7 +13,7 @@ internal static class CommandRunner
         HostFolder folder = HostFolder.Data,
         Action<IServiceCollection>? addServices = null)
     {
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetGuardedAction(async (parseResult, cancellationToken) =>
         {
             var scratch = folder == HostFolder.Scratch || (folder == HostFolder.ScratchUnlessDataGiven && parseResult.GetResult(CommonOptions.Data) is null)
                 ? Path.Combine(Path.GetTempPath(), $"agentrag-{command.Name}-{Guid.NewGuid():N}")
@@ -22,6 +22,28 @@ internal static class CommandRunner
             {
                 await using var host = CliHost.Start(parseResult, scratch, addServices);
                 return await body(host, parseResult, cancellationToken);
+            }
+            finally
+            {
+                if (scratch is not null && Directory.Exists(scratch))
+                {
+                    Directory.Delete(scratch, recursive: true);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Sets <paramref name="body"/> as the command's action, for a command that builds no host (it opens what it needs
+    /// itself): a <see cref="CliException"/> becomes its message on standard error and its exit code, a cancellation 130.
+    /// </summary>
+    public static void SetGuardedAction(this Command command, Func<ParseResult, CancellationToken, Task<int>> body)
+    {
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            try
+            {
+                return await body(parseResult, cancellationToken);
             }
             catch (CliException ex)
             {
@@ -32,13 +54,6 @@ internal static class CommandRunner
             {
                 await Console.Error.WriteLineAsync("agentrag: cancelled.");
                 return 130;
-            }
-            finally
-            {
-                if (scratch is not null && Directory.Exists(scratch))
-                {
-                    Directory.Delete(scratch, recursive: true);
-                }
             }
         });
     }

@@ -64,7 +64,7 @@ internal static class EvalCommand
                     Fusion = parseResult.GetValue(fusion) ?? host.Get<IOptions<SearchOptions>>().Value.Fusion,
                     Rm3 = parseResult.GetValue(expand) == "rm3" ? new Rm3Options() : null,
                     DataDirectory = parseResult.GetResult(CommonOptions.Data) is null ? null : host.DataFolder.Root,
-                    Progress = new Progress(line => Console.Error.WriteLine($"eval: {line}")),
+                    Progress = new StandardErrorProgress("eval"),
                 }, cancellationToken);
             }
             catch (BeirIndexNotEmptyException ex)
@@ -106,11 +106,5 @@ internal static class EvalCommand
             return ExitCodes.Success;
         }, HostFolder.ScratchUnlessDataGiven, DatasetEmbeddingCache.Add);
         return command;
-    }
-
-    /// <summary>Writes progress at once, on the reporting thread (<see cref="Progress{T}"/> would post it to the thread pool, out of order).</summary>
-    private sealed class Progress(Action<string> write) : IProgress<string>
-    {
-        public void Report(string value) => write(value);
     }
 }

@@ -7,6 +7,12 @@ public static class LeaseNames
     public const string IngestionRecovery = "worker";
 
     /// <summary>
+    /// Held while a starting process checks for API keys and creates the bootstrap admin key when there is none, so
+    /// processes starting together on an empty store create one between them.
+    /// </summary>
+    public const string BootstrapAdminKey = "bootstrap-admin-key";
+
+    /// <summary>
     /// Held while a process embeds one of the tenant's documents (the background semantic stage), so two processes sharing
     /// a data folder never embed the same tenant at once.
     /// </summary>

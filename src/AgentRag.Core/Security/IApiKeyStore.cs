@@ -29,4 +29,12 @@ public interface IApiKeyStore
 
     /// <summary>Records that key <paramref name="id"/> was used at <paramref name="at"/> (best effort; may be batched).</summary>
     Task TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The secret keys are hashed with when none is configured: the one stored beside the keys, or, when there is none
+    /// yet, <paramref name="create"/>'s value, stored. Every caller of every process sharing the store gets the same value,
+    /// also when several create it at once (replicas starting together on an empty database), so a key made through one
+    /// process authenticates through the others. The value is never exported, logged or erased with a tenant.
+    /// </summary>
+    Task<string> GetOrCreateKeySecretAsync(Func<string> create, CancellationToken cancellationToken = default);
 }

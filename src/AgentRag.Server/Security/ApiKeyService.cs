@@ -19,8 +19,9 @@ public enum ApiKeyRejection
 
 /// <summary>
 /// Issues, verifies and revokes API keys. Keys are 256-bit random strings with a recognisable prefix
-/// (<c>ark_</c>); the store keeps only their HMAC-SHA256 under the server's key secret (<see cref="AuthOptions.KeySecret"/>),
-/// so a stolen database yields no usable key. Verification reads the store every time, so a revocation takes effect at
+/// (<c>ark_</c>); the store keeps only their HMAC-SHA256 under the server's key secret (<see cref="AuthOptions.KeySecret"/>,
+/// else the one the store shares between its processes: <see cref="IApiKeyStore.GetOrCreateKeySecretAsync"/>), so a
+/// stolen list of hashes yields no usable key. Verification reads the store every time, so a revocation takes effect at
 /// once in every process sharing it. Thread-safe.
 /// </summary>
 public sealed class ApiKeyService
@@ -31,9 +32,6 @@ public sealed class ApiKeyService
     /// <summary>How many leading characters of a key are kept, to recognise it in lists.</summary>
     public const int PrefixLength = 12;
 
-    /// <summary>The generated key secret's file in the data folder, when no secret is configured.</summary>
-    public const string SecretFileName = "api-key.secret";
-
     /// <summary>The shortest key <see cref="AuthenticateAsync"/> accepts (configured bootstrap keys included).</summary>
     public const int MinimumKeyLength = 32;
 
@@ -41,13 +39,15 @@ public sealed class ApiKeyService
 
     private readonly IApiKeyStore _store;
     private readonly TimeProvider _time;
-    private readonly Lazy<byte[]> _secret;
+    private readonly AuthOptions _options;
+    private readonly SemaphoreSlim _secretGate = new(1, 1);
+    private volatile byte[]? _secret;
 
-    public ApiKeyService(IApiKeyStore store, IOptions<AuthOptions> options, DataFolder dataFolder, TimeProvider time)
+    public ApiKeyService(IApiKeyStore store, IOptions<AuthOptions> options, TimeProvider time)
     {
         _store = store;
         _time = time;
-        _secret = new Lazy<byte[]>(() => Encoding.UTF8.GetBytes(ResolveSecret(options.Value, dataFolder)));
+        _options = options.Value;
     }
 
     /// <summary>The folder in a data folder that holds generated secrets (owner-only).</summary>
@@ -80,7 +80,8 @@ public sealed class ApiKeyService
             throw new ArgumentException($"A key must be at least {MinimumKeyLength} characters.", nameof(key));
         }
 
-        if (await _store.FindByHashAsync(Hash(key), cancellationToken) is { } existing)
+        var hash = await HashAsync(key, cancellationToken);
+        if (await _store.FindByHashAsync(hash, cancellationToken) is { } existing)
         {
             return existing;
         }
@@ -88,11 +89,11 @@ public sealed class ApiKeyService
         try
         {
             // Derived from the hash, so replicas registering the same key at once collide on the id instead of duplicating it.
-            return await RegisterAsync(key, tenantId, role, name, null, platformAdmin, Ids.FromSeed("key", Convert.ToHexString(Hash(key))), cancellationToken);
+            return await RegisterAsync(key, tenantId, role, name, null, platformAdmin, Ids.FromSeed("key", Convert.ToHexString(hash)), cancellationToken);
         }
         catch (InvalidOperationException)
         {
-            var raced = await _store.FindByHashAsync(Hash(key), cancellationToken);
+            var raced = await _store.FindByHashAsync(hash, cancellationToken);
             if (raced is null)
             {
                 throw;
@@ -110,7 +111,7 @@ public sealed class ApiKeyService
             return (null, ApiKeyRejection.Unknown);
         }
 
-        var key = await _store.FindByHashAsync(Hash(presented), cancellationToken);
+        var key = await _store.FindByHashAsync(await HashAsync(presented, cancellationToken), cancellationToken);
         var now = _time.GetUtcNow();
         if (key is null)
         {
@@ -155,13 +156,37 @@ public sealed class ApiKeyService
         }
 
         var record = new ApiKey(id, tenantId, name, role, platformAdmin, key[..PrefixLength], _time.GetUtcNow(), expiresAt, null, null);
-        await _store.CreateAsync(record, Hash(key), cancellationToken);
+        await _store.CreateAsync(record, await HashAsync(key, cancellationToken), cancellationToken);
         return record;
     }
 
-    private byte[] Hash(string key) => HMACSHA256.HashData(_secret.Value, Encoding.UTF8.GetBytes(key));
+    private async Task<byte[]> HashAsync(string key, CancellationToken cancellationToken) =>
+        HMACSHA256.HashData(await SecretAsync(cancellationToken), Encoding.UTF8.GetBytes(key));
 
-    private static string ResolveSecret(AuthOptions options, DataFolder dataFolder)
+    /// <summary>
+    /// The configured secret, else the store's shared one (created on first use). Resolved once; a failure (a database
+    /// that is down) is not remembered, so the next request tries again.
+    /// </summary>
+    private async Task<byte[]> SecretAsync(CancellationToken cancellationToken)
+    {
+        if (_secret is { } known)
+        {
+            return known;
+        }
+
+        await _secretGate.WaitAsync(cancellationToken);
+        try
+        {
+            return _secret ??= Encoding.UTF8.GetBytes(ResolveConfiguredSecret(_options)
+                ?? await _store.GetOrCreateKeySecretAsync(static () => SecretFiles.RandomToken(48), cancellationToken));
+        }
+        finally
+        {
+            _secretGate.Release();
+        }
+    }
+
+    private static string? ResolveConfiguredSecret(AuthOptions options)
     {
         if (options.KeySecret is { } configured)
         {
@@ -176,6 +201,6 @@ public sealed class ApiKeyService
                 : throw new InvalidOperationException($"The key secret in '{file}' ({AuthOptions.SectionName}:{nameof(AuthOptions.KeySecretFile)}) must have at least 32 characters.");
         }
 
-        return SecretFiles.ReadOrCreate(Path.Combine(SecretsDirectory(dataFolder), SecretFileName), () => SecretFiles.RandomToken(48)).Value;
+        return null;
     }
 }

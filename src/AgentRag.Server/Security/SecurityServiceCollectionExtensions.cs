@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using AgentRag.Core;
+using AgentRag.Core.Coordination;
 using AgentRag.Core.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -154,11 +155,16 @@ public static class SecurityServiceCollectionExtensions
     /// <summary>
     /// At start in required mode: registers the configured bootstrap key, or, when no key exists at all, creates a
     /// platform-admin key and writes it to an owner-only file in the data folder. The log names the file, never the key.
+    /// The check and the creation hold the <see cref="LeaseNames.BootstrapAdminKey"/> lease (cluster-wide on a shared
+    /// store), so processes starting together on an empty store create one key between them.
     /// </summary>
     internal sealed class BootstrapAdminKey(
-        ApiKeyService keys, IOptions<AuthOptions> options, DataFolder dataFolder, ILogger<BootstrapAdminKey> logger) : IHostedService
+        ApiKeyService keys, IDistributedLock locks, IOptions<AuthOptions> options, DataFolder dataFolder, ILogger<BootstrapAdminKey> logger) : IHostedService
     {
         public const string FileName = "bootstrap-admin.key";
+
+        /// <summary>How long a starting process waits for another to finish its own bootstrap.</summary>
+        private static readonly TimeSpan LeaseTimeout = TimeSpan.FromMinutes(1);
 
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -172,7 +178,13 @@ public static class SecurityServiceCollectionExtensions
                 return;
             }
 
-            if (auth.Mode != AuthMode.Required || await keys.AnyAsync(cancellationToken))
+            if (auth.Mode != AuthMode.Required)
+            {
+                return;
+            }
+
+            await using var lease = await locks.AcquireAsync(LeaseNames.BootstrapAdminKey, LeaseTimeout, cancellationToken);
+            if (await keys.AnyAsync(cancellationToken))
             {
                 return;
             }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentRag.Core;
 using AgentRag.Core.Storage;
+using AgentRag.Storage.Postgres.Schema;
 using Npgsql;
 
 namespace AgentRag.Storage.Postgres.Data;
@@ -24,7 +25,7 @@ public sealed class PostgresTenantDataStore(PostgresDatabase database) : ITenant
         // One snapshot for every table.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var exports = new List<TenantTableExport>();
-        foreach (var (table, _) in await TenantTablesAsync(connection, transaction, cancellationToken))
+        foreach (var (table, _) in await PostgresCatalog.TenantTablesAsync(connection, transaction, cancellationToken))
         {
             using var buffer = new MemoryStream();
             var rows = 0;
@@ -58,7 +59,7 @@ public sealed class PostgresTenantDataStore(PostgresDatabase database) : ITenant
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             // Children before parents, so a cascade never counts rows under another table's name.
-            foreach (var (table, _) in (await TenantTablesAsync(connection, transaction, cancellationToken)).OrderByDescending(t => t.Depth))
+            foreach (var (table, _) in (await PostgresCatalog.TenantTablesAsync(connection, transaction, cancellationToken)).OrderByDescending(t => t.Depth))
             {
                 await using var command = connection.Command($"DELETE FROM \"{table}\" WHERE tenant_id = @tenant", transaction).With("tenant", tenantId);
                 deleted[table] = await command.ExecuteNonQueryAsync(cancellationToken);
@@ -77,32 +78,6 @@ public sealed class PostgresTenantDataStore(PostgresDatabase database) : ITenant
         }
 
         return deleted;
-    }
-
-    /// <summary>The schema's tables with a <c>tenant_id</c> column, by name, each with its foreign-key depth below its root.</summary>
-    private static async Task<List<(string Table, int Depth)>> TenantTablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        await using var command = connection.Command("""
-            WITH RECURSIVE tables AS (
-                SELECT c.oid, c.relname::text AS name
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.relkind = 'r' AND n.nspname = current_schema()
-                  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)),
-            depth AS (
-                SELECT t.oid AS start, t.oid AS current, 0 AS depth FROM tables t
-                UNION ALL
-                SELECT d.start, f.confrelid, d.depth + 1 FROM depth d JOIN pg_constraint f ON f.conrelid = d.current AND f.contype = 'f'
-                WHERE d.depth < 16)
-            SELECT t.name, max(d.depth) FROM tables t JOIN depth d ON d.start = t.oid GROUP BY t.name ORDER BY t.name COLLATE "C"
-            """, transaction);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var tables = new List<(string, int)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            tables.Add((reader.GetString(0), reader.GetInt32(1)));
-        }
-
-        return tables;
     }
 
     private static void WriteRow(Utf8JsonWriter json, NpgsqlDataReader reader)

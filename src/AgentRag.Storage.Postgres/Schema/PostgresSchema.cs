@@ -275,5 +275,13 @@ public static class PostgresSchema
             );
             CREATE INDEX ingestion_queue_tenant ON ingestion_queue (tenant_id, document_id);
             """),
+        new(2, "secrets every replica shares (the API key secret)", """
+            -- Created once per cluster under the migration lock. No tenant_id: never exported or erased with a tenant.
+            CREATE TABLE cluster_secrets (
+                name       text   NOT NULL PRIMARY KEY,
+                value      text   NOT NULL,
+                created_at bigint NOT NULL -- UTC ticks
+            );
+            """),
     ];
 }

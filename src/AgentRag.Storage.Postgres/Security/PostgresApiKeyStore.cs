@@ -5,10 +5,15 @@ namespace AgentRag.Storage.Postgres.Security;
 
 /// <summary>
 /// <see cref="IApiKeyStore"/> over <c>api_keys</c>. Reads go straight to the database, so a key revoked through one
-/// replica is refused by every other at its next use. Thread-safe.
+/// replica is refused by every other at its next use. The key secret is the <see cref="KeySecretName"/> row of
+/// <c>cluster_secrets</c>, created under the cluster-wide migration lock, so replicas starting together share one.
+/// Thread-safe.
 /// </summary>
-public sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeyStore
+public sealed class PostgresApiKeyStore(PostgresDatabase database, TimeProvider time) : IApiKeyStore
 {
+    /// <summary>The key secret's name in <c>cluster_secrets</c>.</summary>
+    public const string KeySecretName = "api-key-secret";
+
     private const string Columns = "id, tenant_id, name, role, platform_admin, prefix, created_at, expires_at, last_used_at, revoked_at";
 
     public async Task CreateAsync(ApiKey key, byte[] hash, CancellationToken cancellationToken = default)
@@ -83,6 +88,31 @@ public sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeyStor
         await using var command = connection.Command(
             "UPDATE api_keys SET last_used_at = greatest(coalesce(last_used_at, 0), @at) WHERE id = @id").With("at", at.UtcTicks).With("id", id);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<string> GetOrCreateKeySecretAsync(Func<string> create, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        string? secret = null;
+        await database.RunUnderMigrationLockAsync(async (connection, cancellation) =>
+        {
+            secret = await ReadKeySecretAsync(connection, cancellation);
+            if (secret is null)
+            {
+                secret = create();
+                await using var insert = connection.Command("INSERT INTO cluster_secrets (name, value, created_at) VALUES (@name, @value, @now)")
+                    .With("name", KeySecretName).With("value", secret).With("now", time.GetUtcNow().UtcTicks);
+                await insert.ExecuteNonQueryAsync(cancellation);
+            }
+        }, cancellationToken);
+        return secret!;
+    }
+
+    /// <summary>The stored key secret, or null when none was created yet.</summary>
+    internal static async Task<string?> ReadKeySecretAsync(NpgsqlConnection connection, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
+    {
+        await using var select = connection.Command("SELECT value FROM cluster_secrets WHERE name = @name", transaction).With("name", KeySecretName);
+        return await select.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     private static async Task<List<ApiKey>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text;
 using AgentRag.Core.Storage;
 using AgentRag.Core;
+using AgentRag.Storage.Sqlite.Schema;
 using Microsoft.Data.Sqlite;
 
 namespace AgentRag.Storage.Sqlite.Data;
@@ -85,32 +86,8 @@ public sealed class SqliteTenantDataStore(SqliteDatabase database) : ITenantData
     }
 
     /// <summary>Tables with a <c>tenant_id</c> column, by name.</summary>
-    private static List<string> TenantTables(SqliteConnection connection)
-    {
-        var tables = new List<string>();
-        using (var statement = connection.Prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
-        {
-            while (statement.Step())
-            {
-                tables.Add(statement.GetString(0));
-            }
-        }
-
-        return tables.Where(table => Columns(connection, table).Contains("tenant_id")).ToList();
-    }
-
-    private static List<string> Columns(SqliteConnection connection, string table)
-    {
-        using var statement = connection.Prepare("SELECT name FROM pragma_table_info(@table)");
-        statement.Bind("@table", table);
-        var columns = new List<string>();
-        while (statement.Step())
-        {
-            columns.Add(statement.GetString(0));
-        }
-
-        return columns;
-    }
+    private static List<string> TenantTables(SqliteConnection connection) =>
+        SqliteCatalog.Tables(connection).Where(table => SqliteCatalog.Columns(connection, table).Contains("tenant_id")).ToList();
 
     /// <summary>How many foreign-key hops a table is below its root (0 for a table that references none).</summary>
     private static Func<string, int> ForeignKeyDepth(SqliteConnection connection) => table =>

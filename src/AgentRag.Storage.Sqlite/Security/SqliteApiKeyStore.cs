@@ -5,10 +5,14 @@ namespace AgentRag.Storage.Sqlite.Security;
 
 /// <summary>
 /// <see cref="IApiKeyStore"/> over the <c>api_keys</c> table (schema version 8). Reads go straight to the database, so
-/// a key revoked by another process (the CLI beside a server) is refused at its next use. Thread-safe.
+/// a key revoked by another process (the CLI beside a server) is refused at its next use. The key secret is the
+/// owner-only file <see cref="KeySecretPath"/> in the data folder (where earlier releases kept it). Thread-safe.
 /// </summary>
 public sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 {
+    /// <summary>The key secret's file, relative to the data folder.</summary>
+    public static readonly string KeySecretPath = Path.Combine("secrets", "api-key.secret");
+
     private const string Columns = "id, tenant_id, name, role, platform_admin, prefix, created_at, expires_at, last_used_at, revoked_at";
 
     public async Task CreateAsync(ApiKey key, byte[] hash, CancellationToken cancellationToken = default)
@@ -106,6 +110,14 @@ public sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
             using var statement = connection.Prepare("UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), @at) WHERE id = @id");
             statement.Bind("@at", state.Ticks).Bind("@id", state.Id).Execute();
         }, cancellationToken).AsTask();
+    }
+
+    public Task<string> GetOrCreateKeySecretAsync(Func<string> create, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = Path.Combine(Path.GetDirectoryName(database.FilePath)!, KeySecretPath);
+        return Task.FromResult(SecretFiles.ReadOrCreate(path, create).Value);
     }
 
     private static ApiKey Read(SqliteStatement statement)

@@ -9,7 +9,8 @@ namespace AgentRag.TestKit.Contracts;
 
 /// <summary>
 /// The contract of <see cref="IApiKeyStore"/>: keys found by their hash, unique ids and hashes, tenant-filtered lists
-/// newest first, revocation that is idempotent and tenant-checked, and use times that reach the store.
+/// newest first, revocation that is idempotent and tenant-checked, use times that reach the store, and one key secret
+/// shared by every instance over the store.
 /// </summary>
 public abstract class ApiKeyStoreContract : BackendContract
 {
@@ -134,6 +135,22 @@ public abstract class ApiKeyStoreContract : BackendContract
 
         (await Store.GetAsync("key_a1"))!.LastUsedAt.ShouldBe(Epoch.AddMinutes(9));
         (await Store.GetAsync("key_a2"))!.LastUsedAt.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task GetOrCreateKeySecretAsync_ConcurrentInTwoInstances_AllGetTheFirstCreatedValueAndKeepItAfterRestart()
+    {
+        var other = OpenSecondInstance().GetRequiredService<IApiKeyStore>();
+        var created = 0;
+        string Create() => $"secret-{Interlocked.Increment(ref created)}-{new string('x', 40)}";
+
+        var values = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => (i % 2 == 0 ? Store : other).GetOrCreateKeySecretAsync(Create))));
+        await ReopenAsync();
+
+        values.Distinct().ShouldHaveSingleItem();
+        created.ShouldBeGreaterThanOrEqualTo(1);
+        (await Store.GetOrCreateKeySecretAsync(() => throw new InvalidOperationException("the stored secret must be returned"))).ShouldBe(values[0]);
+        (await Store.ListAsync(null)).ShouldBeEmpty();
     }
 
     private static ApiKey NewKey(string tenantId, string id, int minutes) =>

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace AgentRag.Server.Security;
+namespace AgentRag.Core.Security;
 
 /// <summary>Files that hold secrets: owner-only (0600) in an owner-only folder (0700), written once, never logged.</summary>
 public static class SecretFiles
