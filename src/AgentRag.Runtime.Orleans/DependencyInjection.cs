@@ -37,9 +37,6 @@ public static class DependencyInjection
         services.AddSingleton<OrleansActorRuntime>();
         services.TryAddSingleton<IActorRuntime>(sp => sp.GetRequiredService<OrleansActorRuntime>());
         services.TryAddSingleton<IActorHost>(sp => sp.GetRequiredService<OrleansActorRuntime>());
-        // Before the silo's own hosted service stops (hosted services stop in reverse order): actors' work stops first.
-        services.AddHostedService<ActorWorkStopper>();
-
         services.AddOrleans(silo =>
         {
             silo.UseRedisClustering(static _ => { });
@@ -76,6 +73,9 @@ public static class DependencyInjection
                 reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1);
             });
         });
+
+        // After the silo: hosted services stop in reverse order, so actors' work stops before the silo hands them over.
+        services.AddHostedService<ActorWorkStopper>();
         return services;
     }
 
