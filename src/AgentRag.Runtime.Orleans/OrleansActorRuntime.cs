@@ -21,7 +21,7 @@ namespace AgentRag.Runtime.Orleans;
 /// </summary>
 public sealed partial class OrleansActorRuntime : IActorRuntime
 {
-    private readonly Dictionary<string, ActorRegistration> _registrations = new(StringComparer.Ordinal);
+    private readonly ActorRegistry _registrations;
     private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
     private readonly OrleansRuntimeOptions _options;
@@ -36,15 +36,7 @@ public sealed partial class OrleansActorRuntime : IActorRuntime
         ILogger<OrleansActorRuntime> logger, bool isClient = false)
     {
         IsClient = isClient;
-        ArgumentNullException.ThrowIfNull(registrations);
-        foreach (var registration in registrations)
-        {
-            if (!_registrations.TryAdd(registration.Type, registration))
-            {
-                throw new InvalidOperationException($"The actor type '{registration.Type}' is registered twice.");
-            }
-        }
-
+        _registrations = new ActorRegistry(registrations);
         _services = services;
         _time = time;
         _options = options.Value;
@@ -134,19 +126,12 @@ public sealed partial class OrleansActorRuntime : IActorRuntime
     }
 
     /// <summary>A fresh instance of the actor type of <paramref name="id"/>, for its grain's activation.</summary>
-    internal IActor Create(ActorId id) =>
-        _registrations.TryGetValue(id.Type, out var registration)
-            ? registration.Create()
-            : throw new InvalidOperationException($"No actor type '{id.Type}' is registered (known: {string.Join(", ", _registrations.Keys)}).");
+    internal IActor Create(ActorId id) => _registrations.Get(id.Type).Create();
 
     private IActorGrain GrainOf(ActorId id)
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        if (!_registrations.ContainsKey(id.Type))
-        {
-            throw new InvalidOperationException($"No actor type '{id.Type}' is registered (known: {string.Join(", ", _registrations.Keys)}).");
-        }
-
+        _registrations.Get(id.Type); // throws for an unregistered type, before any call
         return Grains.GetGrain<IActorGrain>(ActorGrainKey.Of(id));
     }
 

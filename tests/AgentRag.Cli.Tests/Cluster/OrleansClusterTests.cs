@@ -169,7 +169,7 @@ public sealed class OrleansClusterTests(ITestOutputHelper output)
         }
 
         using var stop = new CancellationTokenSource();
-        var outcomes = new System.Collections.Concurrent.ConcurrentBag<(string WorkflowId, bool Done, int Reconnects)>();
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<(string WorkflowId, bool Done, int Reconnects, int Retries)>();
         var clients = Enumerable.Range(0, 2).Select(client => Task.Run(async () =>
         {
             for (var n = client; !stop.IsCancellationRequested; n++)
@@ -192,10 +192,10 @@ public sealed class OrleansClusterTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await Task.WhenAll(clients).WaitAsync(TimeSpan.FromMinutes(3));
 
-        output.WriteLine($"rolling restart: {outcomes.Count} queries, {outcomes.Sum(o => o.Reconnects)} stream reconnects; restarts (stop + start): {string.Join(", ", restarts)}");
+        output.WriteLine($"rolling restart: {outcomes.Count} queries, {outcomes.Sum(o => o.Retries)} sent again to another replica before they got a workflow id, {outcomes.Sum(o => o.Reconnects)} stream reconnects; restarts (stop + start): {string.Join(", ", restarts)}");
         outcomes.Count.ShouldBeGreaterThan(6);
         outcomes.Where(o => !o.Done).Select(o => o.WorkflowId).ShouldBeEmpty();
-        foreach (var (workflowId, _, _) in outcomes)
+        foreach (var (workflowId, _, _, _) in outcomes)
         {
             var state = await cluster[workflowId[^1] % 3].Http.GetFromJsonAsync<JsonElement>($"/v1/queries/{workflowId}");
             state.GetProperty("status").GetString().ShouldBe("completed");
@@ -238,11 +238,12 @@ public sealed class OrleansClusterTests(ITestOutputHelper output)
     /// One query as a client with retries does it: POST to a replica (another one after a connection error or a 5xx);
     /// once it has a workflow id, follow the stream, reconnecting to another replica with Last-Event-ID until <c>done</c>.
     /// </summary>
-    private static async Task<(string WorkflowId, bool Done, int Reconnects)> AskWithRetryAsync(ServeCluster cluster, int n)
+    private static async Task<(string WorkflowId, bool Done, int Reconnects, int Retries)> AskWithRetryAsync(ServeCluster cluster, int n)
     {
         string? workflowId = null;
         long? lastId = null;
         var reconnects = 0;
+        var retries = 0;
         var started = Stopwatch.GetTimestamp();
         for (var attempt = n; Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(2); attempt++)
         {
@@ -261,7 +262,7 @@ public sealed class OrleansClusterTests(ITestOutputHelper output)
                         lastId = e.Id ?? lastId;
                         if (e.Type == "done")
                         {
-                            return (workflowId, true, reconnects);
+                            return (workflowId, true, reconnects, retries);
                         }
                     }
                 }
@@ -271,7 +272,11 @@ public sealed class OrleansClusterTests(ITestOutputHelper output)
                 // The replica went away: the next attempt goes to another one.
             }
 
-            if (workflowId is not null)
+            if (workflowId is null)
+            {
+                retries++;
+            }
+            else
             {
                 reconnects++;
             }
@@ -279,7 +284,7 @@ public sealed class OrleansClusterTests(ITestOutputHelper output)
             await Task.Delay(200);
         }
 
-        return (workflowId ?? "(none)", false, reconnects);
+        return (workflowId ?? "(none)", false, reconnects, retries);
     }
 
     private static async Task<HttpResponseMessage> PostStreamingQueryAsync(HttpClient http, string body)
