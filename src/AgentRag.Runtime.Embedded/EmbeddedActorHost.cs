@@ -146,12 +146,7 @@ public sealed partial class EmbeddedActorHost : IActorRuntime, IHostedService, I
         ArgumentNullException.ThrowIfNull(message);
         var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         Deliver(id, new Envelope(message, reply, ReminderGeneration: null));
-        var result = await reply.Task.WaitAsync(cancellationToken);
-        return result is TResponse typed
-            ? typed
-            : result is null && default(TResponse) is null
-                ? default!
-                : throw new InvalidOperationException($"Actor {id} replied to {message.GetType().Name} with {result?.GetType().Name ?? "null"}, not {typeof(TResponse).Name}.");
+        return ActorReplies.As<TResponse>(id, message, await reply.Task.WaitAsync(cancellationToken));
     }
 
     public Task TellAsync(ActorId id, object message, CancellationToken cancellationToken = default)

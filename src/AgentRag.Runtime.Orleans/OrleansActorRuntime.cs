@@ -105,12 +105,7 @@ public sealed partial class OrleansActorRuntime : IActorRuntime
         var grain = GrainOf(id);
         var packed = ActorMessage.Pack(message);
         var reply = await CallAsync(id, () => grain.Ask(packed), cancellationToken);
-        var result = reply.Unpack();
-        return result is TResponse typed
-            ? typed
-            : result is null && default(TResponse) is null
-                ? default!
-                : throw new InvalidOperationException($"Actor {id} replied to {message.GetType().Name} with {result?.GetType().Name ?? "null"}, not {typeof(TResponse).Name}.");
+        return ActorReplies.As<TResponse>(id, message, reply.Unpack());
     }
 
     public Task TellAsync(ActorId id, object message, CancellationToken cancellationToken = default)
