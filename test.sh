@@ -40,10 +40,31 @@ for folder in tests/openapi-client tests/mcp-client; do
   fi
 done
 
+# --- throwaway services: PostgreSQL and Redis -------------------------------------------------------
+# Each runs from a temporary folder on a free loopback port, with no durability (test data only), and is stopped and
+# deleted when this script ends, however it ends (one trap for both), so no server is left running.
+free_port() { # prints a loopback port nobody listens on now
+  local port attempt
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
+    echo "$port"
+    return 0
+  done
+  return 1
+}
+stop_services() {
+  stop_redis
+  stop_postgres
+}
+stop_redis() { :; }
+stop_postgres() { :; }
+trap stop_services EXIT
+trap 'exit 130' INT TERM
+
 # --- a throwaway PostgreSQL for the PostgreSQL storage tests ----------------------------------------
-# Debian's PostgreSQL 15, initialised in a temporary folder, on a free loopback port, fsync off (test data only). The
-# tests get its connection string in AGENTRAG_TEST_POSTGRES; each test class creates its own database in it. It is
-# stopped and deleted when this script ends, however it ends (the trap), so no server is left running.
+# Debian's PostgreSQL 15, initialised in a temporary folder, fsync off. The tests get its connection string in
+# AGENTRAG_TEST_POSTGRES; each test class creates its own database in it.
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$pg_bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null && apt_updated=1; fi
@@ -69,8 +90,6 @@ stop_postgres() {
   fi
   rm -rf "$pg_dir"
 }
-trap stop_postgres EXIT
-trap 'exit 130' INT TERM
 pg_started=$(date +%s)
 if ! "${pg_run[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$pg_dir/initdb.log" 2>&1; then
   cat "$pg_dir/initdb.log" >&2
@@ -80,8 +99,7 @@ if ! "${pg_run[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E U
 fi
 pg_port=""
 for attempt in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 40000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
+  port=$(free_port) || continue
   if "${pg_run[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 start \
       -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null; then
     pg_port=$port
@@ -95,8 +113,44 @@ if [ -z "$pg_port" ]; then
   exit 1
 fi
 export AGENTRAG_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
-export CI=true
 echo "test.sh: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (started in $(( $(date +%s) - pg_started )) s)." >&2
+
+# --- a throwaway Redis for the Orleans cluster tests -------------------------------------------------
+# Debian's Redis 7 (the cluster's membership, grain directory and reminders), no RDB or AOF. The tests get its address
+# in AGENTRAG_TEST_REDIS; each test's cluster uses its own cluster and service ids, so tests never share keys.
+if ! command -v redis-server >/dev/null 2>&1; then
+  ensure_tool redis-server redis-server required
+  # The package starts a default server where an init system runs: this script uses its own only.
+  if command -v service >/dev/null 2>&1; then service redis-server stop >/dev/null 2>&1 || true; fi
+fi
+redis_dir=$(mktemp -d "${TMPDIR:-/tmp}/agentrag-redis.XXXXXX")
+stop_redis() {
+  if [ -f "$redis_dir/redis.pid" ]; then
+    kill "$(cat "$redis_dir/redis.pid")" 2>/dev/null
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$redis_dir/redis.pid" ] || break; sleep 0.2; done
+  fi
+  rm -rf "$redis_dir"
+}
+redis_port=""
+for attempt in 1 2 3 4 5; do
+  port=$(free_port) || continue
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$redis_dir" \
+    --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" >/dev/null 2>&1 || continue
+  for _ in $(seq 1 50); do
+    [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] && { redis_port=$port; break; }
+    sleep 0.1
+  done
+  [ -n "$redis_port" ] && break
+done
+if [ -z "$redis_port" ]; then
+  cat "$redis_dir/redis.log" >&2 2>/dev/null
+  echo "test.sh: Redis did not start."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export AGENTRAG_TEST_REDIS="127.0.0.1:$redis_port"
+echo "test.sh: Redis $(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p') on 127.0.0.1:$redis_port." >&2
+export CI=true
 
 # --- build and test ------------------------------------------------------------------------------
 results="$root/TestResults"

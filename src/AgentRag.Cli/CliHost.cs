@@ -56,7 +56,7 @@ internal sealed class CliHost : IAsyncDisposable
         services.AddSingleton<IConfiguration>(configuration);
         try
         {
-            services.AddAgentRag(backends => backends.UseConfiguration(configuration, dataFolder));
+            services.AddAgentRag(backends => backends.UseConfiguration(configuration, dataFolder, clusterClient: true));
         }
         catch (OptionsValidationException ex)
         {

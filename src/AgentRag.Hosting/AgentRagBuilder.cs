@@ -1,5 +1,6 @@
 using AgentRag.Core;
 using AgentRag.Runtime.Embedded;
+using AgentRag.Runtime.Orleans;
 using AgentRag.Storage.Postgres;
 using AgentRag.Storage.Sqlite;
 using AgentRag.Storage.Sqlite.Files;
@@ -33,11 +34,14 @@ public sealed class AgentRagBuilder
     /// <summary>The actor runtime <see cref="UseEmbeddedRuntime"/> selects.</summary>
     public const string EmbeddedRuntime = "embedded";
 
+    /// <summary>The actor runtime <see cref="UseOrleansRuntime"/> selects (cluster mode).</summary>
+    public const string OrleansRuntime = "orleans";
+
     /// <summary>The values <see cref="StorageKey"/> accepts.</summary>
     public static IReadOnlyList<string> StorageBackends { get; } = [SqliteStorage, PostgresStorage];
 
     /// <summary>The values <see cref="RuntimeKey"/> accepts.</summary>
-    public static IReadOnlyList<string> Runtimes { get; } = [EmbeddedRuntime];
+    public static IReadOnlyList<string> Runtimes { get; } = [EmbeddedRuntime, OrleansRuntime];
 
     internal AgentRagBuilder()
     {
@@ -92,6 +96,20 @@ public sealed class AgentRagBuilder
     public AgentRagBuilder UseEmbeddedRuntime() => UseRuntime(EmbeddedRuntime, services => services.AddEmbeddedActorRuntime());
 
     /// <summary>
+    /// Runs actors as grains of the Orleans cluster this process joins as a silo (<see cref="Runtime.Orleans.DependencyInjection.AddOrleansActorRuntime"/>):
+    /// membership, grain directory and reminders in Redis (<c>ConnectionStrings:Redis</c>, settings under
+    /// <c>AgentRag:Orleans</c>), state in the storage backend (PostgreSQL, so every replica reads it). Needs a host
+    /// that runs hosted services (the server).
+    /// </summary>
+    public AgentRagBuilder UseOrleansRuntime() => UseRuntime(OrleansRuntime, services => services.AddOrleansActorRuntime());
+
+    /// <summary>
+    /// Sends actor messages to the Orleans cluster as its client, running no actor here (a CLI command beside the
+    /// cluster's replicas; <see cref="Runtime.Orleans.DependencyInjection.AddOrleansActorClient"/>).
+    /// </summary>
+    public AgentRagBuilder UseOrleansClient() => UseRuntime(OrleansRuntime, services => services.AddOrleansActorClient());
+
+    /// <summary>
     /// Chooses the storage backend <paramref name="name"/>, whose <paramref name="register"/> adds every storage port
     /// (documents, events, actor state, sessions, usage, approvals, …). Throws when a storage backend is already chosen.
     /// </summary>
@@ -130,9 +148,10 @@ public sealed class AgentRagBuilder
     /// <summary>
     /// Chooses both axes from <paramref name="configuration"/>: <see cref="StorageKey"/> (default <c>sqlite</c>) and
     /// <see cref="RuntimeKey"/> (default <c>embedded</c>), over <paramref name="dataFolder"/>. An unknown value throws
-    /// <see cref="OptionsValidationException"/> naming the key and the accepted values.
+    /// <see cref="OptionsValidationException"/> naming the key and the accepted values. <paramref name="clusterClient"/>:
+    /// with the <c>orleans</c> runtime, this process is a client of the cluster (a CLI command), not a silo.
     /// </summary>
-    public AgentRagBuilder UseConfiguration(IConfiguration configuration, DataFolder dataFolder)
+    public AgentRagBuilder UseConfiguration(IConfiguration configuration, DataFolder dataFolder, bool clusterClient = false)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(dataFolder);
@@ -151,6 +170,12 @@ public sealed class AgentRagBuilder
             case EmbeddedRuntime:
                 UseEmbeddedRuntime();
                 break;
+            case OrleansRuntime when clusterClient:
+                UseOrleansClient();
+                break;
+            case OrleansRuntime:
+                UseOrleansRuntime();
+                break;
         }
 
         return this;
@@ -168,7 +193,7 @@ public sealed class AgentRagBuilder
         if (Runtime is null)
         {
             throw new InvalidOperationException(
-                $"AddAgentRag needs an actor runtime: call UseEmbeddedRuntime() (or set {RuntimeKey} and call UseConfiguration).");
+                $"AddAgentRag needs an actor runtime: call UseEmbeddedRuntime() or UseOrleansRuntime() (or set {RuntimeKey} and call UseConfiguration).");
         }
 
         if (DataFolder is null)

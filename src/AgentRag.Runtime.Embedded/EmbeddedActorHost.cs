@@ -25,7 +25,7 @@ namespace AgentRag.Runtime.Embedded;
 /// </summary>
 public sealed partial class EmbeddedActorHost : IActorRuntime, IHostedService, IAsyncDisposable
 {
-    private readonly Dictionary<string, ActorRegistration> _registrations = new(StringComparer.Ordinal);
+    private readonly ActorRegistry _registrations;
     private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
     private readonly ConcurrentDictionary<(ActorId Actor, string Name), ArmedReminder> _reminders = new();
     private readonly IActorStateStore _store;
@@ -44,15 +44,7 @@ public sealed partial class EmbeddedActorHost : IActorRuntime, IHostedService, I
         ILogger<EmbeddedActorHost> logger,
         EmbeddedActorHostOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(registrations);
-        foreach (var registration in registrations)
-        {
-            if (!_registrations.TryAdd(registration.Type, registration))
-            {
-                throw new InvalidOperationException($"The actor type '{registration.Type}' is registered twice.");
-            }
-        }
-
+        _registrations = new ActorRegistry(registrations);
         _store = store;
         _time = time;
         _logger = logger;
@@ -96,7 +88,7 @@ public sealed partial class EmbeddedActorHost : IActorRuntime, IHostedService, I
         var count = 0;
         foreach (var reminder in await _store.ListRemindersAsync(cancellationToken))
         {
-            if (!_registrations.ContainsKey(reminder.ActorId.Type))
+            if (!_registrations.Contains(reminder.ActorId.Type))
             {
                 LogUnknownReminder(reminder.ActorId.ToString(), reminder.Name);
                 continue;
@@ -154,12 +146,7 @@ public sealed partial class EmbeddedActorHost : IActorRuntime, IHostedService, I
         ArgumentNullException.ThrowIfNull(message);
         var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         Deliver(id, new Envelope(message, reply, ReminderGeneration: null));
-        var result = await reply.Task.WaitAsync(cancellationToken);
-        return result is TResponse typed
-            ? typed
-            : result is null && default(TResponse) is null
-                ? default!
-                : throw new InvalidOperationException($"Actor {id} replied to {message.GetType().Name} with {result?.GetType().Name ?? "null"}, not {typeof(TResponse).Name}.");
+        return ActorReplies.As<TResponse>(id, message, await reply.Task.WaitAsync(cancellationToken));
     }
 
     public Task TellAsync(ActorId id, object message, CancellationToken cancellationToken = default)
@@ -172,10 +159,7 @@ public sealed partial class EmbeddedActorHost : IActorRuntime, IHostedService, I
     private void Deliver(ActorId id, Envelope envelope)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
-        if (!_registrations.TryGetValue(id.Type, out var registration))
-        {
-            throw new InvalidOperationException($"No actor type '{id.Type}' is registered (known: {string.Join(", ", _registrations.Keys)}).");
-        }
+        var registration = _registrations.Get(id.Type);
 
         while (true)
         {

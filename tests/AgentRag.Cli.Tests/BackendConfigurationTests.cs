@@ -10,11 +10,11 @@ public sealed class BackendConfigurationTests
     {
         using var data = new TempDirectory();
 
-        var result = await CliProcess.RunAsync(["docs", "list", "--data", data.Path], new Dictionary<string, string?> { ["AgentRag__Runtime"] = "orleans" });
+        var result = await CliProcess.RunAsync(["docs", "list", "--data", data.Path], new Dictionary<string, string?> { ["AgentRag__Runtime"] = "dapr" });
 
         result.ExitCode.ShouldBe(3, result.ToString());
         result.StandardError.Trim().ShouldBe(
-            "agentrag: Invalid configuration: AgentRag:Runtime is 'orleans', which is not a known backend; accepted: embedded.", result.ToString());
+            "agentrag: Invalid configuration: AgentRag:Runtime is 'dapr', which is not a known backend; accepted: embedded, orleans.", result.ToString());
         result.StandardOutput.ShouldBeEmpty();
         File.Exists(Path.Combine(data.Path, "agentrag.db")).ShouldBeFalse();
     }
@@ -61,5 +61,20 @@ public sealed class BackendConfigurationTests
         result.StandardError.ShouldContain(
             "ConnectionStrings:Postgres is required when AgentRag:Storage is postgres (env ConnectionStrings__Postgres).", Case.Sensitive, result.ToString());
         File.Exists(Path.Combine(data.Path, "agentrag.db")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ServeCluster_WithoutARedisConnectionString_ExitsWithAConfigurationErrorNamingTheSetting()
+    {
+        using var data = new TempDirectory();
+
+        var result = await CliProcess.RunAsync(
+            ["serve", "--cluster", "--urls", $"http://127.0.0.1:{FreePort.Next()}", "--data", data.Path],
+            new Dictionary<string, string?> { ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=postgres", ["ConnectionStrings__Redis"] = "" },
+            timeout: TimeSpan.FromMinutes(1));
+
+        result.ExitCode.ShouldBe(3, result.ToString());
+        result.StandardError.ShouldContain(
+            "ConnectionStrings:Redis is required when AgentRag:Runtime is orleans (env ConnectionStrings__Redis).", Case.Sensitive, result.ToString());
     }
 }

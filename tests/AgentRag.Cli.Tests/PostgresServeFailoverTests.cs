@@ -68,7 +68,8 @@ public sealed class PostgresServeFailoverTests : IDisposable
         }
     }
 
-    private static async Task<(int Pages, int Chunks)> EmbeddedIngestAsync(string file)
+    /// <summary>The page and chunk counts of <paramref name="file"/> ingested by the CLI into an embedded data folder.</summary>
+    internal static async Task<(int Pages, int Chunks)> EmbeddedIngestAsync(string file)
     {
         using var data = new TempDirectory();
         var result = await CliProcess.RunAsync(["ingest", SharedPaths.CorpusFile(file), "--data", data.Path, "--json"]);

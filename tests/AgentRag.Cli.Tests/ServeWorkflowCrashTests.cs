@@ -28,7 +28,7 @@ public sealed class ServeWorkflowCrashTests
         await using (var server = StartServer(data.Path, url, model))
         {
             await server.WaitForOutputAsync(line => line.Contains("Now listening on", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
-            await UploadAndWaitAsync(http, "R-intro.pdf");
+            await DocumentUploads.UploadAndWaitAsync(http, "R-intro.pdf");
 
             using var ask = new HttpRequestMessage(HttpMethod.Post, "/v1/queries")
             {
@@ -66,21 +66,6 @@ public sealed class ServeWorkflowCrashTests
         chat.Count.ShouldBe(3);
         chat.Count(r => r.Body.Contains("You plan how a question-answering system", StringComparison.Ordinal)).ShouldBe(1);
         chat.Count(r => r.Body.Contains("numbered context passages", StringComparison.Ordinal)).ShouldBe(2);
-    }
-
-    private static async Task UploadAndWaitAsync(HttpClient http, string file)
-    {
-        using var content = new MultipartFormDataContent();
-        var bytes = new ByteArrayContent(File.ReadAllBytes(SharedPaths.CorpusFile(file)));
-        bytes.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
-        content.Add(bytes, "files", file);
-        var upload = await http.PostAsync("/v1/documents", content);
-        upload.StatusCode.ShouldBe(HttpStatusCode.Accepted, await upload.Content.ReadAsStringAsync());
-        var id = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("documents")[0].GetProperty("id").GetString()!;
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/documents/{id}/events");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        using var events = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        (await events.Content.ReadAsStringAsync()).ShouldContain("event: ready");
     }
 
     private static CliProcess StartServer(string data, string url, OpenAiTestServer model) => CliProcess.Start(

@@ -120,6 +120,18 @@ public sealed class CliProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Stops the process gracefully with SIGTERM (as an orchestrator does) and waits for it to exit.</summary>
+    public async Task<CliResult> TerminateAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+        }
+
+        return await WaitForExitAsync(timeout);
+    }
+
     public async Task<CliResult> WaitForExitAsync(TimeSpan timeout)
     {
         try

@@ -4,6 +4,7 @@ using AgentRag.Cli.Commands;
 using System.Net;
 using System.Net.Sockets;
 using AgentRag.Core;
+using AgentRag.Hosting;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.Builder;
@@ -28,7 +29,11 @@ internal static class ServeCommand
         {
             Description = "open (no credentials; loopback addresses only) or required (API keys or JWTs). Default: AgentRag:Auth:Mode, else open.",
         };
-        var command = new Command("serve", "Run the HTTP API (and background ingestion) on the data folder.") { urls, auth };
+        var cluster = new Option<bool>("--cluster")
+        {
+            Description = "Run as one replica of a cluster: PostgreSQL storage (ConnectionStrings:Postgres) and the Orleans runtime (ConnectionStrings:Redis); same as AgentRag:Storage=postgres and AgentRag:Runtime=orleans.",
+        };
+        var command = new Command("serve", "Run the HTTP API (and background ingestion) on the data folder.") { urls, auth, cluster };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             List<string> args =
@@ -40,6 +45,11 @@ internal static class ServeCommand
             if (parseResult.GetValue(auth) is { } mode)
             {
                 args.AddRange([$"--{AuthOptions.SectionName}:{nameof(AuthOptions.Mode)}", mode.ToString()]);
+            }
+
+            if (parseResult.GetValue(cluster))
+            {
+                args.AddRange([$"--{AgentRagBuilder.StorageKey}", AgentRagBuilder.PostgresStorage, $"--{AgentRagBuilder.RuntimeKey}", AgentRagBuilder.OrleansRuntime]);
             }
 
             if (AddressInUse(parseResult.GetValue(urls)!) is { } inUse)

@@ -31,6 +31,9 @@ public static class AgentRagWebApplicationExtensions
         builder.Logging.AddAgentRagConsole(logFormat, LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
+        // Cluster mode: Orleans is chatty at Information; keep its warnings, and membership changes (joins, deaths).
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans.Runtime.MembershipService.MembershipTableManager", LogLevel.Information);
 
         var services = builder.Services;
         services.AddAgentRag(backends => backends.UseConfiguration(configuration, dataFolder));
