@@ -39,6 +39,18 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
 
     private const double RedundancyJaccard = 0.5;
 
+    /// <summary>The factor by which a sentence stating a number is preferred when the question asks for a quantity or a default.</summary>
+    public const double QuantityBoost = 1.2;
+
+    /// <summary>The share of a sentence's score that comes from its meaning (cosine with the question) when relevance is given.</summary>
+    public const double SemanticWeight = 0.5;
+
+    /// <summary>The cosine of sentence and question at or below which they are taken to be unrelated.</summary>
+    public const double UnrelatedCosine = 0.15;
+
+    /// <summary>The cosine of sentence and question at or above which the sentence is taken to be about the question.</summary>
+    public const double RelatedCosine = 0.65;
+
     /// <summary>The sentences of passage texts, memoized: the same passages answer query after query.</summary>
     private static readonly TextMemo<IReadOnlyList<TextSegment>> SentencesOf = new(SentenceSplitter.Split, maxCharacters: 2_000_000);
 
@@ -49,7 +61,8 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
     /// Composes the answer. Its <see cref="ExtractiveAnswer.Sources"/> are <paramref name="passages"/> reordered so the
     /// cited ones come first, numbered in order of first citation; the markers index into them.
     /// </summary>
-    public ExtractiveAnswer Compose(string question, IReadOnlyList<RetrievedPassage> passages, IReadOnlyList<string>? entities = null)
+    public ExtractiveAnswer Compose(
+        string question, IReadOnlyList<RetrievedPassage> passages, IReadOnlyList<string>? entities = null, IReadOnlyDictionary<string, double>? relevance = null)
     {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(passages);
@@ -58,32 +71,39 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         {
             // A sentence is read in its section: the section's own heading counts as context of each of its sentences.
             var heading = passages[p].HeadingPath.Split(" > ")[^1];
-            foreach (var segment in SentencesOf.Get(passages[p].Text))
+            foreach (var segment in CandidateSegments(passages[p]))
             {
                 var words = segment.Text.Split(' ').Length;
-                if (segment.Kind == SegmentKind.Sentence && words >= 4)
-                {
-                    var terms = LexicalSimilarity.TermSet(segment.Text);
-                    candidates.Add(new Candidate(p, segment, terms, LexicalSimilarity.TermSet($"{segment.Text} {heading}"), words));
-                }
+                var terms = LexicalSimilarity.TermSet(segment.Text);
+                candidates.Add(new Candidate(p, segment, terms, LexicalSimilarity.TermSet($"{segment.Text} {heading}"), words));
             }
         }
 
         var questionTerms = QuestionText.TopicTerms(question);
-        if (candidates.Count == 0 || questionTerms.Count == 0)
+        if (candidates.Count == 0 || (questionTerms.Count == 0 && relevance is null))
         {
             return Declined(passages);
         }
 
         var weights = TermWeights(questionTerms, candidates);
+        var quantity = QuestionText.AsksForQuantity(question);
         // A long question's sentences each answer part of it: measure against its most telling terms, not all of them.
         var total = weights.Values.OrderByDescending(w => w).Take(MaxTermsCounted).Sum();
         foreach (var candidate in candidates)
         {
             var matched = candidate.ContextTerms.Where(weights.ContainsKey).Sum(t => weights[t]);
+            var lexical = total > 0 ? Math.Min(1, matched / total) : 0;
+            candidate.Relevance = relevance is not null && relevance.TryGetValue(candidate.Segment.Text, out var cosine) ? cosine : null;
+            var evidence = candidate.Relevance is { } r ? ((1 - SemanticWeight) * lexical) + (SemanticWeight * SemanticScale(r)) : lexical;
+            if (quantity && QuestionText.StatesQuantity(candidate.Segment.Text))
+            {
+                // "How many…", "what is the default size…": a sentence that states a number is the kind of sentence asked for.
+                evidence *= QuantityBoost;
+            }
+
             var prior = Math.Max(0.5, 1 - (0.08 * candidate.Passage));
             var length = candidate.Words < 6 ? 0.6 : candidate.Words > 60 ? 0.8 : 1.0;
-            candidate.Score = Math.Min(1, matched / total) * prior * length;
+            candidate.Score = evidence * prior * length;
         }
 
         var ranked = candidates.Where(c => c.Score >= MinimumScore)
@@ -96,12 +116,22 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
 
         var chosen = new List<Candidate>();
         var cutoff = ranked[0].Score * RelativeCutoff;
+        var missing = new List<string>();
         foreach (var entity in entities ?? [])
         {
             var entityTerms = LexicalSimilarity.Terms(entity);
-            if (entityTerms.Count > 0 && ranked.FirstOrDefault(c => entityTerms.IsSubsetOf(c.Terms) && !IsRedundant(c, chosen)) is { } best)
+            if (entityTerms.Count == 0)
+            {
+                continue;
+            }
+
+            if (ranked.FirstOrDefault(c => entityTerms.IsSubsetOf(c.Terms) && !IsRedundant(c, chosen)) is { } best)
             {
                 chosen.Add(best);
+            }
+            else if (!chosen.Any(c => entityTerms.IsSubsetOf(c.Terms)))
+            {
+                missing.Add(entity);
             }
         }
 
@@ -118,18 +148,70 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
             }
         }
 
-        var ordered = chosen.OrderBy(c => c.Passage).ThenBy(c => c.Segment.Start).ToList();
+        // The answer leads with the passage of its best sentence, then the others by their best sentence; text order within a passage.
+        var passageRank = chosen.GroupBy(c => c.Passage).OrderByDescending(g => g.Max(c => c.Score)).ThenBy(g => g.Key)
+            .Select((g, index) => (g.Key, index)).ToDictionary(x => x.Key, x => x.index);
+        var ordered = chosen.OrderBy(c => passageRank[c.Passage]).ThenBy(c => c.Segment.Start).ToList();
 
         // Number the cited passages 1..m in order of first citation; the rest of the context follows.
         var order = ordered.Select(c => c.Passage).Distinct().ToList();
         order.AddRange(Enumerable.Range(0, passages.Count).Where(i => !order.Contains(i)));
         var number = order.Select((passage, index) => (passage, index)).ToDictionary(x => x.passage, x => x.index + 1);
-        var sentences = ordered.Select(c => new ExtractedSentence(number[c.Passage], c.Segment, Math.Round(c.Score, 4))).ToList();
+        var sentences = ordered.Select(c => new ExtractedSentence(number[c.Passage], c.Segment, Math.Round(c.Score, 4)) { Relevance = c.Relevance }).ToList();
         var text = string.Join(' ', sentences.Select(s => $"{s.Segment.Text} [{s.Source}]"));
-        return new ExtractiveAnswer(text, sentences, [.. order.Select(i => passages[i])], Declined: false);
+        if (missing.Count > 0)
+        {
+            // Every part of the question is answered or said to be missing, never silently dropped.
+            text += " " + NotFoundText(missing);
+        }
+
+        return new ExtractiveAnswer(text, sentences, [.. order.Select(i => passages[i])], Declined: false) { MissingParts = missing };
     }
 
+    /// <summary>The sentence an answer adds for the parts of a multi-part question no passage speaks of.</summary>
+    public static string NotFoundText(IReadOnlyList<string> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        return $"The documents found say nothing about {string.Join(" or ", parts.Select(p => $"“{p}”"))}.";
+    }
+
+    /// <summary>
+    /// The sentences of <paramref name="passage"/> that can be chosen: prose sentences of four words or more. The texts
+    /// whose relevance a caller passes to <see cref="Compose"/>.
+    /// </summary>
+    public static IEnumerable<TextSegment> CandidateSegments(RetrievedPassage passage)
+    {
+        ArgumentNullException.ThrowIfNull(passage);
+        return SentencesOf.Get(passage.Text).Where(s => s.Kind == SegmentKind.Sentence && s.Text.Split(' ').Length >= 4);
+    }
+
+    /// <summary>
+    /// A cosine similarity of sentence and question (all-MiniLM-L6-v2 and similar sentence models) on 0–1:
+    /// <see cref="UnrelatedCosine"/> and below is 0, <see cref="RelatedCosine"/> and above is 1, linear between.
+    /// </summary>
+    public static double SemanticScale(double cosine) => Math.Clamp((cosine - UnrelatedCosine) / (RelatedCosine - UnrelatedCosine), 0, 1);
+
     private static ExtractiveAnswer Declined(IReadOnlyList<RetrievedPassage> passages) => new(DeclineText, [], passages, Declined: true);
+
+    /// <summary>
+    /// A decline that names what was searched: the question's search words, and the documents and sections of the
+    /// closest passages found (none of which is about the question). Still a decline by <see cref="IsDecline"/>.
+    /// </summary>
+    public static string DeclineMessage(string question, IReadOnlyList<RetrievedPassage> sources)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(sources);
+        var searched = $"{DeclineText} Searched for “{QuestionText.SearchQuery(question).Trim('?', '.', '!', ' ')}”";
+        if (sources.Count == 0)
+        {
+            return $"{searched}: no passage matched.";
+        }
+
+        var closest = sources.Take(3)
+            .Select(s => s.HeadingPath.Length > 0 ? $"{s.DocumentName} ({s.HeadingPath.Split(" > ")[^1]})" : s.DocumentName)
+            .Distinct(StringComparer.Ordinal);
+        return $"{searched}; the closest passages, in {string.Join(", ", closest)}, are not about it.";
+    }
 
     private static bool IsRedundant(Candidate candidate, List<Candidate> chosen) =>
         chosen.Any(c => LexicalSimilarity.Jaccard(c.Terms, candidate.Terms) >= RedundancyJaccard);
@@ -160,11 +242,21 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         public int Words { get; } = words;
 
         public double Score { get; set; }
+
+        public double? Relevance { get; set; }
     }
 }
 
 /// <summary>An extractive answer: its text with markers, the sentences it used, and the renumbered sources.</summary>
-public sealed record ExtractiveAnswer(string Text, IReadOnlyList<ExtractedSentence> Sentences, IReadOnlyList<RetrievedPassage> Sources, bool Declined);
+public sealed record ExtractiveAnswer(string Text, IReadOnlyList<ExtractedSentence> Sentences, IReadOnlyList<RetrievedPassage> Sources, bool Declined)
+{
+    /// <summary>The parts (compared entities) of the question no chosen sentence speaks of; the answer says so.</summary>
+    public IReadOnlyList<string> MissingParts { get; init; } = [];
+}
 
 /// <summary>A sentence used in an extractive answer: its source number (1-based), the sentence, and its score.</summary>
-public sealed record ExtractedSentence(int Source, TextSegment Segment, double Score);
+public sealed record ExtractedSentence(int Source, TextSegment Segment, double Score)
+{
+    /// <summary>The sentence's cosine similarity with the question, when sentence embeddings were available.</summary>
+    public double? Relevance { get; init; }
+}
