@@ -7,14 +7,20 @@ namespace AgentRag.Agents.Synthesis;
 /// Answers without a model: picks the sentences of the retrieved passages that best support the question, drops
 /// near-duplicates, orders them, and cites each with <c>[n]</c>. Deterministic and thread-safe.
 /// <para>
-/// A sentence's score is the share of the question's term weight it contains (topic terms analyzed as for search; each
-/// weighted by its inverse frequency among the candidate sentences, so a term every sentence has counts little; measured
-/// against the question's five heaviest terms, so long questions are not penalized),
-/// times a prior for its passage's rank, times a length factor (fragments and run-ons count less). Sentences scoring
-/// below <see cref="MinimumScore"/> or under <see cref="RelativeCutoff"/> of the best are not used; a sentence sharing
-/// half its terms with one already chosen is redundant. In a comparison, each entity's best sentence is chosen first.
-/// A sentence is scored with its section heading as context. Chosen sentences follow the passages' rank, and text order
-/// within a passage. When no sentence qualifies, the answer says the documents do not cover the question and cites nothing.
+/// A sentence's word evidence is the share of the question's term weight it contains (topic terms analyzed as for
+/// search; each weighted by its inverse frequency among the candidate sentences, so a term every sentence has counts
+/// little; measured against the question's five heaviest terms, so long questions are not penalized). With sentence
+/// relevance (the cosine of sentence and question from the embedding model), its evidence is
+/// <see cref="SemanticWeight"/> of the rescaled cosine (<see cref="SemanticScale"/>) plus the rest of the word evidence,
+/// so the sentence that carries the fact in other words is chosen. A question asking for a quantity prefers sentences
+/// stating a number (<see cref="QuantityBoost"/>). The score is the evidence times a prior for its passage's rank, times a
+/// length factor (fragments and run-ons count less). Sentences scoring below <see cref="MinimumScore"/> or under
+/// <see cref="RelativeCutoff"/> of the best are not used; a sentence sharing half its terms with one already chosen is
+/// redundant. In a comparison, each entity's best sentence is chosen first, and an entity no sentence names is reported
+/// as not found in the answer. A sentence is scored with its section heading, and with the short label line it defines
+/// (quoted before it), as context. The answer leads with the passage of its best sentence, then the other passages by
+/// their best sentence, text order within a passage. When no sentence qualifies, the answer says the documents do not
+/// cover the question and cites nothing.
 /// </para>
 /// </summary>
 public sealed class ExtractiveSynthesizer(int maxSentences = 4)
@@ -39,6 +45,9 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
 
     private const double RedundancyJaccard = 0.5;
 
+    /// <summary>The most words a label line (a term a following sentence defines) may have.</summary>
+    private const int MaxLabelWords = 6;
+
     /// <summary>The factor by which a sentence stating a number is preferred when the question asks for a quantity or a default.</summary>
     public const double QuantityBoost = 1.2;
 
@@ -46,10 +55,10 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
     public const double SemanticWeight = 0.5;
 
     /// <summary>The cosine of sentence and question at or below which they are taken to be unrelated.</summary>
-    public const double UnrelatedCosine = 0.15;
+    public const double UnrelatedCosine = 0.2;
 
     /// <summary>The cosine of sentence and question at or above which the sentence is taken to be about the question.</summary>
-    public const double RelatedCosine = 0.65;
+    public const double RelatedCosine = 0.8;
 
     /// <summary>The sentences of passage texts, memoized: the same passages answer query after query.</summary>
     private static readonly TextMemo<IReadOnlyList<TextSegment>> SentencesOf = new(SentenceSplitter.Split, maxCharacters: 2_000_000);
@@ -71,11 +80,24 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         {
             // A sentence is read in its section: the section's own heading counts as context of each of its sentences.
             var heading = passages[p].HeadingPath.Split(" > ")[^1];
-            foreach (var segment in CandidateSegments(passages[p]))
+            var segments = SentencesOf.Get(passages[p].Text);
+            for (var i = 0; i < segments.Count; i++)
             {
+                var segment = segments[i];
+                if (!IsCandidate(segment))
+                {
+                    continue;
+                }
+
+                // A sentence right under a short label line of its own ("Applications/Accessibility", "url.port") is that
+                // label's definition: the label is read with it and quoted before it.
+                var label = i > 0 && segments[i - 1] is { Kind: SegmentKind.Heading } previous && previous.Text.Split(' ').Length <= MaxLabelWords
+                    && !heading.EndsWith(previous.Text, StringComparison.OrdinalIgnoreCase) && !previous.Text.EndsWith(heading, StringComparison.OrdinalIgnoreCase)
+                    ? previous.Text
+                    : null;
                 var words = segment.Text.Split(' ').Length;
                 var terms = LexicalSimilarity.TermSet(segment.Text);
-                candidates.Add(new Candidate(p, segment, terms, LexicalSimilarity.TermSet($"{segment.Text} {heading}"), words));
+                candidates.Add(new Candidate(p, segment, terms, LexicalSimilarity.TermSet($"{segment.Text} {heading} {label}"), words) { Label = label });
             }
         }
 
@@ -157,8 +179,8 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         var order = ordered.Select(c => c.Passage).Distinct().ToList();
         order.AddRange(Enumerable.Range(0, passages.Count).Where(i => !order.Contains(i)));
         var number = order.Select((passage, index) => (passage, index)).ToDictionary(x => x.passage, x => x.index + 1);
-        var sentences = ordered.Select(c => new ExtractedSentence(number[c.Passage], c.Segment, Math.Round(c.Score, 4)) { Relevance = c.Relevance }).ToList();
-        var text = string.Join(' ', sentences.Select(s => $"{s.Segment.Text} [{s.Source}]"));
+        var sentences = ordered.Select(c => new ExtractedSentence(number[c.Passage], c.Segment, Math.Round(c.Score, 4)) { Relevance = c.Relevance, Label = c.Label }).ToList();
+        var text = string.Join(' ', sentences.Select(s => s.Label is null ? $"{s.Segment.Text} [{s.Source}]" : $"{s.Label}: {s.Segment.Text} [{s.Source}]"));
         if (missing.Count > 0)
         {
             // Every part of the question is answered or said to be missing, never silently dropped.
@@ -182,8 +204,10 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
     public static IEnumerable<TextSegment> CandidateSegments(RetrievedPassage passage)
     {
         ArgumentNullException.ThrowIfNull(passage);
-        return SentencesOf.Get(passage.Text).Where(s => s.Kind == SegmentKind.Sentence && s.Text.Split(' ').Length >= 4);
+        return SentencesOf.Get(passage.Text).Where(IsCandidate);
     }
+
+    private static bool IsCandidate(TextSegment segment) => segment.Kind == SegmentKind.Sentence && segment.Text.Split(' ').Length >= 4;
 
     /// <summary>
     /// A cosine similarity of sentence and question (all-MiniLM-L6-v2 and similar sentence models) on 0–1:
@@ -244,6 +268,8 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
         public double Score { get; set; }
 
         public double? Relevance { get; set; }
+
+        public string? Label { get; init; }
     }
 }
 
@@ -259,4 +285,7 @@ public sealed record ExtractedSentence(int Source, TextSegment Segment, double S
 {
     /// <summary>The sentence's cosine similarity with the question, when sentence embeddings were available.</summary>
     public double? Relevance { get; init; }
+
+    /// <summary>The short label line the sentence defines (quoted before it), if any.</summary>
+    public string? Label { get; init; }
 }

@@ -31,7 +31,8 @@ public sealed class SynthesisAgent(
     AgentsOptions options,
     ILogger<SynthesisAgent> logger,
     IChatClient? chatClient = null,
-    IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IAgent
+    IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
+    TimeProvider? timeProvider = null) : IAgent
 {
     public const string PromptId = "synthesis";
 
@@ -39,7 +40,13 @@ public sealed class SynthesisAgent(
     public const int MaxWordsPerToken = 4;
 
     /// <summary>Most sentences of the sources compared with the question by meaning.</summary>
-    public const int MaxRelevanceSentences = 400;
+    public const int MaxRelevanceSentences = 160;
+
+    /// <summary>
+    /// The longest sentence embedding may take before the answer is made by words alone: on a saturated machine the first
+    /// query over new passages must not run into the step's timeout.
+    /// </summary>
+    public static readonly TimeSpan RelevanceBudget = TimeSpan.FromSeconds(15);
 
     /// <summary>Most passages put in the context.</summary>
     public const int MaxSources = 10;
@@ -140,7 +147,8 @@ public sealed class SynthesisAgent(
 
     /// <summary>
     /// The cosine similarity of the question with each candidate sentence of the sources (at most
-    /// <see cref="MaxRelevanceSentences"/>, best-ranked passages first), or null without an embedding model. The sentence
+    /// <see cref="MaxRelevanceSentences"/>, best-ranked passages first), or null without an embedding model or past
+    /// <see cref="RelevanceBudget"/>. The sentence
     /// vectors come from the embedding cache after the first query that meets them. A failing model gives a warning and
     /// keyword-only sentence choice, never a failed step.
     /// </summary>
@@ -153,9 +161,17 @@ public sealed class SynthesisAgent(
         }
 
         var sentences = sources.SelectMany(ExtractiveSynthesizer.CandidateSegments).Select(s => s.Text).Distinct(StringComparer.Ordinal).Take(MaxRelevanceSentences);
+        using var budget = new CancellationTokenSource(RelevanceBudget, timeProvider ?? TimeProvider.System);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
         try
         {
-            return await new SemanticSimilarity(embeddings).ToQueryAsync(question, sentences, cancellationToken);
+            return await new SemanticSimilarity(embeddings).ToQueryAsync(question, sentences, linked.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Sentence embeddings took longer than {Budget}; choosing sentences by their words only.", RelevanceBudget);
+            warnings.Add($"Sentences were chosen by their words only: the sentence model took longer than {RelevanceBudget.TotalSeconds:0} s.");
+            return null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
