@@ -27,6 +27,15 @@ ensure_tool pdftotext poppler-utils required
 ensure_tool tesseract tesseract-ocr optional
 ensure_tool node nodejs required
 ensure_tool npm npm required
+# PDFs drawn by tests with PDFsharp use DejaVu Sans (tests/AgentRag.TestKit/TestPdfs.cs).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null && apt_updated=1; fi
+    echo "test.sh: installing fonts-dejavu-core…" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null
+  fi
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { echo "test.sh: DejaVu Sans is missing. Install it first: sudo apt-get install fonts-dejavu-core" >&2; exit 2; }
+fi
 # The web console's browser tests drive Debian's Chromium through Playwright (never Playwright's own browser download).
 ensure_tool chromium chromium required
 

@@ -67,7 +67,7 @@ public static class DependencyInjection
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, RetrievalAgent>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, FollowUpRetrievalAgent>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, SynthesisAgent>(sp => new SynthesisAgent(
-            sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<AgentsOptions>(), sp.GetRequiredService<ILogger<SynthesisAgent>>(), ChatModel(sp))));
+            sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<AgentsOptions>(), sp.GetRequiredService<ILogger<SynthesisAgent>>(), ChatModel(sp), Embeddings(sp), sp.GetService<TimeProvider>())));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, CitationAgent>(sp => new CitationAgent(sp.GetRequiredService<AgentsOptions>(), Embeddings(sp))));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAgent, ReasoningAgent>(sp => new ReasoningAgent(
             sp.GetRequiredService<AgentsOptions>(), sp.GetRequiredService<TimeProvider>(), ChatModel(sp), sp.GetService<IStepToolSource>())));

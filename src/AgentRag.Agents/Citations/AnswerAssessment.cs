@@ -12,7 +12,11 @@ namespace AgentRag.Agents.Citations;
 /// </param>
 /// <param name="Confidence">The answer's confidence, 0–100.</param>
 /// <param name="Decline">True when the evidence is too weak: the answer must say the documents do not cover the question.</param>
-public sealed record AnswerEvidence(double KeywordStrength, double KeywordShare, double Support, double Evidence, int Confidence, bool Decline);
+public sealed record AnswerEvidence(double KeywordStrength, double KeywordShare, double Support, double Evidence, int Confidence, bool Decline)
+{
+    /// <summary>The cosine similarity of the sources' best sentence with the question, when sentence embeddings were available.</summary>
+    public double? Relevance { get; init; }
+}
 
 /// <summary>
 /// Decides whether an answer is supported well enough to give, and how far it can be trusted, from how the cited
@@ -50,30 +54,47 @@ public static class AnswerAssessment
     public const double StrongMatch = 3.0;
 
     /// <summary>
-    /// Measures an answer whose verified <paramref name="citations"/> (with their support rate) point into
-    /// <paramref name="sources"/>, the passages it could draw on.
+    /// The relevance (cosine of the best source sentence with the question) below which no passage is about the
+    /// question: the answer declines whatever words match.
     /// </summary>
-    public static AnswerEvidence Assess(IReadOnlyList<RetrievedPassage> sources, IReadOnlyList<Citation> citations, double citationSupportRate)
+    public const double MinimumRelevance = 0.55;
+
+    /// <summary>The relevance (× support) that is evidence on its own, however few of the question's words match.</summary>
+    public const double AboutRelevance = 0.7;
+
+    /// <summary>
+    /// Measures an answer whose verified <paramref name="citations"/> (with their support rate) point into
+    /// <paramref name="sources"/>, the passages it could draw on; <paramref name="relevance"/> is
+    /// <see cref="Synthesis.SynthesisResult.Relevance"/> when known.
+    /// </summary>
+    public static AnswerEvidence Assess(IReadOnlyList<RetrievedPassage> sources, IReadOnlyList<Citation> citations, double citationSupportRate, double? relevance = null)
     {
         ArgumentNullException.ThrowIfNull(citations);
         var support = citations.Count == 0 ? 0 : Math.Round((citationSupportRate + citations.Average(c => c.Support)) / 2, 4);
-        return Assess(sources, citations.Select(c => c.ChunkId).ToList(), support);
+        return Assess(sources, citations.Select(c => c.ChunkId).ToList(), support, relevance);
     }
 
     /// <summary>
     /// Measures an answer that cites the passages <paramref name="citedChunkIds"/> of <paramref name="sources"/> with the
     /// given <paramref name="support"/> (0–1); e.g. an extractive answer quotes its sources, so its support is 1.
     /// </summary>
-    public static AnswerEvidence Assess(IReadOnlyList<RetrievedPassage> sources, IReadOnlyList<string> citedChunkIds, double support)
+    public static AnswerEvidence Assess(IReadOnlyList<RetrievedPassage> sources, IReadOnlyList<string> citedChunkIds, double support, double? relevance = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(citedChunkIds);
         var cited = sources.Where(p => citedChunkIds.Contains(p.ChunkId, StringComparer.Ordinal)).ToList();
         var strength = cited.Count == 0 ? 0 : cited.Max(p => p.KeywordStrength);
         var share = cited.Count == 0 ? 0 : cited.Max(p => p.KeywordShare);
-        var evidence = Math.Round(Math.Max(strength / MinimumStrength, share / MinimumShare) * support, 4);
-        var decline = cited.Count == 0 || evidence < 1;
-        var confidence = decline ? 0 : (int)Math.Round(100 * support * (Math.Min(1, strength / StrongMatch) + Math.Min(1, share)) / 2, MidpointRounding.AwayFromZero);
-        return new AnswerEvidence(Math.Round(strength, 4), Math.Round(share, 4), support, evidence, Math.Clamp(confidence, 0, 100), decline);
+        var keyword = Math.Max(strength / MinimumStrength, share / MinimumShare);
+        var semantic = relevance is { } r ? r / AboutRelevance : 0;
+        var evidence = Math.Round(Math.Max(keyword, semantic) * support, 4);
+        var decline = cited.Count == 0 || evidence < 1 || relevance < MinimumRelevance;
+        var keywordPart = (Math.Min(1, strength / StrongMatch) + Math.Min(1, share)) / 2;
+        var part = relevance is { } about ? (keywordPart + Synthesis.ExtractiveSynthesizer.SemanticScale(about)) / 2 : keywordPart;
+        var confidence = decline ? 0 : (int)Math.Round(100 * support * part, MidpointRounding.AwayFromZero);
+        return new AnswerEvidence(Math.Round(strength, 4), Math.Round(share, 4), support, evidence, Math.Clamp(confidence, 0, 100), decline)
+        {
+            Relevance = relevance is { } value ? Math.Round(value, 4) : null,
+        };
     }
 }

@@ -42,6 +42,13 @@ public sealed record Citation
 
     /// <summary>How well the passage supports the sentences citing it, 0–1 (see <see cref="CitationVerifier"/>).</summary>
     public required double Support { get; init; }
+
+    /// <summary>
+    /// What held: <c>words</c> (the passage contains the sentence's terms), <c>meaning</c> (a passage sentence says the same
+    /// in other words: sentence embeddings), or <c>words+meaning</c> when sentences citing it differ. <c>words</c> for
+    /// citations recorded before the distinction.
+    /// </summary>
+    public string SupportBasis { get; init; } = CitationVerifier.WordsBasis;
 }
 
 /// <summary>One supporting quote: its text and where it is in the stored page text.</summary>

@@ -8,7 +8,7 @@ namespace AgentRag.Agents.Citations;
 /// <summary>
 /// The <c>citation</c> agent: verifies the synthesis answer's <c>[n]</c> markers with <see cref="CitationVerifier"/>,
 /// removes unsupported ones, and produces the citations (document, pages, heading path, quote with its source span).
-/// Uses embeddings for the support score when an embedding generator is registered. Thread-safe.
+/// Accepts paraphrase (sentence embeddings) when an embedding generator is registered. Thread-safe.
 /// </summary>
 public sealed class CitationAgent(AgentsOptions options, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) : IAgent
 {
@@ -29,26 +29,26 @@ public sealed class CitationAgent(AgentsOptions options, IEmbeddingGenerator<str
         {
             var declined = new CitationResult(draft.Answer, [], [], 1.0);
             return StepOutput.Create(
-                declined with { Evidence = AnswerAssessment.Assess(draft.Sources, Array.Empty<Citation>(), 1.0) },
+                declined with { Evidence = AnswerAssessment.Assess(draft.Sources, Array.Empty<Citation>(), 1.0, draft.Relevance) },
                 "The answer declines: nothing to cite.",
                 new AnswerDraft(draft.Answer, draft.Mode, [], null) { Declined = true, Confidence = 0, FollowUps = FollowUpQuestions.FromHeadings(draft.Sources, []) });
         }
 
         var verifier = new CitationVerifier(context.GetDouble("minSupport", options.MinimumCitationSupport));
-        var result = await verifier.VerifyAsync(context.TenantId, draft.Answer, draft.Sources, embeddings is null ? null : SimilarityAsync, cancellationToken);
+        var result = await verifier.VerifyAsync(context.TenantId, draft.Answer, draft.Sources, embeddings is null ? null : new SemanticSimilarity(embeddings), cancellationToken);
         if (result.Removed.Count > 0)
         {
             warnings.Add($"{result.Removed.Count} citation(s) were removed because their source does not support the sentence.");
         }
 
-        var evidence = AnswerAssessment.Assess(draft.Sources, result.Citations, result.CitationSupportRate);
+        var evidence = AnswerAssessment.Assess(draft.Sources, result.Citations, result.CitationSupportRate, draft.Relevance);
         if (evidence.Decline)
         {
             // Unsupported: say so rather than pass on an answer the sources do not back.
             warnings.Add(result.Citations.Count == 0
                 ? "No sentence of the answer is supported by the documents, so it was withheld."
                 : $"The cited passages match the question too weakly (evidence {evidence.Evidence:0.00}, below 1), so the answer was withheld.");
-            var declined = new CitationResult(ExtractiveSynthesizer.DeclineText, [], result.Removed, result.CitationSupportRate) { Evidence = evidence };
+            var declined = new CitationResult(ExtractiveSynthesizer.DeclineMessage(context.GetString("query") ?? context.Query, draft.Sources), [], result.Removed, result.CitationSupportRate) { Evidence = evidence };
             return StepOutput.Create(declined, "The answer declines: the sources do not support it.",
                 new AnswerDraft(declined.Answer, draft.Mode, [], null) { Declined = true, Confidence = 0, FollowUps = FollowUpQuestions.FromHeadings(draft.Sources, []) },
                 warnings);
@@ -64,11 +64,5 @@ public sealed class CitationAgent(AgentsOptions options, IEmbeddingGenerator<str
             $"{result.Citations.Count} citation(s) verified, {result.Removed.Count} removed; support rate {result.CitationSupportRate:0.00}; confidence {evidence.Confidence}.",
             answer,
             warnings);
-    }
-
-    private async Task<double> SimilarityAsync(string a, string b, CancellationToken cancellationToken)
-    {
-        var vectors = await embeddings!.GenerateAsync([a, b], cancellationToken: cancellationToken);
-        return System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(vectors[0].Vector.Span, vectors[1].Vector.Span);
     }
 }

@@ -11,33 +11,49 @@ namespace AgentRag.Agents.Citations;
 /// <para>
 /// Each answer sentence's markers are read (<c>[2]</c>, <c>[1][3]</c>, <c>[1, 3]</c>). For each cited passage, the
 /// supporting quote is the passage sentence, or pair of adjacent sentences, that covers the most of the cited
-/// sentence's terms (analyzed as for search). The support score is that coverage (the share of the sentence's terms
-/// the quote contains); with embeddings it is the mean of that and the cosine similarity of sentence and quote.
-/// A marker whose score is below the threshold, or whose number names no source, is removed from the answer and
-/// reported. <c>citation_support_rate</c> is the share of citing sentences whose citations were all kept.
+/// sentence's terms (analyzed as for search); that coverage is the <b>word</b> support, and it holds at the threshold.
+/// With sentence embeddings, a sentence whose words the passage does not support well enough may still be a
+/// <b>paraphrase</b>: the passage sentence closest in meaning is the quote, and its cosine similarity with the sentence
+/// holds at <see cref="ParaphraseCosine"/>. The support score is the larger of the measures, and the citation's
+/// <see cref="Citation.SupportBasis"/> says which held. A marker for which neither held, or whose number names no source,
+/// is removed from the answer and reported. <c>citation_support_rate</c> is the share of citing sentences whose
+/// citations were all kept.
 /// </para>
 /// Thread-safe.
 /// </summary>
 public sealed partial class CitationVerifier(double minimumSupport)
 {
+    /// <summary>
+    /// The cosine similarity (all-MiniLM-L6-v2) at which a passage sentence supports a differently worded answer sentence.
+    /// Set on paraphrases written for it (docs/adr/0030-answers-that-find-the-fact.md): restatements sharing at most one
+    /// word with their source scored 0.62–0.74, sentences on a neighbouring point of the same subject up to 0.55.
+    /// </summary>
+    public const double ParaphraseCosine = 0.6;
+
+    /// <summary>The <see cref="Citation.SupportBasis"/> of a citation whose words the passage contains.</summary>
+    public const string WordsBasis = "words";
+
+    /// <summary>The <see cref="Citation.SupportBasis"/> of a citation the passage supports in meaning only (a paraphrase).</summary>
+    public const string MeaningBasis = "meaning";
+
     /// <summary>The quote windows of passage texts, memoized: passages are cited again and again.</summary>
     private static readonly TextMemo<IReadOnlyList<Window>> WindowsOf = new(Windows, maxCharacters: 2_000_000);
 
     /// <summary>
     /// Verifies <paramref name="answer"/> against <paramref name="sources"/> (marker n is <c>sources[n-1]</c>).
-    /// <paramref name="similarity"/>, when given, returns the cosine similarity of two texts (embeddings).
+    /// <paramref name="similarity"/>, when given, measures paraphrase (sentence embeddings); its failures propagate.
     /// </summary>
     public async Task<CitationResult> VerifyAsync(
         string tenantId,
         string answer,
         IReadOnlyList<RetrievedPassage> sources,
-        Func<string, string, CancellationToken, Task<double>>? similarity = null,
+        SemanticSimilarity? similarity = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(answer);
         ArgumentNullException.ThrowIfNull(sources);
         var sentences = SplitAnswer(answer);
-        var evidence = new Dictionary<int, List<(string Sentence, Window Quote, double Support)>>();
+        var evidence = new Dictionary<int, List<(string Sentence, Window Quote, double Support, string Basis)>>();
         var removed = new List<RemovedCitation>();
         var citing = 0;
         var supported = 0;
@@ -69,17 +85,29 @@ public sealed partial class CitationVerifier(double minimumSupport)
                 var candidates = WindowsOf.Get(sources[number - 1].Text);
                 var (best, lexical) = BestWindow(claimTerms, candidates);
                 var support = lexical;
-                if (similarity is not null && best is not null)
+                string? basis = best is not null && lexical >= minimumSupport ? WordsBasis : null;
+                if (basis is null && similarity is not null && candidates.Count > 0)
                 {
-                    var cosine = await similarity(claim, best.Text, cancellationToken);
-                    support = (lexical + Math.Clamp(cosine, 0, 1)) / 2;
+                    // Not in so many words: is a sentence of the passage saying the same thing differently?
+                    var cosines = await similarity.ToQueryAsync(claim, candidates.Select(w => w.Text), cancellationToken);
+                    var closest = candidates.Where(w => cosines.ContainsKey(w.Text)).MaxBy(w => cosines[w.Text]);
+                    if (closest is not null)
+                    {
+                        var cosine = cosines[closest.Text];
+                        support = Math.Max(lexical, cosine);
+                        if (cosine >= ParaphraseCosine)
+                        {
+                            (best, basis) = (closest, MeaningBasis);
+                        }
+                    }
                 }
 
                 support = Math.Round(support, 4);
-                if (best is null || support < minimumSupport)
+                if (best is null || basis is null)
                 {
                     removed.Add(new RemovedCitation(number, claim, support,
-                        $"[{number}] {sources[number - 1].DocumentName} supports only {support.ToString("0.00", CultureInfo.InvariantCulture)} of the sentence (threshold {minimumSupport.ToString("0.00", CultureInfo.InvariantCulture)})."));
+                        $"[{number}] {sources[number - 1].DocumentName} supports only {support.ToString("0.00", CultureInfo.InvariantCulture)} of the sentence (threshold {minimumSupport.ToString("0.00", CultureInfo.InvariantCulture)} in words"
+                        + (similarity is null ? ")." : $", {ParaphraseCosine.ToString("0.00", CultureInfo.InvariantCulture)} in meaning).")));
                     allKept = false;
                     continue;
                 }
@@ -90,7 +118,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
                     evidence[number] = list = [];
                 }
 
-                list.Add((claim, best, support));
+                list.Add((claim, best, support, basis));
             }
 
             if (allKept)
@@ -128,7 +156,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
         return headingPath.Length > 0 ? $"[{documentName}, {headingPath}]" : $"[{documentName}]";
     }
 
-    private static Citation ToCitation(string tenantId, int number, RetrievedPassage source, List<(string Sentence, Window Quote, double Support)> uses)
+    private static Citation ToCitation(string tenantId, int number, RetrievedPassage source, List<(string Sentence, Window Quote, double Support, string Basis)> uses)
     {
         var chunk = source.ToChunk(tenantId);
         var quotes = uses
@@ -153,6 +181,7 @@ public sealed partial class CitationVerifier(double minimumSupport)
             QuoteSpan = span,
             Quotes = quotes,
             Support = uses.Min(u => u.Support),
+            SupportBasis = uses.All(u => u.Basis == WordsBasis) ? WordsBasis : uses.All(u => u.Basis == MeaningBasis) ? MeaningBasis : $"{WordsBasis}+{MeaningBasis}",
         };
     }
 

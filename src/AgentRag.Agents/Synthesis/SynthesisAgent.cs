@@ -3,6 +3,7 @@ using System.Text;
 using AgentRag.Agents.Citations;
 using AgentRag.Agents.Plans;
 using AgentRag.Agents.Retrieval;
+using AgentRag.Agents.Text;
 using AgentRag.Agents.Workflows;
 using AgentRag.Models.Budgets;
 using AgentRag.Models.Prompts;
@@ -29,12 +30,23 @@ public sealed class SynthesisAgent(
     PromptCatalog prompts,
     AgentsOptions options,
     ILogger<SynthesisAgent> logger,
-    IChatClient? chatClient = null) : IAgent
+    IChatClient? chatClient = null,
+    IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
+    TimeProvider? timeProvider = null) : IAgent
 {
     public const string PromptId = "synthesis";
 
     /// <summary>Most words in one token of an extractive answer.</summary>
     public const int MaxWordsPerToken = 4;
+
+    /// <summary>Most sentences of the sources compared with the question by meaning.</summary>
+    public const int MaxRelevanceSentences = 160;
+
+    /// <summary>
+    /// The longest sentence embedding may take before the answer is made by words alone: on a saturated machine the first
+    /// query over new passages must not run into the step's timeout.
+    /// </summary>
+    public static readonly TimeSpan RelevanceBudget = TimeSpan.FromSeconds(15);
 
     /// <summary>Most passages put in the context.</summary>
     public const int MaxSources = 10;
@@ -102,16 +114,20 @@ public sealed class SynthesisAgent(
     private async Task<StepOutput> ExtractiveAnswerAsync(
         StepContext context, string question, IReadOnlyList<RetrievedPassage> sources, List<string> entities, List<string> warnings, CancellationToken cancellationToken)
     {
-        var answer = new ExtractiveSynthesizer(options.ExtractiveMaxSentences).Compose(question, sources, entities);
+        var relevance = await SentenceRelevanceAsync(question, sources, warnings, cancellationToken);
+        var answer = new ExtractiveSynthesizer(options.ExtractiveMaxSentences).Compose(question, sources, entities, relevance);
+        double? best = relevance is { Count: > 0 } ? relevance.Values.Max() : null;
         if (!answer.Declined
-            && AnswerAssessment.Assess(sources, [.. answer.Sentences.Select(s => answer.Sources[s.Source - 1].ChunkId)], support: 1.0).Decline)
+            && AnswerAssessment.Assess(sources, [.. answer.Sentences.Select(s => answer.Sources[s.Source - 1].ChunkId)], support: 1.0, best).Decline)
         {
-            // The passages the sentences come from match the question too weakly (the sentences quote them, so their
-            // support is full): decline before streaming, with the rule the citation step applies to every answer.
+            // No passage is about the question (by meaning, or by keywords when there are no embeddings), though the
+            // sentences quote them (so their support is full): decline before streaming, with the rule the citation step
+            // applies to every answer.
             answer = new ExtractiveAnswer(ExtractiveSynthesizer.DeclineText, [], answer.Sources, Declined: true);
         }
 
-        foreach (var phrase in Phrases(answer.Text))
+        var text = answer.Declined ? ExtractiveSynthesizer.DeclineMessage(question, answer.Sources) : answer.Text;
+        foreach (var phrase in Phrases(text))
         {
             cancellationToken.ThrowIfCancellationRequested();
             context.Events.Token(phrase);
@@ -121,12 +137,48 @@ public sealed class SynthesisAgent(
         await Task.Yield();
         cancellationToken.ThrowIfCancellationRequested();
         warnings.Insert(0, ExtractiveWarning);
-        var result = new SynthesisResult(answer.Text, AnswerMode.Extractive, answer.Sources, answer.Declined);
+        var result = new SynthesisResult(text, AnswerMode.Extractive, answer.Sources, answer.Declined) { Relevance = best };
         return StepOutput.Create(
             result,
             answer.Declined ? "The passages do not cover the question." : $"Extractive answer of {answer.Sentences.Count} sentence(s) from {answer.Sentences.Select(s => s.Source).Distinct().Count()} passage(s).",
-            new AnswerDraft(answer.Text, AnswerMode.Extractive) { Declined = answer.Declined },
+            new AnswerDraft(text, AnswerMode.Extractive) { Declined = answer.Declined },
             warnings);
+    }
+
+    /// <summary>
+    /// The cosine similarity of the question with each candidate sentence of the sources (at most
+    /// <see cref="MaxRelevanceSentences"/>, best-ranked passages first), or null without an embedding model or past
+    /// <see cref="RelevanceBudget"/>. The sentence
+    /// vectors come from the embedding cache after the first query that meets them. A failing model gives a warning and
+    /// keyword-only sentence choice, never a failed step.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, double>?> SentenceRelevanceAsync(
+        string question, IReadOnlyList<RetrievedPassage> sources, List<string> warnings, CancellationToken cancellationToken)
+    {
+        if (embeddings is null || sources.Count == 0)
+        {
+            return null;
+        }
+
+        var sentences = sources.SelectMany(ExtractiveSynthesizer.CandidateSegments).Select(s => s.Text).Distinct(StringComparer.Ordinal).Take(MaxRelevanceSentences);
+        using var budget = new CancellationTokenSource(RelevanceBudget, timeProvider ?? TimeProvider.System);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        try
+        {
+            return await new SemanticSimilarity(embeddings).ToQueryAsync(question, sentences, linked.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Sentence embeddings took longer than {Budget}; choosing sentences by their words only.", RelevanceBudget);
+            warnings.Add($"Sentences were chosen by their words only: the sentence model took longer than {RelevanceBudget.TotalSeconds:0} s.");
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Sentence embeddings failed; choosing sentences by their words only.");
+            warnings.Add($"Sentences were chosen by their words only: the embedding model failed ({ex.Message}).");
+            return null;
+        }
     }
 
     private async Task<StepOutput> ModelAnswerAsync(

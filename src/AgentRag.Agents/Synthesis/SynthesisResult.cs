@@ -11,4 +11,12 @@ namespace AgentRag.Agents.Synthesis;
 /// <param name="Sources">The numbered context passages, [1] first.</param>
 /// <param name="Declined">True when the sources do not cover the question and the answer says so.</param>
 /// <param name="PromptVersion">The prompt version used in model mode.</param>
-public sealed record SynthesisResult(string Answer, AnswerMode Mode, IReadOnlyList<RetrievedPassage> Sources, bool Declined, string? PromptVersion = null);
+public sealed record SynthesisResult(string Answer, AnswerMode Mode, IReadOnlyList<RetrievedPassage> Sources, bool Declined, string? PromptVersion = null)
+{
+    /// <summary>
+    /// How much the best sentence of the sources is about the question: its cosine similarity with the question (sentence
+    /// embeddings), or null when there were none (no embedding model, a model answer, or the model failed). Declining and
+    /// confidence use it beside the keyword measures (<see cref="Citations.AnswerAssessment"/>).
+    /// </summary>
+    public double? Relevance { get; init; }
+}

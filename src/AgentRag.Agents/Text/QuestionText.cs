@@ -8,7 +8,7 @@ namespace AgentRag.Agents.Text;
 /// "how", "do", "I", "what" or "should" (Lucene's stopword list is short), and in a question they carry no topic: a
 /// sentence "how do I read a spreadsheet" would match "how do I assign a value" on three of its terms. Thread-safe.
 /// </summary>
-public static class QuestionText
+public static partial class QuestionText
 {
     private static readonly string[] FunctionWords =
     [
@@ -55,4 +55,26 @@ public static class QuestionText
 
     /// <summary>Whether an analyzed term is a question function word.</summary>
     public static bool IsFunctionTerm(string term) => FunctionTerms.Contains(term);
+
+    /// <summary>Whether the question asks for a quantity: how many, how long, a size, limit, number, range, port or timeout.</summary>
+    public static bool AsksForQuantity(string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        return QuantityQuestion().IsMatch(question);
+    }
+
+    /// <summary>Whether a sentence states a quantity: a digit or a number word.</summary>
+    public static bool StatesQuantity(string sentence)
+    {
+        ArgumentNullException.ThrowIfNull(sentence);
+        return Quantity().IsMatch(sentence);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bhow\s+(?:many|much|long|often|big|large|small)\b|\b(?:number|size|limit|maximum|minimum|threshold|port|range|timeout|length|count)s?\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex QuantityQuestion();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|thousand|million)\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Quantity();
 }

@@ -11,7 +11,8 @@ namespace AgentRag.Ingestion.Chunking;
 /// <see cref="ChunkingOptions.MaxTokens"/> tokens (see docs/adr/0003-chunking-rules.md):
 /// <list type="bullet">
 ///   <item>The document's pages are read as one stream; a chunk may cross pages and records one span per page part.</item>
-///   <item>A chunk ends at the next heading once it holds more than a heading line (1/32 of the budget); otherwise at
+///   <item>A chunk ends at the next heading once it holds more than a heading line (1/32 of the budget), even when the
+///   rest of the document would fit in it, so chunks never run from one section into the next; otherwise at
 ///   the best boundary in the second half of its budget: a paragraph, block or table row, then a sentence, a line, and
 ///   at worst a space. Words are never split, except a single "word" of more than half the budget (e.g. an inline
 ///   blob), which is cut into pieces.</item>
@@ -19,8 +20,9 @@ namespace AgentRag.Ingestion.Chunking;
 ///   boundary in that tail; there is no overlap after a heading break, so a chunk never starts in the previous section.</item>
 ///   <item>A chunk starting inside a table body repeats the table's header row first, as an extra span.</item>
 ///   <item><see cref="Chunk.Text"/> is its spans' texts joined with <see cref="ChunkSpans.Separator"/>.</item>
-///   <item><see cref="Chunk.HeadingPath"/> is the heading stack in force at the chunk's start, or the document title
-///   before the first heading.</item>
+///   <item><see cref="Chunk.HeadingPath"/> is the heading stack in force over the largest part of the chunk's text (a
+///   chunk that opens with the end of one subsection and goes on into the next is labelled with the next), or the
+///   document title before the first heading.</item>
 /// </list>
 /// Deterministic: the same document and options always give the same chunks and ids. Thread-safe (stateless).
 /// </summary>
@@ -76,7 +78,7 @@ public sealed class Chunker
                 Text = text,
                 TokenCount = TokenCounter.Count(text),
                 Pages = [.. spans.Where(s => s.Page > 0).Select(s => s.Page).Distinct().Order()],
-                HeadingPath = headings.At(start),
+                HeadingPath = headings.Over(start, units.End[end - 1]),
                 Spans = spans,
             });
         }
@@ -96,13 +98,22 @@ public sealed class Chunker
         {
             var budget = max - (tables.HeaderToRepeat(units.Start[first])?.Tokens ?? 0);
             var limit = LastFitting(cumulative, first, budget);
+            int end;
             if (limit >= n)
             {
-                ranges.Add((first, n));
-                break;
+                if (SectionBreak(units, first, n - 1, budget) is not { } sectionEnd)
+                {
+                    ranges.Add((first, n));
+                    break;
+                }
+
+                end = sectionEnd;
+            }
+            else
+            {
+                end = ChooseEnd(units, first, limit, budget);
             }
 
-            var end = ChooseEnd(units, first, limit, budget);
             ranges.Add((first, end));
             first = ChooseNextStart(units, tables, first, end);
         }
@@ -138,14 +149,12 @@ public sealed class Chunker
     /// </summary>
     private static int ChooseEnd(Units units, int first, int limit, int budget)
     {
-        var cumulative = units.Cumulative;
-        for (var end = first + 1; end <= limit; end++)
+        if (SectionBreak(units, first, limit, budget) is { } section)
         {
-            if (units.Quality[end] == Boundary.Section && (cumulative[end] - cumulative[first]) * 32 >= budget)
-            {
-                return end;
-            }
+            return section;
         }
+
+        var cumulative = units.Cumulative;
 
         var best = limit;
         var bestQuality = Boundary.None;
@@ -159,6 +168,25 @@ public sealed class Chunker
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// The first heading in (first, last] before which the chunk holds more than its own headings (1/32 of the budget),
+    /// or null. Also applied when the rest of the document fits one chunk, so a short document is split at its sections
+    /// and each chunk is labelled with the section it holds.
+    /// </summary>
+    private static int? SectionBreak(Units units, int first, int last, int budget)
+    {
+        var cumulative = units.Cumulative;
+        for (var end = first + 1; end <= last; end++)
+        {
+            if (units.Quality[end] == Boundary.Section && (cumulative[end] - cumulative[first]) * 32 >= budget)
+            {
+                return end;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -590,6 +618,36 @@ public sealed class Chunker
             }
 
             _beforeFirst = document.Metadata.Title?.Trim() ?? "";
+        }
+
+        /// <summary>
+        /// The heading path of the text in [start, end): the path in force over the largest part of it. A chunk that opens
+        /// with the last lines of one subsection and goes on into the next is labelled with the one it mostly holds.
+        /// </summary>
+        public string Over(int start, int end)
+        {
+            var first = Array.BinarySearch(_positions, start + 1);
+            first = first < 0 ? ~first : first;
+            var bestStart = start;
+            var bestLength = -1;
+            var from = start;
+            for (var i = first; i <= _positions.Length; i++)
+            {
+                var to = i < _positions.Length ? Math.Min(_positions[i], end) : end;
+                if (to - from > bestLength)
+                {
+                    (bestStart, bestLength) = (from, to - from);
+                }
+
+                if (i == _positions.Length || _positions[i] >= end)
+                {
+                    break;
+                }
+
+                from = _positions[i];
+            }
+
+            return At(bestStart);
         }
 
         public string At(int position)

@@ -126,6 +126,38 @@ public sealed class UpgradeFixtureTests(UpgradeFixtureServer server) : IClassFix
     }
 
     [Fact]
+    public async Task Reprocess_FixturePdfIndexedWithRunningHeaders_OldChunksAnswerUntilThenTheNewOnesHaveNone()
+    {
+        const string RData = "doc_nnrxnf56y7g60s3v", Header = "Chapter 4: Relational databases";
+        var client = Client();
+        static async Task<List<string>> ChunkTextsAsync(HttpClient client) =>
+            [.. (await JsonAsync(await client.GetAsync($"/v1/documents/{RData}/chunks"))).EnumerateArray().Select(c => c.GetProperty("text").GetString()!)];
+        static async Task<JsonElement> AskAsync(HttpClient client) =>
+            await JsonAsync(await client.PostAsJsonAsync("/v1/queries", new { query = "Which R packages give access to a relational database through ODBC?" }));
+
+        var before = await ChunkTextsAsync(client);
+        var oldAnswer = await AskAsync(client);
+        var reprocess = await client.PostAsync($"/v1/documents/{RData}/reprocess", null);
+        reprocess.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
+        {
+            using var events = await SseClient.OpenAsync(client, $"/v1/documents/{RData}/events", cancellationToken: timeout.Token);
+            (await SseClient.ReadEventsAsync(events, timeout.Token).LastAsync(timeout.Token)).Type.ShouldBe("ready");
+        }
+
+        var after = await ChunkTextsAsync(client);
+        var newAnswer = await AskAsync(client);
+
+        // v1 indexed the chapter's running header on every page; the old chunks still answer until the document is reprocessed.
+        before.Count(t => t.Contains(Header, StringComparison.Ordinal)).ShouldBeGreaterThan(1);
+        oldAnswer.GetProperty("citations").EnumerateArray().ShouldContain(c => c.GetProperty("documentId").GetString() == RData, oldAnswer.ToString());
+        after.ShouldNotContain(t => t.Contains(Header, StringComparison.Ordinal));
+        after.ShouldContain(t => t.Contains("RODBC", StringComparison.Ordinal));
+        newAnswer.GetProperty("answer").GetString()!.ShouldContain("RODBC");
+        newAnswer.GetProperty("citations").EnumerateArray().ShouldContain(c => c.GetProperty("documentId").GetString() == RData, newAnswer.ToString());
+    }
+
+    [Fact]
     public async Task Session_FixtureSession_ShowsItsTurnAndAFollowUpContinuesIt()
     {
         var before = await JsonAsync(await Client().GetAsync("/v1/sessions/sess-fixture"));

@@ -17,7 +17,12 @@ public static class ProductServices
 {
     /// <summary>Builds the services, ingests <paramref name="corpusFiles"/> (names in <c>../shared/corpus</c>) and starts the actor host.</summary>
     /// <exception cref="InvalidOperationException">A file did not ingest; the message names it and the reason.</exception>
-    public static async Task<ServiceProvider> StartAsync(string dataPath, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<string> corpusFiles)
+    public static Task<ServiceProvider> StartAsync(string dataPath, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<string> corpusFiles) =>
+        StartWithFilesAsync(dataPath, settings, [.. corpusFiles.Select(SharedPaths.CorpusFile)]);
+
+    /// <summary>Builds the services, ingests the files at <paramref name="paths"/> and starts the actor host.</summary>
+    /// <exception cref="InvalidOperationException">A file did not ingest; the message names it and the reason.</exception>
+    public static async Task<ServiceProvider> StartWithFilesAsync(string dataPath, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<string> paths)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -27,9 +32,9 @@ public static class ProductServices
         try
         {
             var ingestion = provider.GetRequiredService<DocumentIngestionService>();
-            foreach (var file in corpusFiles)
+            foreach (var file in paths)
             {
-                var submitted = await ingestion.SubmitFileAsync(Tenancy.DefaultTenant, SharedPaths.CorpusFile(file));
+                var submitted = await ingestion.SubmitFileAsync(Tenancy.DefaultTenant, file);
                 var document = await ingestion.ProcessAsync(Tenancy.DefaultTenant, submitted.Document.Id);
                 if (document?.Status != Core.Documents.DocumentStatus.Ready)
                 {

@@ -165,7 +165,7 @@ public sealed class ModelAnswerTests : IAsyncLifetime
         final.Status.ShouldBe(WorkflowStatus.Completed, final.Error);
         final.Answer!.Mode.ShouldBe(AnswerMode.Extractive);
         events.ShouldContain(e => e.Type == WorkflowEvents.StepProgress && WarningKind(e) == SynthesisAgent.ModelFailedWarningKind);
-        final.Answer.Citations[0].Page.ShouldBe(14);
+        final.Answer.Citations.ShouldContain(c => c.Page == 14);
         final.Answer.Warnings.ShouldContain(w => w.StartsWith("The chat model failed (Every model in the chain failed", StringComparison.Ordinal));
         final.Answer.Warnings.ShouldContain(w => w.StartsWith("The model planner failed", StringComparison.Ordinal));
         _model.Count("chat").ShouldBe(4); // planner and synthesis, each on primary then fallback; no step retried them

@@ -149,7 +149,9 @@ public sealed class WorkflowTests : IDisposable
     {
         await using var model = await OpenAiTestServer.StartAsync();
         model.Chat.Enqueue(ScriptedResponse.Reply("not a plan")); // the planner's call
-        model.Chat.Enqueue(ScriptedResponse.Reply("Lock files go in /var/lock [1].")); // synthesis
+        // Synthesis: a sentence its source does not support in words, so the citation check asks the embedding model
+        // whether it is a paraphrase.
+        model.Chat.Enqueue(ScriptedResponse.Reply("Those markers belong in a shared folder [1]."));
         model.Embeddings.Enqueue(ScriptedResponse.Error(500, "embedding backend down")); // the citation check's similarity
         await using var host = await WorkflowHost.StartAsync(_data.Path, new ScriptedRetriever(Passages), _time, model,
             settings: new Dictionary<string, string?> { ["AGENTRAG_EMBEDDING_MODEL"] = "embed-test" });
@@ -161,7 +163,7 @@ public sealed class WorkflowTests : IDisposable
         model.Count("embeddings").ShouldBe(1);
         final.FindStep("cite")!.Status.ShouldBe(StepStatus.Failed);
         final.Answer!.Mode.ShouldBe(AnswerMode.Model);
-        final.Answer.Answer.ShouldBe("Lock files go in /var/lock [1].");
+        final.Answer.Answer.ShouldBe("Those markers belong in a shared folder [1].");
         final.Answer.Warnings.ShouldContain(w => w.StartsWith("Optional step 'cite' (citation) failed:", StringComparison.Ordinal));
         final.Answer.Warnings.ShouldContain("The answer's citations were not verified.");
         var failed = events.Single(e => e.Type == WorkflowEvents.StepFailed);

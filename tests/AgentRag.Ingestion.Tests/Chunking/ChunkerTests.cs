@@ -157,6 +157,27 @@ public sealed class ChunkerTests
     }
 
     [Fact]
+    public void Chunk_ShortDocumentWithSubsections_SplitsAtThemAndLabelsEachWithTheSubsectionItMostlyHolds()
+    {
+        const string Logging = "2 Logging", Format = "2.1 Log line format", Connections = "1 Connections";
+        // The whole text fits one chunk; "2 Logging" holds a line too short to stand alone, so it opens the next chunk.
+        var text = $"{Connections}\n{Sentences(3)}\n\n{Logging}\nLogs rotate nightly.\n\n{Format}\n{Sentences(5, from: 10)}";
+        var headings = new[]
+        {
+            new DocumentHeading(1, Connections, 0, text.IndexOf(Connections, StringComparison.Ordinal)),
+            new DocumentHeading(1, Logging, 0, text.IndexOf(Logging, StringComparison.Ordinal)),
+            new DocumentHeading(2, Format, 0, text.IndexOf(Format, StringComparison.Ordinal)),
+        };
+
+        var chunks = CreateChunker(maxTokens: 512, overlapTokens: 50).Chunk("doc_a", "t1", SinglePage(text, headings, title: "Server guide"));
+
+        chunks.Select(c => c.HeadingPath).ShouldBe(["1 Connections", "2 Logging > 2.1 Log line format"]);
+        chunks[1].Text.ShouldStartWith($"{Logging}\nLogs rotate nightly.");
+        chunks[1].Text.ShouldContain("Sentence number 14");
+        chunks[0].Text.ShouldNotContain(Logging);
+    }
+
+    [Fact]
     public void Chunk_TableSplitAcrossChunks_RepeatsTheHeaderRowInEveryPiece()
     {
         var header = "| Name | Value |";

@@ -28,6 +28,30 @@ public sealed class HtmlExtractorTests : IDisposable
     }
 
     [Fact]
+    public async Task ExtractAsync_DocBookPageWithNavigationBars_DropsThemKeepingTheContent()
+    {
+        var path = Path.Combine(_temp.Path, "chapter.html");
+        await File.WriteAllTextAsync(path, """
+            <html><head><title>Chapter 2. Menu Structure</title></head><body>
+            <div class="navheader"><table width="100%"><tr><th colspan="3" align="center">Chapter 2. Menu Structure</th></tr>
+            <tr><td><a accesskey="p" href="ch1.html">Prev</a> </td><th> </th><td> <a accesskey="n" href="ch3.html">Next</a></td></tr></table><hr></div>
+            <div class="chapter"><h2>Chapter 2. Menu Structure</h2><p>Packages must be placed in leaf sections of the menu.</p></div>
+            <table><tr><td><a href="ch1.html">Prev</a></td><td>|</td><td><a href="index.html">Up</a></td><td>|</td><td><a href="ch3.html">Next</a></td></tr></table>
+            <p><a href="index.html">Table of Contents</a></p>
+            </body></html>
+            """);
+
+        var document = await ExtractionServices.Registry().ExtractAsync(path);
+
+        var text = document.Pages[0].Text;
+        text.ShouldContain("Packages must be placed in leaf sections of the menu.");
+        text.ShouldNotContain("Prev");
+        text.ShouldNotContain("Next");
+        text.ShouldNotContain("Table of Contents");
+        text.Split("Chapter 2. Menu Structure").Length.ShouldBe(2); // the heading once, not the navigation bar's copy
+    }
+
+    [Fact]
     public async Task ExtractAsync_FhsHtml_TableRowsKeepTheirHeader()
     {
         var (document, chunks) = await ExtractedCorpus.ChunkCorpusFileAsync("fhs-3.0.html");

@@ -11,7 +11,8 @@ namespace AgentRag.Ingestion.Extraction.Html;
 /// Extracts HTML with AngleSharp (the browser parsing algorithm, so broken markup parses as a browser would; the
 /// encoding comes from the byte order mark or the &lt;meta charset&gt;, except for UTF-16 without a byte order mark,
 /// which <see cref="TextEncodingDetector"/> recognizes). Page chrome and non-content is dropped:
-/// script, style, template, nav, forms' controls, hidden elements, and header/footer outside an article or section.
+/// script, style, template, nav, forms' controls, hidden elements, header/footer outside an article or section, and navigation
+/// bars (DocBook's navheader/navfooter and similar classes, and link blocks of only "Prev", "Next", "Up", "Home" words).
 /// h1–h6 become headings, lists keep their nesting and numbering, tables keep rows with the header identified
 /// (thead, or leading rows of th cells), pre is kept as code. Stateless and thread-safe.
 /// </summary>
@@ -124,7 +125,40 @@ public sealed class HtmlExtractor : IDocumentExtractor
         || element.HasAttribute("hidden")
         || string.Equals(element.GetAttribute("aria-hidden"), "true", StringComparison.OrdinalIgnoreCase)
         || element.GetAttribute("role") is "navigation" or "banner" or "contentinfo" or "search"
-        || (element.LocalName is "header" or "footer" && element.Closest("article, section, main") is null);
+        || (element.LocalName is "header" or "footer" && element.Closest("article, section, main") is null)
+        || HasNavigationClass(element)
+        || IsNavigationBlock(element);
+
+    /// <summary>
+    /// Class names of navigation and page-chrome blocks in generated documentation: DocBook's navheader/navfooter,
+    /// Sphinx's related bars, breadcrumbs, skip links.
+    /// </summary>
+    private static readonly string[] _navigationClasses =
+        ["navheader", "navfooter", "breadcrumb", "breadcrumbs", "related", "skip-link", "skiplink", "navbar", "nav-links", "pagination"];
+
+    /// <summary>The words of a navigation bar: a block made only of these (and links) is chrome, such as "| Prev | Up | Next |".</summary>
+    private static readonly HashSet<string> _navigationWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "prev", "previous", "next", "up", "home", "top", "contents", "toc", "index", "back", "forward", "table", "of",
+    };
+
+    private static bool HasNavigationClass(IElement element) =>
+        element.ClassList.Length > 0 && element.ClassList.Any(c => _navigationClasses.Contains(c, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// A table, row, paragraph or div whose every word is a navigation word and that holds a link: the "Prev / Next"
+    /// bars of exported manuals that carry no class.
+    /// </summary>
+    private static bool IsNavigationBlock(IElement element)
+    {
+        if (element.LocalName is not ("table" or "tr" or "p" or "div") || element.QuerySelector("a[href]") is null)
+        {
+            return false;
+        }
+
+        var words = (element.TextContent ?? "").Split([' ', '\n', '\t', '\r', '|', '\u00a0', '«', '»', '<', '>', '[', ']', '·'], StringSplitOptions.RemoveEmptyEntries);
+        return words.Length > 0 && words.Length <= 12 && words.All(_navigationWords.Contains);
+    }
 
     private static int? HeadingLevel(IElement element) =>
         element.LocalName is ['h', var digit] && digit is >= '1' and <= '6' ? digit - '0' : null;

@@ -10,7 +10,7 @@ namespace AgentRag.Ingestion.Extraction.Pdf;
 /// <summary>
 /// Extracts PDFs with poppler-utils (see docs/adr/0002-pdf-extraction-with-poppler.md): <c>pdfinfo</c> for page count,
 /// metadata and encryption; <c>pdftotext</c> in reading order, one process per page range with the ranges in
-/// parallel, its output split into pages on form feeds; the outline from <c>pdftohtml -xml</c>; and OCR with
+/// parallel, its output split into pages on form feeds, without running headers and footers (<see cref="RunningHeaders"/>); the outline from <c>pdftohtml -xml</c>; and OCR with
 /// <c>pdftoppm</c> + <c>tesseract</c> for pages without a text layer when tesseract is installed.
 /// Thread-safe; each call uses its own processes and temporary folder.
 /// </summary>
@@ -42,7 +42,8 @@ public sealed partial class PdfExtractor : IDocumentExtractor
         var info = await ReadInfoAsync(path, source.FileName, cancellationToken);
 
         var outlineTask = ReadOutlineAsync(path, source.FileName, cancellationToken);
-        var texts = await ExtractTextAsync(path, source.FileName, info.PageCount, progress, cancellationToken);
+        // Running headers and footers are page furniture, not text: without them a chapter's pages do not all match its title.
+        var texts = RunningHeaders.Remove(await ExtractTextAsync(path, source.FileName, info.PageCount, progress, cancellationToken), out _);
         var warnings = new List<string>();
         var pages = await RecognizePagesWithoutTextAsync(path, source.FileName, texts, warnings, progress, cancellationToken);
         var (outline, outlineProblem) = await outlineTask;
