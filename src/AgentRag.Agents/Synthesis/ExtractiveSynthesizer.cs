@@ -18,8 +18,8 @@ namespace AgentRag.Agents.Synthesis;
 /// <see cref="RelativeCutoff"/> of the best are not used; a sentence sharing half its terms with one already chosen is
 /// redundant. In a comparison, each entity's best sentence is chosen first, and an entity no sentence names is reported
 /// as not found in the answer. A sentence is scored with its section heading, and with the short label line it defines
-/// (quoted before it), as context. The answer leads with the passage of its best sentence, then the other passages by
-/// their best sentence, text order within a passage. When no sentence qualifies, the answer says the documents do not
+/// (quoted before it), as context. The cited passages keep their retrieval order, text order within a
+/// passage. When no sentence qualifies, the answer says the documents do not
 /// cover the question and cites nothing.
 /// </para>
 /// </summary>
@@ -170,10 +170,9 @@ public sealed class ExtractiveSynthesizer(int maxSentences = 4)
             }
         }
 
-        // The answer leads with the passage of its best sentence, then the others by their best sentence; text order within a passage.
-        var passageRank = chosen.GroupBy(c => c.Passage).OrderByDescending(g => g.Max(c => c.Score)).ThenBy(g => g.Key)
-            .Select((g, index) => (g.Key, index)).ToDictionary(x => x.Key, x => x.index);
-        var ordered = chosen.OrderBy(c => passageRank[c.Passage]).ThenBy(c => c.Segment.Start).ToList();
+        // Passages in retrieval order (which weighs the section a heading names, stronger evidence of where the answer is
+        // than one sentence's score), text order within a passage.
+        var ordered = chosen.OrderBy(c => c.Passage).ThenBy(c => c.Segment.Start).ToList();
 
         // Number the cited passages 1..m in order of first citation; the rest of the context follows.
         var order = ordered.Select(c => c.Passage).Distinct().ToList();
