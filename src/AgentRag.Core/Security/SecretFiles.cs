@@ -30,15 +30,23 @@ public static class SecretFiles
             return (Read(path, path), false);
         }
 
+        // Written whole to a file of its own, then moved into place without overwriting: a racing reader never sees the
+        // file created but not yet written.
         var value = create();
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        CreateNew(temporary, value);
         try
         {
-            CreateNew(path, value);
+            File.Move(temporary, path, overwrite: false);
             return (value, true);
         }
         catch (IOException) when (File.Exists(path))
         {
             return (Read(path, path), false);
+        }
+        finally
+        {
+            File.Delete(temporary);
         }
     }
 
