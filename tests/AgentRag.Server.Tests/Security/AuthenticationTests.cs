@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AgentRag.Core.Security;
 using AgentRag.Server.Security;
+using AgentRag.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRag.Server.Tests.Security;
 
@@ -32,6 +34,8 @@ public sealed class AuthenticationTests(SecureServerFactory factory) : IClassFix
 
         bearer.StatusCode.ShouldBe(HttpStatusCode.OK);
         header.StatusCode.ShouldBe(HttpStatusCode.OK);
+        // The last-use time is written behind the request (fire and forget through the writer queue): wait for it.
+        await factory.Services.GetRequiredService<SqliteDatabase>().FlushAsync();
         (await factory.Keys.ListAsync("auth-ok")).Single().LastUsedAt.ShouldBe(factory.Time.GetUtcNow());
     }
 
