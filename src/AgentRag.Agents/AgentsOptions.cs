@@ -25,6 +25,13 @@ public sealed class AgentsOptions
     [Range(1, 600_000)]
     public int SynthesisTimeoutMs { get; set; } = 60_000;
 
+    /// <summary>
+    /// The longest sentence embedding may take in extractive synthesis before the answer is made by words alone: on a
+    /// saturated machine the first query over new passages must not run into the step's timeout.
+    /// </summary>
+    [Range(1, 600_000)]
+    public int SentenceRelevanceTimeoutMs { get; set; } = 15_000;
+
     [Range(1, 600_000)]
     public int CitationTimeoutMs { get; set; } = 10_000;
 

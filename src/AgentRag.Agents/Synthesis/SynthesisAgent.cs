@@ -42,12 +42,6 @@ public sealed class SynthesisAgent(
     /// <summary>Most sentences of the sources compared with the question by meaning.</summary>
     public const int MaxRelevanceSentences = 160;
 
-    /// <summary>
-    /// The longest sentence embedding may take before the answer is made by words alone: on a saturated machine the first
-    /// query over new passages must not run into the step's timeout.
-    /// </summary>
-    public static readonly TimeSpan RelevanceBudget = TimeSpan.FromSeconds(15);
-
     /// <summary>Most passages put in the context.</summary>
     public const int MaxSources = 10;
 
@@ -148,7 +142,7 @@ public sealed class SynthesisAgent(
     /// <summary>
     /// The cosine similarity of the question with each candidate sentence of the sources (at most
     /// <see cref="MaxRelevanceSentences"/>, best-ranked passages first), or null without an embedding model or past
-    /// <see cref="RelevanceBudget"/>. The sentence
+    /// <see cref="AgentsOptions.SentenceRelevanceTimeoutMs"/>. The sentence
     /// vectors come from the embedding cache after the first query that meets them. A failing model gives a warning and
     /// keyword-only sentence choice, never a failed step.
     /// </summary>
@@ -161,7 +155,8 @@ public sealed class SynthesisAgent(
         }
 
         var sentences = sources.SelectMany(ExtractiveSynthesizer.CandidateSegments).Select(s => s.Text).Distinct(StringComparer.Ordinal).Take(MaxRelevanceSentences);
-        using var budget = new CancellationTokenSource(RelevanceBudget, timeProvider ?? TimeProvider.System);
+        var relevanceBudget = TimeSpan.FromMilliseconds(options.SentenceRelevanceTimeoutMs);
+        using var budget = new CancellationTokenSource(relevanceBudget, timeProvider ?? TimeProvider.System);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
         try
         {
@@ -169,8 +164,8 @@ public sealed class SynthesisAgent(
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Sentence embeddings took longer than {Budget}; choosing sentences by their words only.", RelevanceBudget);
-            warnings.Add($"Sentences were chosen by their words only: the sentence model took longer than {RelevanceBudget.TotalSeconds:0} s.");
+            logger.LogWarning("Sentence embeddings took longer than {Budget}; choosing sentences by their words only.", relevanceBudget);
+            warnings.Add($"Sentences were chosen by their words only: the sentence model took longer than {relevanceBudget.TotalSeconds:0} s.");
             return null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -8,7 +8,10 @@ namespace AgentRag.Agents.Text;
 /// did, so lines are joined; a sentence ends at '.', '!' or '?' followed by whitespace and a capital, digit, quote or
 /// bracket (not after a common abbreviation), at a blank line, and around headings (short numbered lines without
 /// final punctuation) and code lines (command prompts, indented symbol-heavy lines), which become their own
-/// segments. Thread-safe.
+/// segments. A sentence that a displayed code line interrupts ("The function sink, / &gt; sink("record.lis") / will
+/// divert all output…": the text before the code ends without a terminator, the text after starts in lower case) is
+/// one sentence with the code in it, so the sentence keeps its subject. A list item ("- ", "* ", "• ") starts a
+/// sentence. Thread-safe.
 /// </summary>
 public static partial class SentenceSplitter
 {
@@ -36,6 +39,11 @@ public static partial class SentenceSplitter
             var line = text.AsSpan(position, lineEnd - position);
             var trimmed = line.Trim();
             var kind = trimmed.Length == 0 ? (SegmentKind?)null : Classify(trimmed.ToString(), line);
+            if (kind is SegmentKind.Code && proseStart >= 0 && !EndsSentence(text[proseStart..proseEnd]) && ProseContinuesAfterCode(text, lineEnd + 1))
+            {
+                kind = SegmentKind.Sentence;
+            }
+
             if (kind is null or SegmentKind.Heading or SegmentKind.Code)
             {
                 FlushProse(text, proseStart, proseEnd, segments);
@@ -48,6 +56,14 @@ public static partial class SentenceSplitter
             }
             else
             {
+                if (proseStart >= 0 && IsListItem(trimmed))
+                {
+                    // A list item ("- 13 Unfinished Top-Level Await: …") is a statement of its own, not the end of the
+                    // sentence above it.
+                    FlushProse(text, proseStart, proseEnd, segments);
+                    proseStart = -1;
+                }
+
                 if (proseStart < 0)
                 {
                     proseStart = position + (line.Length - line.TrimStart().Length);
@@ -91,6 +107,41 @@ public static partial class SentenceSplitter
 
         return SegmentKind.Sentence;
     }
+
+    /// <summary>
+    /// True when, after the code lines starting at <paramref name="position"/>, the text goes on with a prose line that
+    /// starts in lower case: the continuation of the sentence the code interrupted.
+    /// </summary>
+    private static bool ProseContinuesAfterCode(string text, int position)
+    {
+        while (position < text.Length)
+        {
+            var lineEnd = text.IndexOf('\n', position);
+            if (lineEnd < 0)
+            {
+                lineEnd = text.Length;
+            }
+
+            var line = text.AsSpan(position, lineEnd - position);
+            var trimmed = line.Trim().ToString();
+            if (trimmed.Length == 0)
+            {
+                return false;
+            }
+
+            if (Classify(trimmed, line) != SegmentKind.Code)
+            {
+                return char.IsLower(trimmed[0]);
+            }
+
+            position = lineEnd + 1;
+        }
+
+        return false;
+    }
+
+    private static bool IsListItem(ReadOnlySpan<char> line) =>
+        line.Length > 2 && line[0] is '-' or '*' or '•' or '–' && line[1] == ' ';
 
     private static bool EndsSentence(string text) => text.EndsWith('.') || text.EndsWith('?') || text.EndsWith('!') || text.EndsWith(':');
 

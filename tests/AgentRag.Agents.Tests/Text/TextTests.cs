@@ -49,6 +49,42 @@ public sealed class TextTests
     }
 
     [Fact]
+    public void Split_SentenceInterruptedByDisplayedCode_IsOneSentenceWithTheCode()
+    {
+        // R-intro p. 12: the code display sits inside the sentence, whose subject comes before it.
+        const string text = "It is also on the File menu. The function sink,\n> sink(\"record.lis\")\nwill divert all output to an external file. The\ncommand\n> sink()\nrestores it to the console.\n> q()\nThat ends the session.";
+
+        var segments = SentenceSplitter.Split(text);
+
+        segments.Select(s => (s.Kind, s.Text)).ShouldBe(
+        [
+            (SegmentKind.Sentence, "It is also on the File menu."),
+            (SegmentKind.Sentence, "The function sink, > sink(\"record.lis\") will divert all output to an external file."),
+            (SegmentKind.Sentence, "The command > sink() restores it to the console."),
+            (SegmentKind.Code, "> q()"),
+            (SegmentKind.Sentence, "That ends the session."),
+        ]);
+        foreach (var segment in segments)
+        {
+            string.Join(' ', text[segment.Start..segment.End].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ShouldBe(segment.Text);
+        }
+    }
+
+    [Fact]
+    public void Split_ListItems_EachStartsASentence()
+    {
+        const string text = "This is extremely rare.\n- 12 Invalid Debug Argument: the port was invalid.\n- 13 Unfinished Top-Level Await: await was used outside of a function,\nbut the Promise never resolved.\n* >128 Signal Exits: see below.";
+
+        SentenceSplitter.Split(text).Select(s => s.Text).ShouldBe(
+        [
+            "This is extremely rare.",
+            "- 12 Invalid Debug Argument: the port was invalid.",
+            "- 13 Unfinished Top-Level Await: await was used outside of a function, but the Promise never resolved.",
+            "* >128 Signal Exits: see below.",
+        ]);
+    }
+
+    [Fact]
     public void TopicTerms_Question_DropsQuestionWords() =>
         QuestionText.TopicTerms("How do I assign a value to a variable in R?").ShouldBe(["assign", "valu", "variabl", "r"], ignoreOrder: true);
 
