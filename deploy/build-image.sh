@@ -86,7 +86,7 @@ if ! "${builder[@]}" inspect --type image "$base" >/dev/null 2>&1; then
   # confirms them. The host's shared runtimes are copied to /usr/share/dotnet, as in the official image.
   mmdebstrap --variant=apt --quiet \
     --include=ca-certificates,libc6,libgcc-s1,libicu72,libssl3,libstdc++6,tzdata,zlib1g,poppler-utils,tesseract-ocr,tesseract-ocr-eng,curl \
-    --customize-hook='mkdir -p "$1/usr/share/dotnet/host/fxr" "$1/usr/share/dotnet/shared"' \
+    --customize-hook="mkdir -p \"\$1/usr/share/dotnet/host/fxr\" \"\$1/usr/share/dotnet/shared/Microsoft.NETCore.App/$netcore_version\" \"\$1/usr/share/dotnet/shared/Microsoft.AspNetCore.App/$aspnet_version\"" \
     --customize-hook="copy-in $dotnet_root/dotnet $dotnet_root/LICENSE.txt $dotnet_root/ThirdPartyNotices.txt /usr/share/dotnet" \
     --customize-hook="sync-in $dotnet_root/host/fxr /usr/share/dotnet/host/fxr" \
     --customize-hook="sync-in $dotnet_root/shared/Microsoft.NETCore.App/$netcore_version /usr/share/dotnet/shared/Microsoft.NETCore.App/$netcore_version" \
