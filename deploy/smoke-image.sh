@@ -73,7 +73,7 @@ podman "${storage[@]}" run -d --name "$name" --network host --read-only --user 1
   -v "$work/data:/data" -v "$work/tmp:/tmp" -v "$work/secrets:/var/run/secrets/agentrag:ro" \
   -e AgentRag__Auth__KeySecretFile=/var/run/secrets/agentrag/key-secret \
   -e AgentRag__Auth__BootstrapKeyFile=/var/run/secrets/agentrag/bootstrap-admin-key \
-  "$image" serve --urls "$url" --data /data --auth required >/dev/null
+  "$image" serve --urls "$url" --data /data --auth required >"$work/run.log" 2>&1 || { cat "$work/run.log"; fail "podman run failed"; }
 step "container started (podman run --read-only --user 10001:10001 --cap-drop ALL, listening on $url)"
 
 ready=""
@@ -91,11 +91,11 @@ if podman "${storage[@]}" exec "$name" sh -c 'touch /app/written 2>/dev/null || 
   fail "the root filesystem accepted a write"
 fi
 step "runs as uid $uid; writes to / and /app are refused (read-only root); /data holds: $(ls "$work/data" | tr '\n' ' ')"
-if podman "${storage[@]}" healthcheck run "$name" >/dev/null 2>&1; then
-  step "the image's HEALTHCHECK (curl /health/live) passes"
-else
-  step "the image's HEALTHCHECK could not be run by podman here (no systemd); /health/live: $(curl -fsS -o /dev/null -w '%{http_code}' "$url/health/live")"
-fi
+# podman runs HEALTHCHECKs through systemd timers, which this machine lacks: run the image's check command inside the
+# container instead (it names port 8080; this run listens on $port).
+healthcheck=$(podman "${storage[@]}" image inspect --format '{{join .Config.Healthcheck.Test " "}}' "$image")
+podman "${storage[@]}" exec "$name" curl -fsS -o /dev/null "$url/health/live" || fail "the HEALTHCHECK's command failed in the container"
+step "HEALTHCHECK '$healthcheck' passes inside the container (on port $port)"
 
 status=$(curl -sS -o /dev/null -w '%{http_code}' "$url/v1/documents")
 [ "$status" = 401 ] || fail "an unauthenticated request got $status, not 401"
@@ -121,7 +121,9 @@ summary=$(node -e '
   const first = r.citations?.[0];
   console.log(JSON.stringify({ status: r.status, answer: r.answer,
     firstCitation: first && { document: first.documentName, page: first.page, display: first.display } }));
-  process.exit((r.answer ?? "").includes(text) && first?.documentName === "fhs-3.0.pdf" && first.page === page ? 0 : 1);
+  // pdftotext breaks the line inside the path ("/run/ crond.pid"): compare without whitespace.
+  const answer = (r.answer ?? "").replace(/\s+/g, "");
+  process.exit(answer.includes(text) && first?.documentName === "fhs-3.0.pdf" && first.page === page ? 0 : 1);
 ' "$answer" "$expected_text" "$expected_page") || fail "the answer does not contain $expected_text with a first citation on page $expected_page: $answer"
 step "asked: $question"
 step "answer: $summary"
