@@ -49,6 +49,20 @@ for folder in tests/openapi-client tests/mcp-client; do
   fi
 done
 
+# --- deployment checks (issue 25) ------------------------------------------------------------------------------------
+# AgentRag.Deploy.Tests lints deploy/Dockerfile with dockerfilelint and renders deploy/k8s with `kubectl kustomize`,
+# validating every object with deploy/tools/validate.mjs: their npm packages are pinned by deploy/tools' lock file.
+# kubectl 1.32 (Kustomize 5.5) comes with the machine image; Debian's kubernetes-client (1.20, Kustomize 2) cannot render
+# the overlays (components, labels) and no other source is reachable, so a machine without kubectl fails those tests
+# with a message naming it (docs/adr/0035-container-image-and-kubernetes-manifests.md).
+if ! (cd deploy/tools && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+  echo "test.sh: npm ci failed in deploy/tools."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+command -v kubectl >/dev/null 2>&1 \
+  || echo "test.sh: kubectl is missing: AgentRag.Deploy.Tests' manifest tests will fail (it comes with the machine image)." >&2
+
 # --- throwaway services: PostgreSQL and Redis -------------------------------------------------------
 # Each runs from a temporary folder on a free loopback port, with no durability (test data only), and is stopped and
 # deleted when this script ends, however it ends (one trap for both), so no server is left running.

@@ -99,9 +99,11 @@ public sealed class AgentRagBuilder
     /// Runs actors as grains of the Orleans cluster this process joins as a silo (<see cref="Runtime.Orleans.DependencyInjection.AddOrleansActorRuntime"/>):
     /// membership, grain directory and reminders in Redis (<c>ConnectionStrings:Redis</c>, settings under
     /// <c>AgentRag:Orleans</c>), state in the storage backend (PostgreSQL, so every replica reads it). Needs a host
-    /// that runs hosted services (the server).
+    /// that runs hosted services (the server). <paramref name="kubernetesHosting"/>: Orleans' Kubernetes hosting
+    /// (<see cref="OrleansRuntimeOptions.KubernetesHosting"/>).
     /// </summary>
-    public AgentRagBuilder UseOrleansRuntime() => UseRuntime(OrleansRuntime, services => services.AddOrleansActorRuntime());
+    public AgentRagBuilder UseOrleansRuntime(bool kubernetesHosting = false) =>
+        UseRuntime(OrleansRuntime, services => services.AddOrleansActorRuntime(kubernetesHosting));
 
     /// <summary>
     /// Sends actor messages to the Orleans cluster as its client, running no actor here (a CLI command beside the
@@ -174,7 +176,7 @@ public sealed class AgentRagBuilder
                 UseOrleansClient();
                 break;
             case OrleansRuntime:
-                UseOrleansRuntime();
+                UseOrleansRuntime(configuration.GetValue<bool>(OrleansRuntimeOptions.KubernetesHostingKey));
                 break;
         }
 

@@ -23,8 +23,13 @@ public static class DependencyInjection
     /// the grain directory and reminders live in Redis (<c>ConnectionStrings:Redis</c>); settings bind from
     /// <c>AgentRag:Orleans</c> (<see cref="OrleansRuntimeOptions"/>), and an invalid one (no Redis connection string)
     /// fails at host start naming it. Needs a host that runs hosted services. Idempotent.
+    /// <paramref name="kubernetesHosting"/> (<see cref="OrleansRuntimeOptions.KubernetesHostingKey"/>) adds Orleans'
+    /// Kubernetes hosting: the silo takes its name, advertised address and cluster ids from the pod (<c>POD_NAME</c>,
+    /// <c>POD_NAMESPACE</c>, <c>POD_IP</c>, <c>ORLEANS_CLUSTER_ID</c>, <c>ORLEANS_SERVICE_ID</c>; missing ones fail at host
+    /// start), listens on every address, and declares dead the silos whose pods are gone (it reads pods through the
+    /// Kubernetes API: the pod's service account needs get, list and watch on pods). Clustering stays on Redis.
     /// </summary>
-    public static IServiceCollection AddOrleansActorRuntime(this IServiceCollection services)
+    public static IServiceCollection AddOrleansActorRuntime(this IServiceCollection services, bool kubernetesHosting = false)
     {
         ArgumentNullException.ThrowIfNull(services);
         if (services.Any(d => d.ServiceType == typeof(OrleansActorRuntime)))
@@ -72,6 +77,11 @@ public static class DependencyInjection
                 // The actors' periods (the workflow's resume reminder, a one-shot reminder's repeat) are seconds, not minutes.
                 reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1);
             });
+            if (kubernetesHosting)
+            {
+                // Last, so its endpoint and cluster settings (from the pod) apply over the ones above, with their ports.
+                silo.UseKubernetesHosting();
+            }
         });
 
         // After the silo: hosted services stop in reverse order, so actors' work stops before the silo hands them over.

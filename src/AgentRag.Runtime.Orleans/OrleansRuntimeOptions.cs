@@ -14,6 +14,12 @@ public sealed class OrleansRuntimeOptions
 {
     public const string SectionName = "AgentRag:Orleans";
 
+    /// <summary>
+    /// The configuration key that turns on Orleans' Kubernetes hosting (<see cref="KubernetesHosting"/>); read when the
+    /// runtime is registered, since it adds services.
+    /// </summary>
+    public const string KubernetesHostingKey = SectionName + ":" + nameof(KubernetesHosting);
+
     /// <summary>The name of the connection string (<c>ConnectionStrings:Redis</c>, env <c>ConnectionStrings__Redis</c>).</summary>
     public const string ConnectionStringName = "Redis";
 
@@ -42,6 +48,15 @@ public sealed class OrleansRuntimeOptions
     /// default); set it explicitly for a replica with several interfaces, or <c>127.0.0.1</c> for replicas on one machine.
     /// </summary>
     public string AdvertisedAddress { get; set; } = "";
+
+    /// <summary>
+    /// Runs the silo with Orleans' Kubernetes hosting (Microsoft.Orleans.Hosting.Kubernetes): name, advertised address and
+    /// cluster ids from the pod's environment (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>,
+    /// <c>ORLEANS_CLUSTER_ID</c>, <c>ORLEANS_SERVICE_ID</c>) instead of <see cref="AdvertisedAddress"/>,
+    /// <see cref="ClusterId"/> and <see cref="ServiceId"/>, and silos whose pods are gone declared dead at once. Off by
+    /// default; <c>deploy/k8s/overlays/cluster</c> turns it on.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
 
     /// <summary>How long a replica waits for a peer's answer to a liveness probe (Orleans: 5 s).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]

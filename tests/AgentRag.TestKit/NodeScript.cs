@@ -14,12 +14,13 @@ public static class NodeScript
 
     /// <summary>
     /// Runs <c>node <paramref name="arguments"/></c> in <paramref name="folder"/> with <paramref name="environment"/> added,
-    /// and returns its standard output and error. Fails the test, with that output, unless node exits 0 within
-    /// <paramref name="timeout"/> (default 3 minutes; the process tree is killed then), or when the folder's
-    /// <c>node_modules</c> is missing.
+    /// and returns its standard output and error. Fails the test, with that output, unless node exits
+    /// <paramref name="expectedExitCode"/> (default 0) within <paramref name="timeout"/> (default 3 minutes; the process
+    /// tree is killed then), or when the folder's <c>node_modules</c> is missing.
     /// </summary>
     public static async Task<string> RunAsync(
-        string folder, IReadOnlyDictionary<string, string>? environment, IEnumerable<string> arguments, TimeSpan? timeout = null)
+        string folder, IReadOnlyDictionary<string, string>? environment, IEnumerable<string> arguments, TimeSpan? timeout = null,
+        int expectedExitCode = 0)
     {
         if (!Directory.Exists(Path.Combine(folder, "node_modules")))
         {
@@ -57,7 +58,7 @@ public static class NodeScript
         }
 
         var output = $"{await stdout}\n{await stderr}";
-        if (process.ExitCode != 0)
+        if (process.ExitCode != expectedExitCode)
         {
             Assert.Fail($"node {string.Join(' ', start.ArgumentList)} exited {process.ExitCode}:\n{output}");
         }
