@@ -79,7 +79,7 @@ public sealed partial class MonitoringAgent(
     [LoggerMessage(Level = LogLevel.Information, Message = "Monitoring lease taken: process {ProcessId} runs the monitoring jobs.")]
     private partial void LogLeaseTaken(int processId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Monitoring jobs ran: {Jobs}.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Monitoring jobs ran: {Jobs}.")]
     private partial void LogRan(string jobs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A monitoring run failed; retrying in {Interval}.")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AgentRag.TestKit;
+using Xunit.Abstractions;
 
 namespace AgentRag.Server.Tests.Cluster;
 
@@ -7,7 +8,7 @@ namespace AgentRag.Server.Tests.Cluster;
 /// Two <c>agentrag serve</c> processes on one PostgreSQL database: exactly one runs the monitoring jobs (the
 /// <c>monitoring</c> advisory lock), and when it is killed the other takes over within the lease time.
 /// </summary>
-public sealed class MonitoringLeaseTests
+public sealed class MonitoringLeaseTests(ITestOutputHelper output)
 {
     private const string LeaseTaken = "Monitoring lease taken";
 
@@ -40,12 +41,18 @@ public sealed class MonitoringLeaseTests
         await Should.ThrowAsync<TimeoutException>(() => second.WaitForOutputAsync(line => line.Contains(LeaseTaken, StringComparison.Ordinal), leaseDuration * 3));
         standby.Elapsed.ShouldBeGreaterThanOrEqualTo(leaseDuration * 3);
 
+        // The holder ran the jobs against PostgreSQL (its first tick computes the last window's percentiles), and no run failed.
+        first.Snapshot().ShouldContain("Monitoring jobs ran");
+        first.Snapshot().ShouldNotContain("A monitoring run failed");
+
         var killedAt = Stopwatch.GetTimestamp();
         first.Kill();
         await second.WaitForOutputAsync(line => line.Contains(LeaseTaken, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         var takeover = Stopwatch.GetElapsedTime(killedAt);
 
         // The server ends the killed process's session, and with it the advisory lock, at once; the standby asks every lease period.
+        output.WriteLine($"Monitoring lease takeover after SIGKILL: {takeover.TotalSeconds:0.00} s (lease duration {leaseDuration.TotalSeconds:0} s).");
         takeover.ShouldBeLessThan(leaseDuration + TimeSpan.FromSeconds(3), $"the takeover took {takeover.TotalSeconds:0.0} s\n{second.Snapshot()}");
+
     }
 }
