@@ -1,6 +1,7 @@
 using AgentRag.Core.Actors;
 using AgentRag.Core.Approvals;
 using AgentRag.Core.Events;
+using AgentRag.Core.Monitoring;
 using AgentRag.Core.Sessions;
 using AgentRag.Core.Storage;
 using AgentRag.Core.Usage;
@@ -24,6 +25,8 @@ public static class RequiredPorts
         (typeof(ISessionStore), "the session store", true),
         (typeof(IUsageStore), "the usage store", true),
         (typeof(IApprovalStore), "the approval store", true),
+        (typeof(IMonitoringStore), "the monitoring store", true),
+        (typeof(IAlertStore), "the alert store", true),
         (typeof(IActorRuntime), "the actor runtime", false),
         (typeof(IActorHost), "the actor host", false),
     ];

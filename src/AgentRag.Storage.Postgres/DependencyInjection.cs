@@ -5,6 +5,7 @@ using AgentRag.Core.Audit;
 using AgentRag.Core.Coordination;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
+using AgentRag.Core.Monitoring;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
@@ -19,6 +20,7 @@ using AgentRag.Storage.Postgres.Documents;
 using AgentRag.Storage.Postgres.Embeddings;
 using AgentRag.Storage.Postgres.Events;
 using AgentRag.Storage.Postgres.Feedback;
+using AgentRag.Storage.Postgres.Monitoring;
 using AgentRag.Storage.Postgres.Ingestion;
 using AgentRag.Storage.Postgres.Security;
 using AgentRag.Storage.Postgres.Sessions;
@@ -44,7 +46,7 @@ public static class DependencyInjection
     /// the PostgreSQL adapter of every storage port: <see cref="IDocumentStore"/>, <see cref="IEventLog"/> (live events by
     /// LISTEN/NOTIFY), <see cref="IActorStateStore"/> (with ETags), <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>,
     /// <see cref="IAuditLog"/>, <see cref="ITenantQuotaStore"/>, <see cref="ITenantDataStore"/>, <see cref="ISessionStore"/>,
-    /// <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IEmbeddingCache"/>,
+    /// <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IMonitoringStore"/>, <see cref="IAlertStore"/>, <see cref="IEmbeddingCache"/>,
     /// <see cref="IIngestionQueue"/> (SKIP LOCKED with leases) and <see cref="IDistributedLock"/> (advisory locks); the
     /// <see cref="IBlobStore"/> is the file store over <see cref="PostgresStorageOptions.BlobDirectory"/> (else the
     /// registered <see cref="DataFolder"/>), and <see cref="PostgresReplicaIndexer"/>, which indexes here what other replicas
@@ -90,6 +92,8 @@ public static class DependencyInjection
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore, PostgresUsageStore>();
         services.TryAddSingleton<IAnswerQualityStore, PostgresAnswerQualityStore>();
+        services.TryAddSingleton<IMonitoringStore, PostgresMonitoringStore>();
+        services.TryAddSingleton<IAlertStore, PostgresAlertStore>();
         services.TryAddSingleton<IEmbeddingCache, PostgresEmbeddingCache>();
         services.TryAddSingleton<IDistributedLock, PostgresDistributedLock>();
         services.TryAddSingleton<IIngestionQueue, PostgresIngestionQueue>();

@@ -3,6 +3,7 @@ using AgentRag.Core.Approvals;
 using AgentRag.Core.Audit;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
+using AgentRag.Core.Monitoring;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
@@ -16,6 +17,7 @@ using AgentRag.Storage.Sqlite.Documents;
 using AgentRag.Storage.Sqlite.Embeddings;
 using AgentRag.Storage.Sqlite.Events;
 using AgentRag.Storage.Sqlite.Feedback;
+using AgentRag.Storage.Sqlite.Monitoring;
 using AgentRag.Storage.Sqlite.Security;
 using AgentRag.Storage.Sqlite.Sessions;
 using AgentRag.Storage.Sqlite.Usage;
@@ -46,7 +48,7 @@ public static class DependencyInjection
     /// SQLite adapter of every storage port: <see cref="IDocumentStore"/>, <see cref="IEventLog"/>,
     /// <see cref="IActorStateStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="IAuditLog"/>,
     /// <see cref="ITenantQuotaStore"/>, <see cref="ITenantDataStore"/>, <see cref="ISessionStore"/> (settings from
-    /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/> and <see cref="IEmbeddingCache"/>; its
+    /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IMonitoringStore"/>, <see cref="IAlertStore"/> and <see cref="IEmbeddingCache"/>; its
     /// <see cref="ITransientStoreErrorRule"/>; and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. A port
     /// registered before this call keeps its registration. Options bind from configuration section
     /// <c>AgentRag:Sqlite</c> when present and are then adjusted by <paramref name="configure"/>; invalid options fail
@@ -83,6 +85,8 @@ public static class DependencyInjection
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
         services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
+        services.TryAddSingleton<IMonitoringStore, SqliteMonitoringStore>();
+        services.TryAddSingleton<IAlertStore, SqliteAlertStore>();
         services.TryAddSingleton<IEmbeddingCache, SqliteEmbeddingCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransientStoreErrorRule, SqliteTransientErrorRule>());
         services.AddHostedService<SqliteStorageStartup>();

@@ -366,6 +366,13 @@ assert.equal(last.choices[0].finish_reason, "stop", JSON.stringify(completionChu
 await expect(await client.GET("/v1/usage", { params: { header: tenant, query: { groupBy: "model" } } }), 200, "usage");
 await expect(await client.GET("/v1/prompts", { params: { header: tenant } }), 200, "prompts");
 
+// Alerts: the tenant's settings (read, replaced, refused when invalid) and its raised alerts.
+const alertSettings = await client.GET("/v1/alerts/settings", { params: { header: tenant } });
+await expect(alertSettings, 200, "alert settings");
+await expect(await client.PUT("/v1/alerts/settings", { params: { header: tenant }, body: { ...alertSettings.data!, emailRecipients: ["ops@example.com"] } }), 200, "replace alert settings");
+await expect(await client.PUT("/v1/alerts/settings", { params: { header: tenant }, body: { ...alertSettings.data!, emailRecipients: ["not an address"] } }), 400, "invalid alert settings");
+await expect(await client.GET("/v1/alerts", { params: { header: tenant, query: { limit: 10 } } }), 200, "alerts");
+
 // The tenant's limits and quotas with their use.
 const limits = await client.GET("/v1/tenant/limits", { params: { header: tenant } });
 await expect(limits, 200, "tenant limits");

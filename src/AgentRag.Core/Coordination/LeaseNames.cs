@@ -12,6 +12,9 @@ public static class LeaseNames
     /// </summary>
     public const string BootstrapAdminKey = "bootstrap-admin-key";
 
+    /// <summary>Held for its lifetime by the process that runs the monitoring agent's jobs (one per data folder or cluster).</summary>
+    public const string Monitoring = "monitoring";
+
     /// <summary>
     /// Held while a process embeds one of the tenant's documents (the background semantic stage), so two processes sharing
     /// a data folder never embed the same tenant at once.

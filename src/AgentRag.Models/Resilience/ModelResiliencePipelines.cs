@@ -46,6 +46,10 @@ public sealed class ModelResiliencePipelines
     public CircuitState GetCircuitState(string profileName) =>
         _states.TryGetValue(profileName, out var state) ? state.CircuitState : CircuitState.Closed;
 
+    /// <summary>The profiles whose breaker is open (or isolated) in this process now, sorted.</summary>
+    public IReadOnlyList<string> GetOpenCircuits() =>
+        _states.Where(s => s.Value.CircuitState is CircuitState.Open or CircuitState.Isolated).Select(s => s.Key).Order(StringComparer.OrdinalIgnoreCase).ToList();
+
     /// <summary>True for failures the pipeline retries and the breaker counts.</summary>
     public static bool IsTransient(Exception exception) => exception switch
     {

@@ -14,6 +14,7 @@ public static class AuditActions
     public const string AuditExport = "audit.export";
     public const string TenantExport = "tenant.export";
     public const string TenantErase = "tenant.erase";
+    public const string AlertSettingsUpdate = "alerts.settings.update";
 
     /// <summary>A request refused with 401 (platform scope: the tenant is unknown).</summary>
     public const string AuthenticationFailure = "auth.failure";

@@ -3,6 +3,7 @@ using AgentRag.Core.Serialization;
 using AgentRag.Hosting;
 using AgentRag.Hosting.Logging;
 using AgentRag.Ingestion.Pipeline;
+using AgentRag.Monitoring;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Limits;
 using AgentRag.Server.Auditing;
@@ -41,6 +42,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddAgentRagSecurity();
         services.AddAgentRagLimits();
         services.AddAgentRagAudit();
+        services.AddMonitoring();
         services.AddSingleton<Privacy.TenantDataService>();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
@@ -98,6 +100,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapDocumentsApi();
         app.MapSearchApi();
         app.MapUsageApi();
+        app.MapAlertsApi();
         app.MapPromptsApi();
         app.MapQueriesApi();
         app.MapSessionsApi();

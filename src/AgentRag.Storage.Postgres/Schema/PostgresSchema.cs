@@ -283,5 +283,101 @@ public static class PostgresSchema
                 created_at bigint NOT NULL -- UTC ticks
             );
             """),
+        new(3, "reserved for retention (issue 23, branch i23b)", """
+            -- Placeholder: branch i23b's migration 3 replaces this when the branches merge.
+            SELECT 1;
+            """),
+        new(4, "monitoring: usage rollups, latency percentiles, anomalies, cost reports and alerts", """
+            -- Usage rollups: one row per tenant, 5-minute bucket, model and agent ('' for calls outside an agent), the
+            -- exact sums of the raw usage rows of that bucket. The dashboard reads these; raw rows may be pruned.
+            CREATE TABLE usage_rollups (
+                tenant_id      text    NOT NULL,
+                bucket         bigint  NOT NULL, -- UTC ticks of the bucket's start
+                model          text    NOT NULL,
+                agent          text    NOT NULL,
+                calls          bigint  NOT NULL,
+                failed_calls   bigint  NOT NULL,
+                input_tokens   bigint  NOT NULL,
+                output_tokens  bigint  NOT NULL,
+                cached_tokens  bigint  NOT NULL,
+                cost_nano_usd  bigint  NOT NULL,
+                latency_ms_sum double precision NOT NULL,
+                PRIMARY KEY (tenant_id, bucket, model, agent)
+            );
+            CREATE INDEX usage_rollups_bucket ON usage_rollups (bucket);
+
+            -- p50/p95/p99 per tenant, 15-minute window, metric (query, ttft, step) and scope (the agent of a step, else '').
+            CREATE TABLE latency_percentiles (
+                tenant_id    text    NOT NULL,
+                window_start bigint  NOT NULL, -- UTC ticks
+                metric       text    NOT NULL,
+                scope        text    NOT NULL,
+                count        bigint  NOT NULL,
+                p50_ms       double precision NOT NULL,
+                p95_ms       double precision NOT NULL,
+                p99_ms       double precision NOT NULL,
+                PRIMARY KEY (tenant_id, window_start, metric, scope)
+            );
+            CREATE INDEX latency_percentiles_window ON latency_percentiles (window_start);
+
+            CREATE TABLE anomalies (
+                tenant_id       text    NOT NULL,
+                id              text    NOT NULL,
+                hour_start      bigint  NOT NULL, -- UTC ticks
+                metric          text    NOT NULL,
+                scope           text    NOT NULL,
+                value           double precision NOT NULL,
+                baseline_median double precision NOT NULL,
+                baseline_mad    double precision NOT NULL,
+                threshold       double precision NOT NULL,
+                volume          bigint  NOT NULL,
+                evidence        text    NOT NULL, -- JSON object
+                detected_at     bigint  NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, id)
+            );
+            CREATE UNIQUE INDEX anomalies_subject ON anomalies (tenant_id, hour_start, metric, scope);
+
+            CREATE TABLE cost_reports (
+                tenant_id  text    NOT NULL,
+                day        bigint  NOT NULL, -- days since 0001-01-01 (DateOnly.DayNumber), UTC
+                json       text    NOT NULL,
+                text       text    NOT NULL,
+                html       text    NOT NULL,
+                created_at bigint  NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, day)
+            );
+
+            CREATE TABLE alerts (
+                tenant_id  text    NOT NULL,
+                id         text    NOT NULL,
+                kind       text    NOT NULL,
+                key        text    NOT NULL, -- the incident: one key is raised once per cooldown, delivered once per channel
+                severity   text    NOT NULL, -- info | warning | critical
+                title      text    NOT NULL,
+                detail     text    NOT NULL,
+                raised_at  bigint  NOT NULL, -- UTC ticks
+                deliveries text    NOT NULL, -- JSON array of AlertDelivery
+                PRIMARY KEY (tenant_id, id)
+            );
+            CREATE INDEX alerts_tenant_raised ON alerts (tenant_id, raised_at DESC);
+            CREATE INDEX alerts_tenant_key ON alerts (tenant_id, kind, key, raised_at);
+            CREATE INDEX alerts_raised ON alerts (raised_at);
+
+            CREATE TABLE alert_settings (
+                tenant_id  text    NOT NULL PRIMARY KEY,
+                settings   text    NOT NULL, -- JSON (AlertSettings)
+                updated_at bigint  NOT NULL  -- UTC ticks
+            );
+
+            -- How far each monitoring job has got (no tenant: the jobs run over every tenant).
+            CREATE TABLE monitoring_watermarks (
+                job   text    NOT NULL PRIMARY KEY,
+                value bigint  NOT NULL -- UTC ticks
+            );
+
+            -- The latency reader's scans: finished workflows and completed steps by time.
+            CREATE INDEX events_done_ts ON events (ts) WHERE type = 'done';
+            CREATE INDEX events_step_completed_ts ON events (ts) WHERE type = 'step.completed';
+            """),
     ];
 }

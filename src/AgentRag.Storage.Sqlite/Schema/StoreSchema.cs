@@ -293,5 +293,101 @@ public static class StoreSchema
             -- The version of a state entry, its ETag for optimistic concurrency: 1 on the first write, +1 on each.
             ALTER TABLE actor_state ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
             """),
+        new(13, "reserved for retention (issue 23, branch i23b)", """
+            -- Placeholder: branch i23b's migration 13 (incremental vacuum) replaces this when the branches merge.
+            SELECT 1;
+            """),
+        new(14, "monitoring: usage rollups, latency percentiles, anomalies, cost reports and alerts", """
+            -- Usage rollups: one row per tenant, 5-minute bucket, model and agent ('' for calls outside an agent), the
+            -- exact sums of the raw usage rows of that bucket. The dashboard reads these; raw rows may be pruned.
+            CREATE TABLE usage_rollups (
+                tenant_id      TEXT    NOT NULL,
+                bucket         INTEGER NOT NULL, -- UTC ticks of the bucket's start
+                model          TEXT    NOT NULL,
+                agent          TEXT    NOT NULL,
+                calls          INTEGER NOT NULL,
+                failed_calls   INTEGER NOT NULL,
+                input_tokens   INTEGER NOT NULL,
+                output_tokens  INTEGER NOT NULL,
+                cached_tokens  INTEGER NOT NULL,
+                cost_nano_usd  INTEGER NOT NULL,
+                latency_ms_sum REAL    NOT NULL,
+                PRIMARY KEY (tenant_id, bucket, model, agent)
+            ) WITHOUT ROWID;
+            CREATE INDEX usage_rollups_bucket ON usage_rollups (bucket);
+
+            -- p50/p95/p99 per tenant, 15-minute window, metric (query, ttft, step) and scope (the agent of a step, else '').
+            CREATE TABLE latency_percentiles (
+                tenant_id    TEXT    NOT NULL,
+                window_start INTEGER NOT NULL, -- UTC ticks
+                metric       TEXT    NOT NULL,
+                scope        TEXT    NOT NULL,
+                count        INTEGER NOT NULL,
+                p50_ms       REAL    NOT NULL,
+                p95_ms       REAL    NOT NULL,
+                p99_ms       REAL    NOT NULL,
+                PRIMARY KEY (tenant_id, window_start, metric, scope)
+            ) WITHOUT ROWID;
+            CREATE INDEX latency_percentiles_window ON latency_percentiles (window_start);
+
+            CREATE TABLE anomalies (
+                tenant_id       TEXT    NOT NULL,
+                id              TEXT    NOT NULL,
+                hour_start      INTEGER NOT NULL, -- UTC ticks
+                metric          TEXT    NOT NULL,
+                scope           TEXT    NOT NULL,
+                value           REAL    NOT NULL,
+                baseline_median REAL    NOT NULL,
+                baseline_mad    REAL    NOT NULL,
+                threshold       REAL    NOT NULL,
+                volume          INTEGER NOT NULL,
+                evidence        TEXT    NOT NULL, -- JSON object
+                detected_at     INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX anomalies_subject ON anomalies (tenant_id, hour_start, metric, scope);
+
+            CREATE TABLE cost_reports (
+                tenant_id  TEXT    NOT NULL,
+                day        INTEGER NOT NULL, -- days since 0001-01-01 (DateOnly.DayNumber), UTC
+                json       TEXT    NOT NULL,
+                text       TEXT    NOT NULL,
+                html       TEXT    NOT NULL,
+                created_at INTEGER NOT NULL, -- UTC ticks
+                PRIMARY KEY (tenant_id, day)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE alerts (
+                tenant_id  TEXT    NOT NULL,
+                id         TEXT    NOT NULL,
+                kind       TEXT    NOT NULL,
+                key        TEXT    NOT NULL, -- the incident: one key is raised once per cooldown, delivered once per channel
+                severity   TEXT    NOT NULL, -- info | warning | critical
+                title      TEXT    NOT NULL,
+                detail     TEXT    NOT NULL,
+                raised_at  INTEGER NOT NULL, -- UTC ticks
+                deliveries TEXT    NOT NULL, -- JSON array of AlertDelivery
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+            CREATE INDEX alerts_tenant_raised ON alerts (tenant_id, raised_at DESC);
+            CREATE INDEX alerts_tenant_key ON alerts (tenant_id, kind, key, raised_at);
+            CREATE INDEX alerts_raised ON alerts (raised_at);
+
+            CREATE TABLE alert_settings (
+                tenant_id  TEXT    NOT NULL PRIMARY KEY,
+                settings   TEXT    NOT NULL, -- JSON (AlertSettings)
+                updated_at INTEGER NOT NULL  -- UTC ticks
+            );
+
+            -- How far each monitoring job has got (no tenant: the jobs run over every tenant).
+            CREATE TABLE monitoring_watermarks (
+                job   TEXT    NOT NULL PRIMARY KEY,
+                value INTEGER NOT NULL -- UTC ticks
+            );
+
+            -- The latency reader's scans: finished workflows and completed steps by time.
+            CREATE INDEX events_done_ts ON events (ts) WHERE type = 'done';
+            CREATE INDEX events_step_completed_ts ON events (ts) WHERE type = 'step.completed';
+            """),
     ];
 }

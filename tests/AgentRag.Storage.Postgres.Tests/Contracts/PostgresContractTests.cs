@@ -109,6 +109,15 @@ public sealed class PostgresSessionStoreContractTests : SessionStoreContract, ID
     public void Dispose() => _backend.Dispose();
 }
 
+public sealed class PostgresMonitoringStoreContractTests : MonitoringStoreContract, IDisposable
+{
+    private readonly PostgresBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}
+
 public sealed class PostgresUsageStoreContractTests : UsageStoreContract, IDisposable
 {
     private readonly PostgresBackend _backend = new();

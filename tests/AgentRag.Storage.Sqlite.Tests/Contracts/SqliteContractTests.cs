@@ -105,6 +105,15 @@ public sealed class SqliteSessionStoreContractTests : SessionStoreContract, IDis
     public void Dispose() => _backend.Dispose();
 }
 
+public sealed class SqliteMonitoringStoreContractTests : MonitoringStoreContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}
+
 public sealed class SqliteUsageStoreContractTests : UsageStoreContract, IDisposable
 {
     private readonly SqliteBackend _backend = new();
