@@ -173,6 +173,16 @@ if [ -z "$redis_port" ]; then
 fi
 export AGENTRAG_TEST_REDIS="127.0.0.1:$redis_port"
 echo "test.sh: Redis $(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p') on 127.0.0.1:$redis_port." >&2
+# --- Prometheus for the /metrics scrape test (i23a) ---------------------------------------------------
+# The test starts its own Prometheus (a temp folder, a free loopback port, a generated config) and kills it when it
+# ends; only the binary is needed here. Debian's package starts a default server where an init system runs: stop it.
+if ! command -v prometheus >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null && apt_updated=1; fi
+  echo "test.sh: installing prometheus…" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  if command -v service >/dev/null 2>&1; then service prometheus stop >/dev/null 2>&1 || true; fi
+fi
+command -v prometheus >/dev/null 2>&1 || echo "test.sh: 'prometheus' is missing; the Prometheus scrape test fails in CI without it." >&2
 export CI=true
 
 # --- build and test ------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ internal sealed class CliHost : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddAgentRagConsole(
-            parseResult.GetValue(CommonOptions.LogFormat), parseResult.GetValue(CommonOptions.LogLevel)));
+            parseResult.GetValue(CommonOptions.LogFormat), parseResult.GetValue(CommonOptions.LogLevel), configuration[LoggingSetup.ServiceNameVariable]));
         services.AddSingleton<IConfiguration>(configuration);
         try
         {

@@ -34,6 +34,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     private readonly SqliteConnection _writer;
     private readonly Channel<WriteItem> _queue;
     private readonly Task _writerLoop;
+    private readonly IDisposable _queueDepthGauge;
     private readonly SemaphoreSlim _readSlots;
     private readonly ConcurrentBag<SqliteConnection> _idleReaders = [];
     private readonly SqliteConnectionOptions _readerOptions;
@@ -59,6 +60,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _writerLoop = Task.Run(RunWriterAsync);
+        _queueDepthGauge = SqliteStorageMetrics.QueueDepth.Track(() => _queue.Reader.Count);
     }
 
     /// <summary>The database file.</summary>
@@ -200,6 +202,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
         _queue.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
+        _queueDepthGauge.Dispose();
 
         // Holding every read slot means no read is running.
         for (var i = 0; i < _options.ReadConnections; i++)

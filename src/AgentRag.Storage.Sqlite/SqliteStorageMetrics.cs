@@ -18,6 +18,9 @@ internal static class SqliteStorageMetrics
     public static readonly Histogram<int> GroupSize = Meter.CreateHistogram<int>(
         "agentrag.sqlite.write.group_size", unit: "{item}", description: "Write items carried by one commit.");
 
+    public static readonly Core.Telemetry.GaugeSources QueueDepth = new(
+        Meter, "agentrag.sqlite.write.queue_depth", "{item}", "Write items waiting for the group-commit writer, over the open databases.");
+
     public static void RecordGroup(int committed, int failed)
     {
         if (committed > 0)

@@ -34,6 +34,7 @@ public sealed class LogFormatTests
         load.GetProperty("category").GetString().ShouldBe("AgentRag.Retrieval.Keyword.Bm25IndexCatalog");
         load.GetProperty("tenant").GetString().ShouldBe("log-tenant");
         load.GetProperty("trace_id").GetString().ShouldBe(TraceId);
+        load.GetProperty("service").GetString().ShouldBe("agentrag");
         load.GetProperty("span_id").GetString()!.Length.ShouldBe(16);
     }
 

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AgentRag.Server.Telemetry;
+using AgentRag.Server.Tests.Telemetry;
+using OpenTelemetry.Trace;
 using AgentRag.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -60,7 +62,7 @@ public sealed class HealthAndTelemetryTests
     [Fact]
     public async Task Otlp_EndpointConfigured_SpansReachTheLoopbackCollector()
     {
-        using var collector = new LoopbackCollector();
+        using var collector = new LoopbackOtlpCollector();
         using (var factory = new AgentRagServerFactory(new Dictionary<string, string?>
         {
             [TelemetrySetup.OtlpEndpointVariable] = collector.Url,
@@ -69,64 +71,12 @@ public sealed class HealthAndTelemetryTests
         {
             var client = factory.CreateClient();
             (await client.GetAsync("/v1/documents")).StatusCode.ShouldBe(HttpStatusCode.OK);
-            factory.Services.GetRequiredService<TelemetrySetup.TelemetryProviders>().ForceFlush().ShouldBeTrue();
+            factory.Services.GetRequiredService<TracerProvider>().ForceFlush().ShouldBeTrue();
         }
 
         var traces = collector.Received.Where(r => r.Path == "/v1/traces").ToList();
         traces.ShouldNotBeEmpty();
         var payload = Encoding.UTF8.GetString(traces.SelectMany(r => r.Body).ToArray());
         payload.ShouldContain("/v1/documents", customMessage: string.Join(" ", System.Text.RegularExpressions.Regex.Matches(payload, "[ -~]{4,}").Select(m => m.Value)));
-    }
-
-    /// <summary>An HTTP endpoint on loopback that records what the OTLP exporter posts.</summary>
-    private sealed class LoopbackCollector : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
-
-        public LoopbackCollector()
-        {
-            var port = FreePort.Next();
-            Url = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Add(Url + "/");
-            _listener.Start();
-            _loop = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try
-                    {
-                        context = await _listener.GetContextAsync();
-                    }
-                    catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                    {
-                        return;
-                    }
-
-                    using var body = new MemoryStream();
-                    await context.Request.InputStream.CopyToAsync(body);
-                    lock (Received)
-                    {
-                        Received.Add((context.Request.Url!.AbsolutePath, body.ToArray()));
-                    }
-
-                    context.Response.StatusCode = 200;
-                    context.Response.ContentType = "application/x-protobuf";
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public string Url { get; }
-
-        public List<(string Path, byte[] Body)> Received { get; } = [];
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
     }
 }

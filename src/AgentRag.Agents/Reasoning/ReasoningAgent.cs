@@ -227,6 +227,7 @@ public sealed class ReasoningAgent(AgentsOptions options, TimeProvider timeProvi
             using var timer = new CancellationTokenSource(timeout, timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
             context.Events.Progress($"Calling {call.Name} with {TextPreview.Shorten(arguments, MaxSummaryLength)}.");
+            using var span = Workflows.WorkflowTelemetry.StartToolCall(call.Name, tool.Source);
             try
             {
                 // WaitAsync also cuts off a tool that ignores its cancellation token.
@@ -236,10 +237,12 @@ public sealed class ReasoningAgent(AgentsOptions options, TimeProvider timeProvi
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 error = $"The tool '{call.Name}' did not answer within {timeout.TotalSeconds:0.###} s (AgentRag:Agents:ToolTimeoutMs) and was cut off.";
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 error = ToolResults.DescribeFailure(call.Name, ex);
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
             }
         }
 

@@ -42,7 +42,20 @@ public sealed class ToolAgent(IStepToolSource tools) : IAgent
         }
 
         context.Events.Progress($"Calling {name}.");
-        var result = await tool.Function.InvokeAsync(arguments, cancellationToken);
+        object? result;
+        using (var span = Workflows.WorkflowTelemetry.StartToolCall(name, tool.Source))
+        {
+            try
+            {
+                result = await tool.Function.InvokeAsync(arguments, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+                throw;
+            }
+        }
+
         var text = ToolResults.ToText(result);
         var truncated = text.Length > MaxResultLength;
         if (truncated)

@@ -44,6 +44,13 @@ public sealed partial class WorkflowActor
     /// <summary>The approval services (policy, request builder, store, notifier).</summary>
     public required WorkflowApprovalServices Approvals { get; init; }
 
+    /// <summary>Queues <c>approval.resolved</c> and emits the approval's wait span (from its request to now).</summary>
+    private void EmitResolved(ApprovalRecord record)
+    {
+        Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(record));
+        WorkflowTelemetry.RecordApprovalWait(record, _state!.TraceParent, _context.Time.GetUtcNow());
+    }
+
     private static bool IsApprovalReminder(string name) =>
         name.StartsWith(ExpiringReminderPrefix, StringComparison.Ordinal) || name.StartsWith(TimeoutReminderPrefix, StringComparison.Ordinal);
 
@@ -95,7 +102,7 @@ public sealed partial class WorkflowActor
             if (!existing.IsOpen)
             {
                 // Decided before a crash that the step's state missed: apply the stored decision.
-                Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(existing));
+                EmitResolved(existing);
                 return !ApplyDecision(step, gate, existing);
             }
 
@@ -180,7 +187,7 @@ public sealed partial class WorkflowActor
         StageApproval(decided, action, request.DecidedBy, request.Comment, ApprovalRequestBuilder.ContextShown(record),
             request.Inputs is null ? null : JsonSerializer.SerializeToElement(request.Inputs, AgentRagJson.Options));
         DisarmApprovalReminders(record.Id);
-        Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(decided));
+        EmitResolved(decided);
         _approvalNotices.Add((ApprovalEvents.Resolved, decided));
         ApplyDecision(step, GateOf(step.Id), decided);
         await AdvanceAsync(state);
@@ -257,7 +264,7 @@ public sealed partial class WorkflowActor
         };
         StageApproval(expired, ApprovalAuditAction.Expired, ApprovalService.SystemUser, reason, null, null);
         DisarmApprovalReminders(record.Id);
-        Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(expired));
+        EmitResolved(expired);
         _approvalNotices.Add((ApprovalEvents.Resolved, expired));
         var step = state.FindStep(record.StepId)!;
         ApplyDecision(step, GateOf(step.Id), expired);
@@ -331,7 +338,7 @@ public sealed partial class WorkflowActor
             }
             else if (gate.Decision is null && step.Status is StepStatus.AwaitingApproval or StepStatus.Pending)
             {
-                Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(record));
+                EmitResolved(record);
                 ApplyDecision(step, gate, record);
                 changed = true;
             }
@@ -357,7 +364,7 @@ public sealed partial class WorkflowActor
             };
             StageApproval(closed, ApprovalAuditAction.Rejected, ApprovalService.SystemUser, reason, null, null);
             DisarmApprovalReminders(record.Id);
-            Emit(WorkflowEvents.ApprovalResolved, ApprovalResolvedEvent.From(closed));
+            EmitResolved(closed);
             _approvalNotices.Add((ApprovalEvents.Resolved, closed));
             var gate = GateOf(record.StepId);
             gate.Decision = ApprovalDecision.Reject;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AgentRag.Agents.Approvals;
@@ -59,6 +60,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
     private WorkflowState? _state;
     private CancellationTokenSource? _cancellation;
     private bool _live;
+    private bool _firstTokenSeen;
     private TimeSpan _resumeInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>The actor id of workflow <paramref name="workflowId"/> of <paramref name="tenantId"/>.</summary>
@@ -85,6 +87,10 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         }
 
         await LoadApprovalsAsync(cancellationToken);
+        if (_state is not null)
+        {
+            WorkflowTelemetry.Track(context.Id.ToString(), _state);
+        }
     }
 
     public async Task<object?> ReceiveAsync(object message, CancellationToken cancellationToken)
@@ -92,7 +98,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         switch (message)
         {
             case StartWorkflow start:
-                return await StartAsync(start.Request);
+                return await StartAsync(start.Request, start.TraceParent);
             case GetWorkflowState:
                 if (_state is null || _state.IsTerminal)
                 {
@@ -138,6 +144,12 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             case StepTokenReport token:
                 if (IsCurrent(token.StepId, token.Attempt, out var tokenStep))
                 {
+                    if (!_firstTokenSeen)
+                    {
+                        _firstTokenSeen = true;
+                        WorkflowTelemetry.RecordFirstToken(_context.Time.GetUtcNow() - _state.CreatedAt);
+                    }
+
                     _streamed.Add(token.StepId);
                     await AppendLooseAsync(WorkflowEvents.Token, new TokenEvent(token.StepId, tokenStep.Agent, token.Attempt, token.Text));
                 }
@@ -171,7 +183,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         return null;
     }
 
-    private async Task<WorkflowState> StartAsync(QueryRequest request)
+    private async Task<WorkflowState> StartAsync(QueryRequest request, string? traceParent)
     {
         if (_state is not null)
         {
@@ -193,6 +205,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             Status = WorkflowStatus.Planning,
             CreatedAt = now,
             UpdatedAt = now,
+            TraceParent = traceParent,
         };
         _live = true;
         _cancellation = new CancellationTokenSource();
@@ -250,9 +263,12 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         var context = _context;
         _ = Task.Run(async () =>
         {
+            using var span = WorkflowTelemetry.StartSpan("workflow.plan", state.TraceParent, state.WorkflowId);
             try
             {
                 var result = await services.Planner.PlanAsync(request, token);
+                span?.SetTag("agentrag.planner", result.Planner);
+                span?.SetTag("agentrag.plan.steps", result.Plan.Steps.Count);
                 context.Post(new PlanReady(result));
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -261,6 +277,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             }
             catch (Exception ex)
             {
+                span?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 context.Post(new PlanFailed(ex.Message));
             }
         }, CancellationToken.None);
@@ -607,26 +624,37 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
             var workflowToken = _cancellation.Token;
             var stopping = _context.HostStopping;
             var token = linked.Token;
+            var traceParent = state.TraceParent;
             _ = Task.Run(async () =>
             {
                 var started = time.GetTimestamp();
+                // The step's span is the parent of what the agent does (searches, model and tool calls).
+                using var span = WorkflowTelemetry.StartSpan("workflow.step " + step.Agent, traceParent, stepContext.WorkflowId);
+                span?.SetTag("agentrag.step.id", stepContext.StepId);
+                span?.SetTag("agentrag.agent", step.Agent);
+                span?.SetTag("agentrag.step.attempt", attempt);
                 try
                 {
                     // Transient failures are retried inside the run (same attempt); WaitAsync enforces the timeout even
                     // against an agent that ignores its token.
                     var output = await pipeline.ExecuteAsync(async ct => await agent.ExecuteAsync(stepContext, ct), token).AsTask().WaitAsync(token);
+                    WorkflowTelemetry.RecordStep(step.Agent, "completed", time.GetElapsedTime(started));
                     context.Post(new StepFinished(stepContext.StepId, attempt, output, time.GetElapsedTime(started).TotalMilliseconds));
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
                     if (!workflowToken.IsCancellationRequested && !stopping.IsCancellationRequested)
                     {
+                        span?.SetStatus(ActivityStatusCode.Error, "timed out");
+                        WorkflowTelemetry.RecordStep(step.Agent, "timed_out", time.GetElapsedTime(started));
                         context.Post(new StepFailedReport(stepContext.StepId, attempt,
                             $"timed out after {timeoutMs.ToString(CultureInfo.InvariantCulture)} ms", TimedOut: true, time.GetElapsedTime(started).TotalMilliseconds));
                     }
                 }
                 catch (Exception ex)
                 {
+                    span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    WorkflowTelemetry.RecordStep(step.Agent, "failed", time.GetElapsedTime(started));
                     context.Post(new StepFailedReport(stepContext.StepId, attempt, ex.Message, TimedOut: false, time.GetElapsedTime(started).TotalMilliseconds));
                 }
             }, CancellationToken.None);
@@ -678,6 +706,19 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
     private async Task CommitAsync()
     {
         var state = _state!;
+        using var span = WorkflowTelemetry.StartSpan("workflow.commit", state.TraceParent, state.WorkflowId);
+        await CommitCoreAsync(state);
+        span?.SetTag("agentrag.workflow.revision", state.Revision);
+        span?.SetTag("agentrag.workflow.status", state.Status.ToString());
+        WorkflowTelemetry.Track(_context.Id.ToString(), state);
+        if (state.IsTerminal && state.CompletedAt is { } completedAt)
+        {
+            WorkflowTelemetry.RecordQuery(state.Status, completedAt - state.CreatedAt);
+        }
+    }
+
+    private async Task CommitCoreAsync(WorkflowState state)
+    {
         state.Revision++;
         state.UpdatedAt = _context.Time.GetUtcNow();
         await PersistApprovalsAsync();

@@ -2,8 +2,11 @@ using AgentRag.Agents.Planning;
 
 namespace AgentRag.Agents.Workflows;
 
-/// <summary>Starts a new workflow; the reply (<see cref="WorkflowState"/>) comes once its initial state is durable.</summary>
-public sealed record StartWorkflow(QueryRequest Request);
+/// <summary>
+/// Starts a new workflow; the reply (<see cref="WorkflowState"/>) comes once its initial state is durable.
+/// <paramref name="TraceParent"/> is the W3C context of the caller's span, which the workflow's spans join.
+/// </summary>
+public sealed record StartWorkflow(QueryRequest Request, string? TraceParent = null);
 
 /// <summary>Cancels the workflow; replies true when it was running, false when it had already ended.</summary>
 public sealed record CancelWorkflow(string Reason);

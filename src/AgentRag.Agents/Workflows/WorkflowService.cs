@@ -90,7 +90,7 @@ public sealed class WorkflowService(
         }
 
         var normalized = request with { Query = request.Query.Trim(), Model = IsDefaultModel(request.Model) ? null : request.Model!.Trim() };
-        return await host.AskAsync<WorkflowState>(WorkflowActor.IdOf(tenantId, id), new StartWorkflow(normalized), cancellationToken);
+        return await host.AskAsync<WorkflowState>(WorkflowActor.IdOf(tenantId, id), new StartWorkflow(normalized, WorkflowTelemetry.CurrentTraceParent()), cancellationToken);
     }
 
     /// <summary>

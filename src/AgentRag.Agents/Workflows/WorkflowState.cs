@@ -98,6 +98,12 @@ public sealed class WorkflowState
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> every span of the workflow is a child of (the request that started it), stored so that
+    /// steps run after a restart, or on another replica, join the same trace; null when it started outside any trace.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 
     public DateTimeOffset? CompletedAt { get; set; }

@@ -4,15 +4,16 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace AgentRag.Hosting.Logging;
 
 /// <summary>
-/// Writes one JSON object per line: <c>timestamp</c>, <c>level</c>, <c>category</c>, <c>message</c>, and, when known,
+/// Writes one JSON object per line: <c>timestamp</c>, <c>level</c>, <c>service</c>, <c>category</c>, <c>message</c>, and, when known,
 /// <c>tenant</c> (from a logging scope or structured state named <c>TenantId</c>), <c>trace_id</c> and <c>span_id</c>
 /// (from <see cref="Activity.Current"/>), the remaining structured properties, and <c>exception</c>.
 /// </summary>
-public sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterName)
+public sealed class JsonLineConsoleFormatter(IOptionsMonitor<JsonLineConsoleFormatterOptions> options) : ConsoleFormatter(FormatterName)
 {
     public const string FormatterName = "agentrag-json";
 
@@ -32,6 +33,7 @@ public sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterName)
             json.WriteStartObject();
             json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteString("level", LevelName(logEntry.LogLevel));
+            json.WriteString("service", options.CurrentValue.Service);
             json.WriteString("category", logEntry.Category);
             json.WriteString("message", message);
 
@@ -93,4 +95,11 @@ public sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterName)
     };
 
     private static string ToSnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+}
+
+/// <summary>Options of <see cref="JsonLineConsoleFormatter"/>.</summary>
+public sealed class JsonLineConsoleFormatterOptions : ConsoleFormatterOptions
+{
+    /// <summary>The <c>service</c> field of every line (<c>OTEL_SERVICE_NAME</c>, default <c>agentrag</c>).</summary>
+    public string Service { get; set; } = LoggingSetup.DefaultServiceName;
 }

@@ -18,6 +18,7 @@ public sealed partial class InProcessIngestionQueue(IDocumentStore store, IDistr
     : IIngestionQueue, IDisposable
 {
     private readonly Channel<IngestionJob> _channel = Channel.CreateUnbounded<IngestionJob>();
+    private IDisposable? _depthGauge;
     private readonly SemaphoreSlim _recovery = new(1, 1);
     private ILease? _recoveryLease;
     private bool _disposed;
@@ -27,6 +28,7 @@ public sealed partial class InProcessIngestionQueue(IDocumentStore store, IDistr
         ArgumentNullException.ThrowIfNull(job);
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
+        TrackDepth();
         _channel.Writer.TryWrite(job);
         return ValueTask.CompletedTask;
     }
@@ -67,6 +69,7 @@ public sealed partial class InProcessIngestionQueue(IDocumentStore store, IDistr
             }
 
             var unfinished = await store.ListUnfinishedAsync(cancellationToken);
+            TrackDepth();
             var jobs = new List<IngestionJob>(unfinished.Count);
             foreach (var document in unfinished)
             {
@@ -85,8 +88,22 @@ public sealed partial class InProcessIngestionQueue(IDocumentStore store, IDistr
     }
 
     /// <summary>Ends every reader's sequence and gives up the recovery lease.</summary>
+    /// <summary>Counts this queue in <see cref="IngestionTelemetry.QueueDepth"/> from its first job on (once).</summary>
+    private void TrackDepth()
+    {
+        if (Volatile.Read(ref _depthGauge) is null)
+        {
+            var gauge = IngestionTelemetry.QueueDepth.Track(() => _channel.Reader.Count);
+            if (Interlocked.CompareExchange(ref _depthGauge, gauge, null) is not null)
+            {
+                gauge.Dispose();
+            }
+        }
+    }
+
     public void Dispose()
     {
+        _depthGauge?.Dispose();
         if (_disposed)
         {
             return;

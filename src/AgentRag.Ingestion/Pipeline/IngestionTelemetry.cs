@@ -11,7 +11,7 @@ public static class IngestionTelemetry
 
     public static readonly ActivitySource ActivitySource = new(SourceName);
 
-    public static readonly Meter Meter = new("AgentRag");
+    public static readonly Meter Meter = Core.Telemetry.AgentRagTelemetry.Meter;
 
     public static readonly Counter<long> DocumentsIngested =
         Meter.CreateCounter<long>("agentrag.documents.ingested", description: "Documents whose ingestion finished, by outcome.");
@@ -21,6 +21,9 @@ public static class IngestionTelemetry
 
     public static readonly Histogram<double> StageDuration =
         Meter.CreateHistogram<double>("agentrag.ingestion.duration", unit: "s", description: "Duration of each ingestion stage.");
+
+    public static readonly Core.Telemetry.GaugeSources QueueDepth = new(
+        Meter, "agentrag.ingestion.queue_depth", "{document}", "Documents queued for ingestion in this process and not yet taken by a worker.");
 
     /// <summary>Starts a span for one stage; disposing it ends the span and records the stage's duration.</summary>
     public static StageScope StartStage(IngestionStage stage) =>

@@ -14,9 +14,9 @@ public static class ModelsTelemetry
 
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>("agentrag.models.calls", description: "Model calls by profile, model and outcome.");
 
-    private static readonly Counter<long> Tokens = Meter.CreateCounter<long>("agentrag.models.tokens", "{token}", "Tokens by profile, model and direction (input, output, cached).");
+    private static readonly Counter<long> Tokens = Meter.CreateCounter<long>("agentrag.models.tokens", "{token}", "Tokens by profile, model, agent, tenant and direction (input, output, cached).");
 
-    private static readonly Counter<double> Cost = Meter.CreateCounter<double>("agentrag.models.cost", "USD", "Cost of model calls.");
+    private static readonly Counter<double> Cost = Meter.CreateCounter<double>("agentrag.models.cost", "USD", "Cost of model calls by profile, model, agent and tenant.");
 
     private static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("agentrag.models.latency", "ms", "Latency of model calls.");
 
@@ -30,15 +30,20 @@ public static class ModelsTelemetry
 
     private static readonly Counter<long> CacheLookups = Meter.CreateCounter<long>("agentrag.models.cache.lookups", description: "Cache lookups by cache (embedding, response) and result (hit, miss).");
 
-    internal static void RecordCall(string profile, string model, string outcome, long input, long output, long cached, decimal costUsd, TimeSpan latency)
+    /// <summary>
+    /// Records one model call. Tokens and cost carry the <c>agent</c> (<c>none</c> outside a workflow step) and the
+    /// <c>tenant</c>: tenants and agents are few, so the series stay bounded (no per-workflow or per-query labels).
+    /// </summary>
+    internal static void RecordCall(string profile, string model, string outcome, long input, long output, long cached, decimal costUsd, TimeSpan latency, string? agent, string tenant)
     {
         var tags = new TagList { { "profile", profile }, { "model", model }, { "outcome", outcome } };
         Calls.Add(1, tags);
         Latency.Record(latency.TotalMilliseconds, tags);
-        Tokens.Add(input, new TagList { { "profile", profile }, { "model", model }, { "direction", "input" } });
-        Tokens.Add(output, new TagList { { "profile", profile }, { "model", model }, { "direction", "output" } });
-        Tokens.Add(cached, new TagList { { "profile", profile }, { "model", model }, { "direction", "cached" } });
-        Cost.Add((double)costUsd, new TagList { { "profile", profile }, { "model", model } });
+        agent ??= "none";
+        Tokens.Add(input, new TagList { { "profile", profile }, { "model", model }, { "agent", agent }, { "tenant", tenant }, { "direction", "input" } });
+        Tokens.Add(output, new TagList { { "profile", profile }, { "model", model }, { "agent", agent }, { "tenant", tenant }, { "direction", "output" } });
+        Tokens.Add(cached, new TagList { { "profile", profile }, { "model", model }, { "agent", agent }, { "tenant", tenant }, { "direction", "cached" } });
+        Cost.Add((double)costUsd, new TagList { { "profile", profile }, { "model", model }, { "agent", agent }, { "tenant", tenant } });
     }
 
     internal static void RecordRetry(string profile) => Retries.Add(1, new TagList { { "profile", profile } });

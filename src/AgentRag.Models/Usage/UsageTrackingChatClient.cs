@@ -159,7 +159,7 @@ internal sealed class UsageRecorder(ModelProfile profile, IUsageStore store, Tim
             Latency = latency,
             CostNanoUsd = profile.Prices.CostNanoUsd(input, output, cached),
         };
-        ModelsTelemetry.RecordCall(profile.Name, profile.Model, UsageOutcomes.Name(outcome), input, output, cached, record.CostUsd, latency);
+        ModelsTelemetry.RecordCall(profile.Name, profile.Model, UsageOutcomes.Name(outcome), input, output, cached, record.CostUsd, latency, record.Agent, record.TenantId);
         try
         {
             // Not the caller's token: a cancelled call's row must still be stored.

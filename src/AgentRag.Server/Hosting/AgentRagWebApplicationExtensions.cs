@@ -29,7 +29,7 @@ public static class AgentRagWebApplicationExtensions
         var logFormat = Enum.TryParse<LogFormat>(configuration["log-format"] ?? configuration["AgentRag:LogFormat"], ignoreCase: true, out var format)
             ? format
             : LogFormat.Json;
-        builder.Logging.AddAgentRagConsole(logFormat, LogLevel.Information);
+        builder.Logging.AddAgentRagConsole(logFormat, LogLevel.Information, configuration[LoggingSetup.ServiceNameVariable]);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
         // Cluster mode: Orleans is chatty at Information; keep its warnings, and membership changes (joins, deaths).
@@ -62,7 +62,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddAgentRagOpenApi();
         services.AddMcpApi();
         services.AddAgentRagHealthChecks();
-        services.AddAgentRagTelemetry(builder.Logging);
+        services.AddAgentRagTelemetry(configuration);
         builder.AddConsole();
 
         // Uploads: Kestrel refuses bodies over ~30 MB by default. Allow a full batch of maximum-size files; the
@@ -89,7 +89,6 @@ public static class AgentRagWebApplicationExtensions
         app.UseAgentRagHttpSecurity();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAgentRagRequestTelemetry();
         app.UseAgentRagAuthenticationAudit();
         app.UseAuthentication();
         app.UseAgentRagRateLimits();
@@ -113,6 +112,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapAuditApi();
         app.MapTenantApi();
         app.MapAuthStatusApi();
+        app.MapMetricsApi();
         app.MapConsole();
         return app;
     }

@@ -76,7 +76,7 @@ public static class AuthPolicies
                     Status = StatusCodes.Status403Forbidden,
                     Title = "Forbidden",
                     Detail = needed is null
-                        ? "This credential may not do this."
+                        ? authorizeResult.AuthorizationFailure?.FailureReasons.FirstOrDefault()?.Message ?? "This credential may not do this."
                         : $"This needs {needed.Describe()}; the credential has the {role} role.",
                 },
             });

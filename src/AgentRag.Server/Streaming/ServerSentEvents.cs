@@ -19,8 +19,28 @@ public sealed class ServerSentEvents(IEventLog eventLog, TimeProvider time)
 
     private const int BacklogPage = 1000;
 
+    private static readonly System.Diagnostics.Metrics.UpDownCounter<long> Connections = Core.Telemetry.AgentRagTelemetry.Meter.CreateUpDownCounter<long>(
+        "agentrag.sse.connections", "{connection}", "Open server-sent event streams (queries, documents, approvals, chat completions).");
+
     /// <summary>The result that sends <paramref name="items"/>: every SSE response of the server is one of these.</summary>
-    public static ServerSentEventsResult<string> Write(IAsyncEnumerable<SseItem<string>> items) => TypedResults.ServerSentEvents(items);
+    public static ServerSentEventsResult<string> Write(IAsyncEnumerable<SseItem<string>> items) => TypedResults.ServerSentEvents(Counted(items));
+
+    /// <summary><paramref name="items"/>, counted in <c>agentrag.sse.connections</c> while they are being sent.</summary>
+    private static async IAsyncEnumerable<SseItem<string>> Counted(IAsyncEnumerable<SseItem<string>> items, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Connections.Add(1);
+        try
+        {
+            await foreach (var item in items.WithCancellation(cancellationToken))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            Connections.Add(-1);
+        }
+    }
 
     /// <summary>An event stream with no event: for a client that has already seen a stream's end.</summary>
     public static ServerSentEventsResult<string> Empty() => Write(AsyncEnumerable.Empty<SseItem<string>>());

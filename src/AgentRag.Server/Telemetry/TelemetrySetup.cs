@@ -1,5 +1,6 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using AgentRag.Core.Telemetry;
+using AgentRag.Server.Apis;
+using AgentRag.Hosting.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -8,8 +9,16 @@ using OpenTelemetry.Trace;
 namespace AgentRag.Server.Telemetry;
 
 /// <summary>
-/// Tracing and metrics. Spans of the <c>AgentRag.*</c> sources, ASP.NET Core and HttpClient are always recorded (so
-/// every log line carries a <c>trace_id</c>) and are exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// Tracing and metrics through the OpenTelemetry SDK (docs/adr/0032-observability.md):
+/// <list type="bullet">
+/// <item>Spans of the <c>AgentRag.*</c> sources, ASP.NET Core and HttpClient (their instrumentation packages); every span
+/// is recorded (so every log line has a <c>trace_id</c>), a share of traces is sampled for export
+/// (<see cref="TelemetryOptions.SamplingRatio"/>, parent-based), and spans that end in error are exported even in an
+/// unsampled trace (<see cref="ErrorSpanKeeper"/>).</item>
+/// <item>Metrics of the <c>AgentRag</c> meters (<see cref="AgentRagTelemetry.MeterNames"/>), ASP.NET Core and HttpClient,
+/// scraped by Prometheus at <c>/metrics</c> (<see cref="MetricsApi"/>).</item>
+/// <item>Both exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.</item>
+/// </list>
 /// </summary>
 public static class TelemetrySetup
 {
@@ -18,113 +27,102 @@ public static class TelemetrySetup
     /// <summary><c>grpc</c> (the default) or <c>http/protobuf</c>, as in the OpenTelemetry specification.</summary>
     public const string OtlpProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
 
-    public static readonly string[] ActivitySources = ["AgentRag.*", "Microsoft.AspNetCore", "System.Net.Http"];
+    public static readonly string[] ActivitySources = ["AgentRag.*"];
 
-    public static readonly ActivitySource ServerActivitySource = new("AgentRag.Server");
-
-    public static readonly Counter<long> HttpRequests = Ingestion.Pipeline.IngestionTelemetry.Meter
-        .CreateCounter<long>("agentrag.http.requests", description: "HTTP requests handled, by route and status.");
-
-    public static IServiceCollection AddAgentRagTelemetry(this IServiceCollection services, ILoggingBuilder logging)
+    /// <summary>Registers the SDK, unless <see cref="TelemetryOptions.Enabled"/> is false (then nothing listens at all).</summary>
+    public static IServiceCollection AddAgentRagTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = logging;
-        services.AddSingleton(sp => new TelemetryProviders(sp.GetRequiredService<IConfiguration>()));
-        services.AddHostedService<TelemetryStarter>();
+        services.AddOptions<TelemetryOptions>()
+            .BindConfiguration(TelemetryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<PrometheusOptions>()
+            .BindConfiguration(PrometheusOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.ScrapeKeyFile is null || File.Exists(o.ScrapeKeyFile),
+                $"{PrometheusOptions.SectionName}:{nameof(PrometheusOptions.ScrapeKeyFile)} names a file that does not exist.")
+            .ValidateOnStart();
+        services.AddSingleton<MetricsApi.ScrapeKey>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsApi.MetricsReaderHandler>();
+
+        var options = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        if (!options.Enabled)
+        {
+            return services;
+        }
+
+        var endpoint = configuration[OtlpEndpointVariable];
+        var httpProtobuf = string.Equals(configuration[OtlpProtocolVariable], "http/protobuf", StringComparison.OrdinalIgnoreCase);
+        var otlp = !string.IsNullOrWhiteSpace(endpoint);
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(configuration[LoggingSetup.ServiceNameVariable] ?? LoggingSetup.DefaultServiceName))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(ActivitySources)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !MetricsApi.IsScrape(context))
+                    .AddHttpClientInstrumentation()
+                    .SetSampler(sp => new RecordAllSampler(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value.SamplingRatio));
+                if (options.KeepErrors)
+                {
+                    // Before the exporter: it marks an unsampled error span as sampled, which the exporter then takes.
+                    tracing.AddProcessor<ErrorSpanKeeper>();
+                }
+
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter(o => ConfigureOtlp(o, endpoint!, httpProtobuf, "v1/traces"));
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(AgentRagTelemetry.MeterNames)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter(o => ConfigureOtlp(o, endpoint!, httpProtobuf, "v1/metrics"));
+                }
+            });
         return services;
     }
 
-    /// <summary>
-    /// Names each request's span <c>{method} {route}</c> and tags it with the semantic-convention HTTP attributes
-    /// (ASP.NET Core's native activity carries none without the instrumentation package), and counts the request
-    /// by route and status code.
-    /// </summary>
-    public static IApplicationBuilder UseAgentRagRequestTelemetry(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
-        {
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-                var status = context.Response.StatusCode;
-                if (Activity.Current is { } activity)
-                {
-                    activity.DisplayName = $"{context.Request.Method} {route}";
-                    activity.SetTag("http.request.method", context.Request.Method);
-                    activity.SetTag("http.route", route);
-                    activity.SetTag("url.path", context.Request.Path.Value);
-                    activity.SetTag("http.response.status_code", status);
-                    if (status >= 500)
-                    {
-                        activity.SetStatus(ActivityStatusCode.Error);
-                    }
-                }
-
-                HttpRequests.Add(1,
-                    new KeyValuePair<string, object?>("http.route", route),
-                    new KeyValuePair<string, object?>("http.response.status_code", status));
-            }
-        });
-
-    /// <summary>Owns the tracer and meter providers for the host's lifetime.</summary>
-    public sealed class TelemetryProviders : IDisposable
+    private static void ConfigureOtlp(OpenTelemetry.Exporter.OtlpExporterOptions options, string endpoint, bool httpProtobuf, string signalPath)
     {
-        private readonly TracerProvider _tracer;
-        private readonly MeterProvider? _meter;
+        // Configured here from IConfiguration (which includes the environment) so settings also work from appsettings.
+        options.Protocol = httpProtobuf ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
+        options.Endpoint = httpProtobuf ? new Uri(endpoint.TrimEnd('/') + "/" + signalPath) : new Uri(endpoint);
+    }
 
-        public TelemetryProviders(IConfiguration configuration)
+    /// <summary>
+    /// Parent-based ratio sampling that records what it does not sample (<see cref="SamplingDecision.RecordOnly"/>
+    /// instead of <see cref="SamplingDecision.Drop"/>): every span exists, so log lines carry a trace id and an error span
+    /// can still be exported (<see cref="ErrorSpanKeeper"/>); only sampled spans are exported otherwise.
+    /// </summary>
+    internal sealed class RecordAllSampler(double ratio) : Sampler
+    {
+        private readonly Sampler _sampler = new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio));
+
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
         {
-            var endpoint = configuration[OtlpEndpointVariable];
-            var httpProtobuf = string.Equals(configuration[OtlpProtocolVariable], "http/protobuf", StringComparison.OrdinalIgnoreCase);
-            var resource = ResourceBuilder.CreateDefault().AddService(configuration["OTEL_SERVICE_NAME"] ?? "agentrag");
-            var tracing = Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddSource(ActivitySources)
-                .SetSampler(new AlwaysOnSampler());
-            if (!string.IsNullOrWhiteSpace(endpoint))
-            {
-                tracing.AddOtlpExporter(options => Configure(options, endpoint, httpProtobuf, "v1/traces"));
-                _meter = Sdk.CreateMeterProviderBuilder()
-                    .SetResourceBuilder(resource)
-                    .AddMeter(Ingestion.Pipeline.IngestionTelemetry.Meter.Name, "AgentRag.*")
-                    .AddOtlpExporter(options => Configure(options, endpoint, httpProtobuf, "v1/metrics"))
-                    .Build();
-            }
-
-            _tracer = tracing.Build();
-        }
-
-        private static void Configure(OpenTelemetry.Exporter.OtlpExporterOptions options, string endpoint, bool httpProtobuf, string signalPath)
-        {
-            // Configured here from IConfiguration (which includes the environment) so settings also work from appsettings.
-            options.Protocol = httpProtobuf ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
-            options.Endpoint = httpProtobuf ? new Uri(endpoint.TrimEnd('/') + "/" + signalPath) : new Uri(endpoint);
-        }
-
-        public bool ForceFlush(int timeoutMilliseconds = 5000) => _tracer.ForceFlush(timeoutMilliseconds);
-
-        public void Dispose()
-        {
-            _tracer.Dispose();
-            _meter?.Dispose();
+            var result = _sampler.ShouldSample(samplingParameters);
+            return result.Decision == SamplingDecision.Drop ? new SamplingResult(SamplingDecision.RecordOnly) : result;
         }
     }
 
-    /// <summary>Creates the providers when the host starts, so spans are recorded from the first request.</summary>
-    private sealed class TelemetryStarter(TelemetryProviders providers) : IHostedService
+    /// <summary>
+    /// Keeps errors whatever the sampling: a span that ends with <see cref="System.Diagnostics.ActivityStatusCode.Error"/>
+    /// is marked sampled as it ends, so the exporter (which takes only sampled spans) sends it. The rest of an unsampled
+    /// trace is not sent: the SDK has no tail sampling, and this keeps the failing span itself, with its trace id.
+    /// </summary>
+    internal sealed class ErrorSpanKeeper : BaseProcessor<System.Diagnostics.Activity>
     {
-        public Task StartAsync(CancellationToken cancellationToken)
+        public override void OnEnd(System.Diagnostics.Activity data)
         {
-            _ = providers;
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            providers.ForceFlush();
-            return Task.CompletedTask;
+            if (!data.Recorded && data.Status == System.Diagnostics.ActivityStatusCode.Error)
+            {
+                data.ActivityTraceFlags |= System.Diagnostics.ActivityTraceFlags.Recorded;
+            }
         }
     }
 }
