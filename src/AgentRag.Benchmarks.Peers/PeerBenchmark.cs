@@ -52,11 +52,16 @@ public sealed record PeerSciFactReport(int Documents, int Queries, IReadOnlyList
 /// </summary>
 public sealed record PeerSyntheticRow(
     string Engine, string Status, string? Detail, double? IndexSeconds, double? IndexMegabytesPerSecond, long? IndexBytesOnDisk, long? MemoryBytes,
-    IReadOnlyList<LatencySummary> Latencies, double? LoadAverage);
+    IReadOnlyList<LatencySummary> Latencies, double? LoadAverage)
+{
+    /// <summary>Indexing rate per CPU second of the process (the .NET engines; null for the JavaScript ones).</summary>
+    public double? IndexMegabytesPerCpuSecond { get; init; }
+}
 
 /// <summary>A synthetic corpus size: every engine on the same chunks and queries, with ours compared to Lucene.NET.</summary>
 public sealed record PeerSyntheticReport(
-    int Chunks, double Megabytes, IReadOnlyList<PeerSyntheticRow> Engines, double? OursIndexingTimesLucene, IReadOnlyList<PeerLatencyRatio> LuceneSlowerBy);
+    int Chunks, double Megabytes, IReadOnlyList<PeerSyntheticRow> Engines, double? OursIndexingTimesLucene, double? OursIndexingTimesLuceneByCpu,
+    IReadOnlyList<PeerLatencyRatio> LuceneSlowerBy);
 
 /// <summary>Lucene's latency over ours for one query shape (above 1: ours is faster).</summary>
 public sealed record PeerLatencyRatio(string Shape, double? P50, double? P95);
@@ -193,13 +198,19 @@ public sealed class PeerBenchmark
         var prefix = new Progress<string>(line => progress?.Report($"synthetic {chunks:N0}: {line}"));
         var ours = benchmark.RunSynthetic(corpusOptions, options.QueriesPerShape, prefix, cancellationToken);
         rows.Add(new PeerSyntheticRow(
-            "ours", "ok", null, ours.IndexSeconds, ours.IndexMegabytesPerSecond, ours.SnapshotBytes, ours.IndexBytesEstimate, ours.Latencies, MachineLoad.OneMinuteAverage()));
+            "ours", "ok", null, ours.IndexSeconds, ours.IndexMegabytesPerSecond, ours.SnapshotBytes, ours.IndexBytesEstimate, ours.Latencies, MachineLoad.OneMinuteAverage())
+        {
+            IndexMegabytesPerCpuSecond = ours.IndexMegabytesPerCpuSecond,
+        });
         GC.Collect();
         var lucene = benchmark.RunBaselineSynthetic(
             corpusOptions, path => new LuceneBaseline(path), options.ScratchDirectory, options.QueriesPerShape, new Progress<string>(line => progress?.Report($"synthetic {chunks:N0}: lucene {line}")),
             cancellationToken, warmUpQueries: SearchBenchmark.WarmUpQueries);
         rows.Add(new PeerSyntheticRow(
-            "lucene.net", "ok", null, lucene.IndexSeconds, lucene.IndexMegabytesPerSecond, lucene.DatabaseBytes, lucene.ManagedHeapBytes, lucene.Latencies, MachineLoad.OneMinuteAverage()));
+            "lucene.net", "ok", null, lucene.IndexSeconds, lucene.IndexMegabytesPerSecond, lucene.DatabaseBytes, lucene.ManagedHeapBytes, lucene.Latencies, MachineLoad.OneMinuteAverage())
+        {
+            IndexMegabytesPerCpuSecond = lucene.IndexMegabytesPerCpuSecond,
+        });
         GC.Collect();
         if (runner is not null)
         {
@@ -207,7 +218,9 @@ public sealed class PeerBenchmark
         }
 
         var ratios = ours.Latencies.Zip(lucene.Latencies, (a, b) => new PeerLatencyRatio(a.Shape, Ratio(b.P50Ms, a.P50Ms), Ratio(b.P95Ms, a.P95Ms))).ToList();
-        return new PeerSyntheticReport(chunks, ours.MegabytesIndexed, rows, Ratio(ours.IndexMegabytesPerSecond, lucene.IndexMegabytesPerSecond), ratios);
+        return new PeerSyntheticReport(
+            chunks, ours.MegabytesIndexed, rows, Ratio(ours.IndexMegabytesPerSecond, lucene.IndexMegabytesPerSecond),
+            Ratio(ours.IndexMegabytesPerCpuSecond, lucene.IndexMegabytesPerCpuSecond), ratios);
     }
 
     private static async Task<IEnumerable<PeerSyntheticRow>> RunJavaScriptSyntheticAsync(
