@@ -20,7 +20,7 @@ internal static class BenchPeersCommand
         };
         var jsChunks = new Option<int>("--js-chunks")
         {
-            Description = "The synthetic size the JavaScript engines also index; one of --chunks, or 0 for none.",
+            Description = "The synthetic size the JavaScript engines also index; one of --chunks, or 0 for none (ignored when --chunks is 0).",
             DefaultValueFactory = _ => 200_000,
         };
         var queries = new Option<int>("--queries") { Description = "Timed synthetic queries per shape and engine (after 50 warm-up queries).", DefaultValueFactory = _ => 500 };
@@ -48,7 +48,7 @@ internal static class BenchPeersCommand
                 sizes = [.. sizes.Where(s => s > 0)];
                 var js = !parseResult.GetValue(noJs);
                 var jsSize = parseResult.GetValue(jsChunks);
-                if (js && jsSize != 0 && !sizes.Contains(jsSize))
+                if (js && jsSize != 0 && sizes.Length > 0 && !sizes.Contains(jsSize))
                 {
                     throw new CliException($"--js-chunks {jsSize} is not one of --chunks ({string.Join(' ', sizes)}); give one of them, or 0.", ExitCodes.Usage);
                 }
