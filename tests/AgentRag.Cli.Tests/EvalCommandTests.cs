@@ -15,8 +15,8 @@ public sealed class EvalCommandTests : IDisposable
 
     public EvalCommandTests()
     {
-        _first = WriteSlice("scifact-a", skip: 0);
-        _second = WriteSlice("scifact-b", skip: 300);
+        _first = SciFactSlice.Write(_datasets.Combine("scifact-a"), skip: 0);
+        _second = SciFactSlice.Write(_datasets.Combine("scifact-b"), skip: 300);
     }
 
     public void Dispose() => _datasets.Dispose();
@@ -74,27 +74,5 @@ public sealed class EvalCommandTests : IDisposable
     {
         result.ExitCode.ShouldBe(0, result.ToString());
         return JsonDocument.Parse(result.StandardOutput).RootElement.GetProperty("ndcg@10").GetDouble();
-    }
-
-    /// <summary>300 SciFact abstracts from <paramref name="skip"/> on, and the test queries judged only against them.</summary>
-    private string WriteSlice(string name, int skip)
-    {
-        var directory = _datasets.Combine(name);
-        Directory.CreateDirectory(Path.Combine(directory, "qrels"));
-        var corpus = File.ReadLines(Path.Combine(SharedPaths.SciFact, "corpus.jsonl")).Skip(skip).Take(300).ToList();
-        var ids = corpus.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("_id").GetString()!).ToHashSet(StringComparer.Ordinal);
-        var qrels = File.ReadLines(Path.Combine(SharedPaths.SciFact, "qrels", "test.tsv")).Skip(1)
-            .Select(line => line.Split('\t'))
-            .GroupBy(parts => parts[0])
-            .Where(query => query.All(parts => ids.Contains(parts[1])))
-            .SelectMany(query => query)
-            .ToList();
-        var queryIds = qrels.Select(parts => parts[0]).ToHashSet(StringComparer.Ordinal);
-        queryIds.Count.ShouldBeGreaterThan(5, name);
-        File.WriteAllLines(Path.Combine(directory, "corpus.jsonl"), corpus);
-        File.WriteAllLines(Path.Combine(directory, "queries.jsonl"), File.ReadLines(Path.Combine(SharedPaths.SciFact, "queries.jsonl"))
-            .Where(line => queryIds.Contains(JsonDocument.Parse(line).RootElement.GetProperty("_id").GetString()!)));
-        File.WriteAllLines(Path.Combine(directory, "qrels", "test.tsv"), ["query-id\tcorpus-id\tscore", .. qrels.Select(parts => string.Join('\t', parts))]);
-        return directory;
     }
 }

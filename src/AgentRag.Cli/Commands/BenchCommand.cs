@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using AgentRag.Core;
+using AgentRag.Core.Benchmarks;
 using AgentRag.Core.Documents;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Models.Local;
@@ -17,6 +18,7 @@ internal static class BenchCommand
         command.Add(CreateStore());
         command.Add(CreateIngest());
         command.Add(BenchSearchCommand.Create());
+        command.Add(BenchPeersCommand.Create());
         command.Add(BenchQueryCommand.Create());
         command.Add(BenchRetrievalCommand.Create());
         command.Add(BenchApprovalsCommand.Create());
@@ -120,7 +122,7 @@ internal static class BenchCommand
                 barePdftotextPagesPerSecond = Math.Round(barePages / bare.Elapsed.TotalSeconds, 1),
                 ratioToBarePdftotext = pdfPages == 0 || barePages == 0 ? 0 : Math.Round(bare.Elapsed.TotalSeconds / barePages * pdfPages / run.ReadySeconds, 3),
                 processorCount = Environment.ProcessorCount,
-                loadAverage = LoadAverage(),
+                loadAverage = MachineLoad.OneMinuteAverage(),
             };
             if (parseResult.GetValue(CommonOptions.Json))
             {
@@ -241,24 +243,6 @@ internal static class BenchCommand
         }
 
         return new IngestionRun(finals, rejected, readySeconds, timer.Elapsed.TotalSeconds, model, libraryEncode);
-    }
-
-    /// <summary>The 1-minute load average (Linux), so a figure can be read against how busy the machine was; null elsewhere.</summary>
-    private static double? LoadAverage()
-    {
-        try
-        {
-            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-            return double.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     private static async Task<int> BarePdfToTextPagesAsync(string pdf, CancellationToken cancellationToken)

@@ -127,7 +127,7 @@ internal static class BenchSearchCommand
         progress.Report("scifact: BM25");
         var ours = await benchmark.RunBeirAsync(directory, cancellationToken: cancellationToken);
         progress.Report("scifact: SQLite FTS5");
-        var fts5 = await benchmark.RunBaselineBeirAsync(directory, OpenFts5, scratch, cancellationToken);
+        var fts5 = await benchmark.RunBaselineBeirAsync(directory, OpenFts5, scratch, cancellationToken: cancellationToken);
         return new
         {
             bm25 = new
@@ -163,6 +163,7 @@ internal static class BenchSearchCommand
         return new { bm25 = ours, fts5, fts5SlowerBy = ratios };
     }
 
-    private static int Positive(int value, string option) =>
+    /// <summary>The option's value when it is positive; otherwise a usage error naming the option.</summary>
+    internal static int Positive(int value, string option) =>
         value > 0 ? value : throw new CliException($"{option} must be a positive number; it was {value}.", ExitCodes.Usage);
 }
