@@ -5,6 +5,7 @@ using AgentRag.Core.Audit;
 using AgentRag.Core.Coordination;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
+using AgentRag.Core.Retention;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
@@ -20,6 +21,7 @@ using AgentRag.Storage.Postgres.Embeddings;
 using AgentRag.Storage.Postgres.Events;
 using AgentRag.Storage.Postgres.Feedback;
 using AgentRag.Storage.Postgres.Ingestion;
+using AgentRag.Storage.Postgres.Retention;
 using AgentRag.Storage.Postgres.Security;
 using AgentRag.Storage.Postgres.Sessions;
 using AgentRag.Storage.Postgres.Usage;
@@ -89,6 +91,7 @@ public static class DependencyInjection
             provider.GetRequiredService<IOptions<SessionOptions>>().Value,
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore, PostgresUsageStore>();
+        services.TryAddSingleton<IRetentionStore, PostgresRetentionStore>();
         services.TryAddSingleton<IAnswerQualityStore, PostgresAnswerQualityStore>();
         services.TryAddSingleton<IEmbeddingCache, PostgresEmbeddingCache>();
         services.TryAddSingleton<IDistributedLock, PostgresDistributedLock>();

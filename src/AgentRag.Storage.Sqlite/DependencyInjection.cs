@@ -3,6 +3,7 @@ using AgentRag.Core.Approvals;
 using AgentRag.Core.Audit;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
+using AgentRag.Core.Retention;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
@@ -16,6 +17,7 @@ using AgentRag.Storage.Sqlite.Documents;
 using AgentRag.Storage.Sqlite.Embeddings;
 using AgentRag.Storage.Sqlite.Events;
 using AgentRag.Storage.Sqlite.Feedback;
+using AgentRag.Storage.Sqlite.Retention;
 using AgentRag.Storage.Sqlite.Security;
 using AgentRag.Storage.Sqlite.Sessions;
 using AgentRag.Storage.Sqlite.Usage;
@@ -82,6 +84,7 @@ public static class DependencyInjection
             provider.GetRequiredService<IOptions<SessionOptions>>().Value,
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
+        services.TryAddSingleton<IRetentionStore, SqliteRetentionStore>();
         services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
         services.TryAddSingleton<IEmbeddingCache, SqliteEmbeddingCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransientStoreErrorRule, SqliteTransientErrorRule>());

@@ -283,5 +283,9 @@ public static class PostgresSchema
                 created_at bigint NOT NULL -- UTC ticks
             );
             """),
+        new(3, "retention", """
+            -- The cleanup job's batched deletes find finished workflows by age (usage and audit_log have their ts/at indexes).
+            CREATE INDEX actor_state_updated ON actor_state (actor_type, key, updated_at);
+            """),
     ];
 }
