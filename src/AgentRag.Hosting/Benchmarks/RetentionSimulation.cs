@@ -83,6 +83,9 @@ public static class RetentionSimulation
 
             await database.FlushAsync(cancellationToken);
             var report = await cleanup.RunOnceAsync(cancellationToken);
+
+            // Measured after a checkpoint, so each day's figure is the database's pages rather than where the WAL happened to be.
+            await database.CheckpointAsync(cancellationToken);
             var bytes = SqliteDatabase.FileBytes(database.FilePath);
             sizes.Add(new RetentionSimulationDay(day, bytes, report.Deleted.Values.Sum(), report.BytesReclaimed));
             progress?.Report($"day {day}: database {bytes} bytes, {report.Summary()}");

@@ -83,6 +83,7 @@ public sealed class SqliteRetentionStore(SqliteDatabase database) : IRetentionSt
     public async Task<long> ReclaimSpaceAsync(CancellationToken cancellationToken = default)
     {
         var before = FileBytes();
+        var freedInAll = 0L;
         while (true)
         {
             var freed = await database.WriteAsync(connection =>
@@ -104,6 +105,14 @@ public sealed class SqliteRetentionStore(SqliteDatabase database) : IRetentionSt
             {
                 break;
             }
+
+            freedInAll += freed;
+        }
+
+        if (freedInAll == 0)
+        {
+            // Nothing was freed: skip the checkpoint, which may make writers wait for a reader (up to a second).
+            return 0;
         }
 
         await database.CheckpointAsync(cancellationToken).ConfigureAwait(false);
