@@ -116,7 +116,6 @@ public static class DependencyInjection
         services.TryAddSingleton(sp => new FollowUpResolver(
             sp.GetRequiredService<PromptCatalog>(), sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ILogger<FollowUpResolver>>(), ChatModel(sp)));
         services.TryAddSingleton<ConversationService>();
-        services.AddHostedService<SessionExpirySweeper>();
         services.AddApprovals();
         return services;
     }

@@ -36,6 +36,8 @@ public static class AgentRagCommandLine
         root.Add(ApprovalsCommand.Create());
         root.Add(McpCommand.Create());
         root.Add(MigrateCommand.Create());
+        root.Add(BackupCommand.CreateBackup());
+        root.Add(BackupCommand.CreateRestore());
         root.SetAction(_ =>
         {
             // No command: show the help rather than doing anything.

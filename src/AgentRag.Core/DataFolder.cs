@@ -26,6 +26,9 @@ public sealed class DataFolder
     /// <summary>Originals of uploaded files, kept for reprocessing and for showing pages.</summary>
     public string FilesDirectory => Path.Combine(Root, "files");
 
+    /// <summary>The persisted search indexes, one folder per tenant.</summary>
+    public string IndexDirectory => Path.Combine(Root, "index");
+
     /// <summary>Scratch space for uploads in flight and extraction work files.</summary>
     public string TempDirectory => Path.Combine(Root, "tmp");
 

@@ -2,6 +2,7 @@ using AgentRag.Agents;
 using AgentRag.Agents.Tools;
 using AgentRag.Core;
 using AgentRag.Core.Storage;
+using AgentRag.Hosting.Retention;
 using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Mcp;
@@ -55,6 +56,7 @@ public static class DependencyInjection
         services.AddAgents();
         services.AddAgentRagMcp();
         services.AddSingleton<IAskService, WorkflowAskService>();
+        services.AddRetention();
         backends.RegisterRuntime!(services);
 
         RequiredPorts.ThrowIfMissing(services, backends);

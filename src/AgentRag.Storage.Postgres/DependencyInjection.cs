@@ -6,6 +6,7 @@ using AgentRag.Core.Coordination;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
 using AgentRag.Core.Monitoring;
+using AgentRag.Core.Retention;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
@@ -22,6 +23,7 @@ using AgentRag.Storage.Postgres.Events;
 using AgentRag.Storage.Postgres.Feedback;
 using AgentRag.Storage.Postgres.Monitoring;
 using AgentRag.Storage.Postgres.Ingestion;
+using AgentRag.Storage.Postgres.Retention;
 using AgentRag.Storage.Postgres.Security;
 using AgentRag.Storage.Postgres.Sessions;
 using AgentRag.Storage.Postgres.Usage;
@@ -91,6 +93,7 @@ public static class DependencyInjection
             provider.GetRequiredService<IOptions<SessionOptions>>().Value,
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore, PostgresUsageStore>();
+        services.TryAddSingleton<IRetentionStore, PostgresRetentionStore>();
         services.TryAddSingleton<IAnswerQualityStore, PostgresAnswerQualityStore>();
         services.TryAddSingleton<IMonitoringStore, PostgresMonitoringStore>();
         services.TryAddSingleton<IAlertStore, PostgresAlertStore>();

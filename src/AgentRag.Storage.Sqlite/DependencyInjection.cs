@@ -4,6 +4,7 @@ using AgentRag.Core.Audit;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
 using AgentRag.Core.Monitoring;
+using AgentRag.Core.Retention;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
@@ -18,6 +19,7 @@ using AgentRag.Storage.Sqlite.Embeddings;
 using AgentRag.Storage.Sqlite.Events;
 using AgentRag.Storage.Sqlite.Feedback;
 using AgentRag.Storage.Sqlite.Monitoring;
+using AgentRag.Storage.Sqlite.Retention;
 using AgentRag.Storage.Sqlite.Security;
 using AgentRag.Storage.Sqlite.Sessions;
 using AgentRag.Storage.Sqlite.Usage;
@@ -84,6 +86,7 @@ public static class DependencyInjection
             provider.GetRequiredService<IOptions<SessionOptions>>().Value,
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IUsageStore, SqliteUsageStore>();
+        services.TryAddSingleton<IRetentionStore, SqliteRetentionStore>();
         services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
         services.TryAddSingleton<IMonitoringStore, SqliteMonitoringStore>();
         services.TryAddSingleton<IAlertStore, SqliteAlertStore>();

@@ -138,6 +138,11 @@ public sealed class SqliteConnection : IDisposable
             raw.sqlite3_busy_timeout(adoConnection.Handle, (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds));
             if (options.Mode != SqliteOpenMode.ReadOnly)
             {
+                // Incremental vacuum takes effect only when set before the first table exists (and before the WAL
+                // switch writes the header), so a new database gets it here; on an existing one it changes nothing until
+                // a VACUUM, which migration 13 runs once to convert older databases.
+                connection.ExecuteScript("PRAGMA auto_vacuum=INCREMENTAL;");
+
                 // The journal mode is persistent in the file, so read-only connections inherit it.
                 connection.ExecuteScript("PRAGMA journal_mode=WAL;");
             }

@@ -111,6 +111,27 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Checkpoints the write-ahead log into the database file and truncates the log, on a connection of its own (the
+    /// writer is always inside a group's transaction). Gives up after a second when a reader still uses old frames, and
+    /// returns false then; the next checkpoint finishes the job. This is what makes space freed by a vacuum leave the files.
+    /// </summary>
+    public Task<bool> CheckpointAsync(CancellationToken cancellationToken = default) => Task.Run(() =>
+    {
+        using var connection = SqliteConnection.Open(FilePath, new SqliteConnectionOptions { Mode = SqliteOpenMode.ReadWrite, BusyTimeout = TimeSpan.FromSeconds(1) });
+        using var checkpoint = connection.Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+        return checkpoint.Step() && checkpoint.GetInt64(0) == 0;
+    }, cancellationToken);
+
+    /// <summary>The bytes a database takes on disk: its file and its write-ahead log.</summary>
+    public static long FileBytes(string databasePath)
+    {
+        ArgumentNullException.ThrowIfNull(databasePath);
+        var file = new FileInfo(databasePath);
+        var wal = new FileInfo(databasePath + "-wal");
+        return (file.Exists ? file.Length : 0) + (wal.Exists ? wal.Length : 0);
+    }
+
+    /// <summary>
     /// Queues <paramref name="work"/> and completes with its result once the group it ran in has committed.
     /// Faults with the work's own exception (its changes rolled back) or with the commit's failure. Cancelling
     /// withdraws the item only while it is still queued. Throws <see cref="ObjectDisposedException"/> after disposal.

@@ -333,6 +333,27 @@ public sealed class DocumentsApiTests : IClassFixture<DocumentsApiTests.Server>
     }
 
     [Fact]
+    public async Task Reprocess_OriginalExpiredByRetention_410AndTheDocumentSaysSoButStaysSearchable()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new AgentRagServerFactory(new Dictionary<string, string?> { ["AgentRag:Retention:OriginalFileDays"] = "90" }, time: time);
+        var client = server.CreateClient();
+        var id = (await UploadAsync(client, ("retention-note.txt", Encoding.UTF8.GetBytes("The quartermaster keeps the lanterns in the east storeroom."))))[0];
+        (await WaitForFinalEventAsync(client, id)).ShouldBe("ready");
+        (await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}")).GetProperty("originalExpired").GetBoolean().ShouldBeFalse();
+
+        time.Advance(TimeSpan.FromDays(91));
+        await server.Services.GetRequiredService<AgentRag.Hosting.Retention.RetentionCleanup>().RunOnceAsync();
+
+        (await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}")).GetProperty("originalExpired").GetBoolean().ShouldBeTrue();
+        (await client.GetFromJsonAsync<JsonElement>("/v1/documents")).GetProperty("items")[0].GetProperty("originalExpired").GetBoolean().ShouldBeTrue();
+        await ShouldBeProblemAsync(await client.PostAsync($"/v1/documents/{id}/reprocess", null), HttpStatusCode.Gone, "AgentRag:Retention:OriginalFileDays");
+        (await client.GetFromJsonAsync<JsonElement>($"/v1/documents/{id}")).GetProperty("status").GetString().ShouldBe("ready");
+        var search = await client.PostAsJsonAsync("/v1/search", new { query = "lanterns storeroom" });
+        (await search.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("hits").EnumerateArray().ShouldContain(h => h.GetProperty("documentId").GetString() == id);
+    }
+
+    [Fact]
     public async Task Reprocess_RunPublishedItsEndButIsStillClosing_ProcessesTheDocumentAgain()
     {
         // The worker is held after the run has published 'ready' (at its "Ingested" log line) and before it lets go of

@@ -22,6 +22,7 @@ internal static class BenchCommand
         command.Add(BenchQueryCommand.Create());
         command.Add(BenchRetrievalCommand.Create());
         command.Add(BenchApprovalsCommand.Create());
+        command.Add(BenchRetentionCommand.Create());
         return command;
     }
 
@@ -260,7 +261,7 @@ internal static class BenchCommand
     }
 
     /// <summary>A throwaway data folder (or the given one), removed afterwards when it was made here.</summary>
-    private sealed class ScratchFolder : IDisposable
+    internal sealed class ScratchFolder : IDisposable
     {
         private readonly bool _owned;
 

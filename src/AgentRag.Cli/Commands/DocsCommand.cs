@@ -131,7 +131,17 @@ internal static class DocsCommand
         {
             var ingestion = host.Get<DocumentIngestionService>();
             var documentId = parseResult.GetValue(id)!;
-            if (await ingestion.ResetForReprocessingAsync(host.TenantId, documentId, cancellationToken) is null)
+            Document? reset;
+            try
+            {
+                reset = await ingestion.ResetForReprocessingAsync(host.TenantId, documentId, cancellationToken);
+            }
+            catch (OriginalUnavailableException ex)
+            {
+                throw new CliException(ex.Message);
+            }
+
+            if (reset is null)
             {
                 throw NotFound(host, documentId);
             }

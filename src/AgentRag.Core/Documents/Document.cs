@@ -38,6 +38,13 @@ public sealed record Document
     public DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? ReadyAt { get; init; }
 
+    /// <summary>
+    /// True when retention has deleted (or is due to delete) the original (<c>AgentRag:Retention:OriginalFileDays</c>): the
+    /// document stays searchable and citable from its chunks, but cannot be reprocessed or downloaded. Not stored: the API
+    /// sets it from the retention settings and the clock.
+    /// </summary>
+    public bool OriginalExpired { get; init; }
+
     /// <summary>True when the document is ready and every chunk has a vector of <paramref name="model"/>.</summary>
     public bool IsEmbeddedWith(string model) =>
         Status == DocumentStatus.Ready && string.Equals(EmbeddingModel, model, StringComparison.Ordinal) && EmbeddedChunks >= ChunkCount;

@@ -227,7 +227,8 @@ public sealed partial class DocumentIngestionService
     /// run is in progress is returned as it is (that run produces the new result). A run that has saved its final state
     /// (ready or failed) counts as over even while it is still closing: the document is reset, and the processing queued
     /// for it starts once that run lets go (<see cref="ProcessAsync"/>), so a reprocess asked for by a client that has
-    /// just seen the end of a run is never lost.
+    /// just seen the end of a run is never lost. Throws <see cref="OriginalUnavailableException"/>, changing nothing, when
+    /// the original is no longer stored (retention expired it).
     /// </summary>
     public async Task<Document?> ResetForReprocessingAsync(string tenantId, string documentId, CancellationToken cancellationToken = default)
     {
@@ -241,6 +242,14 @@ public sealed partial class DocumentIngestionService
         if (document is null)
         {
             return null;
+        }
+
+        using (var original = await _blobs.OpenLocalAsync(document.StoredPath, cancellationToken))
+        {
+            if (original is null)
+            {
+                throw new OriginalUnavailableException(documentId);
+            }
         }
 
         var reset = document with

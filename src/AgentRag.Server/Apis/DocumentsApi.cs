@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using AgentRag.Core.Documents;
 using AgentRag.Core.Events;
+using AgentRag.Core.Retention;
 using AgentRag.Core.Storage;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Models;
@@ -45,7 +46,7 @@ public static class DocumentsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamDocumentEvents").WithSummary("Follow a document's ingestion (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/{id}/reprocess", ReprocessAsync).WithName("ReprocessDocument").WithSummary("Ingest a document again from its stored original.").RequireAuthorization(AuthPolicies.Member).WithLimitGroup(LimitGroup.Uploads).Audited(AuditActions.DocumentReprocess)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone);
         api.MapDelete("/{id}", DeleteAsync).WithName("DeleteDocument").WithSummary("Delete a document, its chunks and its original.").RequireAuthorization(AuthPolicies.Member).Audited(AuditActions.DocumentDelete)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
@@ -196,17 +197,20 @@ public static class DocumentsApi
     }
 
     internal static async Task<Ok<DocumentListResponse>> ListAsync(
-        TenantId tenant, IDocumentStore store, [AsParameters] DocumentListFilter filter, CancellationToken cancellationToken)
+        TenantId tenant, IDocumentStore store, IOptions<RetentionOptions> retention, TimeProvider time, [AsParameters] DocumentListFilter filter,
+        CancellationToken cancellationToken)
     {
         var query = new DocumentListQuery(filter.Status?.Value, Math.Max(0, filter.Offset ?? 0), Math.Clamp(filter.Limit ?? 50, 1, 500));
         var list = await store.ListAsync(tenant.Value, query, cancellationToken);
-        return TypedResults.Ok(new DocumentListResponse(list.Items, list.Total, query.Offset, query.Limit));
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(new DocumentListResponse(
+            [.. list.Items.Select(d => retention.Value.WithOriginalState(d, now))], list.Total, query.Offset, query.Limit));
     }
 
     internal static async Task<Results<Ok<Document>, ProblemHttpResult>> GetAsync(
-        string id, TenantId tenant, IDocumentStore store, CancellationToken cancellationToken) =>
+        string id, TenantId tenant, IDocumentStore store, IOptions<RetentionOptions> retention, TimeProvider time, CancellationToken cancellationToken) =>
         await store.GetAsync(tenant.Value, id, cancellationToken) is { } document
-            ? TypedResults.Ok(document)
+            ? TypedResults.Ok(retention.Value.WithOriginalState(document, time.GetUtcNow()))
             : DocumentNotFound(id);
 
     internal static async Task<Results<Ok<IReadOnlyList<Chunk>>, ProblemHttpResult>> GetChunksAsync(
@@ -368,7 +372,16 @@ public static class DocumentsApi
     internal static async Task<Results<Accepted<Document>, ProblemHttpResult>> ReprocessAsync(
         string id, TenantId tenant, DocumentIngestionService ingestion, IIngestionQueue queue, CancellationToken cancellationToken)
     {
-        var document = await ingestion.ResetForReprocessingAsync(tenant.Value, id, cancellationToken);
+        Document? document;
+        try
+        {
+            document = await ingestion.ResetForReprocessingAsync(tenant.Value, id, cancellationToken);
+        }
+        catch (OriginalUnavailableException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status410Gone, title: "Original no longer stored");
+        }
+
         if (document is null)
         {
             return DocumentNotFound(id);

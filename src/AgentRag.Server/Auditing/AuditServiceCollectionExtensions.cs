@@ -5,13 +5,10 @@ namespace AgentRag.Server.Auditing;
 /// <summary>Wiring of the audit log.</summary>
 public static class AuditServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="AuditRecorder"/>, <see cref="AuditOptions"/> and retention.</summary>
+    /// <summary>Registers <see cref="AuditRecorder"/>. Audit retention is the retention job's (<c>AgentRag:Retention:AuditDays</c>).</summary>
     public static IServiceCollection AddAgentRagAudit(this IServiceCollection services)
     {
-        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AuditRecorder>();
-        services.AddSingleton<AuditRetention>();
-        services.AddHostedService(provider => provider.GetRequiredService<AuditRetention>());
         return services;
     }
 

@@ -6,7 +6,9 @@ namespace AgentRag.Storage.Sqlite.Schema;
 /// <summary>
 /// Brings a database to the latest version of an ordered migration list. The version lives in
 /// <c>PRAGMA user_version</c>; each migration runs in its own IMMEDIATE transaction together with the version bump,
-/// so a failed migration leaves the database at the previous version. Re-running is a no-op.
+/// so a failed migration leaves the database at the previous version. A migration marked
+/// <see cref="SqliteMigration.OutsideTransaction"/> (a <c>VACUUM</c>) runs first on its own, then its version is recorded in
+/// a transaction. Re-running is a no-op.
 /// </summary>
 public static class SqliteMigrator
 {
@@ -31,6 +33,11 @@ public static class SqliteMigrator
                 continue;
             }
 
+            if (migration.OutsideTransaction)
+            {
+                RunOutsideTransaction(connection, migration, current);
+            }
+
             using var transaction = connection.BeginTransaction(SqliteTransactionBehavior.Immediate);
 
             // Another process may have migrated between our read and taking the write lock.
@@ -43,7 +50,11 @@ public static class SqliteMigrator
 
             try
             {
-                connection.ExecuteScript(migration.Sql);
+                if (!migration.OutsideTransaction)
+                {
+                    connection.ExecuteScript(migration.Sql);
+                }
+
                 connection.ExecuteScript($"PRAGMA user_version = {migration.Version.ToString(CultureInfo.InvariantCulture)};");
                 transaction.Commit();
             }
@@ -58,6 +69,20 @@ public static class SqliteMigrator
         }
 
         return current;
+    }
+
+    private static void RunOutsideTransaction(SqliteConnection connection, SqliteMigration migration, int current)
+    {
+        try
+        {
+            connection.ExecuteScript(migration.Sql);
+        }
+        catch (SqliteException ex)
+        {
+            throw new SqliteSchemaException(
+                $"Migration {migration.Version} '{migration.Name}' failed on database '{connection.FilePath}'; the database stays at version {current}. {ex.Message}",
+                ex);
+        }
     }
 
     /// <summary>The schema version recorded in the database (0 for a new file).</summary>

@@ -293,10 +293,16 @@ public static class StoreSchema
             -- The version of a state entry, its ETag for optimistic concurrency: 1 on the first write, +1 on each.
             ALTER TABLE actor_state ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
             """),
-        new(13, "reserved for retention (issue 23, branch i23b)", """
-            -- Placeholder: branch i23b's migration 13 (incremental vacuum) replaces this when the branches merge.
-            SELECT 1;
-            """),
+        new(13, "incremental vacuum", """
+            -- Finished workflows are found by age for retention (the cleanup job's batched deletes).
+            CREATE INDEX IF NOT EXISTS actor_state_updated ON actor_state (actor_type, key, updated_at);
+
+            -- Space freed by retention goes back to the file system in small steps (PRAGMA incremental_vacuum) rather
+            -- than by a full VACUUM. The mode needs a VACUUM to take on a database that already has tables, which must
+            -- run outside a transaction; idempotent (a database already in this mode is rewritten once more, compactly).
+            PRAGMA auto_vacuum = INCREMENTAL;
+            VACUUM;
+            """, OutsideTransaction: true),
         new(14, "monitoring: usage rollups, latency percentiles, anomalies, cost reports and alerts", """
             -- Usage rollups: one row per tenant, 5-minute bucket, model and agent ('' for calls outside an agent), the
             -- exact sums of the raw usage rows of that bucket. The dashboard reads these; raw rows may be pruned.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AgentRag.Core.Security;
+using AgentRag.Hosting.Retention;
 using AgentRag.Server.Auditing;
 using AgentRag.Server.Tests.Security;
 using AgentRag.TestKit;
@@ -102,11 +103,11 @@ public sealed class AuditLogTests(IsolationServerFactory server) : IClassFixture
         (await ReadAllAsync(admin, "/v1/audit")).Count.ShouldBe(1);
 
         fresh.Time.Advance(TimeSpan.FromDays(364));
-        await fresh.Services.GetRequiredService<AuditRetention>().PruneOnceAsync();
+        await fresh.Services.GetRequiredService<RetentionCleanup>().RunOnceAsync();
         (await ReadAllAsync(admin, "/v1/audit?action=key.create")).Count.ShouldBe(1);
 
         fresh.Time.Advance(TimeSpan.FromDays(2));
-        await fresh.Services.GetRequiredService<AuditRetention>().PruneOnceAsync();
+        await fresh.Services.GetRequiredService<RetentionCleanup>().RunOnceAsync();
         (await ReadAllAsync(admin, "/v1/audit?action=key.create")).ShouldBeEmpty();
     }
 
