@@ -22,10 +22,13 @@ public static class RetentionRules
     /// <summary>Audit entries, by their time.</summary>
     public static readonly RetentionRule Audit = new("audit", "audit_log", "at", ["id"], o => o.AuditDays);
 
+    /// <summary>The monitoring agent's alerts, by the time they were raised.</summary>
+    public static readonly RetentionRule Alerts = new("alerts", "alerts", "raised_at", ["tenant_id", "id"], o => o.AlertDays);
+
     /// <summary>
     /// The rules of rows that expire by age alone. Finished workflows (state, reminders and event log together), sessions
-    /// (their time to live) and originals have rules of their own in the cleanup job. The monitoring agent's alerts table
-    /// joins here with one entry once it exists: <c>new("alerts", "alerts", "created_at", ["tenant_id", "id"], o => o.AlertDays)</c>.
+    /// (their time to live) and originals have rules of their own in the cleanup job. The monitoring agent's rollups,
+    /// percentiles, anomalies and cost reports are aggregates and are kept.
     /// </summary>
-    public static IReadOnlyList<RetentionRule> Tables { get; } = [Usage, Audit];
+    public static IReadOnlyList<RetentionRule> Tables { get; } = [Usage, Audit, Alerts];
 }
