@@ -286,6 +286,7 @@ public static class PostgresSchema
         new(3, "retention", """
             -- The cleanup job's batched deletes find finished workflows by age (usage and audit_log have their ts/at indexes).
             CREATE INDEX actor_state_updated ON actor_state (actor_type, key, updated_at);
+            """),
         new(4, "monitoring: usage rollups, latency percentiles, anomalies, cost reports and alerts", """
             -- Usage rollups: one row per tenant, 5-minute bucket, model and agent ('' for calls outside an agent), the
             -- exact sums of the raw usage rows of that bucket. The dashboard reads these; raw rows may be pruned.
