@@ -74,7 +74,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
         var restored = Folder("restored");
         var restore = await CliProcess.RunAsync(["restore", "--from", Folder("backup"), "--data", restored, "--json"]);
         restore.ExitCode.ShouldBe(0, restore.ToString());
-        JsonDocument.Parse(restore.StandardOutput).RootElement.GetProperty("schemaVersion").GetInt32().ShouldBe(13);
+        JsonDocument.Parse(restore.StandardOutput).RootElement.GetProperty("schemaVersion").GetInt32().ShouldBe(AgentRag.Storage.Sqlite.Schema.StoreSchema.Migrations.Count);
 
         var ask = await CliProcess.RunAsync(["ask", Question, "--data", restored, "--json"]);
         ask.ExitCode.ShouldBe(0, ask.ToString());

@@ -117,7 +117,7 @@ public sealed class RetentionCleanupTests : IDisposable
 
         await using var provider = Build(data, []);
         var database = provider.GetRequiredService<SqliteDatabase>();
-        database.SchemaVersion.ShouldBe(13);
+        database.SchemaVersion.ShouldBe(AgentRag.Storage.Sqlite.Schema.StoreSchema.Migrations.Count);
         await database.CheckpointAsync();
         AutoVacuum(databasePath).ShouldBe(2);
         var converted = SqliteDatabase.FileBytes(databasePath);
