@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using AgentRag.Core.Security;
+using AgentRag.Server.Apis;
 using AgentRag.Server.Security;
 using AgentRag.TestKit;
 using Microsoft.AspNetCore.Authorization;
@@ -36,6 +37,18 @@ public sealed partial class RouteAuthorizationTests(SecureServerFactory factory)
                 if (!AnonymousRoutes.Contains(route) && metadata.GetMetadata<Web.ConsoleAsset>() is null)
                 {
                     problems.Add($"{key} allows anonymous callers but is not on the anonymous list.");
+                }
+
+                continue;
+            }
+
+            if (route == MetricsApi.Path)
+            {
+                // The scrape endpoint has a rule of its own, documented under the matrix (loopback in open mode; a platform
+                // administrator or the scrape key in required mode) and checked by MetricsAccessTests.
+                if (!metadata.GetOrderedMetadata<AuthorizationPolicy>().SelectMany(p => p.Requirements).OfType<MetricsApi.MetricsReaderRequirement>().Any())
+                {
+                    problems.Add($"{key} lacks the metrics reader requirement.");
                 }
 
                 continue;
