@@ -38,14 +38,7 @@ internal static class BenchApprovalsCommand
             await ApprovalBenchmark.RunAsync(host.Get<WorkflowService>(), host.Get<ApprovalService>(), host.Get<IEventLog>(), options with { Workflows = 5 }, cancellationToken);
             var result = await ApprovalBenchmark.RunAsync(host.Get<WorkflowService>(), host.Get<ApprovalService>(), host.Get<IEventLog>(), options, cancellationToken);
             var report = new { result, processorCount = Environment.ProcessorCount };
-            if (host.Json)
-            {
-                JsonOutput.WriteLine(report);
-            }
-            else
-            {
-                JsonOutput.WriteIndented(report);
-            }
+            JsonOutput.WriteReport(report, host.Json);
 
             return result.Errors == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });

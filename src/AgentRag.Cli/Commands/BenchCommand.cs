@@ -50,14 +50,7 @@ internal static class BenchCommand
                 readP99Microseconds = Math.Round(result.ReadP99Microseconds, 1),
                 processorCount = Environment.ProcessorCount,
             };
-            if (parseResult.GetValue(CommonOptions.Json))
-            {
-                JsonOutput.WriteLine(report);
-            }
-            else
-            {
-                JsonOutput.WriteIndented(report);
-            }
+            JsonOutput.WriteReport(report, parseResult.GetValue(CommonOptions.Json));
 
             return ExitCodes.Success;
         });

@@ -85,14 +85,7 @@ internal static class BenchPeersCommand
                     }
                 }
 
-                if (parseResult.GetValue(CommonOptions.Json))
-                {
-                    JsonOutput.WriteLine(report);
-                }
-                else
-                {
-                    JsonOutput.WriteIndented(report);
-                }
+                JsonOutput.WriteReport(report, parseResult.GetValue(CommonOptions.Json));
 
                 return ExitCodes.Success;
             }

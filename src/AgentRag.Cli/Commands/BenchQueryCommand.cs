@@ -54,14 +54,7 @@ internal static class BenchQueryCommand
             }
 
             var report = new { concurrency = options.Concurrency, http, overhead, processorCount = Environment.ProcessorCount };
-            if (host.Json)
-            {
-                JsonOutput.WriteLine(report);
-            }
-            else
-            {
-                JsonOutput.WriteIndented(report);
-            }
+            JsonOutput.WriteReport(report, host.Json);
 
             return http.Errors == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });

@@ -41,14 +41,7 @@ internal static class BenchRetentionCommand
                 perDay = result.Days.Select(d => new { d.Day, d.DatabaseBytes, d.RowsDeleted, d.BytesReclaimed }),
                 processorCount = Environment.ProcessorCount,
             };
-            if (parseResult.GetValue(CommonOptions.Json))
-            {
-                JsonOutput.WriteLine(report);
-            }
-            else
-            {
-                JsonOutput.WriteIndented(report);
-            }
+            JsonOutput.WriteReport(report, parseResult.GetValue(CommonOptions.Json));
 
             return Math.Abs(ratio - 1) <= 0.10 ? ExitCodes.Success : ExitCodes.Failure;
         });

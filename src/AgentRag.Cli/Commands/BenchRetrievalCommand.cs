@@ -93,14 +93,7 @@ internal static class BenchRetrievalCommand
             }
 
             var report = new { url = baseAddress, processorCount = Environment.ProcessorCount, runs = results };
-            if (parseResult.GetValue(CommonOptions.Json))
-            {
-                JsonOutput.WriteLine(report);
-            }
-            else
-            {
-                JsonOutput.WriteIndented(report);
-            }
+            JsonOutput.WriteReport(report, parseResult.GetValue(CommonOptions.Json));
 
             return results.Cast<RetrievalRun>().All(r => r.Errors == 0) ? ExitCodes.Success : ExitCodes.Failure;
         });

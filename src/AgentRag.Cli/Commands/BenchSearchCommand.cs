@@ -92,14 +92,7 @@ internal static class BenchSearchCommand
 
                 using var process = Process.GetCurrentProcess();
                 report["peakWorkingSetMb"] = Math.Round(process.PeakWorkingSet64 / (1024.0 * 1024), 1);
-                if (json)
-                {
-                    JsonOutput.WriteLine(report);
-                }
-                else
-                {
-                    JsonOutput.WriteIndented(report);
-                }
+                JsonOutput.WriteReport(report, json);
 
                 return ExitCodes.Success;
             }

@@ -11,4 +11,17 @@ internal static class JsonOutput
     public static void WriteLine<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, AgentRagJson.Options));
 
     public static void WriteIndented<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Indented));
+
+    /// <summary>A report: one line with <c>--json</c> (for scripts), indented otherwise (for people).</summary>
+    public static void WriteReport<T>(T report, bool json)
+    {
+        if (json)
+        {
+            WriteLine(report);
+        }
+        else
+        {
+            WriteIndented(report);
+        }
+    }
 }
