@@ -79,7 +79,11 @@ public sealed partial class Bm25Index
             for (var i = 0; i < termCount; i++)
             {
                 var term = reader.ReadString();
-                index._termIds.Add(term, i);
+                if (index._terms.TryGetId(term, out _))
+                {
+                    throw new InvalidDataException($"BM25 snapshot lists the term '{term}' twice.");
+                }
+
                 index._terms.Add(term);
             }
 

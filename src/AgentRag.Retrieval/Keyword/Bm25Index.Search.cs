@@ -173,7 +173,7 @@ public sealed partial class Bm25Index
         var ids = new int[terms.Count];
         for (var i = 0; i < terms.Count; i++)
         {
-            ids[i] = _termIds.TryGetValue(terms[i], out var id) ? id : -1;
+            ids[i] = _terms.TryGetId(terms[i], out var id) ? id : -1;
             referenced.Add(ids[i]);
             if (!negated && ids[i] >= 0)
             {

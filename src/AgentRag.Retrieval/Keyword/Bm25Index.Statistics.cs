@@ -25,7 +25,7 @@ public sealed partial class Bm25Index
             var bound = 0.0;
             foreach (var term in terms)
             {
-                var df = _termIds.TryGetValue(term, out var id) ? _postings[id].LiveDocFreq : 0;
+                var df = _terms.TryGetId(term, out var id) ? _postings[id].LiveDocFreq : 0;
                 bound += Math.Log(1 + ((documents - df + 0.5D) / (df + 0.5D)));
             }
 

@@ -18,10 +18,7 @@ public sealed partial class Bm25Index
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly EnglishAnalyzer _analyzer = EnglishAnalyzer.Default;
 
-    private Dictionary<string, int> _termIds = new(StringComparer.Ordinal);
-    private List<string> _terms = [];
-    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _termLookup;
-    private Dictionary<string, int>? _termLookupOwner;
+    private TermDictionary _terms = new();
     private List<PostingList> _postings = [];
 
     // Per chunk ordinal.
@@ -302,22 +299,12 @@ public sealed partial class Bm25Index
 
     private int GetOrAddTerm(ReadOnlySpan<char> term)
     {
-        if (_termLookupOwner != _termIds)
+        var id = _terms.GetOrAdd(term, out var added);
+        if (added)
         {
-            _termLookup = _termIds.GetAlternateLookup<ReadOnlySpan<char>>();
-            _termLookupOwner = _termIds;
+            _postings.Add(new PostingList());
         }
 
-        if (_termLookup.TryGetValue(term, out var id))
-        {
-            return id;
-        }
-
-        id = _terms.Count;
-        var text = term.ToString();
-        _termIds.Add(text, id);
-        _terms.Add(text);
-        _postings.Add(new PostingList());
         return id;
     }
 
@@ -367,8 +354,7 @@ public sealed partial class Bm25Index
         var oldCount = _chunkCount;
         var oldGroupNames = _groupNames;
 
-        _termIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        _terms = [];
+        _terms = new TermDictionary();
         _postings = [];
         _chunkIds = new string[Math.Max(16, _liveChunks)];
         _chunkGroup = new int[_chunkIds.Length];
@@ -419,9 +405,7 @@ public sealed partial class Bm25Index
                 var old = (int)(value >> 1);
                 if (remap[old] < 0)
                 {
-                    remap[old] = _terms.Count;
-                    _termIds.Add(oldTerms[old], _terms.Count);
-                    _terms.Add(oldTerms[old]);
+                    remap[old] = _terms.Add(oldTerms[old]);
                     _postings.Add(new PostingList());
                 }
 
@@ -444,10 +428,7 @@ public sealed partial class Bm25Index
                 bytes += list.MemoryBytes;
             }
 
-            foreach (var term in _terms)
-            {
-                bytes += 24 + (term.Length * 2) + 24;
-            }
+            bytes += _terms.MemoryBytes;
 
             foreach (var (id, _) in _chunkOrdinals)
             {

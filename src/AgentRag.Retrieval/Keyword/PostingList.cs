@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace AgentRag.Retrieval.Keyword;
 
 /// <summary>
@@ -25,7 +28,11 @@ internal sealed class PostingList
     // The unfinished block as interleaved (doc, tf, length) triples: one array keeps appends to one cache line.
     private int[] _tail = new int[6];
     private int _tailCount;
-    private readonly int[] _tailImpact = [0, int.MaxValue];
+
+    // (max tf, min length) of the tail, inline in the object so an append touches no third array.
+    private TailBound _tailImpact;
+
+    public PostingList() => _tailImpact[1] = int.MaxValue;
 
     /// <summary>Postings stored, including those of deleted documents.</summary>
     public int Count => (_blockCount * BlockSize) + _tailCount;
@@ -182,13 +189,13 @@ internal sealed class PostingList
 
     /// <summary>The block's impacts as flattened (tf, length) pairs; for the tail a single (max tf, min length) pair.</summary>
     public ReadOnlySpan<int> BlockImpacts(int block) =>
-        block == _blockCount ? _tailImpact : _impacts.AsSpan(_impactStart[block], _impactStart[block + 1] - _impactStart[block]);
+        block == _blockCount ? TailImpact : _impacts.AsSpan(_impactStart[block], _impactStart[block + 1] - _impactStart[block]);
 
     /// <summary>The impacts of the whole term (sealed blocks), as flattened (tf, length) pairs.</summary>
     public ReadOnlySpan<int> TermImpacts => _termImpacts;
 
     /// <summary>The (max tf, min length) pair of the unsealed tail, or (0, max) when it is empty.</summary>
-    public ReadOnlySpan<int> TailImpact => _tailImpact;
+    public ReadOnlySpan<int> TailImpact => MemoryMarshal.CreateReadOnlySpan(ref _tailImpact[0], 2);
 
     /// <summary>First block whose last ordinal is ≥ <paramref name="target"/>, searching from <paramref name="from"/>.</summary>
     public int FindBlock(int from, int target)
@@ -324,6 +331,12 @@ internal sealed class PostingList
         }
 
         return values;
+    }
+
+    [InlineArray(2)]
+    private struct TailBound
+    {
+        private int _element;
     }
 }
 
