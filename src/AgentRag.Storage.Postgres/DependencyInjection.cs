@@ -49,7 +49,8 @@ public static class DependencyInjection
     /// LISTEN/NOTIFY), <see cref="IActorStateStore"/> (with ETags), <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>,
     /// <see cref="IAuditLog"/>, <see cref="ITenantQuotaStore"/>, <see cref="ITenantDataStore"/>, <see cref="ISessionStore"/>,
     /// <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IMonitoringStore"/>, <see cref="IAlertStore"/>, <see cref="IEmbeddingCache"/>,
-    /// <see cref="IIngestionQueue"/> (SKIP LOCKED with leases) and <see cref="IDistributedLock"/> (advisory locks); the
+    /// <see cref="IIngestionQueue"/> (SKIP LOCKED with leases), <see cref="IDistributedLock"/> (advisory locks) and
+    /// <see cref="IRateLimitCounter"/> (the cluster-wide rate limits); the
     /// <see cref="IBlobStore"/> is the file store over <see cref="PostgresStorageOptions.BlobDirectory"/> (else the
     /// registered <see cref="DataFolder"/>), and <see cref="PostgresReplicaIndexer"/>, which indexes here what other replicas
     /// ingest. Also its <see cref="ITransientStoreErrorRule"/> and the <c>postgres</c>
@@ -99,6 +100,7 @@ public static class DependencyInjection
         services.TryAddSingleton<IAlertStore, PostgresAlertStore>();
         services.TryAddSingleton<IEmbeddingCache, PostgresEmbeddingCache>();
         services.TryAddSingleton<IDistributedLock, PostgresDistributedLock>();
+        services.TryAddSingleton<IRateLimitCounter, PostgresRateLimitCounter>();
         services.TryAddSingleton<IIngestionQueue, PostgresIngestionQueue>();
         services.TryAddSingleton<IBlobStore>(provider =>
         {

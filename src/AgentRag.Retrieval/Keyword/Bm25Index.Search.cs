@@ -41,7 +41,30 @@ public sealed partial class Bm25Index
         }
     }
 
-    /// <summary>Scores every live chunk without pruning. The reference for <see cref="Search"/>; slow on large indexes.</summary>
+    /// <summary>
+    /// Returns the top <paramref name="k"/> chunks of this index for <paramref name="query"/> scored with the collection
+    /// statistics <paramref name="statistics"/> (the sum of every partition's <see cref="GetStatistics"/>) instead of this
+    /// index's own: one partition's share of a scatter-gather whose merged ranking and scores equal one index's over all
+    /// partitions (<see cref="Bm25Partitions"/>). A query term missing from <paramref name="statistics"/> is scored with
+    /// this index's own df. Otherwise as <see cref="Search(KeywordQuery, int, IReadOnlySet{string}, Rm3Options)"/>, without RM3.
+    /// </summary>
+    public IReadOnlyList<KeywordHit> Search(KeywordQuery query, int k, Bm25Statistics statistics, IReadOnlySet<string>? allowedDocumentIds = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        _lock.EnterReadLock();
+        try
+        {
+            return ToHits(Run(Compile(query), k, ResolveGroups(allowedDocumentIds), exhaustive: false, statistics));
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Scores every live chunk without pruning. The reference for <see cref="Search(KeywordQuery, int, IReadOnlySet{string}, Rm3Options)"/>; slow on large indexes.</summary>
     public IReadOnlyList<KeywordHit> SearchExhaustive(KeywordQuery query, int k, IReadOnlySet<string>? allowedDocumentIds = null)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -202,7 +225,7 @@ public sealed partial class Bm25Index
 
     // ---- Retrieval -----------------------------------------------------------------------------------
 
-    private List<(float Score, int Ordinal)> Run(CompiledQuery query, int k, bool[]? allowedGroups, bool exhaustive)
+    private List<(float Score, int Ordinal)> Run(CompiledQuery query, int k, bool[]? allowedGroups, bool exhaustive, Bm25Statistics? statistics = null)
     {
         var top = new TopK(k);
         var n = query.ScoringTerms.Length;
@@ -211,7 +234,7 @@ public sealed partial class Bm25Index
             return top.ToList();
         }
 
-        var scorer = new Scorer(this, query);
+        var scorer = new Scorer(this, query, statistics);
         var context = new MatchContext(this, query);
         if (exhaustive)
         {
@@ -458,18 +481,20 @@ public sealed partial class Bm25Index
         private readonly float _averageLength;
         private readonly bool _quantized;
 
-        public Scorer(Bm25Index index, CompiledQuery query)
+        /// <param name="statistics">The collection's statistics when this index is one partition of it; null: this index's own.</param>
+        public Scorer(Bm25Index index, CompiledQuery query, Bm25Statistics? statistics)
         {
             _index = index;
             _k1 = index.Options.K1;
             _b = index.Options.B;
             _quantized = index.Options.LuceneLengthNorms;
-            var documentCount = index._liveNonEmpty;
-            _averageLength = (float)(index._liveTokens / (double)documentCount);
+            var documentCount = statistics?.Documents ?? index._liveNonEmpty;
+            _averageLength = (float)((statistics?.Tokens ?? index._liveTokens) / (double)documentCount);
             _weights = new float[query.ScoringTerms.Length];
             for (var i = 0; i < _weights.Length; i++)
             {
-                var df = index._postings[query.ScoringTerms[i]].LiveDocFreq;
+                var term = query.ScoringTerms[i];
+                var df = statistics?.DocumentFrequencies.TryGetValue(index._terms[term], out var global) == true ? global : index._postings[term].LiveDocFreq;
                 var idf = (float)Math.Log(1 + ((documentCount - df + 0.5D) / (df + 0.5D)));
                 _weights[i] = query.Boosts[i] * idf;
             }

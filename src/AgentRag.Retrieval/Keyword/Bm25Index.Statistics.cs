@@ -1,3 +1,6 @@
+using AgentRag.Core.Search;
+using AgentRag.Retrieval.Query;
+
 namespace AgentRag.Retrieval.Keyword;
 
 public sealed partial class Bm25Index
@@ -34,6 +37,57 @@ public sealed partial class Bm25Index
         finally
         {
             _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// This index's share of the statistics <paramref name="query"/> is scored with: its live non-empty chunks, their
+    /// tokens, and the document frequency of every analyzed term the query names (scored or not; 0 when absent). Summed
+    /// over the partitions of one collection (<see cref="Bm25Statistics.Sum"/>) and passed to
+    /// <see cref="Search(KeywordQuery, int, Bm25Statistics, IReadOnlySet{string})"/>, they give every partition the
+    /// collection's idf and average length. Thread-safe (a read).
+    /// </summary>
+    public Bm25Statistics GetStatistics(KeywordQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var terms = new HashSet<string>(StringComparer.Ordinal);
+        if (query.Root is { } root)
+        {
+            CollectTerms(root, terms);
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            var frequencies = terms.ToDictionary(
+                term => term, term => _termIds.TryGetValue(term, out var id) ? (long)_postings[id].LiveDocFreq : 0L, StringComparer.Ordinal);
+            return new Bm25Statistics(_liveNonEmpty, _liveTokens, frequencies);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private void CollectTerms(QueryNode node, HashSet<string> terms)
+    {
+        switch (node)
+        {
+            case TermNode term:
+                terms.UnionWith(_analyzer.Analyze(term.Text));
+                break;
+            case PhraseNode phrase:
+                terms.UnionWith(_analyzer.Analyze(phrase.Text));
+                break;
+            case BooleanNode boolean:
+                foreach (var clause in boolean.Clauses)
+                {
+                    CollectTerms(clause.Node, terms);
+                }
+
+                break;
+            default:
+                throw new ArgumentException($"Unsupported query node {node.GetType().Name}.", nameof(node));
         }
     }
 }

@@ -67,7 +67,7 @@ public sealed class Bm25IndexCatalog : IKeywordIndex, IDisposable
 
     /// <summary>
     /// The best chunks for <paramref name="query"/> in the tenant's index (see <see cref="IKeywordIndex.SearchAsync"/>
-    /// and <see cref="Bm25Index.Search"/>): MaxScore and block-max pruned top-k, the same ranking as an exhaustive search.
+    /// and <see cref="Bm25Index.Search(KeywordQuery, int, IReadOnlySet{string}, Rm3Options)"/>): MaxScore and block-max pruned top-k, the same ranking as an exhaustive search.
     /// </summary>
     public async Task<IReadOnlyList<KeywordHit>> SearchAsync(
         string tenantId, QueryNode? query, int k, IReadOnlySet<string>? allowedDocuments = null, Rm3Options? rm3 = null, CancellationToken cancellationToken = default)

@@ -107,7 +107,8 @@ internal sealed class RecordJournal : IDisposable
         _stream.Flush(flushToDisk: _sync);
     }
 
-    private static ulong Fnv1a(ReadOnlySpan<byte> data)
+    /// <summary>The 64-bit FNV-1a hash of <paramref name="data"/>: stable across processes and releases.</summary>
+    internal static ulong Fnv1a(ReadOnlySpan<byte> data)
     {
         var hash = 14695981039346656037UL;
         foreach (var b in data)

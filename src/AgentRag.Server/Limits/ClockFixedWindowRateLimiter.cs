@@ -11,8 +11,6 @@ namespace AgentRag.Server.Limits;
 /// </summary>
 internal sealed class ClockFixedWindowRateLimiter : RateLimiter
 {
-    private static readonly RateLimitLease Granted = new Lease(true, null);
-
     private readonly TimeProvider _time;
     private readonly int _permitLimit;
     private readonly TimeSpan _window;
@@ -75,12 +73,12 @@ internal sealed class ClockFixedWindowRateLimiter : RateLimiter
             {
                 _used += permitCount;
                 _successful++;
-                return Granted;
+                return WindowLease.Granted;
             }
 
             _failed++;
             var windowEnd = (_windowNumber + 1) * _window.Ticks;
-            return new Lease(false, TimeSpan.FromTicks(windowEnd - now));
+            return new WindowLease(false, TimeSpan.FromTicks(windowEnd - now));
         }
     }
 
@@ -102,17 +100,20 @@ internal sealed class ClockFixedWindowRateLimiter : RateLimiter
     }
 
     private long Ticks() => _time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+}
 
-    private sealed class Lease(bool acquired, TimeSpan? retryAfter) : RateLimitLease
+/// <summary>A fixed window's lease: granted, or refused with <see cref="MetadataName.RetryAfter"/> when the window's end is known.</summary>
+internal sealed class WindowLease(bool acquired, TimeSpan? retryAfter) : RateLimitLease
+{
+    public static RateLimitLease Granted { get; } = new WindowLease(true, null);
+
+    public override bool IsAcquired => acquired;
+
+    public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
+
+    public override bool TryGetMetadata(string metadataName, out object? metadata)
     {
-        public override bool IsAcquired => acquired;
-
-        public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = retryAfter;
-            return retryAfter is not null && metadataName == MetadataName.RetryAfter.Name;
-        }
+        metadata = retryAfter;
+        return retryAfter is not null && metadataName == MetadataName.RetryAfter.Name;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using AgentRag.Core.Coordination;
 using AgentRag.Server.Hosting;
 using AgentRag.Server.Security;
 using Microsoft.AspNetCore.RateLimiting;
@@ -13,7 +14,9 @@ namespace AgentRag.Server.Limits;
 /// group (<see cref="LimitGroup"/>), on the injected <see cref="TimeProvider"/>. The caller is the credential (API key
 /// id or JWT subject, with its tenant); without one (open mode, or a request that presents none) it is the client IP
 /// (after the forwarded headers of a known proxy). A refusal is 429 with <c>Retry-After</c> and a ProblemDetails.
-/// Endpoints marked <c>DisableRateLimiting()</c> (health, OpenAPI) are not limited.
+/// Endpoints marked <c>DisableRateLimiting()</c> (health, OpenAPI) are not limited. When the store is shared by replicas
+/// (it registers an <see cref="IRateLimitCounter"/>), each window is counted there, so the limit holds cluster-wide
+/// (<see cref="SharedFixedWindowRateLimiter"/>; ADR 0040).
 /// </summary>
 public static class RateLimits
 {
@@ -30,13 +33,18 @@ public static class RateLimits
         services.AddSingleton<TenantQuotas>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>()
-            .Configure<TimeProvider, IOptions<LimitsOptions>>((options, time, limits) =>
+            .Configure<TimeProvider, IOptions<LimitsOptions>, IServiceProvider>((options, time, limits, provider) =>
             {
                 var window = limits.Value.Window;
+                // A backend shared by replicas (PostgreSQL) registers a counter, and the limit then holds cluster-wide.
+                var shared = provider.GetService<IRateLimitCounter>();
+                var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimits));
                 options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, Partition>(context =>
                 {
                     var partition = PartitionOf(context, limits.Value);
-                    return RateLimitPartition.Get(partition, p => new ClockFixedWindowRateLimiter(time, p.Permits, window));
+                    return RateLimitPartition.Get(partition, p => shared is null
+                        ? new ClockFixedWindowRateLimiter(time, p.Permits, window)
+                        : new SharedFixedWindowRateLimiter(shared, $"{p.Group}:{p.Caller}", time, p.Permits, window, logger));
                 });
                 options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
                 options.OnRejected = (rejected, _) => RejectAsync(rejected, limits.Value);

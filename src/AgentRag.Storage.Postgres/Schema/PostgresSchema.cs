@@ -379,5 +379,14 @@ public static class PostgresSchema
             CREATE INDEX events_done_ts ON events (ts) WHERE type = 'done';
             CREATE INDEX events_step_completed_ts ON events (ts) WHERE type = 'step.completed';
             """),
+        new(7, "cluster-wide rate limits: one fixed-window counter per caller and route group", """
+            -- No tenant: the key is the SHA-256 of the caller (credential and tenant, or client IP) and route group.
+            CREATE TABLE rate_limit_counters (
+                key        bytea   NOT NULL PRIMARY KEY,
+                window_end bigint  NOT NULL, -- UTC ticks: the end of the window the count is in
+                used       integer NOT NULL
+            );
+            CREATE INDEX rate_limit_counters_window_end ON rate_limit_counters (window_end);
+            """),
     ];
 }
