@@ -60,7 +60,7 @@ public sealed partial class Bm25Index
         try
         {
             var frequencies = terms.ToDictionary(
-                term => term, term => _termIds.TryGetValue(term, out var id) ? (long)_postings[id].LiveDocFreq : 0L, StringComparer.Ordinal);
+                term => term, term => _terms.TryGetId(term, out var id) ? (long)_postings[id].LiveDocFreq : 0L, StringComparer.Ordinal);
             return new Bm25Statistics(_liveNonEmpty, _liveTokens, frequencies);
         }
         finally
