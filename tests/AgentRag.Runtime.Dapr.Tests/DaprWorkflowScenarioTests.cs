@@ -56,6 +56,23 @@ public sealed class DaprWorkflowScenarioTests : IAsyncLifetime
         turns.Select(t => t.Method).ShouldContain("Drain");
         AssertNoOverlap(turns);
         _sidecar.ActorState(WorkflowActorType, actorId, "workflow").ShouldNotBeNull().ShouldContain(final.WorkflowId);
+
+        // Its end went out as an integration event on the topic (published through the sidecar's gRPC API).
+        await WaitUntilAsync(() => _sidecar.Grpc.Published.Any(p => p.Data.ToStringUtf8().Contains(final.WorkflowId, StringComparison.Ordinal)));
+        var published = _sidecar.Grpc.Published.Single(p => p.Data.ToStringUtf8().Contains(final.WorkflowId, StringComparison.Ordinal));
+        (published.PubsubName, published.Topic).ShouldBe(("agentrag-pubsub", "agentrag-events"));
+        var integration = JsonDocument.Parse(published.Data.ToStringUtf8()).RootElement;
+        integration.GetProperty("type").GetString().ShouldBe("workflow.completed");
+        integration.GetProperty("subject").GetString().ShouldBe(final.WorkflowId);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
     }
 
     [Fact]

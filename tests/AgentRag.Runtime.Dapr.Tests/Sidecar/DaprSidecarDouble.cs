@@ -358,6 +358,23 @@ public sealed class DaprSidecarDouble : IAsyncDisposable
 
         Interlocked.Increment(ref _remindersFired);
 
+        // The next tick is scheduled before the callback, as daprd's scheduler does: it does not wait for the app.
+        Reminder? next = null;
+        if (current.Period is { } period && (current.Repetitions is null || current.Repetitions > 1))
+        {
+            var dueAt = current.DueAt + period;
+            while (dueAt <= _time.GetUtcNow())
+            {
+                dueAt += period; // ticks missed while the app was away are not made up
+            }
+
+            next = current with { DueAt = dueAt, Repetitions = current.Repetitions - 1, Timer = null };
+            if (_reminders.TryUpdate((current.Actor, current.Name), next, current))
+            {
+                Arm(next);
+            }
+        }
+
         var body = new JsonObject
         {
             ["dueTime"] = current.DueTimeText,
@@ -369,26 +386,9 @@ public sealed class DaprSidecarDouble : IAsyncDisposable
         }
 
         var (status, _) = await CallActorAsync(current.Actor, $"method/remind/{current.Name}", $"remind/{current.Name}", Encoding.UTF8.GetBytes(body.ToJsonString()));
-        if (!_reminders.TryGetValue((current.Actor, current.Name), out var after) || !ReferenceEquals(after, current))
+        if (next is null && (int)status is >= 200 and < 300)
         {
-            return; // the turn replaced or deleted it
-        }
-
-        var succeeded = (int)status is >= 200 and < 300;
-        if (current.Period is { } period && (current.Repetitions is null || current.Repetitions > 1))
-        {
-            var dueAt = current.DueAt + period;
-            while (dueAt <= _time.GetUtcNow())
-            {
-                dueAt += period; // ticks missed while the app was away are not made up
-            }
-
-            var next = current with { DueAt = dueAt, Repetitions = current.Repetitions - 1, Timer = null };
-            _reminders.TryUpdate((current.Actor, current.Name), next, current);
-            Arm(next);
-        }
-        else if (succeeded)
-        {
+            // A one-shot reminder the app took is done (unless its turn replaced it, which left another one stored).
             _reminders.TryRemove(new KeyValuePair<(ActorKey, string), Reminder>((current.Actor, current.Name), current));
         }
     }
