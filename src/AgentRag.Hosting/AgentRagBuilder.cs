@@ -1,4 +1,5 @@
 using AgentRag.Core;
+using AgentRag.Runtime.Dapr;
 using AgentRag.Runtime.Embedded;
 using AgentRag.Runtime.Orleans;
 using AgentRag.Storage.Postgres;
@@ -37,11 +38,14 @@ public sealed class AgentRagBuilder
     /// <summary>The actor runtime <see cref="UseOrleansRuntime"/> selects (cluster mode).</summary>
     public const string OrleansRuntime = "orleans";
 
+    /// <summary>The actor runtime <see cref="UseDaprRuntime"/> selects (actors hosted by Dapr sidecars).</summary>
+    public const string DaprRuntime = "dapr";
+
     /// <summary>The values <see cref="StorageKey"/> accepts.</summary>
     public static IReadOnlyList<string> StorageBackends { get; } = [SqliteStorage, PostgresStorage];
 
     /// <summary>The values <see cref="RuntimeKey"/> accepts.</summary>
-    public static IReadOnlyList<string> Runtimes { get; } = [EmbeddedRuntime, OrleansRuntime];
+    public static IReadOnlyList<string> Runtimes { get; } = [EmbeddedRuntime, OrleansRuntime, DaprRuntime];
 
     internal AgentRagBuilder()
     {
@@ -112,6 +116,23 @@ public sealed class AgentRagBuilder
     public AgentRagBuilder UseOrleansClient() => UseRuntime(OrleansRuntime, services => services.AddOrleansActorClient());
 
     /// <summary>
+    /// Hosts actors as Dapr actors behind this process's HTTP endpoints, with state and reminders in the Dapr sidecar
+    /// (<see cref="Runtime.Dapr.DependencyInjection.AddDaprActorRuntime"/>; settings under <c>AgentRag:Dapr</c>). Needs a web
+    /// host that maps <c>MapDaprRuntime</c> (the server).
+    /// </summary>
+    public AgentRagBuilder UseDaprRuntime() => UseRuntime(DaprRuntime, static services =>
+    {
+        services.AddDaprActorRuntime();
+        services.AddSingleton<Runtime.Dapr.Events.IDaprCommandHandler, ApprovalDecisionCommandHandler>();
+    });
+
+    /// <summary>
+    /// Sends actor messages through the Dapr sidecar to actors the server replicas host, hosting none here (a CLI command;
+    /// <see cref="Runtime.Dapr.DependencyInjection.AddDaprActorClient"/>).
+    /// </summary>
+    public AgentRagBuilder UseDaprClient() => UseRuntime(DaprRuntime, services => services.AddDaprActorClient());
+
+    /// <summary>
     /// Chooses the storage backend <paramref name="name"/>, whose <paramref name="register"/> adds every storage port
     /// (documents, events, actor state, sessions, usage, approvals, …). Throws when a storage backend is already chosen.
     /// </summary>
@@ -151,7 +172,8 @@ public sealed class AgentRagBuilder
     /// Chooses both axes from <paramref name="configuration"/>: <see cref="StorageKey"/> (default <c>sqlite</c>) and
     /// <see cref="RuntimeKey"/> (default <c>embedded</c>), over <paramref name="dataFolder"/>. An unknown value throws
     /// <see cref="OptionsValidationException"/> naming the key and the accepted values. <paramref name="clusterClient"/>:
-    /// with the <c>orleans</c> runtime, this process is a client of the cluster (a CLI command), not a silo.
+    /// with the <c>orleans</c> or <c>dapr</c> runtime, this process is a client of the cluster (a CLI command), not a silo
+    /// or an actor host.
     /// </summary>
     public AgentRagBuilder UseConfiguration(IConfiguration configuration, DataFolder dataFolder, bool clusterClient = false)
     {
@@ -178,6 +200,12 @@ public sealed class AgentRagBuilder
             case OrleansRuntime:
                 UseOrleansRuntime(configuration.GetValue<bool>(OrleansRuntimeOptions.KubernetesHostingKey));
                 break;
+            case DaprRuntime when clusterClient:
+                UseDaprClient();
+                break;
+            case DaprRuntime:
+                UseDaprRuntime();
+                break;
         }
 
         return this;
@@ -195,7 +223,7 @@ public sealed class AgentRagBuilder
         if (Runtime is null)
         {
             throw new InvalidOperationException(
-                $"AddAgentRag needs an actor runtime: call UseEmbeddedRuntime() or UseOrleansRuntime() (or set {RuntimeKey} and call UseConfiguration).");
+                $"AddAgentRag needs an actor runtime: call UseEmbeddedRuntime(), UseOrleansRuntime() or UseDaprRuntime() (or set {RuntimeKey} and call UseConfiguration).");
         }
 
         if (DataFolder is null)

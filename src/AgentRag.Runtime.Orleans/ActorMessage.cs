@@ -1,5 +1,4 @@
-using System.Text.Json;
-using AgentRag.Core.Serialization;
+using AgentRag.Core.Actors;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -14,29 +13,13 @@ public sealed record ActorMessage([property: Id(0)] string? Type, [property: Id(
 {
     private static readonly ActorMessage Null = new(null, null);
 
-    /// <summary>The message that carries <paramref name="value"/>.</summary>
-    public static ActorMessage Pack(object? value) =>
-        value is null ? Null : new(TypeName(value.GetType()), JsonSerializer.Serialize(value, value.GetType(), AgentRagJson.Options));
-
-    /// <summary>
-    /// The value this message carries. Throws <see cref="InvalidOperationException"/> for a type that is neither the
-    /// product's own (an <c>AgentRag.*</c> assembly) nor a primitive: a message names no other type to create.
-    /// </summary>
-    public object? Unpack()
+    /// <summary>The message that carries <paramref name="value"/> (<see cref="ActorPayload.Pack"/>).</summary>
+    public static ActorMessage Pack(object? value)
     {
-        if (Type is null || Json is null)
-        {
-            return null;
-        }
-
-        var type = System.Type.GetType(Type, throwOnError: false);
-        if (type is null || !(type.IsPrimitive || type == typeof(string) || (type.Assembly.GetName().Name ?? "").StartsWith("AgentRag.", StringComparison.Ordinal)))
-        {
-            throw new InvalidOperationException($"An actor message names the type '{Type}', which is not a message type of this product.");
-        }
-
-        return JsonSerializer.Deserialize(Json, type, AgentRagJson.Options);
+        var (type, json) = ActorPayload.Pack(value);
+        return type is null ? Null : new(type, json);
     }
 
-    private static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
+    /// <summary>The value this message carries (<see cref="ActorPayload.Unpack"/>; throws for a type not of this product).</summary>
+    public object? Unpack() => ActorPayload.Unpack(Type, Json);
 }

@@ -10,11 +10,11 @@ public sealed class BackendConfigurationTests
     {
         using var data = new TempDirectory();
 
-        var result = await CliProcess.RunAsync(["docs", "list", "--data", data.Path], new Dictionary<string, string?> { ["AgentRag__Runtime"] = "dapr" });
+        var result = await CliProcess.RunAsync(["docs", "list", "--data", data.Path], new Dictionary<string, string?> { ["AgentRag__Runtime"] = "akka" });
 
         result.ExitCode.ShouldBe(3, result.ToString());
         result.StandardError.Trim().ShouldBe(
-            "agentrag: Invalid configuration: AgentRag:Runtime is 'dapr', which is not a known backend; accepted: embedded, orleans.", result.ToString());
+            "agentrag: Invalid configuration: AgentRag:Runtime is 'akka', which is not a known backend; accepted: embedded, orleans, dapr.", result.ToString());
         result.StandardOutput.ShouldBeEmpty();
         File.Exists(Path.Combine(data.Path, "agentrag.db")).ShouldBeFalse();
     }

@@ -233,6 +233,8 @@ public sealed class ManifestTests
         ((string?)settings["AgentRag__Dapr__StateStore"]).ShouldBe("agentrag-state");
         ((string?)settings["AgentRag__Dapr__PubSub"]).ShouldBe("agentrag-pubsub");
         ((string?)settings["AgentRag__Dapr__SecretStore"]).ShouldBe("agentrag-secrets");
+        ((string?)settings["AgentRag__Dapr__Topic"]).ShouldBe("agentrag-events");
+        ((string?)settings["AgentRag__Dapr__CommandsTopic"]).ShouldBe("agentrag-commands");
     }
 
     private static List<string> Strings(JsonNode? array) => [.. array!.AsArray().Select(n => (string)n!)];

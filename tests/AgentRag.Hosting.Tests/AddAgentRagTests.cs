@@ -77,7 +77,7 @@ public sealed class AddAgentRagTests : IDisposable
 
     [Theory]
     [InlineData("AgentRag:Storage", "mysql", "accepted: sqlite, postgres.")]
-    [InlineData("AgentRag:Runtime", "dapr", "accepted: embedded, orleans.")]
+    [InlineData("AgentRag:Runtime", "akka", "accepted: embedded, orleans, dapr.")]
     public void UseConfiguration_UnknownBackend_FailsNamingTheKeyAndTheAcceptedValues(string key, string value, string accepted)
     {
         var failure = Should.Throw<OptionsValidationException>(() => Choose(new Dictionary<string, string?> { [key] = value }));
@@ -91,7 +91,7 @@ public sealed class AddAgentRagTests : IDisposable
         var failure = Should.Throw<InvalidOperationException>(
             () => new ServiceCollection().AddAgentRag(backends => backends.UseSqlite(new DataFolder(_directory.Path))));
 
-        failure.Message.ShouldBe("AddAgentRag needs an actor runtime: call UseEmbeddedRuntime() or UseOrleansRuntime() (or set AgentRag:Runtime and call UseConfiguration).");
+        failure.Message.ShouldBe("AddAgentRag needs an actor runtime: call UseEmbeddedRuntime(), UseOrleansRuntime() or UseDaprRuntime() (or set AgentRag:Runtime and call UseConfiguration).");
     }
 
     [Fact]

@@ -33,7 +33,11 @@ internal static class ServeCommand
         {
             Description = "Run as one replica of a cluster: PostgreSQL storage (ConnectionStrings:Postgres) and the Orleans runtime (ConnectionStrings:Redis); same as AgentRag:Storage=postgres and AgentRag:Runtime=orleans.",
         };
-        var command = new Command("serve", "Run the HTTP API (and background ingestion) on the data folder.") { urls, auth, cluster };
+        var runtime = new Option<string?>("--runtime")
+        {
+            Description = $"The actor runtime: {string.Join(", ", AgentRagBuilder.Runtimes)} (dapr: actors hosted by the Dapr sidecar beside this process). Same as AgentRag:Runtime.",
+        };
+        var command = new Command("serve", "Run the HTTP API (and background ingestion) on the data folder.") { urls, auth, cluster, runtime };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             List<string> args =
@@ -50,6 +54,11 @@ internal static class ServeCommand
             if (parseResult.GetValue(cluster))
             {
                 args.AddRange([$"--{AgentRagBuilder.StorageKey}", AgentRagBuilder.PostgresStorage, $"--{AgentRagBuilder.RuntimeKey}", AgentRagBuilder.OrleansRuntime]);
+            }
+
+            if (parseResult.GetValue(runtime) is { Length: > 0 } chosen)
+            {
+                args.AddRange([$"--{AgentRagBuilder.RuntimeKey}", chosen]);
             }
 
             if (AddressInUse(parseResult.GetValue(urls)!) is { } inUse)

@@ -4,6 +4,7 @@ using AgentRag.Hosting;
 using AgentRag.Hosting.Logging;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Monitoring;
+using AgentRag.Runtime.Dapr;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Limits;
 using AgentRag.Server.Auditing;
@@ -35,6 +36,11 @@ public static class AgentRagWebApplicationExtensions
         // Cluster mode: Orleans is chatty at Information; keep its warnings, and membership changes (joins, deaths).
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Orleans.Runtime.MembershipService.MembershipTableManager", LogLevel.Information);
+
+        if (string.Equals(configuration[AgentRagBuilder.RuntimeKey]?.Trim(), AgentRagBuilder.DaprRuntime, StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Configuration.AddDaprSecrets(); // model API keys and JWT secrets from the Dapr secret store, before anything reads them
+        }
 
         var services = builder.Services;
         services.AddAgentRag(backends => backends.UseConfiguration(configuration, dataFolder));
@@ -114,6 +120,7 @@ public static class AgentRagWebApplicationExtensions
         app.MapAuthStatusApi();
         app.MapMetricsApi();
         app.MapConsole();
+        app.MapDaprRuntime(); // the sidecar's calls into hosted actors, with AgentRag:Runtime=dapr only
         return app;
     }
 
