@@ -64,7 +64,7 @@ public static class ErrorsApi
     public sealed record ErrorFilter(
         [property: FromQuery(Name = "agent"), Description("Only failures of this agent (a workflow step's agent, 'ingestion' for documents, 'workflow' for failures outside a step).")] string? Agent = null,
         [property: FromQuery(Name = "since"), Description("Only failures at or after this time (ISO 8601; default 30 days before 'until').")] string? Since = null,
-        [property: FromQuery(Name = "until"), Description("Only failures before this time (ISO 8601; default now).")] string? Until = null,
+        [property: FromQuery(Name = "until"), Description("Only failures before this time (ISO 8601; default a minute from now).")] string? Until = null,
         [property: FromQuery(Name = "severity"), Description("Only failures of this severity.")] EnumParameter<ErrorSeverity>? Severity = null,
         [property: FromQuery(Name = "kind"), Description("Only failed documents or only workflows.")] EnumParameter<ErrorKind>? Kind = null,
         [property: FromQuery(Name = "offset"), Description("Items to skip (default 0).")] int? Offset = null,
@@ -91,7 +91,8 @@ public static class ErrorsApi
         }
 
         var now = time.GetUtcNow();
-        var to = until ?? now;
+        // A minute ahead of this clock: failures recorded just now (or by a replica whose clock runs a little ahead) count.
+        var to = until ?? now.AddMinutes(1);
         var from = since ?? to - DefaultSpan;
         if (from >= to)
         {
