@@ -111,8 +111,8 @@ public sealed class DashboardApiTests
         Ids(await client.GetFromJsonAsync<JsonElement>("/v1/errors?agent=ingestion")).ShouldBe([failed.Id]);
         Ids(await client.GetFromJsonAsync<JsonElement>("/v1/errors?severity=error")).ShouldBe(["wf_failed", failed.Id]);
         Ids(await client.GetFromJsonAsync<JsonElement>("/v1/errors?kind=workflow&limit=1")).ShouldBe(["wf_cancelled"]);
-        Ids(await client.GetFromJsonAsync<JsonElement>($"/v1/errors?since={Now.AddHours(-1):O}")).ShouldBe(["wf_cancelled", "wf_failed"]);
-        Ids(await client.GetFromJsonAsync<JsonElement>($"/v1/errors?until={Now.AddHours(-1):O}")).ShouldBe([failed.Id]);
+        Ids(await client.GetFromJsonAsync<JsonElement>($"/v1/errors?since={Now.AddHours(-1):yyyy-MM-ddTHH:mm:ss}Z")).ShouldBe(["wf_cancelled", "wf_failed"]);
+        Ids(await client.GetFromJsonAsync<JsonElement>($"/v1/errors?until={Now.AddHours(-1):yyyy-MM-ddTHH:mm:ss}Z")).ShouldBe([failed.Id]);
         Ids(await server.Client("other").GetFromJsonAsync<JsonElement>("/v1/errors?kind=workflow")).ShouldBeEmpty();
     }
 
