@@ -33,6 +33,7 @@ public static class DependencyInjection
         services.AddHostedService(provider => provider.GetRequiredService<AlertDispatcher>());
         services.TryAddSingleton<AlertService>();
         services.TryAddSingleton<CostReporter>();
+        services.TryAddSingleton<CostSummaries>();
         services.TryAddSingleton<MonitoringJobs>();
         services.TryAddSingleton<MonitoringAgent>();
         services.AddHostedService(provider => provider.GetRequiredService<MonitoringAgent>());

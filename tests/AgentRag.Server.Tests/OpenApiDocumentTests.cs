@@ -65,6 +65,7 @@ public sealed class OpenApiDocumentTests
     [InlineData("/v1/approvals/events", "get", "approval.required,approval.resolved,approval.expiring,approval.escalated")]
     [InlineData("/v1/documents/{id}/events", "get", "progress,ready,failed")]
     [InlineData("/v1/chat/completions", "post", "message")]
+    [InlineData("/v1/admin/metrics/stream", "get", "snapshot")]
     public async Task Document_EventStreams_NameTheSchemaOfEveryEvent(string path, string method, string events)
     {
         var document = await FetchDocumentAsync();

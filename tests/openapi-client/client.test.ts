@@ -373,6 +373,21 @@ await expect(await client.PUT("/v1/alerts/settings", { params: { header: tenant 
 await expect(await client.PUT("/v1/alerts/settings", { params: { header: tenant }, body: { ...alertSettings.data!, emailRecipients: ["not an address"] } }), 400, "invalid alert settings");
 await expect(await client.GET("/v1/alerts", { params: { header: tenant, query: { limit: 10 } } }), 200, "alerts");
 
+// The admin dashboard: one live snapshot, the month's costs (a malformed month refused), latency percentiles, storage
+// growth and the error list (a malformed time refused).
+const live = await client.GET("/v1/admin/metrics/stream", { params: { header: tenant }, ...sseOptions });
+await expect(live, 200, "admin metrics stream");
+const liveReader = eventReader(live.response);
+const snapshots = decodeEvents(await liveReader.until("snapshot"), "get", "/v1/admin/metrics/stream");
+await liveReader.cancel();
+assert.ok(snapshots.some((e) => e.event === "snapshot" && Number(e.data.requestsPerSecond) > 0), "the snapshot counts this client's requests");
+await expect(await client.GET("/v1/admin/costs", { params: { header: tenant } }), 200, "admin costs");
+await expect(await client.GET("/v1/admin/costs", { params: { header: tenant, query: { month: "2026-13" } } }), 400, "admin costs, bad month");
+await expect(await client.GET("/v1/admin/latency", { params: { header: tenant } }), 200, "admin latency");
+await expect(await client.GET("/v1/admin/storage", { params: { header: tenant, query: { days: 30 } } }), 200, "admin storage");
+await expect(await client.GET("/v1/errors", { params: { header: tenant, query: { severity: "error", limit: 10 } } }), 200, "errors");
+await expect(await client.GET("/v1/errors", { params: { header: tenant, query: { since: "yesterday" } } }), 400, "errors, bad since");
+
 // The tenant's limits and quotas with their use.
 const limits = await client.GET("/v1/tenant/limits", { params: { header: tenant } });
 await expect(limits, 200, "tenant limits");

@@ -147,7 +147,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                     if (!_firstTokenSeen)
                     {
                         _firstTokenSeen = true;
-                        WorkflowTelemetry.RecordFirstToken(_context.Time.GetUtcNow() - _state.CreatedAt);
+                        WorkflowTelemetry.RecordFirstToken(_state.TenantId, _context.Time.GetUtcNow() - _state.CreatedAt);
                     }
 
                     _streamed.Add(token.StepId);
@@ -638,7 +638,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                     // Transient failures are retried inside the run (same attempt); WaitAsync enforces the timeout even
                     // against an agent that ignores its token.
                     var output = await pipeline.ExecuteAsync(async ct => await agent.ExecuteAsync(stepContext, ct), token).AsTask().WaitAsync(token);
-                    WorkflowTelemetry.RecordStep(step.Agent, "completed", time.GetElapsedTime(started));
+                    WorkflowTelemetry.RecordStep(stepContext.TenantId, step.Agent, "completed", time.GetElapsedTime(started));
                     context.Post(new StepFinished(stepContext.StepId, attempt, output, time.GetElapsedTime(started).TotalMilliseconds));
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -646,7 +646,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                     if (!workflowToken.IsCancellationRequested && !stopping.IsCancellationRequested)
                     {
                         span?.SetStatus(ActivityStatusCode.Error, "timed out");
-                        WorkflowTelemetry.RecordStep(step.Agent, "timed_out", time.GetElapsedTime(started));
+                        WorkflowTelemetry.RecordStep(stepContext.TenantId, step.Agent, "timed_out", time.GetElapsedTime(started));
                         context.Post(new StepFailedReport(stepContext.StepId, attempt,
                             $"timed out after {timeoutMs.ToString(CultureInfo.InvariantCulture)} ms", TimedOut: true, time.GetElapsedTime(started).TotalMilliseconds));
                     }
@@ -654,7 +654,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
                 catch (Exception ex)
                 {
                     span?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                    WorkflowTelemetry.RecordStep(step.Agent, "failed", time.GetElapsedTime(started));
+                    WorkflowTelemetry.RecordStep(stepContext.TenantId, step.Agent, "failed", time.GetElapsedTime(started));
                     context.Post(new StepFailedReport(stepContext.StepId, attempt, ex.Message, TimedOut: false, time.GetElapsedTime(started).TotalMilliseconds));
                 }
             }, CancellationToken.None);
@@ -713,7 +713,7 @@ public sealed partial class WorkflowActor(WorkflowActorServices services) : IAct
         WorkflowTelemetry.Track(_context.Id.ToString(), state);
         if (state.IsTerminal && state.CompletedAt is { } completedAt)
         {
-            WorkflowTelemetry.RecordQuery(state.Status, completedAt - state.CreatedAt);
+            WorkflowTelemetry.RecordQuery(state.TenantId, state.Status, completedAt - state.CreatedAt);
         }
     }
 

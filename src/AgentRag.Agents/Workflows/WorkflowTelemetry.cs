@@ -76,18 +76,19 @@ public static class WorkflowTelemetry
         return activity;
     }
 
-    /// <summary>Records a finished step run: its count by outcome and its duration.</summary>
-    public static void RecordStep(string agent, string outcome, TimeSpan duration)
+    /// <summary>Records a finished step run of <paramref name="tenant"/>'s workflow: its count by outcome and its duration.</summary>
+    public static void RecordStep(string tenant, string agent, string outcome, TimeSpan duration)
     {
-        var tags = new TagList { { "agent", agent }, { "outcome", outcome } };
+        var tags = new TagList { { "tenant", tenant }, { "agent", agent }, { "outcome", outcome } };
         Invocations.Add(1, tags);
         StepDuration.Record(duration.TotalSeconds, tags);
     }
 
-    public static void RecordQuery(WorkflowStatus outcome, TimeSpan duration) =>
-        QueryDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", StatusName(outcome)));
+    public static void RecordQuery(string tenant, WorkflowStatus outcome, TimeSpan duration) =>
+        QueryDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", StatusName(outcome)));
 
-    public static void RecordFirstToken(TimeSpan sinceStart) => TimeToFirstToken.Record(sinceStart.TotalSeconds);
+    public static void RecordFirstToken(string tenant, TimeSpan sinceStart) =>
+        TimeToFirstToken.Record(sinceStart.TotalSeconds, new KeyValuePair<string, object?>("tenant", tenant));
 
     /// <summary>
     /// Emits the span of one approval wait, from the request (<see cref="ApprovalRecord.CreatedAt"/>, durable, so the

@@ -59,6 +59,14 @@ public interface IMonitoringStore
     /// <summary>The tenant's report of <paramref name="day"/>, or null.</summary>
     Task<CostReport?> GetCostReportAsync(string tenantId, DateOnly day, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The tenant's workflow <c>error</c> events (the reason a workflow failed or was cancelled) stored in
+    /// [<paramref name="from"/>, <paramref name="to"/>), newest first, at most <paramref name="limit"/> (1–1000, else
+    /// <see cref="ArgumentOutOfRangeException"/>). Read by the admin dashboard's error list.
+    /// </summary>
+    Task<IReadOnlyList<Events.StoredEvent>> ListWorkflowErrorsAsync(
+        string tenantId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Tenants with raw usage in [<paramref name="from"/>, <paramref name="to"/>) or with stored alert settings, sorted.</summary>
     Task<IReadOnlyList<string>> ListActiveTenantsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 }

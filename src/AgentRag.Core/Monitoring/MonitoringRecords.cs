@@ -20,10 +20,11 @@ public static class MonitoringWindows
 /// <summary>
 /// The sums of one tenant's model calls on one model by one agent (empty: calls outside an agent) in the 5-minute bucket
 /// starting at <see cref="BucketStart"/>. Every sum equals the sum of the raw usage rows of that bucket, exactly.
+/// <see cref="EmbeddingCostNanoUsd"/> is the part of <see cref="CostNanoUsd"/> spent on embedding calls (the rest is chat).
 /// </summary>
 public sealed record UsageRollup(
     string TenantId, DateTimeOffset BucketStart, string Model, string Agent, long Calls, long FailedCalls, long InputTokens,
-    long OutputTokens, long CachedTokens, long CostNanoUsd, double LatencyMsSum);
+    long OutputTokens, long CachedTokens, long CostNanoUsd, double LatencyMsSum, long EmbeddingCostNanoUsd = 0);
 
 /// <summary>What a latency percentile measures.</summary>
 public static class LatencyMetrics

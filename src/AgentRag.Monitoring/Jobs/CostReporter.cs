@@ -51,7 +51,7 @@ public sealed class CostReporter(IMonitoringStore store, TimeProvider time)
         return new CostReport(tenantId, day, JsonSerializer.Serialize(data, AgentRagJson.Options), Text(data), Html(data), data.GeneratedAt);
     }
 
-    private static CostLine Line(string name, IEnumerable<UsageRollup> rollups)
+    internal static CostLine Line(string name, IEnumerable<UsageRollup> rollups)
     {
         var list = rollups.ToList();
         return new CostLine(name, list.Sum(r => r.Calls), list.Sum(r => r.FailedCalls), list.Sum(r => r.InputTokens), list.Sum(r => r.OutputTokens),

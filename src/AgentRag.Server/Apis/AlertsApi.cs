@@ -60,8 +60,18 @@ public static class AlertsApi
         return TypedResults.Ok(new AlertListResponse(await alerts.ListAsync(tenant.Value, from, to, limit, cancellationToken)));
     }
 
-    internal static async Task<Ok<AlertSettings>> GetSettingsAsync(TenantId tenant, AlertService alerts, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await alerts.GetSettingsAsync(tenant.Value, cancellationToken)).Masked());
+    /// <summary>The settings with every rule (a kind the tenant never set shows its default, as it applies), secrets masked.</summary>
+    internal static async Task<Ok<AlertSettings>> GetSettingsAsync(TenantId tenant, AlertService alerts, CancellationToken cancellationToken)
+    {
+        var settings = await alerts.GetSettingsAsync(tenant.Value, cancellationToken);
+        var shown = settings.Masked();
+        foreach (var kind in AlertKinds.All)
+        {
+            shown.Rules.TryAdd(kind, settings.Rule(kind));
+        }
+
+        return TypedResults.Ok(shown);
+    }
 
     internal static async Task<Results<Ok<AlertSettings>, ValidationProblem, ProblemHttpResult>> PutSettingsAsync(
         HttpContext httpContext, TenantId tenant, AlertService alerts, IAlertStore store, TimeProvider time, CancellationToken cancellationToken)

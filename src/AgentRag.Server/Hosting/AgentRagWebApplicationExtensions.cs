@@ -8,6 +8,7 @@ using AgentRag.Runtime.Dapr;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Limits;
 using AgentRag.Server.Auditing;
+using AgentRag.Server.Dashboard;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Telemetry;
@@ -49,6 +50,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddAgentRagLimits();
         services.AddAgentRagAudit();
         services.AddMonitoring();
+        services.AddAgentRagDashboard();
         services.AddSingleton<Privacy.TenantDataService>();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
@@ -97,6 +99,7 @@ public static class AgentRagWebApplicationExtensions
         app.UseStatusCodePages();
         app.UseAgentRagAuthenticationAudit();
         app.UseAuthentication();
+        app.UseAgentRagLiveMetrics();
         app.UseAgentRagRateLimits();
         app.UseAgentRagRequestLimits();
         app.UseAuthorization();
@@ -106,6 +109,8 @@ public static class AgentRagWebApplicationExtensions
         app.MapSearchApi();
         app.MapUsageApi();
         app.MapAlertsApi();
+        app.MapDashboardApi();
+        app.MapErrorsApi();
         app.MapPromptsApi();
         app.MapQueriesApi();
         app.MapSessionsApi();

@@ -47,6 +47,7 @@ public static class EventStreamSchemas
             ["StreamApprovalEvents"] = ApprovalTypes,
             ["StreamDocumentEvents"] = DocumentTypes,
             ["CreateChatCompletion"] = [("message", typeof(ChatCompletionChunk))],
+            ["StreamAdminMetrics"] = [(DashboardApi.SnapshotEvent, typeof(Dashboard.LiveSnapshot))],
         };
 
     /// <summary>Adds the event schemas to the document <paramref name="options"/> builds.</summary>

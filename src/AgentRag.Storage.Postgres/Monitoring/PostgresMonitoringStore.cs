@@ -1,3 +1,4 @@
+using AgentRag.Core.Events;
 using AgentRag.Core.Monitoring;
 using Npgsql;
 
@@ -10,7 +11,7 @@ namespace AgentRag.Storage.Postgres.Monitoring;
 public sealed class PostgresMonitoringStore(PostgresDatabase database) : IMonitoringStore
 {
     private const string RollupColumns =
-        "tenant_id, bucket, model, agent, calls, failed_calls, input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms_sum";
+        "tenant_id, bucket, model, agent, calls, failed_calls, input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms_sum, embedding_cost_nano_usd";
 
     private const string AnomalyColumns =
         "tenant_id, id, hour_start, metric, scope, value, baseline_median, baseline_mad, threshold, volume, evidence, detected_at";
@@ -54,7 +55,7 @@ public sealed class PostgresMonitoringStore(PostgresDatabase database) : IMonito
         await using var insert = connection.Command(
             $"INSERT INTO usage_rollups ({RollupColumns}) " +
             "SELECT tenant_id, ts - (ts % @bucket), model, coalesce(agent, ''), count(*), sum(CASE WHEN outcome <> 'succeeded' THEN 1 ELSE 0 END), " +
-            "sum(input_tokens), sum(output_tokens), sum(cached_tokens), sum(cost_nano_usd), sum(latency_ms) " +
+            "sum(input_tokens), sum(output_tokens), sum(cached_tokens), sum(cost_nano_usd), sum(latency_ms), sum(CASE WHEN operation = 'embedding' THEN cost_nano_usd ELSE 0 END) " +
             "FROM usage WHERE ts >= @from AND ts < @to GROUP BY 1, 2, 3, 4", transaction)
             .With("bucket", MonitoringWindows.RollupBucket.Ticks).With("from", from.UtcTicks).With("to", to.UtcTicks);
         var rows = await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -74,7 +75,7 @@ public sealed class PostgresMonitoringStore(PostgresDatabase database) : IMonito
         while (await row.ReadAsync(cancellationToken))
         {
             rows.Add(new UsageRollup(row.GetString(0), PostgresCommands.Utc(row.GetInt64(1)), row.GetString(2), row.GetString(3), row.GetInt64(4),
-                row.GetInt64(5), row.GetInt64(6), row.GetInt64(7), row.GetInt64(8), row.GetInt64(9), row.GetDouble(10)));
+                row.GetInt64(5), row.GetInt64(6), row.GetInt64(7), row.GetInt64(8), row.GetInt64(9), row.GetDouble(10), row.GetInt64(11)));
         }
 
         return rows;
@@ -212,6 +213,27 @@ public sealed class PostgresMonitoringStore(PostgresDatabase database) : IMonito
         {
             rows.Add(new Anomaly(row.GetString(1), row.GetString(0), PostgresCommands.Utc(row.GetInt64(2)), row.GetString(3), row.GetString(4), row.GetDouble(5),
                 row.GetDouble(6), row.GetDouble(7), row.GetDouble(8), row.GetInt64(9), row.GetString(10), PostgresCommands.Utc(row.GetInt64(11))));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> ListWorkflowErrorsAsync(
+        string tenantId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT stream_id, seq, data, ts FROM events WHERE type = 'error' AND ts >= @from AND ts < @to AND tenant_id = @tenant " +
+            "ORDER BY ts DESC, stream_id COLLATE \"C\" LIMIT @limit")
+            .With("from", from.UtcTicks).With("to", to.UtcTicks).With("tenant", tenantId).With("limit", limit);
+        await using var row = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<StoredEvent>();
+        while (await row.ReadAsync(cancellationToken))
+        {
+            rows.Add(new StoredEvent(tenantId, row.GetString(0), row.GetInt64(1), "error", row.GetString(2), PostgresCommands.Utc(row.GetInt64(3))));
         }
 
         return rows;

@@ -379,6 +379,18 @@ public static class PostgresSchema
             CREATE INDEX events_done_ts ON events (ts) WHERE type = 'done';
             CREATE INDEX events_step_completed_ts ON events (ts) WHERE type = 'step.completed';
             """),
+        new(5, "admin dashboard: embedding cost in the rollups, workflow errors by time", """
+            -- Embeddings vs chat on the dashboard: the embedding calls' share of each rollup's cost, from the raw rows that
+            -- are still there (rollups whose raw rows retention pruned keep 0: their cost counts as chat).
+            ALTER TABLE usage_rollups ADD COLUMN embedding_cost_nano_usd bigint NOT NULL DEFAULT 0;
+            UPDATE usage_rollups r SET embedding_cost_nano_usd = coalesce((
+                SELECT sum(u.cost_nano_usd) FROM usage u
+                WHERE u.tenant_id = r.tenant_id AND u.ts >= r.bucket AND u.ts < r.bucket + 3000000000
+                  AND u.model = r.model AND coalesce(u.agent, '') = r.agent AND u.operation = 'embedding'), 0);
+
+            -- The error list's scan of failed and cancelled workflows by time.
+            CREATE INDEX events_error_ts ON events (ts) WHERE type = 'error';
+            """),
         new(7, "cluster-wide rate limits: one fixed-window counter per caller and route group", """
             -- No tenant: the key is the SHA-256 of the caller (credential and tenant, or client IP) and route group.
             CREATE TABLE rate_limit_counters (

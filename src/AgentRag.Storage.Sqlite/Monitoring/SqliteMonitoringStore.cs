@@ -1,3 +1,4 @@
+using AgentRag.Core.Events;
 using AgentRag.Core.Monitoring;
 
 namespace AgentRag.Storage.Sqlite.Monitoring;
@@ -9,7 +10,7 @@ namespace AgentRag.Storage.Sqlite.Monitoring;
 public sealed class SqliteMonitoringStore(SqliteDatabase database) : IMonitoringStore
 {
     private const string RollupColumns =
-        "tenant_id, bucket, model, agent, calls, failed_calls, input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms_sum";
+        "tenant_id, bucket, model, agent, calls, failed_calls, input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms_sum, embedding_cost_nano_usd";
 
     private const string AnomalyColumns =
         "tenant_id, id, hour_start, metric, scope, value, baseline_median, baseline_mad, threshold, volume, evidence, detected_at";
@@ -57,7 +58,7 @@ public sealed class SqliteMonitoringStore(SqliteDatabase database) : IMonitoring
             using var insert = connection.Prepare(
                 $"INSERT INTO usage_rollups ({RollupColumns}) " +
                 "SELECT tenant_id, ts - (ts % @bucket), model, coalesce(agent, ''), count(*), sum(outcome <> 'succeeded'), sum(input_tokens), " +
-                "sum(output_tokens), sum(cached_tokens), sum(cost_nano_usd), sum(latency_ms) " +
+                "sum(output_tokens), sum(cached_tokens), sum(cost_nano_usd), sum(latency_ms), sum(CASE WHEN operation = 'embedding' THEN cost_nano_usd ELSE 0 END) " +
                 "FROM usage WHERE ts >= @from AND ts < @to GROUP BY 1, 2, 3, 4");
             return insert.Bind("@bucket", MonitoringWindows.RollupBucket.Ticks).Bind("@from", from.UtcTicks).Bind("@to", to.UtcTicks).Execute();
         }, cancellationToken);
@@ -75,7 +76,7 @@ public sealed class SqliteMonitoringStore(SqliteDatabase database) : IMonitoring
             {
                 rows.Add(new UsageRollup(
                     statement.GetString(0), Utc(statement.GetInt64(1)), statement.GetString(2), statement.GetString(3), statement.GetInt64(4),
-                    statement.GetInt64(5), statement.GetInt64(6), statement.GetInt64(7), statement.GetInt64(8), statement.GetInt64(9), statement.GetDouble(10)));
+                    statement.GetInt64(5), statement.GetInt64(6), statement.GetInt64(7), statement.GetInt64(8), statement.GetInt64(9), statement.GetDouble(10), statement.GetInt64(11)));
             }
 
             return rows;
@@ -214,6 +215,28 @@ public sealed class SqliteMonitoringStore(SqliteDatabase database) : IMonitoring
 
             return rows;
         }, cancellationToken);
+
+    public Task<IReadOnlyList<StoredEvent>> ListWorkflowErrorsAsync(
+        string tenantId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        return database.ReadAsync<IReadOnlyList<StoredEvent>>(connection =>
+        {
+            using var statement = connection.Prepare(
+                "SELECT stream_id, seq, data, ts FROM events INDEXED BY events_error_ts " +
+                "WHERE type = 'error' AND ts >= @from AND ts < @to AND tenant_id = @tenant ORDER BY ts DESC, stream_id LIMIT @limit");
+            statement.Bind("@from", from.UtcTicks).Bind("@to", to.UtcTicks).Bind("@tenant", tenantId).Bind("@limit", limit);
+            var rows = new List<StoredEvent>();
+            while (statement.Step())
+            {
+                rows.Add(new StoredEvent(tenantId, statement.GetString(0), statement.GetInt64(1), "error", statement.GetString(2), Utc(statement.GetInt64(3))));
+            }
+
+            return rows;
+        }, cancellationToken);
+    }
 
     public Task SaveCostReportAsync(CostReport report, CancellationToken cancellationToken = default)
     {

@@ -395,5 +395,17 @@ public static class StoreSchema
             CREATE INDEX events_done_ts ON events (ts) WHERE type = 'done';
             CREATE INDEX events_step_completed_ts ON events (ts) WHERE type = 'step.completed';
             """),
+        new(15, "admin dashboard: embedding cost in the rollups, workflow errors by time", """
+            -- Embeddings vs chat on the dashboard: the embedding calls' share of each rollup's cost, from the raw rows that
+            -- are still there (rollups whose raw rows retention pruned keep 0: their cost counts as chat).
+            ALTER TABLE usage_rollups ADD COLUMN embedding_cost_nano_usd INTEGER NOT NULL DEFAULT 0;
+            UPDATE usage_rollups SET embedding_cost_nano_usd = coalesce((
+                SELECT sum(u.cost_nano_usd) FROM usage u
+                WHERE u.tenant_id = usage_rollups.tenant_id AND u.ts >= usage_rollups.bucket AND u.ts < usage_rollups.bucket + 3000000000
+                  AND u.model = usage_rollups.model AND coalesce(u.agent, '') = usage_rollups.agent AND u.operation = 'embedding'), 0);
+
+            -- The error list's scan of failed and cancelled workflows by time.
+            CREATE INDEX events_error_ts ON events (ts) WHERE type = 'error';
+            """),
     ];
 }

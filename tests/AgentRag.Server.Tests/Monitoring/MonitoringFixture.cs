@@ -58,7 +58,7 @@ public sealed class MonitoringServer : IDisposable
     /// <summary>Records one model call.</summary>
     public Task RecordAsync(
         string tenant, DateTimeOffset at, string model = "gpt-test", string? agent = "synthesis", bool failed = false, long input = 900, long output = 100,
-        long costNanoUsd = 1_500_000, double latencyMs = 800) =>
+        long costNanoUsd = 1_500_000, double latencyMs = 800, string operation = UsageOperations.Chat) =>
         Usage.RecordAsync(new UsageRecord
         {
             Id = Ids.New("use"),
@@ -68,7 +68,7 @@ public sealed class MonitoringServer : IDisposable
             Agent = agent,
             Profile = "default",
             Model = model,
-            Operation = UsageOperations.Chat,
+            Operation = operation,
             InputTokens = input,
             OutputTokens = output,
             Latency = TimeSpan.FromMilliseconds(latencyMs),

@@ -81,10 +81,18 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens <paramref name="path"/> in a new page and waits until the app is interactive (Blazor drops earlier clicks).</summary>
-    public async Task<IPage> OpenAsync(string path)
+    /// <summary>
+    /// Opens <paramref name="path"/> in a new page and waits until the app is interactive (Blazor drops earlier clicks).
+    /// <paramref name="beforeNavigation"/> prepares the page first (installs a fake clock, counts requests).
+    /// </summary>
+    public async Task<IPage> OpenAsync(string path, Func<IPage, Task>? beforeNavigation = null)
     {
         var page = await _context!.NewPageAsync();
+        if (beforeNavigation is not null)
+        {
+            await beforeNavigation(page);
+        }
+
         page.Console += (_, message) =>
         {
             if (message.Type == "error")

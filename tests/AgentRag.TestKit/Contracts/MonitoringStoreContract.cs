@@ -44,6 +44,43 @@ public abstract class MonitoringStoreContract : BackendContract
     }
 
     [Fact]
+    public async Task RollUpUsageAsync_ChatAndEmbeddingCalls_EmbeddingShareOfTheCostKeptApart()
+    {
+        var usage = Get<IUsageStore>();
+        await usage.RecordAsync(Row(TenantA, Noon.AddMinutes(1), "m1", null, cost: 5, failed: false));
+        await usage.RecordAsync(Row(TenantA, Noon.AddMinutes(2), "m1", null, cost: 7, failed: false) with { Operation = UsageOperations.Embedding });
+
+        await Store.RollUpUsageAsync(Noon, Noon.AddMinutes(5));
+
+        var rollup = (await Store.ReadRollupsAsync(TenantA, Noon, Noon.AddMinutes(5))).ShouldHaveSingleItem();
+        rollup.CostNanoUsd.ShouldBe(12);
+        rollup.EmbeddingCostNanoUsd.ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task ListWorkflowErrorsAsync_ErrorEventsOfTwoTenants_TheTenantsInRangeNewestFirst()
+    {
+        var events = Get<IEventLog>();
+        Clock.Advance(Noon - Clock.GetUtcNow());
+        await events.AppendAsync(TenantA, "workflow:wf_1", "plan", "{}");
+        await events.AppendAsync(TenantA, "workflow:wf_1", "error", """{"workflowId":"wf_1","code":"step_failed","message":"first"}""");
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await events.AppendAsync(TenantA, "workflow:wf_2", "error", """{"workflowId":"wf_2","code":"cancelled","message":"second"}""");
+        await events.AppendAsync(TenantB, "workflow:wf_3", "error", """{"workflowId":"wf_3","code":"step_failed","message":"theirs"}""");
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await events.AppendAsync(TenantA, "workflow:wf_4", "error", """{"workflowId":"wf_4","code":"step_failed","message":"later"}""");
+
+        var errors = await Store.ListWorkflowErrorsAsync(TenantA, Noon, Noon.AddMinutes(2), 10);
+
+        errors.Select(e => e.StreamId).ShouldBe(["workflow:wf_2", "workflow:wf_1"]);
+        errors[1].Sequence.ShouldBe(2);
+        errors[1].Data.ShouldContain("first");
+        errors[1].Timestamp.ShouldBe(Noon);
+        (await Store.ListWorkflowErrorsAsync(TenantA, Noon, Noon.AddHours(1), 1)).ShouldHaveSingleItem().StreamId.ShouldBe("workflow:wf_4");
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Store.ListWorkflowErrorsAsync(TenantA, Noon, Noon.AddHours(1), 0));
+    }
+
+    [Fact]
     public async Task ReadLatencySamplesAsync_FinishedWorkflow_QueryTimeToFirstTokenAndStepDuration()
     {
         var events = Get<IEventLog>();
