@@ -7,6 +7,9 @@ using AgentRag.Monitoring;
 using AgentRag.Server.Apis;
 using AgentRag.Server.Limits;
 using AgentRag.Server.Auditing;
+using AgentRag.Server.Branding;
+using AgentRag.Server.Previews;
+using AgentRag.Server.Sharing;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Telemetry;
@@ -44,6 +47,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddAgentRagAudit();
         services.AddMonitoring();
         services.AddSingleton<Privacy.TenantDataService>();
+        services.AddSharingAndPreviews();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -102,6 +106,8 @@ public static class AgentRagWebApplicationExtensions
         app.MapAlertsApi();
         app.MapPromptsApi();
         app.MapQueriesApi();
+        app.MapSharesApi();
+        app.MapBrandingApi();
         app.MapSessionsApi();
         app.MapChatCompletionsApi();
         app.MapFeedbackApi();
@@ -115,6 +121,17 @@ public static class AgentRagWebApplicationExtensions
         app.MapMetricsApi();
         app.MapConsole();
         return app;
+    }
+
+    /// <summary>Share links, page images and branding (docs/adr/0038-share-links-and-page-images.md).</summary>
+    private static IServiceCollection AddSharingAndPreviews(this IServiceCollection services)
+    {
+        services.AddOptions<SharingOptions>().BindConfiguration(SharingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PageImageOptions>().BindConfiguration(PageImageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrandingOptions>().BindConfiguration(BrandingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ShareLinkService>();
+        services.AddSingleton<PageImageCache>();
+        return services;
     }
 
     private static long UploadBodyLimit(IngestionOptions ingestion, ServerOptions server) =>

@@ -43,6 +43,54 @@ window.AgentRagConsole = {
     setTimeout(() => URL.revokeObjectURL(link.href), 60000);
   },
 
+  // Applies the tenant's branding: its colours as the stylesheet's variables (through the CSSOM, which the CSP allows,
+  // not a style attribute) and its product name in the window title (the pages' titles end in "AgentRag").
+  applyBranding(primary, accent, productName) {
+    const root = document.documentElement.style;
+    if (primary) root.setProperty("--accent", primary); else root.removeProperty("--accent");
+    if (accent) root.setProperty("--brand-accent", accent); else root.removeProperty("--brand-accent");
+    this.productName = productName || null;
+    this.retitle();
+    if (!this.titleObserver) {
+      this.titleObserver = new MutationObserver(() => this.retitle());
+      this.titleObserver.observe(document.head, { subtree: true, childList: true, characterData: true });
+    }
+  },
+
+  retitle() {
+    const name = this.productName;
+    if (name && document.title.endsWith("AgentRag")) document.title = document.title.slice(0, -"AgentRag".length) + name;
+  },
+
+  // Loads the API images inside container (img[data-src]) with the credential headers once each scrolls into view,
+  // as blob: URLs (an <img> cannot send the credential itself). An image that fails gets data-failed="true".
+  lazyImages(container, headers) {
+    if (!container) return;
+    const load = async (img) => {
+      try {
+        const response = await fetch(img.dataset.src, { headers: headers || {} });
+        if (!response.ok) throw new Error(String(response.status));
+        const previous = img.src;
+        img.src = URL.createObjectURL(await response.blob());
+        if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
+        img.dataset.loaded = img.dataset.src;
+      } catch {
+        img.dataset.failed = "true";
+      }
+    };
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          load(entry.target);
+        }
+      }
+    }, { rootMargin: "200px" });
+    container.querySelectorAll("img[data-src]").forEach((img) => {
+      if (img.dataset.loaded !== img.dataset.src) observer.observe(img);
+    });
+  },
+
   // Copies text to the clipboard; false (not an error) when the browser refuses, so the page can say to copy by hand.
   async copy(text) {
     try {
