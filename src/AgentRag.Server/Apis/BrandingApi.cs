@@ -31,7 +31,7 @@ public static partial class BrandingApi
         api.MapGet("/logo", GetLogoAsync).WithName("GetBrandingLogo").WithSummary("The tenant's logo image.")
             .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/logo", PutLogoAsync).WithName("PutBrandingLogo").WithSummary("Upload the tenant's logo: the image as the body (PNG, JPEG or WebP).")
-            .RequireAuthorization(AuthPolicies.Admin).DisableAntiforgery().Accepts<byte[]>("image/png", "image/jpeg", "image/webp")
+            .RequireAuthorization(AuthPolicies.Admin).DisableAntiforgery().AcceptsBinary([.. LogoTypes])
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .Audited(AuditActions.BrandingUpdate);
         api.MapDelete("/logo", DeleteLogoAsync).WithName("DeleteBrandingLogo").WithSummary("Remove the tenant's logo.")

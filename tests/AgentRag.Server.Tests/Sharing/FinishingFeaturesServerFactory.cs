@@ -24,6 +24,7 @@ public sealed class FinishingFeaturesServerFactory : SecureServerFactory
     {
         ["AgentRag:PageImages:MaxWidth"] = "1000",
         ["AgentRag:Branding:MaxLogoBytes"] = "4096",
+        ["AgentRag:Sharing:DefaultLifetime"] = "1.00:00:00",
         ["AgentRag:Sharing:MaxLifetime"] = "2.00:00:00",
     };
 
