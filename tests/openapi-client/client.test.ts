@@ -376,10 +376,11 @@ await expect(await client.GET("/v1/alerts", { params: { header: tenant, query: {
 // The answer's citations as JSON and as BibTeX.
 const citations = await client.GET("/v1/queries/{id}/citations", { params: { header: tenant, path: { id: workflowId }, query: { format: "json" } } });
 await expect(citations, 200, "citations as JSON");
-assert.ok((citations.data as components["schemas"]["CitationList"]).citations.length > 0, "the answer's citations are exported");
+assert.equal((citations.data as components["schemas"]["CitationList"]).citations.length, answered.citations.length, "every citation of the answer is exported");
 const bibtex = await client.GET("/v1/queries/{id}/citations", { params: { header: tenant, path: { id: workflowId }, query: { format: "bibtex" } }, parseAs: "text" });
 await expect(bibtex, 200, "citations as BibTeX");
-assert.match(bibtex.data as unknown as string, /^@misc\{/m);
+assert.ok((bibtex.data as unknown as string).startsWith(`% Citations of AgentRag query ${workflowId}`), "the BibTeX file names its query");
+assert.equal((bibtex.data as unknown as string).split("\n@misc{").length - 1, answered.citations.length, "one @misc entry per citation");
 
 // A share link to the answer: read without a credential, listed, revoked (then 410).
 const share = await client.POST("/v1/queries/{id}/share", { params: { header: tenant, path: { id: workflowId } }, body: { expiresInHours: 1 } });

@@ -47,7 +47,14 @@ window.AgentRagConsole = {
   // not a style attribute) and its product name in the window title (the pages' titles end in "AgentRag").
   applyBranding(primary, accent, productName) {
     const root = document.documentElement.style;
-    if (primary) root.setProperty("--accent", primary); else root.removeProperty("--accent");
+    if (primary) {
+      root.setProperty("--accent", primary);
+      // Text on the primary colour (buttons) is white or black, whichever contrasts more with it, in both themes.
+      root.setProperty("--accent-fg", this.contrastingText(primary));
+    } else {
+      root.removeProperty("--accent");
+      root.removeProperty("--accent-fg");
+    }
     if (accent) root.setProperty("--brand-accent", accent); else root.removeProperty("--brand-accent");
     this.productName = productName || null;
     this.retitle();
@@ -55,6 +62,16 @@ window.AgentRagConsole = {
       this.titleObserver = new MutationObserver(() => this.retitle());
       this.titleObserver.observe(document.head, { subtree: true, childList: true, characterData: true });
     }
+  },
+
+  // "#ffffff" or "#000000" for text on the #rrggbb background, by WCAG relative luminance.
+  contrastingText(hex) {
+    const channel = (i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    return (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) ? "#ffffff" : "#000000";
   },
 
   retitle() {
