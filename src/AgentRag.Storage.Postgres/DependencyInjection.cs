@@ -1,6 +1,7 @@
 using AgentRag.Core;
 using AgentRag.Core.Actors;
 using AgentRag.Core.Approvals;
+using AgentRag.Core.Branding;
 using AgentRag.Core.Audit;
 using AgentRag.Core.Coordination;
 using AgentRag.Core.Events;
@@ -10,11 +11,13 @@ using AgentRag.Core.Retention;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
+using AgentRag.Core.Sharing;
 using AgentRag.Core.Storage;
 using AgentRag.Core.Usage;
 using AgentRag.Storage.Postgres.Actors;
 using AgentRag.Storage.Postgres.Approvals;
 using AgentRag.Storage.Postgres.Audit;
+using AgentRag.Storage.Postgres.Branding;
 using AgentRag.Storage.Postgres.Coordination;
 using AgentRag.Storage.Postgres.Data;
 using AgentRag.Storage.Postgres.Documents;
@@ -26,6 +29,7 @@ using AgentRag.Storage.Postgres.Ingestion;
 using AgentRag.Storage.Postgres.Retention;
 using AgentRag.Storage.Postgres.Security;
 using AgentRag.Storage.Postgres.Sessions;
+using AgentRag.Storage.Postgres.Sharing;
 using AgentRag.Storage.Postgres.Usage;
 using AgentRag.Storage.Sqlite.Files;
 using Microsoft.Extensions.Configuration;
@@ -48,7 +52,7 @@ public static class DependencyInjection
     /// the PostgreSQL adapter of every storage port: <see cref="IDocumentStore"/>, <see cref="IEventLog"/> (live events by
     /// LISTEN/NOTIFY), <see cref="IActorStateStore"/> (with ETags), <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>,
     /// <see cref="IAuditLog"/>, <see cref="ITenantQuotaStore"/>, <see cref="ITenantDataStore"/>, <see cref="ISessionStore"/>,
-    /// <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IMonitoringStore"/>, <see cref="IAlertStore"/>, <see cref="IEmbeddingCache"/>,
+    /// <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IMonitoringStore"/>, <see cref="IAlertStore"/>, <see cref="IShareLinkStore"/>, <see cref="ITenantBrandingStore"/>, <see cref="IEmbeddingCache"/>,
     /// <see cref="IIngestionQueue"/> (SKIP LOCKED with leases), <see cref="IDistributedLock"/> (advisory locks) and
     /// <see cref="IRateLimitCounter"/> (the cluster-wide rate limits); the
     /// <see cref="IBlobStore"/> is the file store over <see cref="PostgresStorageOptions.BlobDirectory"/> (else the
@@ -98,6 +102,8 @@ public static class DependencyInjection
         services.TryAddSingleton<IAnswerQualityStore, PostgresAnswerQualityStore>();
         services.TryAddSingleton<IMonitoringStore, PostgresMonitoringStore>();
         services.TryAddSingleton<IAlertStore, PostgresAlertStore>();
+        services.TryAddSingleton<IShareLinkStore, PostgresShareLinkStore>();
+        services.TryAddSingleton<ITenantBrandingStore, PostgresTenantBrandingStore>();
         services.TryAddSingleton<IEmbeddingCache, PostgresEmbeddingCache>();
         services.TryAddSingleton<IDistributedLock, PostgresDistributedLock>();
         services.TryAddSingleton<IRateLimitCounter, PostgresRateLimitCounter>();

@@ -1,5 +1,6 @@
 using AgentRag.Core.Actors;
 using AgentRag.Core.Approvals;
+using AgentRag.Core.Branding;
 using AgentRag.Core.Audit;
 using AgentRag.Core.Events;
 using AgentRag.Core.Feedback;
@@ -8,11 +9,13 @@ using AgentRag.Core.Retention;
 using AgentRag.Core.Search;
 using AgentRag.Core.Security;
 using AgentRag.Core.Sessions;
+using AgentRag.Core.Sharing;
 using AgentRag.Core.Storage;
 using AgentRag.Core.Usage;
 using AgentRag.Storage.Sqlite.Actors;
 using AgentRag.Storage.Sqlite.Approvals;
 using AgentRag.Storage.Sqlite.Audit;
+using AgentRag.Storage.Sqlite.Branding;
 using AgentRag.Storage.Sqlite.Data;
 using AgentRag.Storage.Sqlite.Documents;
 using AgentRag.Storage.Sqlite.Embeddings;
@@ -22,6 +25,7 @@ using AgentRag.Storage.Sqlite.Monitoring;
 using AgentRag.Storage.Sqlite.Retention;
 using AgentRag.Storage.Sqlite.Security;
 using AgentRag.Storage.Sqlite.Sessions;
+using AgentRag.Storage.Sqlite.Sharing;
 using AgentRag.Storage.Sqlite.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +54,7 @@ public static class DependencyInjection
     /// SQLite adapter of every storage port: <see cref="IDocumentStore"/>, <see cref="IEventLog"/>,
     /// <see cref="IActorStateStore"/>, <see cref="IApprovalStore"/>, <see cref="IApiKeyStore"/>, <see cref="IAuditLog"/>,
     /// <see cref="ITenantQuotaStore"/>, <see cref="ITenantDataStore"/>, <see cref="ISessionStore"/> (settings from
-    /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IMonitoringStore"/>, <see cref="IAlertStore"/> and <see cref="IEmbeddingCache"/>; its
+    /// <see cref="SessionOptions"/>), <see cref="IUsageStore"/>, <see cref="IAnswerQualityStore"/>, <see cref="IMonitoringStore"/>, <see cref="IAlertStore"/>, <see cref="IShareLinkStore"/>, <see cref="ITenantBrandingStore"/> and <see cref="IEmbeddingCache"/>; its
     /// <see cref="ITransientStoreErrorRule"/>; and the <c>sqlite</c> health check tagged <see cref="ReadyTag"/>. A port
     /// registered before this call keeps its registration. Options bind from configuration section
     /// <c>AgentRag:Sqlite</c> when present and are then adjusted by <paramref name="configure"/>; invalid options fail
@@ -90,6 +94,8 @@ public static class DependencyInjection
         services.TryAddSingleton<IAnswerQualityStore, SqliteAnswerQualityStore>();
         services.TryAddSingleton<IMonitoringStore, SqliteMonitoringStore>();
         services.TryAddSingleton<IAlertStore, SqliteAlertStore>();
+        services.TryAddSingleton<IShareLinkStore, SqliteShareLinkStore>();
+        services.TryAddSingleton<ITenantBrandingStore, SqliteTenantBrandingStore>();
         services.TryAddSingleton<IEmbeddingCache, SqliteEmbeddingCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransientStoreErrorRule, SqliteTransientErrorRule>());
         services.AddHostedService<SqliteStorageStartup>();

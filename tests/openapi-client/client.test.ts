@@ -388,6 +388,46 @@ await expect(await client.GET("/v1/admin/storage", { params: { header: tenant, q
 await expect(await client.GET("/v1/errors", { params: { header: tenant, query: { severity: "error", limit: 10 } } }), 200, "errors");
 await expect(await client.GET("/v1/errors", { params: { header: tenant, query: { since: "yesterday" } } }), 400, "errors, bad since");
 
+// The answer's citations as JSON and as BibTeX.
+const citations = await client.GET("/v1/queries/{id}/citations", { params: { header: tenant, path: { id: workflowId }, query: { format: "json" } } });
+await expect(citations, 200, "citations as JSON");
+assert.equal((citations.data as components["schemas"]["CitationList"]).citations.length, answered.citations.length, "every citation of the answer is exported");
+const bibtex = await client.GET("/v1/queries/{id}/citations", { params: { header: tenant, path: { id: workflowId }, query: { format: "bibtex" } }, parseAs: "text" });
+await expect(bibtex, 200, "citations as BibTeX");
+assert.ok((bibtex.data as unknown as string).startsWith(`% Citations of AgentRag query ${workflowId}`), "the BibTeX file names its query");
+assert.equal((bibtex.data as unknown as string).split("\n@misc{").length - 1, answered.citations.length, "one @misc entry per citation");
+
+// A share link to the answer: read without a credential, listed, revoked (then 410).
+const share = await client.POST("/v1/queries/{id}/share", { params: { header: tenant, path: { id: workflowId } }, body: { expiresInHours: 1 } });
+await expect(share, 201, "share an answer");
+const shared = await client.GET("/v1/shared/{token}", { params: { path: { token: share.data!.token } } });
+await expect(shared, 200, "shared answer");
+assert.equal(shared.data!.answer, answered.answer);
+await expect(await client.GET("/v1/shares", { params: { header: tenant, query: { workflowId, limit: 10 } } }), 200, "list share links");
+await expect(await client.DELETE("/v1/shares/{id}", { params: { header: tenant, path: { id: share.data!.id } } }), 200, "revoke a share link");
+await expect(await client.GET("/v1/shared/{token}", { params: { path: { token: share.data!.token } } }), 410, "revoked share link");
+
+// Page images are for PDFs only: the Markdown document has none.
+await expect(await client.GET("/v1/documents/{id}/pages/{number}/image", { params: { header: tenant, path: { id: documentId, number: 1 }, query: { width: 200 } } }), 415, "page image of a non-PDF");
+
+// Branding: name and colours (a bad colour refused), a logo uploaded, read and removed.
+await expect(await client.PUT("/v1/tenant/branding", { params: { header: tenant }, body: { productName: "Acme Answers", primaryColor: "#1a73e8", accentColor: "#e8710a" } }), 200, "set branding");
+await expect(await client.PUT("/v1/tenant/branding", { params: { header: tenant }, body: { primaryColor: "blue" } }), 400, "invalid colour");
+const branding = await client.GET("/v1/tenant/branding", { params: { header: tenant } });
+await expect(branding, 200, "branding");
+assert.equal(branding.data!.productName, "Acme Answers");
+// The smallest valid PNG signature and header is enough for the type check.
+const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+const logo = await client.PUT("/v1/tenant/branding/logo", {
+  params: { header: tenant },
+  body: "" as never,
+  bodySerializer: () => new Blob([png], { type: "image/png" }),
+  headers: { "Content-Type": "image/png" },
+});
+await expect(logo, 200, "upload a logo");
+await expect(await client.GET("/v1/tenant/branding/logo", { params: { header: tenant }, parseAs: "blob" }), 200, "logo");
+await expect(await client.DELETE("/v1/tenant/branding/logo", { params: { header: tenant } }), 200, "remove the logo");
+
 // The tenant's limits and quotas with their use.
 const limits = await client.GET("/v1/tenant/limits", { params: { header: tenant } });
 await expect(limits, 200, "tenant limits");

@@ -46,6 +46,11 @@ public sealed class WorkflowService(
                 $"The query is {request.Query.Length:N0} characters long; the limit is {options.MaxQueryLength:N0} ({AgentsOptions.SectionName}:{nameof(AgentsOptions.MaxQueryLength)})."));
         }
 
+        if (request.Filters?.Validate() is { } filterError)
+        {
+            throw new QueryRejectedException("filters", filterError);
+        }
+
         if (!Enum.IsDefined(request.Mode))
         {
             throw new QueryRejectedException("mode", $"Unknown mode '{request.Mode}': use auto, extractive or model.");

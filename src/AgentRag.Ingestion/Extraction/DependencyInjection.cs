@@ -46,6 +46,7 @@ public static class DependencyInjection
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, MarkdownExtractor>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentExtractor, PlainTextExtractor>());
         services.TryAddSingleton<DocumentExtractorRegistry>();
+        services.TryAddSingleton<PdfPageRenderer>();
         services.TryAddSingleton<Chunker>();
         return services;
     }

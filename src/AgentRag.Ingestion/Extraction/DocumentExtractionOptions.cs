@@ -48,6 +48,9 @@ public sealed class DocumentExtractionOptions : IValidatableObject
     public int MaxCompressionRatio { get; set; } = 100;
 
     /// <summary>The effective number of parallel page ranges.</summary>
+    /// <summary>The path to run poppler's <paramref name="tool"/> by: in <see cref="PopplerDirectory"/>, else the name (found on PATH).</summary>
+    public string PopplerTool(string tool) => PopplerDirectory is null ? tool : Path.Combine(PopplerDirectory, tool);
+
     public int EffectiveParallelRanges => MaxParallelRanges > 0 ? MaxParallelRanges : Math.Max(1, Environment.ProcessorCount * 2);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AgentRag.Core.Search;
 
 namespace AgentRag.Retrieval.Query;
@@ -6,7 +7,7 @@ namespace AgentRag.Retrieval.Query;
 /// Restrictions on which documents may match, from field filters (<c>doc:</c>, <c>after:</c>, <c>before:</c>,
 /// <c>lang:</c>) or the structured API. All given restrictions must hold.
 /// </summary>
-public sealed record SearchFilters
+public sealed partial record SearchFilters
 {
     public static SearchFilters None { get; } = new();
 
@@ -26,6 +27,51 @@ public sealed record SearchFilters
     public string? Language { get; init; }
 
     public bool IsEmpty => Documents is null && After is null && Before is null && Language is null;
+
+    /// <summary>Most document ids or names one filter may list.</summary>
+    public const int MaxDocuments = 200;
+
+    /// <summary>
+    /// Why these filters, as a caller gave them, cannot be applied: an empty or overlong document list or a blank entry in
+    /// it, an empty date range (<see cref="After"/> on or after <see cref="Before"/>), or a language that is not a BCP 47
+    /// tag. Null when they can.
+    /// The message names the field (<c>filters.after</c>…).
+    /// </summary>
+    public string? Validate()
+    {
+        if (Documents is { } documents)
+        {
+            if (documents.Count == 0)
+            {
+                return "'filters.documents' is empty, so no document could match: list document ids or file names, or leave it out to search every document.";
+            }
+
+            if (documents.Count > MaxDocuments)
+            {
+                return $"'filters.documents' may list at most {MaxDocuments} documents; got {documents.Count}.";
+            }
+
+            for (var i = 0; i < documents.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(documents[i]))
+                {
+                    return $"'filters.documents[{i}]' is empty: give a document id or file name.";
+                }
+            }
+        }
+
+        if (After is { } after && Before is { } before && after >= before)
+        {
+            return $"'filters.after' ({after:yyyy-MM-dd}) must be before 'filters.before' ({before:yyyy-MM-dd}): the range holds no day.";
+        }
+
+        return Language is { } language && !LanguageTag().IsMatch(language)
+            ? $"'filters.language' must be a BCP 47 language tag such as 'en' or 'en-US'; got '{language}'."
+            : null;
+    }
+
+    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    private static partial Regex LanguageTag();
 
     /// <summary>Combines two filter sets; both must hold.</summary>
     public SearchFilters And(SearchFilters other)

@@ -225,6 +225,11 @@ public sealed class SearchService(
         {
             throw new ArgumentException($"Unknown expansion '{request.Expand}'; use {string.Join(" or ", Expansions.Select(e => $"'{e}'"))}.", nameof(request));
         }
+
+        if (request.Filters?.Validate() is { } filterError)
+        {
+            throw new ArgumentException(filterError, nameof(request));
+        }
     }
 
     private async Task<IReadOnlyList<string>> RewriteAsync(SearchRequest request, string? text, List<string> warnings, CancellationToken cancellationToken)

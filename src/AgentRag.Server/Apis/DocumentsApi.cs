@@ -4,11 +4,13 @@ using AgentRag.Core.Documents;
 using AgentRag.Core.Events;
 using AgentRag.Core.Retention;
 using AgentRag.Core.Storage;
+using AgentRag.Ingestion.Extraction;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Models;
 using AgentRag.Models.Configuration;
 using AgentRag.Server.Auditing;
 using AgentRag.Server.Hosting;
+using AgentRag.Server.Previews;
 using AgentRag.Server.Security;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Limits;
@@ -40,6 +42,10 @@ public static class DocumentsApi
         api.MapGet("/{id}", GetAsync).WithName("GetDocument").WithSummary("A document and its ingestion status.").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/chunks", GetChunksAsync).WithName("GetDocumentChunks").WithSummary("A document's indexed chunks.").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/pages/{number:int}", GetPageAsync).WithName("GetDocumentPage").WithSummary("One page of a document's extracted text.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/pages/{number:int}/image", GetPageImageAsync).WithName("GetDocumentPageImage").WithSummary("One page of a PDF as a PNG image (rendered once, then cached).")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/{id}/original", GetOriginalAsync).WithName("GetDocumentOriginal").WithSummary("The uploaded file itself, as a download.")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/passage", GetPassageAsync).WithName("GetDocumentPassage").WithSummary("A quote of a page with the sentences around it (a citation's context).")
@@ -242,6 +248,74 @@ public static class DocumentsApi
     }
 
     /// <summary>
+    /// Page <paramref name="number"/> of a PDF as a PNG <paramref name="width"/> pixels wide (default
+    /// <see cref="PageImageOptions.DefaultWidth"/>), from <see cref="PageImageCache"/>. 415 for a document that is not a
+    /// PDF, 409 while it is not processed yet, 404 for a page it does not have, 410 when its original has expired.
+    /// </summary>
+    internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetPageImageAsync(
+        string id, int number, int? width, TenantId tenant, HttpContext httpContext, IDocumentStore store, PageImageCache images,
+        IOptions<PageImageOptions> options, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var pixels = width ?? settings.DefaultWidth;
+        if (pixels < PageImageOptions.MinWidth || pixels > settings.MaxWidth)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid width",
+                $"'width' must be {PageImageOptions.MinWidth}–{settings.MaxWidth} pixels ({PageImageOptions.SectionName}:{nameof(PageImageOptions.MaxWidth)}); got {pixels}.");
+        }
+
+        if (await store.GetAsync(tenant.Value, id, cancellationToken) is not { } document)
+        {
+            return DocumentNotFound(id);
+        }
+
+        if (!document.ContentType.Equals("application/pdf", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Not a PDF",
+                $"Document '{id}' is {document.ContentType}; page images exist only for PDFs (read its text at /v1/documents/{id}/pages/{{number}}).");
+        }
+
+        if (document.Status != DocumentStatus.Ready && document.PageCount == 0)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Document not processed",
+                $"Document '{id}' is {document.Status.ToString().ToLowerInvariant()}; its pages can be shown once it is ready.");
+        }
+
+        if (number < 1 || number > document.PageCount)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Page not found", $"Document '{id}' has pages 1–{document.PageCount}; there is no page {number}.");
+        }
+
+        try
+        {
+            // An image evicted between the lookup and the open is rendered again, once.
+            for (var attempt = 0; ; attempt++)
+            {
+                var path = await images.GetOrRenderAsync(document, number, pixels, cancellationToken);
+                try
+                {
+                    var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 16 * 1024, useAsync: true);
+                    httpContext.Response.Headers.CacheControl = "private, no-cache";
+                    return TypedResults.File(stream, "image/png", lastModified: File.GetLastWriteTimeUtc(path));
+                }
+                catch (FileNotFoundException) when (attempt == 0)
+                {
+                    // Evicted by another request's trim: render it again.
+                }
+            }
+        }
+        catch (OriginalUnavailableException)
+        {
+            return Problem(StatusCodes.Status410Gone, "Original no longer stored",
+                $"The original file of document '{id}' is no longer stored (AgentRag:Retention:OriginalFileDays), so its pages cannot be shown as images.");
+        }
+        catch (DocumentExtractionException ex)
+        {
+            return Problem(StatusCodes.Status422UnprocessableEntity, "Page not rendered", ex.Message);
+        }
+    }
+
+    /// <summary>
     /// The original file, always as an attachment (an uploaded HTML file must not render on the server's origin), with
     /// the content type recorded at upload.
     /// </summary>
@@ -370,7 +444,7 @@ public static class DocumentsApi
     }
 
     internal static async Task<Results<Accepted<Document>, ProblemHttpResult>> ReprocessAsync(
-        string id, TenantId tenant, DocumentIngestionService ingestion, IIngestionQueue queue, CancellationToken cancellationToken)
+        string id, TenantId tenant, DocumentIngestionService ingestion, IIngestionQueue queue, PageImageCache images, CancellationToken cancellationToken)
     {
         Document? document;
         try
@@ -387,6 +461,7 @@ public static class DocumentsApi
             return DocumentNotFound(id);
         }
 
+        images.Invalidate(tenant.Value, id);
         if (document.Status == DocumentStatus.Pending)
         {
             await queue.EnqueueAsync(new IngestionJob(tenant.Value, id), CancellationToken.None);
@@ -396,12 +471,14 @@ public static class DocumentsApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string id, TenantId tenant, DocumentIngestionService ingestion, IEventLog eventLog, CancellationToken cancellationToken)
+        string id, TenantId tenant, DocumentIngestionService ingestion, IEventLog eventLog, PageImageCache images, CancellationToken cancellationToken)
     {
         if (!await ingestion.DeleteAsync(tenant.Value, id, cancellationToken))
         {
             return DocumentNotFound(id);
         }
+
+        images.Invalidate(tenant.Value, id);
 
         await eventLog.DeleteStreamAsync(tenant.Value, DocumentEventRecorder.StreamId(id), cancellationToken);
         return TypedResults.NoContent();

@@ -29,6 +29,9 @@ public static class QueriesApi
             .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         api.MapGet("/{id}", GetAsync).WithName("GetQuery").WithSummary("A query's workflow: its plan, steps, status and answer.").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/events", StreamEventsAsync).WithName("StreamQueryEvents").WithSummary("Follow a query's workflow events (server-sent events; Last-Event-ID resumes).").Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/citations", CitationExport.ExportAsync).WithName("ExportQueryCitations").WithSummary("An answer's citations as JSON, or with format=bibtex as a BibTeX file (application/x-bibtex).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapDelete("/{id}", CancelAsync).WithName("CancelQuery").WithSummary("Cancel a query's workflow.").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }

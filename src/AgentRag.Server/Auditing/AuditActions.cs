@@ -15,6 +15,9 @@ public static class AuditActions
     public const string TenantExport = "tenant.export";
     public const string TenantErase = "tenant.erase";
     public const string AlertSettingsUpdate = "alerts.settings.update";
+    public const string ShareCreate = "share.create";
+    public const string ShareRevoke = "share.revoke";
+    public const string BrandingUpdate = "branding.update";
 
     /// <summary>A request refused with 401 (platform scope: the tenant is unknown).</summary>
     public const string AuthenticationFailure = "auth.failure";

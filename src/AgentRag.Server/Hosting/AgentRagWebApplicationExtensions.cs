@@ -1,15 +1,19 @@
-using AgentRag.Core;
+
 using AgentRag.Core.Serialization;
-using AgentRag.Hosting;
+using AgentRag.Core;
 using AgentRag.Hosting.Logging;
+using AgentRag.Hosting;
 using AgentRag.Ingestion.Pipeline;
 using AgentRag.Monitoring;
 using AgentRag.Runtime.Dapr;
 using AgentRag.Server.Apis;
-using AgentRag.Server.Limits;
 using AgentRag.Server.Auditing;
+using AgentRag.Server.Branding;
 using AgentRag.Server.Dashboard;
+using AgentRag.Server.Limits;
+using AgentRag.Server.Previews;
 using AgentRag.Server.Security;
+using AgentRag.Server.Sharing;
 using AgentRag.Server.Streaming;
 using AgentRag.Server.Telemetry;
 using AgentRag.Server.Web;
@@ -52,6 +56,7 @@ public static class AgentRagWebApplicationExtensions
         services.AddMonitoring();
         services.AddAgentRagDashboard();
         services.AddSingleton<Privacy.TenantDataService>();
+        services.AddSharingAndPreviews();
         services.AddOptions<ServerOptions>()
             .BindConfiguration(ServerOptions.SectionName)
             .ValidateDataAnnotations()
@@ -113,6 +118,8 @@ public static class AgentRagWebApplicationExtensions
         app.MapErrorsApi();
         app.MapPromptsApi();
         app.MapQueriesApi();
+        app.MapSharesApi();
+        app.MapBrandingApi();
         app.MapSessionsApi();
         app.MapChatCompletionsApi();
         app.MapFeedbackApi();
@@ -127,6 +134,17 @@ public static class AgentRagWebApplicationExtensions
         app.MapConsole();
         app.MapDaprRuntime(); // the sidecar's calls into hosted actors, with AgentRag:Runtime=dapr only
         return app;
+    }
+
+    /// <summary>Share links, page images and branding (docs/adr/0038-share-links-and-page-images.md).</summary>
+    private static IServiceCollection AddSharingAndPreviews(this IServiceCollection services)
+    {
+        services.AddOptions<SharingOptions>().BindConfiguration(SharingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PageImageOptions>().BindConfiguration(PageImageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrandingOptions>().BindConfiguration(BrandingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ShareLinkService>();
+        services.AddSingleton<PageImageCache>();
+        return services;
     }
 
     private static long UploadBodyLimit(IngestionOptions ingestion, ServerOptions server) =>

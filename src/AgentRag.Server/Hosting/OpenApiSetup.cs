@@ -139,4 +139,22 @@ public static class OpenApiSetup
             };
             return Task.CompletedTask;
         });
+
+    /// <summary>
+    /// Describes a raw binary body of one of <paramref name="contentTypes"/> (an image upload). Unlike <c>Accepts</c>, it
+    /// adds no content-type matching to routing, so the handler answers a wrong type with its own 415 problem.
+    /// </summary>
+    public static TBuilder AcceptsBinary<TBuilder>(this TBuilder builder, params string[] contentTypes)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = contentTypes.ToDictionary(
+                    type => type,
+                    _ => new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } }),
+            };
+            return Task.CompletedTask;
+        });
 }

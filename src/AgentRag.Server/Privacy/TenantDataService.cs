@@ -27,6 +27,7 @@ public sealed class TenantDataService(
     IKeywordIndex keywordIndexes,
     SearchResultCache searchCache,
     ModelCaches modelCaches,
+    Previews.PageImageCache pageImages,
     TimeProvider time,
     IVectorStore? vectorIndexes = null)
 {
@@ -91,6 +92,7 @@ public sealed class TenantDataService(
         searchCache.Invalidate(tenantId);
         modelCaches.InvalidateResponses(tenantId);
         modelCaches.InvalidateEmbeddings(tenantId);
+        pageImages.InvalidateTenant(tenantId);
         return new TenantErasure(tenantId, rows, files);
     }
 

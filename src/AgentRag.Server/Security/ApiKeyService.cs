@@ -146,6 +146,17 @@ public sealed class ApiKeyService
     /// <summary>True when any key was ever created.</summary>
     public Task<bool> AnyAsync(CancellationToken cancellationToken = default) => _store.AnyAsync(cancellationToken);
 
+    /// <summary>
+    /// A 256-bit key for signing tokens of <paramref name="purpose"/> (share links), derived from the key secret with
+    /// HMAC-SHA256, so every process sharing the secret derives the same key and a signature made for one purpose never
+    /// verifies for another (or as a key hash).
+    /// </summary>
+    public async Task<byte[]> DeriveSigningKeyAsync(string purpose, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        return HMACSHA256.HashData(await SecretAsync(cancellationToken), Encoding.UTF8.GetBytes("agentrag-signing-key:" + purpose));
+    }
+
     private async Task<ApiKey> RegisterAsync(
         string key, string tenantId, TenantRole role, string? name, DateTimeOffset? expiresAt, bool platformAdmin, string id, CancellationToken cancellationToken)
     {

@@ -19,7 +19,7 @@ public static class ConsoleHosting
         + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>The console's client-side page routes, answered with <c>index.html</c> (a reload or a shared link).</summary>
-    public static IReadOnlyList<string> PageRoutes { get; } = ["/", "/chat", "/documents", "/sign-in", "/approvals", "/admin"];
+    public static IReadOnlyList<string> PageRoutes { get; } = ["/", "/chat", "/documents", "/sign-in", "/approvals", "/admin", "/shared"];
 
     /// <summary>The endpoints manifest of the console's assets, written by the build (and publish) of this project.</summary>
     internal static string? FindEndpointsManifest() => Existing($"{typeof(ConsoleHosting).Assembly.GetName().Name}.staticwebassets.endpoints.json");

@@ -391,6 +391,31 @@ public static class PostgresSchema
             -- The error list's scan of failed and cancelled workflows by time.
             CREATE INDEX events_error_ts ON events (ts) WHERE type = 'error';
             """),
+        new(6, "tenant branding and share links", """
+            CREATE TABLE tenant_branding (
+                tenant_id         text   NOT NULL PRIMARY KEY,
+                product_name      text,
+                primary_color     text,            -- #rrggbb
+                accent_color      text,            -- #rrggbb
+                logo_content_type text,
+                logo              bytea,
+                updated_at        bigint NOT NULL  -- UTC ticks
+            );
+
+            -- Read-only links to one answer; the signed token names the tenant and the id, the row decides if it works.
+            CREATE TABLE share_links (
+                tenant_id   text   NOT NULL,
+                id          text   NOT NULL,
+                workflow_id text   NOT NULL,
+                created_by  text   NOT NULL,
+                created_at  bigint NOT NULL, -- UTC ticks
+                expires_at  bigint NOT NULL, -- UTC ticks
+                revoked_at  bigint,          -- UTC ticks
+                PRIMARY KEY (tenant_id, id)
+            );
+            CREATE INDEX share_links_tenant_created ON share_links (tenant_id, created_at DESC, id DESC);
+            CREATE INDEX share_links_workflow ON share_links (tenant_id, workflow_id);
+            """),
         new(7, "cluster-wide rate limits: one fixed-window counter per caller and route group", """
             -- No tenant: the key is the SHA-256 of the caller (credential and tenant, or client IP) and route group.
             CREATE TABLE rate_limit_counters (

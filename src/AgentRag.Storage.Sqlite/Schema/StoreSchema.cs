@@ -407,5 +407,30 @@ public static class StoreSchema
             -- The error list's scan of failed and cancelled workflows by time.
             CREATE INDEX events_error_ts ON events (ts) WHERE type = 'error';
             """),
+        new(16, "tenant branding and share links", """
+            CREATE TABLE tenant_branding (
+                tenant_id         TEXT    NOT NULL PRIMARY KEY,
+                product_name      TEXT,
+                primary_color     TEXT,             -- #rrggbb
+                accent_color      TEXT,             -- #rrggbb
+                logo_content_type TEXT,
+                logo              BLOB,
+                updated_at        INTEGER NOT NULL  -- UTC ticks
+            );
+
+            -- Read-only links to one answer; the signed token names the tenant and the id, the row decides if it works.
+            CREATE TABLE share_links (
+                tenant_id   TEXT    NOT NULL,
+                id          TEXT    NOT NULL,
+                workflow_id TEXT    NOT NULL,
+                created_by  TEXT    NOT NULL,
+                created_at  INTEGER NOT NULL, -- UTC ticks
+                expires_at  INTEGER NOT NULL, -- UTC ticks
+                revoked_at  INTEGER,          -- UTC ticks
+                PRIMARY KEY (tenant_id, id)
+            ) WITHOUT ROWID;
+            CREATE INDEX share_links_tenant_created ON share_links (tenant_id, created_at DESC, id DESC);
+            CREATE INDEX share_links_workflow ON share_links (tenant_id, workflow_id);
+            """),
     ];
 }

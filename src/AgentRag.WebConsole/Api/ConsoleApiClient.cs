@@ -86,12 +86,12 @@ public sealed partial class ConsoleApiClient(HttpClient http, CredentialStore cr
         return GetJsonAsync<PassageContext>($"v1/documents/{Uri.EscapeDataString(citation.DocumentId)}/passage?{query}", cancellationToken);
     }
 
-    /// <summary>Asks <paramref name="question"/> and yields the workflow's events as they come (<c>Accept: text/event-stream</c>).</summary>
-    public IAsyncEnumerable<SseItem<string>> AskAsync(string question, string? sessionId, CancellationToken cancellationToken = default)
+    /// <summary>Asks <paramref name="question"/> (within <paramref name="filters"/>, when given) and yields the workflow's events as they come (<c>Accept: text/event-stream</c>).</summary>
+    public IAsyncEnumerable<SseItem<string>> AskAsync(string question, string? sessionId, ChatFilters? filters = null, CancellationToken cancellationToken = default)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/queries")
         {
-            Content = JsonContent.Create(new { query = question, sessionId }, options: WireJson.Options),
+            Content = JsonContent.Create(new { query = question, sessionId, filters = filters is { IsEmpty: false } ? filters : null }, options: WireJson.Options),
         };
         return StreamAsync(request, cancellationToken);
     }

@@ -294,3 +294,34 @@ public sealed record HealthCheckInfo(string Status, string? Description, double 
 
 /// <summary>A health probe's report (<c>/health/live</c>, <c>/health/ready</c>, <c>/health/startup</c>).</summary>
 public sealed record HealthReport(string Status, IReadOnlyDictionary<string, HealthCheckInfo> Checks);
+
+/// <summary>
+/// The chat's search filters (the query request's <c>filters</c>): documents by id, a date range (<see cref="After"/>
+/// inclusive, <see cref="Before"/> exclusive, as <c>yyyy-MM-dd</c>) and a language prefix. Null members do not restrict.
+/// </summary>
+public sealed record ChatFilters(IReadOnlyList<string>? Documents = null, string? After = null, string? Before = null, string? Language = null)
+{
+    [JsonIgnore]
+    public bool IsEmpty => Documents is not { Count: > 0 } && After is null && Before is null && Language is null;
+}
+
+/// <summary>A share link as created: its token is shown once; <see cref="Path"/> is the console's page for it.</summary>
+public sealed record CreatedShare(string Id, string WorkflowId, string Token, string Path, DateTimeOffset ExpiresAt);
+
+/// <summary>A share link's record, as an admin lists it (<see cref="State"/>: active, expired or revoked).</summary>
+public sealed record ShareLinkSummary(string Id, string WorkflowId, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, string State);
+
+public sealed record ShareLinkList(IReadOnlyList<ShareLinkSummary> Items);
+
+/// <summary>What a share token opens (<c>GET /v1/shared/{token}</c>): one question and its cited answer.</summary>
+public sealed record SharedAnswer(
+    string Question, string Answer, IReadOnlyList<Citation> Citations, IReadOnlyList<string> Warnings, string Mode, DateTimeOffset? AnsweredAt, DateTimeOffset ExpiresAt);
+
+/// <summary>The tenant's branding; null members keep the console's defaults.</summary>
+public sealed record Branding(string? ProductName, string? PrimaryColor, string? AccentColor, string? LogoUrl, DateTimeOffset? UpdatedAt)
+{
+    public static Branding Default { get; } = new(null, null, null, null, null);
+
+    /// <summary>The name the console shows in its header and window titles.</summary>
+    public string Name => string.IsNullOrWhiteSpace(ProductName) ? "AgentRag" : ProductName;
+}

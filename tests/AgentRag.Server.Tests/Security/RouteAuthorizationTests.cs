@@ -16,7 +16,7 @@ namespace AgentRag.Server.Tests.Security;
 public sealed partial class RouteAuthorizationTests(SecureServerFactory factory) : IClassFixture<SecureServerFactory>
 {
     /// <summary>The only endpoints a caller without a credential may reach.</summary>
-    private static readonly string[] AnonymousRoutes = ["/health/live", "/health/ready", "/health/startup", "/openapi/{documentName}.json", "/v1/auth/status"];
+    private static readonly string[] AnonymousRoutes = ["/health/live", "/health/ready", "/health/startup", "/openapi/{documentName}.json", "/v1/auth/status", "/v1/shared/{token}"];
 
     private sealed record MatrixRow(string Method, string Route, string LeastRole);
 

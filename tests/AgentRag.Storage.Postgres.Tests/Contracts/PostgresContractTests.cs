@@ -180,3 +180,12 @@ public sealed class PostgresRateLimitCounterContractTests : RateLimitCounterCont
 
     public void Dispose() => _backend.Dispose();
 }
+
+public sealed class PostgresSharingStoreContractTests : SharingStoreContract, IDisposable
+{
+    private readonly PostgresBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}

@@ -158,3 +158,12 @@ public sealed class SqliteEmbeddingCacheContractTests : EmbeddingCacheContract, 
 
     public void Dispose() => _backend.Dispose();
 }
+
+public sealed class SqliteSharingStoreContractTests : SharingStoreContract, IDisposable
+{
+    private readonly SqliteBackend _backend = new();
+
+    protected override void AddBackend(IServiceCollection services) => _backend.AddTo(services);
+
+    public void Dispose() => _backend.Dispose();
+}

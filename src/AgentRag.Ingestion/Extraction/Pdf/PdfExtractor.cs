@@ -238,8 +238,7 @@ public sealed partial class PdfExtractor : IDocumentExtractor
     private Task<ProcessResult> RunPopplerAsync(
         string tool, IReadOnlyList<string> arguments, string fileName, CancellationToken cancellationToken, string? workingDirectory = null, Action<ReadOnlySpan<char>>? onStdout = null)
     {
-        var executable = _options.PopplerDirectory is null ? tool : Path.Combine(_options.PopplerDirectory, tool);
-        return ExternalProcess.RunAsync(executable, arguments, fileName, _options.ProcessTimeout, _timeProvider, onStdout, workingDirectory, cancellationToken);
+        return ExternalProcess.RunAsync(_options.PopplerTool(tool), arguments, fileName, _options.ProcessTimeout, _timeProvider, onStdout, workingDirectory, cancellationToken);
     }
 
     /// <summary>Line endings become '\n' and trailing whitespace goes, so a page that is only whitespace is "".</summary>

@@ -43,6 +43,90 @@ window.AgentRagConsole = {
     setTimeout(() => URL.revokeObjectURL(link.href), 60000);
   },
 
+  // Applies the tenant's branding: its colours as the stylesheet's variables (through the CSSOM, which the CSP allows,
+  // not a style attribute) and its product name in the window title (the pages' titles end in "AgentRag").
+  applyBranding(primary, accent, productName) {
+    const root = document.documentElement.style;
+    root.removeProperty("--accent");
+    root.removeProperty("--accent-fg");
+    // The primary colour replaces the theme's accent (links, citation chips, buttons) only where it stays readable:
+    // at least 4.5:1 against the theme's background and panels (WCAG AA), so a dark brand colour does not vanish in
+    // the dark theme, which then keeps its own accent.
+    if (primary && this.readableOnTheme(primary)) {
+      root.setProperty("--accent", primary);
+      // Text on the primary colour (buttons) is white or black, whichever contrasts more with it.
+      root.setProperty("--accent-fg", this.contrastingText(primary));
+    }
+    if (accent) root.setProperty("--brand-accent", accent); else root.removeProperty("--brand-accent");
+    this.productName = productName || null;
+    this.retitle();
+    if (!this.titleObserver) {
+      this.titleObserver = new MutationObserver(() => this.retitle());
+      this.titleObserver.observe(document.head, { subtree: true, childList: true, characterData: true });
+    }
+  },
+
+  readableOnTheme(hex) {
+    const theme = getComputedStyle(document.documentElement);
+    return ["--bg", "--panel"].every((name) => {
+      const background = theme.getPropertyValue(name).trim();
+      return !/^#[0-9a-fA-F]{6}$/.test(background) || this.contrastRatio(hex, background) >= 4.5;
+    });
+  },
+
+  // WCAG relative luminance of a #rrggbb colour.
+  luminance(hex) {
+    const channel = (i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  },
+
+  contrastRatio(first, second) {
+    const [light, dark] = [this.luminance(first), this.luminance(second)].sort((a, b) => b - a);
+    return (light + 0.05) / (dark + 0.05);
+  },
+
+  // "#ffffff" or "#000000" for text on the #rrggbb background, whichever contrasts more.
+  contrastingText(hex) {
+    return this.contrastRatio(hex, "#ffffff") >= this.contrastRatio(hex, "#000000") ? "#ffffff" : "#000000";
+  },
+
+  retitle() {
+    const name = this.productName;
+    if (name && document.title.endsWith("AgentRag")) document.title = document.title.slice(0, -"AgentRag".length) + name;
+  },
+
+  // Loads the API images inside container (img[data-src]) with the credential headers once each scrolls into view,
+  // as blob: URLs (an <img> cannot send the credential itself). An image that fails gets data-failed="true".
+  lazyImages(container, headers) {
+    if (!container) return;
+    const load = async (img) => {
+      try {
+        const response = await fetch(img.dataset.src, { headers: headers || {} });
+        if (!response.ok) throw new Error(String(response.status));
+        const previous = img.src;
+        img.src = URL.createObjectURL(await response.blob());
+        if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
+        img.dataset.loaded = img.dataset.src;
+      } catch {
+        img.dataset.failed = "true";
+      }
+    };
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          load(entry.target);
+        }
+      }
+    }, { rootMargin: "200px" });
+    container.querySelectorAll("img[data-src]").forEach((img) => {
+      if (img.dataset.loaded !== img.dataset.src) observer.observe(img);
+    });
+  },
+
   // Copies text to the clipboard; false (not an error) when the browser refuses, so the page can say to copy by hand.
   async copy(text) {
     try {
