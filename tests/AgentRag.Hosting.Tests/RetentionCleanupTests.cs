@@ -111,7 +111,6 @@ public sealed class RetentionCleanupTests : IDisposable
         }
 
         var databasePath = Path.Combine(data, "agentrag.db");
-        var fixtureBytes = new FileInfo(databasePath).Length;
         AutoVacuum(databasePath).ShouldBe(0, "the fixture predates incremental vacuum");
         _time.Advance(new DateTimeOffset(2027, 2, 1, 0, 0, 0, TimeSpan.Zero) - _time.GetUtcNow()); // the fixture's workflows and sessions have expired
 
@@ -127,8 +126,9 @@ public sealed class RetentionCleanupTests : IDisposable
         report.Deleted["sessions"].ShouldBe(3);
         (await StateAsync(provider, "wf_6c47enbyhk1wrvm0")).ShouldNotBeNull();
         var after = SqliteDatabase.FileBytes(databasePath);
+        // Against the converted file, not the fixture's own size: later migrations add tables and indexes, which the
+        // cleanup of this small fixture need not outweigh.
         after.ShouldBeLessThan(converted);
-        after.ShouldBeLessThan(fixtureBytes);
     }
 
     private ServiceProvider Build(string dataDirectory, Dictionary<string, string?> settings)

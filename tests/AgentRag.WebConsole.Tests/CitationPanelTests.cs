@@ -15,6 +15,9 @@ public sealed class CitationPanelTests : BunitContext
     public CitationPanelTests()
     {
         JSInterop.Setup<string?>("sessionStorage.getItem", "agentrag.apiKey").SetResult("ark_test");
+
+        // The page image is loaded by the browser helper (covered by the Chromium tests), not by bUnit.
+        JSInterop.SetupVoid("AgentRagConsole.lazyImages", _ => true);
         Services.AddSingleton(new HttpClient(_server) { BaseAddress = new Uri("http://console.test/") });
         Services.AddSingleton<CredentialStore>();
         Services.AddSingleton<ConsoleApiClient>();

@@ -47,15 +47,15 @@ window.AgentRagConsole = {
   // not a style attribute) and its product name in the window title (the pages' titles end in "AgentRag").
   applyBranding(primary, accent, productName) {
     const root = document.documentElement.style;
-    root.removeProperty("--accent");
-    root.removeProperty("--accent-fg");
-    // The primary colour replaces the theme's accent (links, citation chips, buttons) only where it stays readable:
-    // at least 4.5:1 against the theme's background and panels (WCAG AA), so a dark brand colour does not vanish in
-    // the dark theme, which then keeps its own accent.
-    if (primary && this.readableOnTheme(primary)) {
-      root.setProperty("--accent", primary);
+    root.removeProperty("--brand-primary");
+    root.removeProperty("--brand-primary-fg");
+    // The primary colour becomes the light theme's accent (links, citation chips, buttons; console.css), and only where
+    // it stays readable: at least 4.5:1 against the light theme's background and panels (WCAG AA). The dark theme
+    // keeps its own accent, so a dark brand colour never lands on a dark background.
+    if (primary && this.readableOnLightTheme(primary)) {
+      root.setProperty("--brand-primary", primary);
       // Text on the primary colour (buttons) is white or black, whichever contrasts more with it.
-      root.setProperty("--accent-fg", this.contrastingText(primary));
+      root.setProperty("--brand-primary-fg", this.contrastingText(primary));
     }
     if (accent) root.setProperty("--brand-accent", accent); else root.removeProperty("--brand-accent");
     this.productName = productName || null;
@@ -66,12 +66,11 @@ window.AgentRagConsole = {
     }
   },
 
-  readableOnTheme(hex) {
-    const theme = getComputedStyle(document.documentElement);
-    return ["--bg", "--panel"].every((name) => {
-      const background = theme.getPropertyValue(name).trim();
-      return !/^#[0-9a-fA-F]{6}$/.test(background) || this.contrastRatio(hex, background) >= 4.5;
-    });
+  // The light theme's background and panel colours (console.css, :root).
+  lightThemeSurfaces: ["#ffffff", "#f5f5f5"],
+
+  readableOnLightTheme(hex) {
+    return this.lightThemeSurfaces.every((surface) => this.contrastRatio(hex, surface) >= 4.5);
   },
 
   // WCAG relative luminance of a #rrggbb colour.
