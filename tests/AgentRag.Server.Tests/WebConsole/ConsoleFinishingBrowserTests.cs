@@ -168,6 +168,7 @@ public sealed class ConsoleFinishingBrowserTests(FinishingConsoleFixture fixture
         var id = documents.GetProperty("items")[0].GetProperty("id").GetString();
         await page.GotoAsync($"{Browser.Url}/documents/{id}");
         await ConsoleBrowser.WaitUntilInteractiveAsync(page);
+        await page.Locator("ol.thumbnails li").Nth(40).WaitForAsync(); // the list renders once the document is read
         (await page.Locator("ol.thumbnails li").CountAsync()).ShouldBe(41);
         await page.Locator("ol.thumbnails img[data-loaded]").First.WaitForAsync();
         (await page.EvaluateAsync<int>("() => document.querySelector('ol.thumbnails img[data-loaded]').naturalWidth")).ShouldBe(160);
